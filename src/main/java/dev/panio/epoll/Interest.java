@@ -1,0 +1,32 @@
+package dev.panio.epoll;
+
+import dev.panio.internal.gen.LibC;
+
+/**
+ * What an epoll registration asks for: a set of {@code EPOLL*} flags. Combine with
+ * {@link #and}. {@code EPOLLERR} and {@code EPOLLHUP} are always reported and need not be
+ * asked for.
+ *
+ * @param bits the {@code events} word passed to {@code epoll_ctl}
+ */
+public record Interest(int bits) {
+    /** {@code EPOLLIN}: readable. */
+    public static final Interest READ = new Interest(LibC.EPOLLIN());
+    /** {@code EPOLLOUT}: writable. */
+    public static final Interest WRITE = new Interest(LibC.EPOLLOUT());
+    /** {@code EPOLLRDHUP}: the peer shut down its writing side. */
+    public static final Interest RDHUP = new Interest(LibC.EPOLLRDHUP());
+    /** {@code EPOLLPRI}: urgent data. */
+    public static final Interest PRI = new Interest(LibC.EPOLLPRI());
+    /** {@code EPOLLET}: edge-triggered, report changes only. */
+    public static final Interest EDGE_TRIGGERED = new Interest(LibC.EPOLLET());
+    /** {@code EPOLLONESHOT}: disable after one report until re-armed with modify. */
+    public static final Interest ONESHOT = new Interest(LibC.EPOLLONESHOT());
+    /** {@code EPOLLEXCLUSIVE}: wake only one of several epolls watching the fd (ADD only). */
+    public static final Interest EXCLUSIVE = new Interest(LibC.EPOLLEXCLUSIVE());
+
+    /** This interest and {@code other}. */
+    public Interest and(Interest other) {
+        return new Interest(bits | other.bits);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.panio.internal.sys;
+
+import static dev.panio.internal.sys.Native.result;
+import static dev.panio.internal.sys.Native.unreachable;
+
+import dev.panio.internal.gen.LibC;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * eventfd, timerfd, resource limits, memory maps and process identity. Each returns
+ * the C result or {@code -errno}; none of these can block.
+ */
+public final class MiscCalls {
+    private MiscCalls() {}
+
+    private static final MethodHandle MMAP = Native.blocking(LibC.mmap$address(), LibC.mmap$descriptor());
+    private static final MethodHandle EVENTFD = Native.critical(LibC.eventfd$address(), LibC.eventfd$descriptor());
+    private static final MethodHandle TIMERFDCREATE = Native.critical(LibC.timerfd_create$address(), LibC.timerfd_create$descriptor());
+    private static final MethodHandle TIMERFDSETTIME = Native.critical(LibC.timerfd_settime$address(), LibC.timerfd_settime$descriptor());
+    private static final MethodHandle TIMERFDGETTIME = Native.critical(LibC.timerfd_gettime$address(), LibC.timerfd_gettime$descriptor());
+    private static final MethodHandle GETRLIMIT = Native.critical(LibC.getrlimit$address(), LibC.getrlimit$descriptor());
+    private static final MethodHandle SETRLIMIT = Native.critical(LibC.setrlimit$address(), LibC.setrlimit$descriptor());
+    // munmap may take a while on large mappings; keep GC free meanwhile.
+    private static final MethodHandle MUNMAP = Native.blocking(LibC.munmap$address(), LibC.munmap$descriptor());
+    private static final MethodHandle GETPID = Native.critical(LibC.getpid$address(), LibC.getpid$descriptor());
+    private static final MethodHandle GETTID = Native.critical(LibC.gettid$address(), LibC.gettid$descriptor());
+    private static final MethodHandle KILL = Native.critical(LibC.kill$address(), LibC.kill$descriptor());
+
+    public static int eventfd(MemorySegment st, int initval, int flags) {
+        try {
+            return result((int) EVENTFD.invokeExact(st, initval, flags), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int timerfdCreate(MemorySegment st, int clockid, int flags) {
+        try {
+            return result((int) TIMERFDCREATE.invokeExact(st, clockid, flags), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int timerfdSettime(MemorySegment st, int fd, int flags, MemorySegment newValue, MemorySegment oldValue) {
+        try {
+            return result((int) TIMERFDSETTIME.invokeExact(st, fd, flags, newValue, oldValue), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int timerfdGettime(MemorySegment st, int fd, MemorySegment curValue) {
+        try {
+            return result((int) TIMERFDGETTIME.invokeExact(st, fd, curValue), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int getrlimit(MemorySegment st, int resource, MemorySegment rlim) {
+        try {
+            return result((int) GETRLIMIT.invokeExact(st, resource, rlim), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int setrlimit(MemorySegment st, int resource, MemorySegment rlim) {
+        try {
+            return result((int) SETRLIMIT.invokeExact(st, resource, rlim), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int munmap(MemorySegment st, MemorySegment addr, long length) {
+        try {
+            return result((int) MUNMAP.invokeExact(st, addr, length), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int getpid(MemorySegment st) {
+        try {
+            return result((int) GETPID.invokeExact(st), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int gettid(MemorySegment st) {
+        try {
+            return result((int) GETTID.invokeExact(st), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int kill(MemorySegment st, int pid, int sig) {
+        try {
+            return result((int) KILL.invokeExact(st, pid, sig), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /**
+     * {@code mmap}; returns the mapping's address, or {@code -errno}. User-space addresses
+     * on 64-bit Linux are below 2^47, so a valid address is never negative.
+     */
+    public static long mmap(MemorySegment st, long addr, long length, int prot, int flags, int fd, long offset) {
+        try {
+            MemorySegment r = (MemorySegment) MMAP.invokeExact(st, MemorySegment.ofAddress(addr), length, prot, flags, fd, offset);
+            return r.address() == -1L ? -Native.errno(st) : r.address();
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+}

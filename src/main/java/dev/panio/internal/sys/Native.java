@@ -1,0 +1,78 @@
+package dev.panio.internal.sys;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Builds the downcall handles of the syscall layer and reads the errno they capture.
+ *
+ * <p>Every handle is linked with {@code captureCallState("errno")}: the JVM copies errno
+ * into a caller-supplied segment right after the native call returns, before any Java
+ * code (or safepoint, GC, JIT stub) can overwrite it. Reading {@code __errno_location()}
+ * afterwards would race with the runtime's own libc calls.
+ *
+ * <p>The calls in this package return the raw result, or {@code -errno} when the C
+ * function returned -1, the convention of liburing's {@code __sys_*} helpers. They never
+ * throw for an OS error and never allocate.
+ */
+public final class Native {
+    private Native() {}
+
+    static final Linker LINKER = Linker.nativeLinker();
+    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
+            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    /** Handle for a call that may block: the thread leaves Java state for the call's duration. */
+    static MethodHandle blocking(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, CAPTURE_ERRNO);
+    }
+
+    /**
+     * Handle for a call that can never block (e.g. {@code epoll_ctl}, {@code fcntl(F_GETFL)}).
+     * A critical call skips the thread-state transition, which also holds off GC for its
+     * duration, so it must be short and bounded.
+     */
+    static MethodHandle critical(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, CAPTURE_ERRNO, Linker.Option.critical(false));
+    }
+
+    /** Handle for a variadic function, with {@code fixed} named parameters first. */
+    static MethodHandle variadic(MemorySegment address, FunctionDescriptor descriptor, int fixed, boolean critical) {
+        return critical
+                ? LINKER.downcallHandle(address, descriptor, Linker.Option.firstVariadicArg(fixed), CAPTURE_ERRNO,
+                        Linker.Option.critical(false))
+                : LINKER.downcallHandle(address, descriptor, Linker.Option.firstVariadicArg(fixed), CAPTURE_ERRNO);
+    }
+
+    /** The errno captured by the last call made with {@code state}. */
+    static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** {@code r}, or {@code -errno} if the C function returned -1. */
+    static int result(int r, MemorySegment state) {
+        return r == -1 ? -errno(state) : r;
+    }
+
+    /** {@code r}, or {@code -errno} if the C function returned -1. */
+    static long result(long r, MemorySegment state) {
+        return r == -1 ? -errno(state) : r;
+    }
+
+    /** Wraps what {@code invokeExact} declares but a downcall never throws. */
+    static AssertionError unreachable(Throwable t) {
+        if (t instanceof RuntimeException re) throw re;
+        if (t instanceof Error e) throw e;
+        return new AssertionError("downcall threw a checked exception", t);
+    }
+
+    static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+    static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
+}

@@ -1,0 +1,363 @@
+package dev.panio.io;
+
+import static dev.panio.internal.io.Results.EAGAIN;
+import static dev.panio.internal.io.Results.EINTR;
+
+import dev.panio.internal.gen.LibC;
+import dev.panio.internal.io.Results;
+import dev.panio.internal.sys.CallState;
+import dev.panio.internal.sys.FdCalls;
+import dev.panio.internal.sys.SocketCalls;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+
+/**
+ * An owned Linux file descriptor.
+ *
+ * <p>Guarantees:
+ * <ul>
+ * <li>The descriptor is closed exactly once, by {@link #close()} or, if the owner forgot,
+ *     when this object is garbage collected (with a warning naming the fd).</li>
+ * <li>Every call on it holds a use count; {@code close()} while calls are in flight marks
+ *     it closed at once (new calls fail with {@code EBADF}) but defers {@code close(2)}
+ *     until the last call returns, so the number cannot be reused by another open while a
+ *     call still uses it. A socket is also shut down so that threads blocked on it wake.</li>
+ * <li>Non-blocking transfers return {@link #WOULD_BLOCK} for {@code EAGAIN} and
+ *     {@link #EOF} at end of stream; every other failure is an {@link ErrnoException}
+ *     naming the call and the fd. {@code EINTR} is retried: a read or write interrupted
+ *     before moving any byte can simply be made again.</li>
+ * </ul>
+ * Reads and writes accept native and heap {@link MemorySegment}s and direct and heap
+ * {@link ByteBuffer}s; heap memory is staged through a per-thread native buffer, since a
+ * call that may block cannot be handed heap memory.
+ */
+public final class FileDescriptor implements AutoCloseable {
+    /** A read found the end of stream. */
+    public static final int EOF = Results.EOF;
+    /** A non-blocking read or write found nothing to do ({@code EAGAIN}). */
+    public static final int WOULD_BLOCK = Results.WOULD_BLOCK;
+
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final System.Logger LOG = System.getLogger(FileDescriptor.class.getName());
+
+    // state = (in-flight calls << 1) | CLOSED
+    private static final int CLOSED = 1;
+    private static final int ONE_USE = 2;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(FileDescriptor.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int fd;
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+    private final Closer closer;
+    private final Cleaner.Cleanable cleanable;
+
+    private FileDescriptor(int fd) {
+        if (fd < 0) throw new IllegalArgumentException("not a file descriptor: " + fd);
+        this.fd = fd;
+        this.closer = new Closer(fd);
+        this.cleanable = CLEANER.register(this, closer);
+    }
+
+    /** Takes ownership of {@code fd}: from now on only this object closes it. */
+    public static FileDescriptor adopt(int fd) {
+        return new FileDescriptor(fd);
+    }
+
+    /**
+     * The raw number. It names this descriptor only while it is open; prefer
+     * {@link #acquire(String)} around native calls made outside panio.
+     */
+    public int intValue() {
+        return fd;
+    }
+
+    /** Whether {@link #close()} has not been called. */
+    public boolean isOpen() {
+        return ((int) STATE.getVolatile(this) & CLOSED) == 0;
+    }
+
+    /**
+     * Marks a call in flight and returns the raw fd; the fd number stays reserved until the
+     * matching {@link #release()}. For code that makes its own native calls on this fd.
+     *
+     * @throws ErrnoException {@code EBADF} naming {@code call} if this descriptor is closed
+     */
+    public int acquire(String call) throws ErrnoException {
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & CLOSED) != 0) {
+                throw new ErrnoException(call, "closed", fd, Errno.EBADF);
+            }
+            if (STATE.weakCompareAndSet(this, s, s + ONE_USE)) {
+                return fd;
+            }
+        }
+    }
+
+    /** Ends a call begun with {@link #acquire(String)}. */
+    public void release() {
+        int s = (int) STATE.getAndAdd(this, -ONE_USE) - ONE_USE;
+        if (s == CLOSED) {
+            closeNow();
+        }
+    }
+
+    /**
+     * Closes the descriptor; harmless if already closed. If calls are in flight the
+     * {@code close(2)} happens when the last one returns.
+     *
+     * @throws ErrnoException if {@code close(2)} itself reports an error (the fd is released
+     *                        either way, as Linux does)
+     */
+    @Override
+    public void close() throws ErrnoException {
+        int s;
+        do {
+            s = (int) STATE.getVolatile(this);
+            if ((s & CLOSED) != 0) return;
+        } while (!STATE.weakCompareAndSet(this, s, s | CLOSED));
+        CallState cs = CallState.current();
+        if (s == 0) {
+            int r = closeNow();
+            if (r < 0 && r != -EINTR) throw Results.failure("close", null, fd, r);
+        } else {
+            // Wake threads blocked in accept/recv/send on a socket; ENOTSOCK otherwise, ignored.
+            SocketCalls.shutdown(cs.errno, fd, LibC.SHUT_RDWR());
+        }
+    }
+
+    private int closeNow() {
+        closer.explicit = true;
+        cleanable.clean();
+        return closer.result;
+    }
+
+    /** Closes the fd once: explicitly through {@link #closeNow}, or when the owner is collected. */
+    private static final class Closer implements Runnable {
+        private final int fd;
+        volatile boolean explicit;
+        int result;
+
+        Closer(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public void run() {
+            if (!explicit) {
+                LOG.log(System.Logger.Level.WARNING, "fd {0} was garbage-collected while open; closing it", fd);
+            }
+            // On Linux the descriptor is released even when close(2) fails with EINTR: never retry.
+            result = FdCalls.close(CallState.current().errno, fd);
+        }
+    }
+
+    // ---- reads and writes -------------------------------------------------------------
+
+    /**
+     * Reads into {@code dst}.
+     *
+     * @return bytes read (&gt; 0), {@link #EOF}, {@link #WOULD_BLOCK}, or 0 if {@code dst} is empty
+     */
+    public long read(MemorySegment dst) throws ErrnoException {
+        CallState cs = CallState.current();
+        if (!dst.isNative()) {
+            MemorySegment bounce = cs.bounce();
+            long n = read(cs, bounce, Math.min(dst.byteSize(), bounce.byteSize()));
+            if (n > 0) MemorySegment.copy(bounce, 0, dst, 0, n);
+            return n;
+        }
+        return read(cs, dst, dst.byteSize());
+    }
+
+    private long read(CallState cs, MemorySegment dst, long len) throws ErrnoException {
+        acquire("read");
+        try {
+            long r;
+            do {
+                r = FdCalls.read(cs.errno, fd, dst, len);
+            } while (r == -EINTR);
+            return r == 0 && len > 0 ? EOF : Results.transfer(r, "read", fd);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Reads into {@code dst} from its position; advances the position by the bytes read.
+     *
+     * @return bytes read, {@link #EOF}, {@link #WOULD_BLOCK}, or 0 if nothing remains in {@code dst}
+     */
+    public int read(ByteBuffer dst) throws ErrnoException {
+        int pos = dst.position();
+        long n = read(MemorySegment.ofBuffer(dst));
+        if (n > 0) dst.position(pos + (int) n);
+        return (int) n;
+    }
+
+    /**
+     * Writes from {@code src}.
+     *
+     * @return bytes written (possibly fewer than offered), or {@link #WOULD_BLOCK}
+     */
+    public long write(MemorySegment src) throws ErrnoException {
+        CallState cs = CallState.current();
+        if (!src.isNative()) {
+            MemorySegment bounce = cs.bounce();
+            long len = Math.min(src.byteSize(), bounce.byteSize());
+            MemorySegment.copy(src, 0, bounce, 0, len);
+            return write(cs, bounce, len);
+        }
+        return write(cs, src, src.byteSize());
+    }
+
+    private long write(CallState cs, MemorySegment src, long len) throws ErrnoException {
+        acquire("write");
+        try {
+            long r;
+            do {
+                r = FdCalls.write(cs.errno, fd, src, len);
+            } while (r == -EINTR);
+            return Results.transfer(r, "write", fd);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Writes from {@code src}'s position; advances the position by the bytes written.
+     *
+     * @return bytes written, or {@link #WOULD_BLOCK}
+     */
+    public int write(ByteBuffer src) throws ErrnoException {
+        int pos = src.position();
+        long n = write(MemorySegment.ofBuffer(src));
+        if (n > 0) src.position(pos + (int) n);
+        return (int) n;
+    }
+
+    /**
+     * Scatter read into the first {@code iov.count()} entries of {@code iov}.
+     *
+     * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
+     */
+    public long readv(IoVec iov) throws ErrnoException {
+        CallState cs = CallState.current();
+        acquire("readv");
+        try {
+            long r;
+            do {
+                r = FdCalls.readv(cs.errno, fd, iov.segment(), iov.count());
+            } while (r == -EINTR);
+            return r == 0 && iov.totalBytes() > 0 ? EOF : Results.transfer(r, "readv", fd);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Gather write from the first {@code iov.count()} entries of {@code iov}.
+     *
+     * @return bytes written, or {@link #WOULD_BLOCK}
+     */
+    public long writev(IoVec iov) throws ErrnoException {
+        CallState cs = CallState.current();
+        acquire("writev");
+        try {
+            long r;
+            do {
+                r = FdCalls.writev(cs.errno, fd, iov.segment(), iov.count());
+            } while (r == -EINTR);
+            return Results.transfer(r, "writev", fd);
+        } finally {
+            release();
+        }
+    }
+
+    // ---- flags ---------------------------------------------------------------------------
+
+    /** Sets or clears {@code O_NONBLOCK} ({@code fcntl F_GETFL/F_SETFL}). */
+    public void setNonBlocking(boolean on) throws ErrnoException {
+        setFlag(LibC.F_GETFL(), LibC.F_SETFL(), LibC.O_NONBLOCK(), on);
+    }
+
+    /** Whether {@code O_NONBLOCK} is set. */
+    public boolean isNonBlocking() throws ErrnoException {
+        return (getFlags(LibC.F_GETFL()) & LibC.O_NONBLOCK()) != 0;
+    }
+
+    /** Sets or clears {@code FD_CLOEXEC} ({@code fcntl F_GETFD/F_SETFD}). */
+    public void setCloseOnExec(boolean on) throws ErrnoException {
+        setFlag(LibC.F_GETFD(), LibC.F_SETFD(), LibC.FD_CLOEXEC(), on);
+    }
+
+    /** Whether {@code FD_CLOEXEC} is set. */
+    public boolean isCloseOnExec() throws ErrnoException {
+        return (getFlags(LibC.F_GETFD()) & LibC.FD_CLOEXEC()) != 0;
+    }
+
+    private int getFlags(int getCmd) throws ErrnoException {
+        CallState cs = CallState.current();
+        acquire("fcntl");
+        try {
+            return Results.check(FdCalls.fcntl(cs.errno, fd, getCmd, 0), "fcntl", getCmd == LibC.F_GETFL() ? "F_GETFL" : "F_GETFD", fd);
+        } finally {
+            release();
+        }
+    }
+
+    private void setFlag(int getCmd, int setCmd, int bit, boolean on) throws ErrnoException {
+        int flags = getFlags(getCmd);
+        int wanted = on ? flags | bit : flags & ~bit;
+        if (wanted == flags) return;
+        CallState cs = CallState.current();
+        acquire("fcntl");
+        try {
+            Results.check(FdCalls.fcntl(cs.errno, fd, setCmd, wanted), "fcntl", setCmd == LibC.F_SETFL() ? "F_SETFL" : "F_SETFD", fd);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * A new descriptor for the same open file, numbered {@code minFd} or above, with
+     * {@code FD_CLOEXEC} set ({@code fcntl F_DUPFD_CLOEXEC}).
+     */
+    public FileDescriptor duplicate(int minFd) throws ErrnoException {
+        CallState cs = CallState.current();
+        acquire("fcntl");
+        try {
+            return adopt(Results.check(FdCalls.fcntl(cs.errno, fd, LibC.F_DUPFD_CLOEXEC(), minFd), "fcntl", "F_DUPFD_CLOEXEC", fd));
+        } finally {
+            release();
+        }
+    }
+
+    /** Bytes that a read would return now ({@code ioctl FIONREAD}). */
+    public int available() throws ErrnoException {
+        CallState cs = CallState.current();
+        acquire("ioctl");
+        try {
+            Results.check(FdCalls.ioctl(cs.errno, fd, LibC.FIONREAD(), cs.scratch), "ioctl", "FIONREAD", fd);
+            return cs.scratch.get(java.lang.foreign.ValueLayout.JAVA_INT, 0);
+        } finally {
+            release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return isOpen() ? "fd=" + fd : "fd=" + fd + " (closed)";
+    }
+}

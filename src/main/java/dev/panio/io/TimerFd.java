@@ -1,0 +1,91 @@
+package dev.panio.io;
+
+import static dev.panio.internal.io.Results.EAGAIN;
+import static dev.panio.internal.io.Results.EINTR;
+
+import dev.panio.internal.gen.LibC;
+import dev.panio.internal.gen.itimerspec;
+import dev.panio.internal.gen.timespec;
+import dev.panio.internal.io.Results;
+import dev.panio.internal.sys.CallState;
+import dev.panio.internal.sys.FdCalls;
+import dev.panio.internal.sys.MiscCalls;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A {@code timerfd_create(2)} timer on {@code CLOCK_MONOTONIC}: readable when it has
+ * expired, so a multiplexer can wait for it like any fd. Always {@code TFD_CLOEXEC} and
+ * {@code TFD_NONBLOCK}.
+ */
+public final class TimerFd implements AutoCloseable {
+    private final FileDescriptor fd;
+
+    private TimerFd(FileDescriptor fd) {
+        this.fd = fd;
+    }
+
+    /** A disarmed timer. */
+    public static TimerFd open() throws ErrnoException {
+        CallState cs = CallState.current();
+        int r = MiscCalls.timerfdCreate(cs.errno, LibC.CLOCK_MONOTONIC(), LibC.TFD_CLOEXEC() | LibC.TFD_NONBLOCK());
+        return new TimerFd(FileDescriptor.adopt(Results.check(r, "timerfd_create", -1)));
+    }
+
+    /** The descriptor, to register with a multiplexer. */
+    public FileDescriptor fd() {
+        return fd;
+    }
+
+    /**
+     * Arms the timer to expire after {@code initialNanos} and then every {@code intervalNanos}
+     * (0: once). {@code initialNanos} of 0 disarms it.
+     */
+    public void set(long initialNanos, long intervalNanos) throws ErrnoException {
+        if (initialNanos < 0 || intervalNanos < 0) {
+            throw new IllegalArgumentException("timerfd times must not be negative: " + initialNanos + ", " + intervalNanos);
+        }
+        CallState cs = CallState.current();
+        MemorySegment spec = cs.scratch.asSlice(0, itimerspec.layout());
+        fill(itimerspec.it_value(spec), initialNanos);
+        fill(itimerspec.it_interval(spec), intervalNanos);
+        int raw = fd.acquire("timerfd_settime");
+        try {
+            Results.check(MiscCalls.timerfdSettime(cs.errno, raw, 0, spec, MemorySegment.NULL), "timerfd_settime", raw);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** Disarms the timer. */
+    public void disarm() throws ErrnoException {
+        set(0, 0);
+    }
+
+    private static void fill(MemorySegment ts, long nanos) {
+        timespec.tv_sec(ts, nanos / 1_000_000_000L);
+        timespec.tv_nsec(ts, nanos % 1_000_000_000L);
+    }
+
+    /** Expirations since the last read, resetting the count; 0 if none. */
+    public long expirations() throws ErrnoException {
+        CallState cs = CallState.current();
+        int raw = fd.acquire("read");
+        try {
+            long r;
+            do {
+                r = FdCalls.read(cs.errno, raw, cs.scratch, 8);
+            } while (r == -EINTR);
+            if (r == -EAGAIN) return 0;
+            Results.check(r, "read", raw);
+            return cs.scratch.get(ValueLayout.JAVA_LONG, 0);
+        } finally {
+            fd.release();
+        }
+    }
+
+    @Override
+    public void close() throws ErrnoException {
+        fd.close();
+    }
+}

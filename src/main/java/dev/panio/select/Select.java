@@ -1,0 +1,172 @@
+package dev.panio.select;
+
+import dev.panio.internal.gen.fd_set;
+import dev.panio.internal.gen.timeval;
+import dev.panio.internal.io.Results;
+import dev.panio.internal.io.Timeouts;
+import dev.panio.internal.sys.CallState;
+import dev.panio.internal.sys.MultiplexCalls;
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * {@code select(2)} over three {@code fd_set}s (read, write, exceptional), the first of
+ * the multiplexing models.
+ *
+ * <p>An {@code fd_set} is a fixed bitmap of {@link #FD_SETSIZE} bits, so select can only
+ * watch descriptors numbered 0..1023: {@link #add} refuses a larger one with
+ * {@code EINVAL} before any native call (glibc's {@code FD_SET} would write past the set).
+ * The kernel overwrites the sets it is given, so the interest sets are kept apart and
+ * copied into working sets before each call: every wait rescans all registered fds, which
+ * is why select's cost grows with the number of fds watched.
+ *
+ * <p>No allocation per {@link #select}. Not thread-safe: one thread registers and waits.
+ */
+public final class Select implements AutoCloseable {
+    /** Descriptors must be below this ({@code FD_SETSIZE} in glibc). */
+    public static final int FD_SETSIZE = (int) (fd_set.sizeof() * 8);
+    /** Interest and readiness in the read set. */
+    public static final int READ = 1;
+    /** Interest and readiness in the write set. */
+    public static final int WRITE = 2;
+    /** Interest and readiness in the exceptional set (TCP urgent data). */
+    public static final int EXCEPT = 4;
+
+    private static final int WORDS = FD_SETSIZE / 64;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment[] interest = new MemorySegment[3];
+    private final MemorySegment[] ready = new MemorySegment[3];
+    private final MemorySegment timeout = arena.allocate(timeval.layout());
+    private final FileDescriptor[] registered = new FileDescriptor[FD_SETSIZE];
+    private int maxFd = -1;
+    private int count;
+
+    public Select() {
+        for (int i = 0; i < 3; i++) {
+            interest[i] = arena.allocate(fd_set.layout());
+            ready[i] = arena.allocate(fd_set.layout());
+        }
+    }
+
+    /** Watches {@code fd} for {@code ops} (a mix of READ, WRITE, EXCEPT), replacing earlier interest. */
+    public void add(FileDescriptor fd, int ops) throws ErrnoException {
+        int n = fd.intValue();
+        if (n >= FD_SETSIZE) {
+            throw new ErrnoException("select", "fd >= FD_SETSIZE (" + FD_SETSIZE + ")", n, Errno.EINVAL);
+        }
+        if (!fd.isOpen()) throw new ErrnoException("select", "closed", n, Errno.EBADF);
+        if ((ops & ~(READ | WRITE | EXCEPT)) != 0 || ops == 0) {
+            throw new IllegalArgumentException("select ops must be a non-empty mix of READ, WRITE, EXCEPT: " + ops);
+        }
+        if (registered[n] == null) count++;
+        registered[n] = fd;
+        for (int set = 0; set < 3; set++) {
+            setBit(interest[set], n, (ops & (1 << set)) != 0);
+        }
+        if (n > maxFd) maxFd = n;
+    }
+
+    /** Stops watching {@code fd}; harmless if it was not watched. */
+    public void remove(FileDescriptor fd) {
+        int n = fd.intValue();
+        if (n >= FD_SETSIZE || registered[n] != fd) return;
+        registered[n] = null;
+        count--;
+        for (int set = 0; set < 3; set++) setBit(interest[set], n, false);
+        while (maxFd >= 0 && registered[maxFd] == null) maxFd--;
+    }
+
+    /** Number of watched descriptors. */
+    public int size() {
+        return count;
+    }
+
+    /**
+     * Waits until a watched fd is ready or the timeout passes. {@code EINTR} is retried with
+     * the time that remains.
+     *
+     * @param timeoutMillis -1 waits indefinitely, 0 only polls
+     * @return the number of ready (fd, set) pairs, 0 on timeout
+     */
+    public int select(long timeoutMillis) throws ErrnoException {
+        CallState cs = CallState.current();
+        long deadline = Timeouts.deadline(timeoutMillis);
+        for (;;) {
+            for (int set = 0; set < 3; set++) {
+                MemorySegment.copy(interest[set], 0, ready[set], 0, fd_set.sizeof());
+            }
+            int left = Timeouts.remainingMillis(deadline);
+            MemorySegment tv = MemorySegment.NULL;
+            if (left >= 0) {
+                timeval.tv_sec(timeout, left / 1000);
+                timeval.tv_usec(timeout, (left % 1000) * 1000L);
+                tv = timeout;
+            }
+            int r = MultiplexCalls.select(cs.errno, maxFd + 1, ready[0], ready[1], ready[2], tv);
+            if (r >= 0) return r;
+            if (r == -Results.EINTR) continue;
+            if (r == -Errno.EBADF.code()) throw closedWatched();
+            throw Results.failure("select", null, -1, r);
+        }
+    }
+
+    private ErrnoException closedWatched() {
+        for (int n = 0; n <= maxFd; n++) {
+            if (registered[n] != null && !registered[n].isOpen()) {
+                return new ErrnoException("select", "watched fd was closed", n, Errno.EBADF);
+            }
+        }
+        return new ErrnoException("select", -1, Errno.EBADF);
+    }
+
+    /** What the last {@link #select} found ready on {@code fd}: a mix of READ, WRITE, EXCEPT. */
+    public int readyOps(int fd) {
+        if (fd < 0 || fd > maxFd) return 0;
+        int ops = 0;
+        for (int set = 0; set < 3; set++) {
+            if (bit(ready[set], fd)) ops |= 1 << set;
+        }
+        return ops;
+    }
+
+    /** The lowest fd &ge; {@code from} with any readiness from the last {@link #select}, or -1. */
+    public int nextReady(int from) {
+        if (from < 0) from = 0;
+        for (int w = from >>> 6; w < WORDS && (w << 6) <= maxFd; w++) {
+            long bits = ready[0].getAtIndex(ValueLayout.JAVA_LONG, w)
+                    | ready[1].getAtIndex(ValueLayout.JAVA_LONG, w)
+                    | ready[2].getAtIndex(ValueLayout.JAVA_LONG, w);
+            if (w == from >>> 6) bits &= -1L << (from & 63);
+            if (bits != 0) return (w << 6) + Long.numberOfTrailingZeros(bits);
+        }
+        return -1;
+    }
+
+    /** The descriptor registered under {@code fd}, or null. */
+    public FileDescriptor descriptor(int fd) {
+        return fd >= 0 && fd < FD_SETSIZE ? registered[fd] : null;
+    }
+
+    // FD_SET / FD_CLR / FD_ISSET are macros in C; these are the same bit arithmetic on
+    // the generated fd_set layout (an array of 64-bit __fd_mask words).
+    private static void setBit(MemorySegment set, int fd, boolean on) {
+        long word = set.getAtIndex(ValueLayout.JAVA_LONG, fd >>> 6);
+        long mask = 1L << (fd & 63);
+        set.setAtIndex(ValueLayout.JAVA_LONG, fd >>> 6, on ? word | mask : word & ~mask);
+    }
+
+    private static boolean bit(MemorySegment set, int fd) {
+        return (set.getAtIndex(ValueLayout.JAVA_LONG, fd >>> 6) & (1L << (fd & 63))) != 0;
+    }
+
+    /** Frees the native sets; the watched descriptors are not closed. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

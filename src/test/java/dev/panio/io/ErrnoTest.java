@@ -1,0 +1,35 @@
+package dev.panio.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import dev.panio.internal.gen.LibC;
+import org.junit.jupiter.api.Test;
+
+class ErrnoTest {
+    @Test
+    void namesAndDescriptionsComeFromJnrConstantsAndMatchTheHeaders() {
+        assertEquals("EAGAIN", Errno.of(LibC.EAGAIN()).name());
+        assertEquals("Resource temporarily unavailable", Errno.EAGAIN.description());
+        assertEquals("ECONNREFUSED (Connection refused)", Errno.of(LibC.ECONNREFUSED()).toString());
+        assertSame(Errno.of(-LibC.EBADF()), Errno.EBADF);
+        // every constant declared here has the number glibc's headers give it
+        assertEquals(LibC.EPIPE(), Errno.EPIPE.code());
+        assertEquals(LibC.EINPROGRESS(), Errno.EINPROGRESS.code());
+        assertEquals(LibC.ECANCELED(), Errno.ECANCELED.code());
+        assertEquals(LibC.ETIME(), Errno.ETIME.code());
+        assertEquals(LibC.ENOBUFS(), Errno.ENOBUFS.code());
+    }
+
+    @Test
+    void unknownNumbersStillHaveAName() {
+        assertEquals("E4000", Errno.of(4000).name());
+    }
+
+    @Test
+    void messageNamesCallDetailAndFd() {
+        ErrnoException e = new ErrnoException("epoll_ctl", "ADD", 12, Errno.EBADF);
+        assertEquals("epoll_ctl(ADD, fd=12): EBADF (Bad file descriptor)", e.getMessage());
+        assertEquals("socket(): EMFILE (Too many open files)", new ErrnoException("socket", -1, Errno.EMFILE).getMessage());
+    }
+}

@@ -1,0 +1,63 @@
+package dev.panio.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Fails a test class that leaves the process with file descriptors it did not find:
+ * {@code /proc/self/fd} is listed before the class's first test and after its last.
+ *
+ * <p>Descriptors the JVM opens for itself on first use of a class (jar and module files)
+ * are not the code under test's and are ignored.
+ */
+public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NoFdLeaks.class);
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        context.getStore(NS).put("before", openFds());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<Integer, String> before = context.getStore(NS).get("before", Map.class);
+        Map<Integer, String> leaked = new TreeMap<>();
+        for (int attempt = 0; attempt < 50; attempt++) {
+            leaked.clear();
+            openFds().forEach((fd, target) -> {
+                if (!target.equals(before.get(fd)) && !jvmOwn(target)) leaked.put(fd, target);
+            });
+            if (leaked.isEmpty()) return;
+            Thread.sleep(20); // a deferred close on another thread may still be finishing
+        }
+        throw new AssertionError(context.getDisplayName() + " leaked file descriptors: " + leaked);
+    }
+
+    /** fd number to link target, for every open fd of this process. */
+    public static Map<Integer, String> openFds() throws IOException {
+        Map<Integer, String> fds = new TreeMap<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                try {
+                    fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                } catch (IOException gone) {
+                    // the listing's own directory fd, closed by now
+                }
+            }
+        }
+        return fds;
+    }
+
+    private static boolean jvmOwn(String target) {
+        return target.endsWith(".jar") || target.endsWith("/modules") || target.endsWith(".jmod")
+                || target.startsWith("/dev/urandom") || target.startsWith("/dev/random");
+    }
+}
