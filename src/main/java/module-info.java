@@ -4,7 +4,7 @@
  * <p>Packages follow the I/O models: {@code dev.panio.io} (owned descriptors, blocking and
  * non-blocking reads and writes, pipes, eventfd, timerfd), {@code dev.panio.net}
  * (sockets), and one package per multiplexer: {@code dev.panio.select},
- * {@code dev.panio.poll}, {@code dev.panio.epoll}. The jextract-generated bindings
+ * {@code dev.panio.poll}, {@code dev.panio.epoll}; asynchronous I/O in {@code dev.panio.uring}. The jextract-generated bindings
  * ({@code dev.panio.internal.gen}) and the syscall layer ({@code dev.panio.internal.sys})
  * stay inside the module.
  *
@@ -19,4 +19,5 @@ module dev.panio {
     exports dev.panio.select;
     exports dev.panio.poll;
     exports dev.panio.epoll;
+    exports dev.panio.uring;
 }

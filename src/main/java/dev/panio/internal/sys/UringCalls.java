@@ -1,0 +1,62 @@
+package dev.panio.internal.sys;
+
+import static dev.panio.internal.sys.Native.C_LONG;
+import static dev.panio.internal.sys.Native.result;
+import static dev.panio.internal.sys.Native.unreachable;
+
+import dev.panio.internal.gen.LibC;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The three io_uring system calls, made through {@code syscall(2)} since glibc has no
+ * wrappers for them (liburing's are inline C). {@code syscall} is variadic and every
+ * argument goes as a C {@code long}, pointers included (as addresses). Each returns the
+ * result or {@code -errno}.
+ */
+public final class UringCalls {
+    private UringCalls() {}
+
+    private static final long NR_SETUP = LibC.__NR_io_uring_setup();
+    private static final long NR_ENTER = LibC.__NR_io_uring_enter();
+    private static final long NR_REGISTER = LibC.__NR_io_uring_register();
+
+    // io_uring_enter may wait for completions: never critical. setup and register can
+    // sleep too (ring allocation, quiescing for registration), so neither are they.
+    private static final MethodHandle SYSCALL2 = Native.variadic(LibC.syscall.address(),
+            LibC.syscall.makeInvoker(C_LONG, C_LONG).descriptor(), 1, false);
+    private static final MethodHandle SYSCALL4 = Native.variadic(LibC.syscall.address(),
+            LibC.syscall.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1, false);
+    private static final MethodHandle SYSCALL6 = Native.variadic(LibC.syscall.address(),
+            LibC.syscall.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1, false);
+
+    /** {@code io_uring_setup(entries, params)}: the ring fd or {@code -errno}. */
+    public static int setup(MemorySegment st, int entries, long paramsAddress) {
+        try {
+            return (int) result((long) SYSCALL2.invokeExact(st, NR_SETUP, (long) entries, paramsAddress), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /** {@code io_uring_enter(fd, to_submit, min_complete, flags, arg, argsz)}. */
+    public static int enter(MemorySegment st, int fd, int toSubmit, int minComplete, int flags,
+                            long argAddress, long argSize) {
+        try {
+            return (int) result((long) SYSCALL6.invokeExact(st, NR_ENTER, (long) fd, (long) toSubmit,
+                    (long) minComplete, (long) flags, argAddress, argSize), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /** {@code io_uring_register(fd, opcode, arg, nr_args)}. */
+    public static int register(MemorySegment st, int fd, int opcode, long argAddress, int nrArgs) {
+        try {
+            return (int) result((long) SYSCALL4.invokeExact(st, NR_REGISTER, (long) fd, (long) opcode, argAddress,
+                    (long) nrArgs), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+}

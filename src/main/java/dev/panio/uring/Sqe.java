@@ -1,0 +1,265 @@
+package dev.panio.uring;
+
+import dev.panio.internal.gen.LibC;
+import dev.panio.internal.gen.__kernel_timespec;
+import dev.panio.internal.gen.io_uring_sqe;
+import dev.panio.internal.io.SockAddrs;
+import dev.panio.io.IoVec;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+
+/**
+ * One submission queue entry, written in place in the mapped SQE array. Obtained from
+ * {@link IoUring#sqe()}, already zeroed; valid until the next {@code sqe()} call. Prepare
+ * exactly one operation, then set {@link #userData(long)} and any flags:
+ *
+ * <pre>{@code ring.sqe().read(fd, buf, -1).userData(42);}</pre>
+ *
+ * <p>File descriptors are raw numbers (or fixed-file indexes with {@link #fixedFile()});
+ * the caller keeps them open, and buffers valid, until the completion arrives. Buffers must
+ * be native memory. Timeouts and socket addresses are copied into per-slot memory the
+ * kernel reads when the SQE is submitted.
+ */
+public final class Sqe {
+    /** {@code IOSQE_IO_LINK}: the next SQE starts only after this one succeeds. */
+    public static final int IO_LINK = LibC.IOSQE_IO_LINK();
+    /** {@code IOSQE_IO_HARDLINK}: like IO_LINK, but the chain continues even on failure. */
+    public static final int IO_HARDLINK = LibC.IOSQE_IO_HARDLINK();
+    /** {@code IOSQE_FIXED_FILE}: the fd is an index into the registered files. */
+    public static final int FIXED_FILE = LibC.IOSQE_FIXED_FILE();
+    /** {@code IOSQE_ASYNC}: go straight to a worker instead of trying non-blocking first. */
+    public static final int ASYNC = LibC.IOSQE_ASYNC();
+    /** {@code IOSQE_IO_DRAIN}: start only after everything submitted before has completed. */
+    public static final int IO_DRAIN = LibC.IOSQE_IO_DRAIN();
+    /** {@code IOSQE_CQE_SKIP_SUCCESS}: post no completion if it succeeds. */
+    public static final int CQE_SKIP_SUCCESS = LibC.IOSQE_CQE_SKIP_SUCCESS();
+    static final int BUFFER_SELECT = LibC.IOSQE_BUFFER_SELECT();
+
+    private static final long OPCODE = io_uring_sqe.opcode$offset();
+    private static final long FLAGS = io_uring_sqe.flags$offset();
+    private static final long IOPRIO = io_uring_sqe.ioprio$offset();
+    private static final long FD = io_uring_sqe.fd$offset();
+    private static final long OFF = io_uring_sqe.off$offset();
+    private static final long ADDR = io_uring_sqe.addr$offset();
+    private static final long LEN = io_uring_sqe.len$offset();
+    private static final long OP_FLAGS = io_uring_sqe.rw_flags$offset(); // the union of per-op flags
+    private static final long USER_DATA = io_uring_sqe.user_data$offset();
+    private static final long BUF_GROUP = io_uring_sqe.buf_group$offset();
+    private static final long FILE_INDEX = io_uring_sqe.file_index$offset();
+    private static final long SIZE = io_uring_sqe.sizeof();
+
+    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG;
+
+    private final IoUring ring;
+    private final MemorySegment sqes;
+    private final MemorySegment sideMemory;
+    private long base;
+    private long sideBase;
+
+    Sqe(IoUring ring, MemorySegment sqes, MemorySegment side) {
+        this.ring = ring;
+        this.sqes = sqes;
+        this.sideMemory = side;
+    }
+
+    void position(int slot) {
+        base = slot * SIZE;
+        sideBase = slot * IoUring.SIDE_BYTES;
+        for (long o = 0; o < SIZE; o += 8) sqes.set(U64, base + o, 0L);
+    }
+
+    private Sqe prep(Opcode op, int fd, long addr, int len, long off) {
+        sqes.set(U8, base + OPCODE, (byte) op.code());
+        sqes.set(U32, base + FD, fd);
+        sqes.set(U64, base + ADDR, addr);
+        sqes.set(U32, base + LEN, len);
+        sqes.set(U64, base + OFF, off);
+        return this;
+    }
+
+    private static long addressOf(MemorySegment buf) {
+        if (!buf.isNative()) throw new IllegalArgumentException("io_uring buffers must be native memory");
+        return buf.address();
+    }
+
+    private static int length(MemorySegment buf) {
+        if (buf.byteSize() > Integer.MAX_VALUE) throw new IllegalArgumentException("buffer over 2 GiB: " + buf.byteSize());
+        return (int) buf.byteSize();
+    }
+
+    // ---- per-entry settings --------------------------------------------------------------
+
+    /** The 64-bit value the completion carries back. */
+    public Sqe userData(long userData) {
+        sqes.set(U64, base + USER_DATA, userData);
+        return this;
+    }
+
+    /** Adds {@code IOSQE_*} flags ({@link #IO_LINK}, {@link #ASYNC}, ...). */
+    public Sqe flags(int iosqeFlags) {
+        sqes.set(U8, base + FLAGS, (byte) (sqes.get(U8, base + FLAGS) | iosqeFlags));
+        return this;
+    }
+
+    /** Links the next SQE to this one ({@code IOSQE_IO_LINK}). */
+    public Sqe link() {
+        return flags(IO_LINK);
+    }
+
+    /** The fd given to this operation is a registered-file index ({@code IOSQE_FIXED_FILE}). */
+    public Sqe fixedFile() {
+        return flags(FIXED_FILE);
+    }
+
+    // ---- operations -------------------------------------------------------------------------
+
+    /** {@code IORING_OP_NOP}: completes with 0; measures the ring itself. */
+    public Sqe nop() {
+        return prep(Opcode.NOP, -1, 0, 0, 0);
+    }
+
+    /** {@code IORING_OP_READ} into {@code buf} at {@code offset} (-1: the file position, as for pipes and sockets). */
+    public Sqe read(int fd, MemorySegment buf, long offset) {
+        return prep(Opcode.READ, fd, addressOf(buf), length(buf), offset);
+    }
+
+    /** {@code IORING_OP_WRITE} from {@code buf} at {@code offset} (-1: the file position). */
+    public Sqe write(int fd, MemorySegment buf, long offset) {
+        return prep(Opcode.WRITE, fd, addressOf(buf), length(buf), offset);
+    }
+
+    /** {@code IORING_OP_READV} into the entries of {@code iov}. */
+    public Sqe readv(int fd, IoVec iov, long offset) {
+        return prep(Opcode.READV, fd, iov.segment().address(), iov.count(), offset);
+    }
+
+    /** {@code IORING_OP_WRITEV} from the entries of {@code iov}. */
+    public Sqe writev(int fd, IoVec iov, long offset) {
+        return prep(Opcode.WRITEV, fd, iov.segment().address(), iov.count(), offset);
+    }
+
+    /** {@code IORING_OP_SEND}; always adds {@code MSG_NOSIGNAL}. */
+    public Sqe send(int fd, MemorySegment buf, int msgFlags) {
+        prep(Opcode.SEND, fd, addressOf(buf), length(buf), 0);
+        sqes.set(U32, base + OP_FLAGS, msgFlags | LibC.MSG_NOSIGNAL());
+        return this;
+    }
+
+    /** {@code IORING_OP_RECV} into {@code buf}. */
+    public Sqe recv(int fd, MemorySegment buf, int msgFlags) {
+        prep(Opcode.RECV, fd, addressOf(buf), length(buf), 0);
+        sqes.set(U32, base + OP_FLAGS, msgFlags);
+        return this;
+    }
+
+    /**
+     * {@code IORING_OP_RECV} into a buffer the kernel picks from provided-buffer group
+     * {@code group} when data arrives; with {@code multishot} ({@code IORING_RECV_MULTISHOT})
+     * one submission keeps producing completions (flag {@link IoUring#CQE_F_MORE}) until an
+     * error, end of stream or {@code ENOBUFS}. The buffer id is in the completion flags.
+     */
+    public Sqe recvSelect(int fd, int group, boolean multishot) {
+        prep(Opcode.RECV, fd, 0, 0, 0);
+        flags(BUFFER_SELECT);
+        sqes.set(U16, base + BUF_GROUP, (short) group);
+        if (multishot) sqes.set(U16, base + IOPRIO, (short) LibC.IORING_RECV_MULTISHOT());
+        return this;
+    }
+
+    /**
+     * {@code IORING_OP_ACCEPT}; new sockets are {@code SOCK_NONBLOCK | SOCK_CLOEXEC}. The
+     * result is the new fd, which the caller then owns. With {@code multishot}
+     * ({@code IORING_ACCEPT_MULTISHOT}) each incoming connection completes separately.
+     */
+    public Sqe accept(int fd, boolean multishot) {
+        prep(Opcode.ACCEPT, fd, 0, 0, 0);
+        sqes.set(U32, base + OP_FLAGS, LibC.SOCK_NONBLOCK() | LibC.SOCK_CLOEXEC());
+        if (multishot) sqes.set(U16, base + IOPRIO, (short) LibC.IORING_ACCEPT_MULTISHOT());
+        return this;
+    }
+
+    /** {@code IORING_OP_CONNECT} of socket {@code fd} (of family {@code af}) to {@code address}. */
+    public Sqe connect(int fd, InetSocketAddress address, boolean ipv6Socket) {
+        MemorySegment sa = sideMemory.asSlice(sideBase, IoUring.SIDE_BYTES);
+        int len = SockAddrs.write(address, ipv6Socket ? LibC.AF_INET6() : LibC.AF_INET(), sa);
+        return prep(Opcode.CONNECT, fd, sa.address(), 0, len);
+    }
+
+    /**
+     * {@code IORING_OP_CLOSE} of a raw fd the caller owns (not one held by a
+     * {@code FileDescriptor}, which would close it again).
+     */
+    public Sqe close(int fd) {
+        return prep(Opcode.CLOSE, fd, 0, 0, 0);
+    }
+
+    /** {@code IORING_OP_SHUTDOWN} with {@code SHUT_RD}, {@code SHUT_WR} or {@code SHUT_RDWR}. */
+    public Sqe shutdown(int fd, int how) {
+        return prep(Opcode.SHUTDOWN, fd, 0, how, 0);
+    }
+
+    /**
+     * {@code IORING_OP_POLL_ADD} for {@code POLL*} {@code events}; completes with the ready
+     * events. With {@code multishot} ({@code IORING_POLL_ADD_MULTI}) it stays armed.
+     */
+    public Sqe pollAdd(int fd, int events, boolean multishot) {
+        prep(Opcode.POLL_ADD, fd, 0, multishot ? LibC.IORING_POLL_ADD_MULTI() : 0, 0);
+        sqes.set(U32, base + OP_FLAGS, events);
+        return this;
+    }
+
+    /** {@code IORING_OP_POLL_REMOVE} of the poll submitted with {@code targetUserData}. */
+    public Sqe pollRemove(long targetUserData) {
+        return prep(Opcode.POLL_REMOVE, -1, targetUserData, 0, 0);
+    }
+
+    /**
+     * {@code IORING_OP_TIMEOUT}: completes with {@code -ETIME} after {@code nanos}, or with 0
+     * once {@code count} other completions have arrived (0: time only).
+     */
+    public Sqe timeout(long nanos, int count) {
+        return prep(Opcode.TIMEOUT, -1, timespec(nanos), 1, count);
+    }
+
+    /**
+     * {@code IORING_OP_LINK_TIMEOUT}: must follow an SQE marked {@link #link()}; cancels that
+     * operation (it completes with {@code -ECANCELED}) if it has not finished in {@code nanos}.
+     */
+    public Sqe linkTimeout(long nanos) {
+        return prep(Opcode.LINK_TIMEOUT, -1, timespec(nanos), 1, 0);
+    }
+
+    /**
+     * {@code IORING_OP_ASYNC_CANCEL} of the operation submitted with {@code targetUserData};
+     * completes with 0, {@code -ENOENT} (not found) or {@code -EALREADY} (already running).
+     */
+    public Sqe cancel(long targetUserData) {
+        return prep(Opcode.ASYNC_CANCEL, -1, targetUserData, 0, 0);
+    }
+
+    /**
+     * Operates on fixed-file slot {@code index}: for ACCEPT, installs the new socket there
+     * instead of returning an fd ({@code IORING_FILE_INDEX_ALLOC} picks a free slot).
+     */
+    public Sqe fileIndex(int index) {
+        sqes.set(U32, base + FILE_INDEX, index + 1); // the kernel's encoding is index + 1
+        return this;
+    }
+
+    private long timespec(long nanos) {
+        if (nanos < 0) throw new IllegalArgumentException("timeout must not be negative: " + nanos);
+        MemorySegment ts = sideMemory.asSlice(sideBase, __kernel_timespec.sizeof());
+        __kernel_timespec.tv_sec(ts, nanos / 1_000_000_000L);
+        __kernel_timespec.tv_nsec(ts, nanos % 1_000_000_000L);
+        return ts.address();
+    }
+
+    @Override
+    public String toString() {
+        return "Sqe[slot " + base / SIZE + " of " + ring + "]";
+    }
+}
