@@ -137,6 +137,24 @@ public final class FileDescriptor implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives up ownership without closing: afterwards this object is closed and the caller
+     * owns the returned number (to hand it to io_uring's CLOSE, say).
+     *
+     * @throws ErrnoException {@code EBADF} if already closed, {@code EBUSY} if calls are in flight
+     */
+    public int detach() throws ErrnoException {
+        int s = (int) STATE.getVolatile(this);
+        if ((s & CLOSED) != 0) throw new ErrnoException("detach", "closed", fd, Errno.EBADF);
+        if (s != 0 || !STATE.compareAndSet(this, 0, CLOSED)) {
+            throw new ErrnoException("detach", "calls in flight", fd, Errno.EBUSY);
+        }
+        closer.explicit = true;
+        closer.detached = true;
+        cleanable.clean();
+        return fd;
+    }
+
     private int closeNow() {
         closer.explicit = true;
         cleanable.clean();
@@ -147,6 +165,7 @@ public final class FileDescriptor implements AutoCloseable {
     private static final class Closer implements Runnable {
         private final int fd;
         volatile boolean explicit;
+        volatile boolean detached;
         int result;
 
         Closer(int fd) {
@@ -155,6 +174,7 @@ public final class FileDescriptor implements AutoCloseable {
 
         @Override
         public void run() {
+            if (detached) return;
             if (!explicit) {
                 LOG.log(System.Logger.Level.WARNING, "fd {0} was garbage-collected while open; closing it", fd);
             }

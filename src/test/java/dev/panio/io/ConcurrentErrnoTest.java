@@ -31,6 +31,7 @@ class ConcurrentErrnoTest {
         int threads = 8;
         CyclicBarrier start = new CyclicBarrier(threads);
         List<Future<?>> results = new ArrayList<>();
+        bad = FileDescriptor.adopt(19_999);
         try (ExecutorService pool = Executors.newFixedThreadPool(threads);
              Pipe brokenPipe = Pipe.open(true);
              Pipe emptyPipe = Pipe.open(true);
@@ -53,14 +54,17 @@ class ConcurrentErrnoTest {
                 }));
             }
             for (Future<?> f : results) f.get();
+        } finally {
+            bad.detach();
         }
     }
 
-    // A number far above anything open: the kernel answers EBADF (panio's own closed check does not apply).
-    private static final FileDescriptor BAD = FileDescriptor.adopt(19_999);
+    // A number far above anything open: the kernel answers EBADF (panio's own closed check
+    // does not apply). Detached after the test so that nothing ever closes the number.
+    private static FileDescriptor bad;
 
     private static FileDescriptor unownedBadFd() {
-        return BAD;
+        return bad;
     }
 
     interface Call {

@@ -123,6 +123,21 @@ class FileDescriptorTest {
     }
 
     @Test
+    void detachHandsOverTheNumberWithoutClosingIt() throws Exception {
+        try (Pipe p = Pipe.open(true)) {
+            FileDescriptor dup = p.source().duplicate(0);
+            int raw = dup.detach();
+            assertFalse(dup.isOpen());
+            assertTrue(Fds.isOpen(raw));
+            dup.close(); // closed already: must not touch the number
+            assertTrue(Fds.isOpen(raw));
+            assertSame(Errno.EBADF, assertThrows(ErrnoException.class, dup::detach).errno());
+            FileDescriptor.adopt(raw).close();
+            assertFalse(Fds.isOpen(raw));
+        }
+    }
+
+    @Test
     void heapBuffersAndSegmentsAreStagedThroughNativeMemory() throws Exception {
         try (Pipe p = Pipe.open(true)) {
             ByteBuffer out = ByteBuffer.wrap("hello heap".getBytes(StandardCharsets.US_ASCII));

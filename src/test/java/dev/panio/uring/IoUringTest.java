@@ -370,7 +370,7 @@ class IoUringTest {
             ring.sqe().shutdown(client.fd().intValue(), LibC.SHUT_WR()).userData(1);
             assertEquals(0, c.await(1).get(0).res());
             assertEquals(FileDescriptor.EOF, server.read(MemorySegment.ofArray(new byte[4])));
-            int raw = server.fd().duplicate(0).intValue(); // a raw fd this test owns
+            int raw = server.fd().duplicate(0).detach(); // a raw fd this test owns
             ring.sqe().close(raw).userData(2);
             assertEquals(0, c.await(1).get(0).res());
             assertTrue(!dev.panio.testing.Fds.isOpen(raw));
