@@ -20,4 +20,5 @@ module dev.panio {
     exports dev.panio.poll;
     exports dev.panio.epoll;
     exports dev.panio.uring;
+    exports dev.panio.reactor;
 }

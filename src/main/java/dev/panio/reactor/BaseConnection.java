@@ -1,0 +1,143 @@
+package dev.panio.reactor;
+
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+
+/**
+ * What every connection implementation shares: the handler, the attachment, idle timeouts,
+ * the hand-over of calls made off the loop thread, and the mapping of errors to a
+ * {@link CloseCause}.
+ */
+abstract class BaseConnection implements Connection {
+    final EventLoop loop;
+    final ConnectionHandler handler;
+    private Object attachment;
+    private InetSocketAddress remote;
+    long lastActivity = System.nanoTime();
+    private long idleNanos;
+    private ScheduledTask idleTimer;
+    boolean closed;
+
+    BaseConnection(EventLoop loop, ConnectionHandler handler) {
+        this.loop = loop;
+        this.handler = handler;
+    }
+
+    /** Runs {@code action} on the loop thread (now if already there). */
+    final boolean onLoop(Runnable action) {
+        if (loop.inEventLoop()) return true;
+        loop.execute(action);
+        return false;
+    }
+
+    /** A copy of {@code data} that outlives the caller's buffer, for a hand-over to the loop. */
+    static MemorySegment copyOf(MemorySegment data) {
+        return MemorySegment.ofArray(data.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+    }
+
+    void opened() {
+        if (loop.options.idleTimeoutMillis() > 0) setIdleTimeout(loop.options.idleTimeoutMillis());
+        try {
+            handler.onOpen(this);
+        } catch (RuntimeException e) {
+            failed(new IOException("onOpen threw", e));
+        }
+    }
+
+    void delivered(MemorySegment data) {
+        lastActivity = System.nanoTime();
+        loop.reads++;
+        loop.bytesRead += data.byteSize();
+        try {
+            handler.onData(this, data);
+        } catch (RuntimeException e) {
+            failed(new IOException("onData threw", e));
+        }
+    }
+
+    @Override
+    public void setIdleTimeout(long millis) {
+        if (!onLoop(() -> setIdleTimeout(millis))) return;
+        idleNanos = millis * 1_000_000L;
+        if (idleTimer != null) idleTimer.cancel();
+        idleTimer = millis > 0 && !closed ? loop.scheduleOnLoop(this::checkIdle, idleNanos) : null;
+    }
+
+    private void checkIdle() {
+        if (closed || idleNanos == 0) return;
+        long idle = System.nanoTime() - lastActivity;
+        if (idle >= idleNanos) {
+            closeNow(CloseCause.TIMEOUT, null);
+        } else {
+            idleTimer = loop.scheduleOnLoop(this::checkIdle, idleNanos - idle);
+        }
+    }
+
+    /** Closes with the cause an I/O error implies. */
+    final void failed(IOException e) {
+        if (closed) return;
+        CloseCause cause = CloseCause.ERROR;
+        if (e instanceof ErrnoException ee && (ee.errno() == Errno.ECONNRESET || ee.errno() == Errno.EPIPE)) {
+            cause = CloseCause.RESET;
+        }
+        closeNow(cause, e);
+    }
+
+    /** Releases the connection's resources and tells the handler, once. */
+    final void closeNow(CloseCause cause, IOException error) {
+        if (closed) return;
+        closed = true;
+        if (idleTimer != null) idleTimer.cancel();
+        release();
+        try {
+            handler.onClose(this, cause, error);
+        } catch (RuntimeException e) {
+            System.getLogger(BaseConnection.class.getName()).log(System.Logger.Level.WARNING, "onClose threw", e);
+        }
+    }
+
+    /** Backend part of {@link #closeNow}: deregister, free queued data, close the fd. */
+    abstract void release();
+
+    /** Sets the peer address when it is known without a system call. */
+    void remote(InetSocketAddress address) {
+        this.remote = address;
+    }
+
+    abstract InetSocketAddress queryRemote() throws IOException;
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        if (remote == null) {
+            try {
+                remote = queryRemote();
+            } catch (IOException e) {
+                return null;
+            }
+        }
+        return remote;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public EventLoop loop() {
+        return loop;
+    }
+
+    @Override
+    public Object attachment() {
+        return attachment;
+    }
+
+    @Override
+    public void attach(Object attachment) {
+        this.attachment = attachment;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.panio.reactor;
+
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+
+/**
+ * One TCP connection on an {@link EventLoop}.
+ *
+ * <p>Writes are copied into a per-connection queue (or written straight through when the
+ * socket takes them), so the caller's memory can be reused at once. The queue has a high
+ * and a low watermark: {@link #write} returns false once queued bytes pass the high one,
+ * and {@link ConnectionHandler#onWritable} fires when they fall below the low one. A
+ * write that would take the queue past its hard limit closes the connection with
+ * {@link CloseCause#ERROR}: a peer that never reads cannot make the server hold unbounded
+ * memory. Methods may be called from any thread; off the loop thread they are handed to
+ * the loop.
+ */
+public interface Connection {
+    /** Queues (or writes) a copy of {@code data}; false if the caller should now wait for onWritable. */
+    boolean write(MemorySegment data);
+
+    /** Whether queued bytes are under the high watermark. */
+    boolean isWritable();
+
+    /** Bytes queued and not yet taken by the kernel. */
+    long queuedBytes();
+
+    /** Shuts down output once the queue is flushed (half-close); reading goes on. */
+    void shutdownOutput();
+
+    /** Closes once queued writes are flushed (graceful). */
+    void close();
+
+    /** Closes now, discarding queued writes. */
+    void abort();
+
+    /** Stops reading until {@link #resumeReading()}: the peer is slowed by TCP flow control. */
+    void suspendReading();
+
+    /** Resumes reading. */
+    void resumeReading();
+
+    /** Closes with {@link CloseCause#TIMEOUT} after {@code millis} without reads or writes (0: never). */
+    void setIdleTimeout(long millis);
+
+    /** Whether the connection is not yet closed. */
+    boolean isOpen();
+
+    /** The peer's address. */
+    InetSocketAddress remoteAddress();
+
+    /** The loop the connection belongs to. */
+    EventLoop loop();
+
+    /** An object the application keeps with the connection. */
+    Object attachment();
+
+    /** Sets {@link #attachment()}. */
+    void attach(Object attachment);
+}

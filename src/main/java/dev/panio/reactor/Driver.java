@@ -1,0 +1,58 @@
+package dev.panio.reactor;
+
+import dev.panio.net.Socket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The I/O half of an {@link EventLoop}: one implementation per model. All methods but
+ * {@link #wakeup()} run on the loop thread.
+ */
+abstract class Driver {
+    final EventLoop loop;
+
+    Driver(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** Sets up native resources on the loop thread, before the first {@link #poll}. */
+    abstract void start() throws IOException;
+
+    /**
+     * Waits up to {@code timeoutNanos} (-1: no limit, 0: do not wait) for I/O or a wakeup,
+     * and dispatches what happened.
+     */
+    abstract void poll(long timeoutNanos) throws IOException;
+
+    /** Makes a waiting {@link #poll} return; any thread. */
+    abstract void wakeup();
+
+    /** Starts accepting on {@code listener} (bound, listening, non-blocking). */
+    abstract void listen(Socket listener, Supplier<ConnectionHandler> handlers) throws IOException;
+
+    /** Stops accepting on {@code listener} and closes it. */
+    abstract void unlisten(Socket listener);
+
+    /** Opens an outbound connection. */
+    abstract void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis,
+                          CompletableFuture<Connection> result);
+
+    /** Connections open now. */
+    abstract int connectionCount();
+
+    /** Asks every connection to close once flushed. */
+    abstract void closeAllGracefully();
+
+    /** Closes every connection now. */
+    abstract void abortAll();
+
+    /** Whether {@link #poll} has work that must not wait (e.g. read budget carried over). */
+    boolean hasPendingWork() {
+        return false;
+    }
+
+    /** Frees native resources; the last call on the loop thread. */
+    abstract void close();
+}

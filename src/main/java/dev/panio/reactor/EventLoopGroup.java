@@ -1,0 +1,205 @@
+package dev.panio.reactor;
+
+import dev.panio.io.ResourceLimits;
+import dev.panio.net.Socket;
+import dev.panio.uring.IoUring;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * N {@link EventLoop}s on one {@link Backend}: the entry point for servers and clients.
+ *
+ * <pre>{@code
+ * try (EventLoopGroup group = EventLoopGroup.start(Backend.AUTO, ReactorOptions.defaults())) {
+ *     Listener l = group.listen(new InetSocketAddress("127.0.0.1", 8080), EchoHandler::new);
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>{@link #listen} binds one socket per loop with {@code SO_REUSEPORT}; {@link #connect}
+ * spreads outbound connections round-robin. {@link #shutdownGracefully} stops accepting,
+ * lets queued writes flush, and closes what is left at the deadline.
+ */
+public final class EventLoopGroup implements AutoCloseable {
+    private final Backend backend;
+    private final String backendNote;
+    private final ReactorOptions options;
+    private final List<EventLoop> loops = new ArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
+    private volatile boolean shutdown;
+
+    private EventLoopGroup(Backend backend, String note, ReactorOptions options) {
+        this.backend = backend;
+        this.backendNote = note;
+        this.options = options;
+    }
+
+    /**
+     * Starts {@code options.loops()} loops on {@code backend}. {@link Backend#AUTO} takes
+     * io_uring where the kernel allows it and epoll otherwise; {@link Backend#IO_URING}
+     * fails with the typed reason when it is unavailable.
+     */
+    public static EventLoopGroup start(Backend backend, ReactorOptions options) throws IOException {
+        String note = backend.cliName();
+        if (backend == Backend.AUTO) {
+            IoUring.Availability a = IoUring.availability();
+            backend = a.available() ? Backend.IO_URING : Backend.EPOLL;
+            note = a.available() ? "io_uring (auto: available)" : "epoll (auto: " + a.reason() + ")";
+        } else if (backend == Backend.IO_URING && !IoUring.availability().available()) {
+            IoUring.open(2).close(); // throws the IoUringUnavailableException with the reason
+        }
+        if (options.raiseFdLimit()) ResourceLimits.raiseOpenFilesToHard();
+        EventLoopGroup g = new EventLoopGroup(backend, note, options);
+        try {
+            for (int i = 0; i < options.loops(); i++) {
+                EventLoop loop = new EventLoop(g, i, backend, options);
+                g.loops.add(loop);
+                loop.start();
+            }
+        } catch (IOException | RuntimeException e) {
+            g.shutdownGracefully(1000);
+            throw e;
+        }
+        return g;
+    }
+
+    /** The backend in use (AUTO resolved). */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** How the backend was chosen, e.g. {@code epoll (auto: io_uring is not permitted ...)}. */
+    public String backendDescription() {
+        return backendNote;
+    }
+
+    /** The loops. */
+    public List<EventLoop> loops() {
+        return List.copyOf(loops);
+    }
+
+    /** The next loop, round-robin. */
+    public EventLoop nextLoop() {
+        return loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
+    }
+
+    /**
+     * Accepts connections on {@code address}, each served by a handler from {@code handlers}.
+     * On the event-driven backends every loop gets its own {@code SO_REUSEPORT} socket; the
+     * thread-per-connection backends use a single acceptor.
+     */
+    public Listener listen(InetSocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
+        List<Socket> sockets = new ArrayList<>();
+        InetSocketAddress bound = address;
+        int count = backend == Backend.BLOCKING || backend == Backend.VIRTUAL ? 1 : loops.size();
+        try {
+            for (int i = 0; i < count; i++) {
+                Socket s = Socket.tcp(Socket.Family.of(address));
+                sockets.add(s);
+                s.setReuseAddress(true);
+                s.setReusePort(true);
+                s.bind(bound);
+                s.listen(4096);
+                bound = s.localAddress();
+            }
+        } catch (IOException e) {
+            for (Socket s : sockets) s.close();
+            throw e;
+        }
+        for (int i = 0; i < count; i++) {
+            Socket s = sockets.get(i);
+            EventLoop loop = loops.get(i);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            loop.execute(() -> {
+                try {
+                    loop.driver.listen(s, handlers);
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+            join(done);
+        }
+        return new Listener(this, bound, sockets);
+    }
+
+    void unlisten(Listener l) {
+        for (int i = 0; i < l.sockets.size(); i++) {
+            Socket s = l.sockets.get(i);
+            EventLoop loop = loops.get(i);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            loop.execute(() -> {
+                loop.driver.unlisten(s);
+                done.complete(null);
+            });
+            try {
+                done.get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // the loop has stopped; its driver closed the listener
+            }
+        }
+    }
+
+    /** Opens a connection to {@code address} on the next loop; fails after {@code timeoutMillis} (0: the kernel's). */
+    public CompletableFuture<Connection> connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis) {
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        EventLoop loop = nextLoop();
+        loop.execute(() -> loop.driver.connect(address, handler, timeoutMillis, result));
+        return result;
+    }
+
+    /** The sum of every loop's counters. */
+    public LoopMetrics metrics() {
+        LoopMetrics sum = new LoopMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0);
+        for (EventLoop l : loops) sum = sum.plus(l.metrics());
+        return sum;
+    }
+
+    /**
+     * Stops accepting, asks every connection to close once its queued writes are flushed,
+     * and waits up to {@code timeoutMillis}; connections still open then are closed at once.
+     *
+     * @return true if every connection closed by itself within the deadline
+     */
+    public boolean shutdownGracefully(long timeoutMillis) {
+        if (shutdown) return true;
+        shutdown = true;
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        boolean clean = true;
+        for (EventLoop l : loops) l.execute(() -> l.beginShutdown(deadline));
+        for (EventLoop l : loops) {
+            try {
+                long left = Math.max(0, deadline - System.nanoTime()) + 2_000_000_000L;
+                if (!l.awaitTermination(left, TimeUnit.NANOSECONDS)) clean = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            if (l.metrics().open() > 0) clean = false;
+        }
+        return clean && System.nanoTime() - deadline < 0;
+    }
+
+    /** {@link #shutdownGracefully} with a 5-second deadline. */
+    @Override
+    public void close() {
+        shutdownGracefully(5000);
+    }
+
+    private static void join(CompletableFuture<Void> f) throws IOException {
+        try {
+            f.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IOException(e.getCause());
+        } catch (Exception e) {
+            throw new IOException("event loop did not answer", e);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.panio.reactor;
+
+/**
+ * Counters of one loop, as a snapshot. Read off the loop thread they may be a moment old.
+ *
+ * @param open        connections open now
+ * @param accepted    connections accepted since start
+ * @param acceptErrors accepts that failed ({@code EMFILE}, {@code ENFILE}, over the backend's fd limit)
+ * @param bytesRead   bytes read
+ * @param bytesWritten bytes written
+ * @param reads       read calls or receive completions that returned data
+ * @param writes      write calls or send completions
+ * @param wakeups     returns from the backend's wait
+ * @param turns       loop iterations
+ */
+public record LoopMetrics(long open, long accepted, long acceptErrors, long bytesRead, long bytesWritten,
+                          long reads, long writes, long wakeups, long turns) {
+    /** Component-wise sum. */
+    public LoopMetrics plus(LoopMetrics o) {
+        return new LoopMetrics(open + o.open, accepted + o.accepted, acceptErrors + o.acceptErrors,
+                bytesRead + o.bytesRead, bytesWritten + o.bytesWritten, reads + o.reads, writes + o.writes,
+                wakeups + o.wakeups, turns + o.turns);
+    }
+}

@@ -1,0 +1,312 @@
+package dev.panio.reactor;
+
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
+import dev.panio.net.Socket;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A connection on a readiness backend: reads when the poller says readable, writes
+ * straight through while the socket takes the bytes and queues the rest, asking for
+ * write readiness only while something is queued (level-triggered) or keeping it armed
+ * (edge-triggered).
+ */
+final class PollingConnection extends BaseConnection implements PollingDriver.Handle {
+    private final PollingDriver driver;
+    private final Socket socket;
+    private final WriteQueue queue;
+    private final boolean edge;
+    private long token;
+    private int interest;
+    private boolean writable = true;
+    private boolean readSuspended;
+    private boolean inputClosed;
+    private boolean shutdownRequested;
+    private boolean outputShut;
+    private boolean closeRequested;
+    boolean readPending;
+    private CompletableFuture<Connection> connecting;
+    private ScheduledTask connectTimer;
+
+    PollingConnection(PollingDriver driver, Socket socket, ConnectionHandler handler) {
+        super(driver.loop, handler);
+        this.driver = driver;
+        this.socket = socket;
+        this.queue = new WriteQueue(driver.chunks);
+        this.edge = driver.poller.edgeTriggered();
+    }
+
+    /** Registers with the poller; on failure closes the socket and returns false. */
+    boolean register(int initialInterest) {
+        // Edge-triggered: arm both directions once and never modify.
+        interest = edge ? Poller.READ | Poller.WRITE : initialInterest;
+        try {
+            token = driver.register(socket.fd(), interest, this);
+            return true;
+        } catch (ErrnoException e) {
+            PollingDriver.closeQuietly(socket.fd());
+            closed = true;
+            return false;
+        }
+    }
+
+    void awaitConnect(CompletableFuture<Connection> result, long timeoutMillis) {
+        connecting = result;
+        if (timeoutMillis > 0) {
+            connectTimer = loop.scheduleOnLoop(() -> {
+                if (connecting != null) {
+                    ErrnoException e = new ErrnoException("connect", "timed out after " + timeoutMillis + " ms", socket.fd().intValue(), Errno.ETIMEDOUT);
+                    CompletableFuture<Connection> f = connecting;
+                    connecting = null;
+                    closeNow(CloseCause.TIMEOUT, e);
+                    f.completeExceptionally(e);
+                }
+            }, timeoutMillis * 1_000_000L);
+        }
+    }
+
+    @Override
+    public void ready(int events) {
+        if (connecting != null) {
+            if ((events & (Poller.WRITE | Poller.ERROR)) != 0) finishConnect();
+            return;
+        }
+        if ((events & (Poller.READ | Poller.ERROR)) != 0 && !readSuspended && !inputClosed && !readPending) readSome();
+        if (closed) return;
+        if ((events & Poller.WRITE) != 0 && !queue.isEmpty()) flush();
+        if ((events & Poller.ERROR) != 0 && !closed && (inputClosed || readSuspended)) {
+            // nothing will read the error out: ask the socket for it
+            try {
+                socket.finishConnect();
+                if (inputClosed && outputShut) closeNow(CloseCause.PEER_CLOSED, null);
+            } catch (ErrnoException e) {
+                failed(e);
+            }
+        }
+    }
+
+    private void finishConnect() {
+        CompletableFuture<Connection> f = connecting;
+        connecting = null;
+        if (connectTimer != null) connectTimer.cancel();
+        try {
+            socket.finishConnect();
+            setInterest(Poller.READ);
+            opened();
+            f.complete(this);
+        } catch (ErrnoException e) {
+            closeNow(CloseCause.ERROR, e);
+            f.completeExceptionally(e);
+        }
+    }
+
+    /** Reads until the kernel has nothing more (edge) or once (level), within the read budget. */
+    void readSome() {
+        MemorySegment buf = driver.readBuffer;
+        long budget = loop.options.readBudgetBytes();
+        for (;;) {
+            long n;
+            try {
+                n = socket.read(buf);
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+            if (n > 0) {
+                delivered(buf.asSlice(0, n));
+                if (closed || readSuspended) return;
+                budget -= n;
+                if (!edge) return; // level-triggered: the poller reports it again if more is there
+                if (budget <= 0) {
+                    // Edge-triggered must drain to EAGAIN, but not now: others get their turn first.
+                    readPending = true;
+                    driver.readAgain.addLast(this);
+                    return;
+                }
+            } else if (n == FileDescriptor.WOULD_BLOCK) {
+                return;
+            } else { // EOF
+                inputClosed = true;
+                try {
+                    handler.onInputClosed(this);
+                } catch (RuntimeException e) {
+                    failed(new IOException("onInputClosed threw", e));
+                    return;
+                }
+                if (!closed && !edge) updateInterest();
+                if (!closed && outputShut) closeNow(CloseCause.PEER_CLOSED, null);
+                return;
+            }
+        }
+    }
+
+    @Override
+    public boolean write(MemorySegment data) {
+        if (!loop.inEventLoop()) {
+            MemorySegment copy = copyOf(data);
+            loop.execute(() -> write(copy));
+            return writable;
+        }
+        if (closed || shutdownRequested || closeRequested) return false;
+        long off = 0;
+        if (queue.isEmpty()) {
+            try {
+                long n = socket.write(data);
+                if (n > 0) {
+                    off = n;
+                    loop.writes++;
+                    loop.bytesWritten += n;
+                    lastActivity = System.nanoTime();
+                }
+            } catch (ErrnoException e) {
+                failed(e);
+                return false;
+            }
+            if (off == data.byteSize()) return writable;
+        }
+        if (queue.bytes() + (data.byteSize() - off) > loop.options.maxQueuedBytes()) {
+            failed(new IOException("write queue over its limit of " + loop.options.maxQueuedBytes()
+                    + " bytes: the peer is not reading and the handler ignored isWritable()"));
+            return false;
+        }
+        queue.append(off == 0 ? data : data.asSlice(off));
+        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+        updateInterest();
+        return writable;
+    }
+
+    private void flush() {
+        while (!queue.isEmpty()) {
+            long n;
+            try {
+                n = socket.write(queue.head());
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+            if (n == FileDescriptor.WOULD_BLOCK) break;
+            loop.writes++;
+            loop.bytesWritten += n;
+            lastActivity = System.nanoTime();
+            queue.consume(n);
+        }
+        if (queue.isEmpty()) afterDrained();
+        if (!closed) updateInterest();
+        if (!closed && !writable && queue.bytes() <= loop.options.lowWatermark()) {
+            writable = true;
+            try {
+                handler.onWritable(this);
+            } catch (RuntimeException e) {
+                failed(new IOException("onWritable threw", e));
+            }
+        }
+    }
+
+    private void afterDrained() {
+        if (shutdownRequested && !outputShut) {
+            try {
+                socket.shutdownOutput();
+                outputShut = true;
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+        }
+        if (closeRequested) closeNow(inputClosed ? CloseCause.PEER_CLOSED : CloseCause.LOCAL, null);
+        else if (outputShut && inputClosed) closeNow(CloseCause.PEER_CLOSED, null);
+    }
+
+    private void updateInterest() {
+        if (edge || closed) return;
+        int want = 0;
+        if (!readSuspended && !inputClosed) want |= Poller.READ;
+        if (!queue.isEmpty()) want |= Poller.WRITE;
+        setInterest(want);
+    }
+
+    private void setInterest(int want) {
+        if (edge || want == interest) return;
+        try {
+            driver.poller.modify(socket.fd(), token, want);
+            interest = want;
+        } catch (ErrnoException e) {
+            failed(e);
+        }
+    }
+
+    @Override
+    public boolean isWritable() {
+        return writable && !closed;
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queue.bytes();
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (!onLoop(this::shutdownOutput) || closed) return;
+        shutdownRequested = true;
+        if (queue.isEmpty()) afterDrained();
+    }
+
+    @Override
+    public void close() {
+        if (!onLoop(this::close) || closed) return;
+        closeRequested = true;
+        if (queue.isEmpty()) afterDrained();
+    }
+
+    @Override
+    public void abort() {
+        if (!onLoop(this::abort)) return;
+        closeNow(CloseCause.LOCAL, null);
+    }
+
+    @Override
+    public void suspendReading() {
+        if (!onLoop(this::suspendReading) || closed) return;
+        readSuspended = true;
+        updateInterest();
+    }
+
+    @Override
+    public void resumeReading() {
+        if (!onLoop(this::resumeReading) || closed) return;
+        readSuspended = false;
+        updateInterest();
+        // Edge-triggered: data that arrived while suspended raised no new edge.
+        if (edge && !inputClosed && !readPending) {
+            readPending = true;
+            driver.readAgain.addLast(this);
+        }
+    }
+
+    @Override
+    void release() {
+        queue.clear();
+        try {
+            driver.poller.remove(socket.fd());
+        } catch (ErrnoException ignored) {
+            // the fd is about to be closed, which removes it from epoll anyway
+        }
+        driver.release(token);
+        PollingDriver.closeQuietly(socket.fd());
+        driver.connectionClosed();
+    }
+
+    @Override
+    InetSocketAddress queryRemote() throws IOException {
+        return socket.remoteAddress();
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + socket + ", queued " + queue.bytes() + "]";
+    }
+}

@@ -1,0 +1,285 @@
+package dev.panio.reactor;
+
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.io.EventFd;
+import dev.panio.io.FileDescriptor;
+import dev.panio.net.Socket;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The readiness model (select, poll, epoll, signal-driven): wait until fds are ready, then
+ * make the non-blocking calls. Owns the loop's read buffer (handlers see slices of it),
+ * the table of registered handles, and a spare fd for {@code EMFILE}.
+ */
+final class PollingDriver extends Driver implements Poller.Ready {
+    /** Something registered with the poller. */
+    interface Handle {
+        void ready(int events);
+    }
+
+    private final PollerFactory factory;
+    Poller poller;
+    private EventFd wakeupFd;
+    private FileDescriptor spare;
+    private Arena arena;
+    MemorySegment readBuffer;
+    final ChunkPool chunks = new ChunkPool();
+
+    private Handle[] handles = new Handle[64];
+    private int[] generations = new int[64];
+    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    private int nextSlot;
+    private final List<Socket> listeners = new ArrayList<>();
+    final ArrayDeque<PollingConnection> readAgain = new ArrayDeque<>();
+    private int connections;
+
+    interface PollerFactory {
+        Poller create() throws ErrnoException;
+    }
+
+    PollingDriver(EventLoop loop, PollerFactory factory) {
+        super(loop);
+        this.factory = factory;
+    }
+
+    @Override
+    void start() throws IOException {
+        arena = Arena.ofShared();
+        readBuffer = arena.allocate(loop.options.readBufferBytes(), 64);
+        poller = factory.create();
+        wakeupFd = EventFd.open();
+        spare = EventFd.open().fd();
+        register(wakeupFd.fd(), Poller.READ, events -> {
+            try {
+                wakeupFd.drain();
+            } catch (ErrnoException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    // ---- handle table ------------------------------------------------------------------
+
+    /** Registers {@code fd} with {@code handle}; returns the token. */
+    long register(FileDescriptor fd, int interest, Handle handle) throws ErrnoException {
+        Integer free = freeSlots.pollFirst();
+        int slot = free != null ? free : nextSlot++;
+        if (slot >= handles.length) {
+            handles = Arrays.copyOf(handles, handles.length * 2);
+            generations = Arrays.copyOf(generations, generations.length * 2);
+        }
+        handles[slot] = handle;
+        long token = ((long) ++generations[slot] << 32) | slot;
+        try {
+            poller.add(fd, token, interest);
+        } catch (ErrnoException e) {
+            release(token);
+            throw e;
+        }
+        return token;
+    }
+
+    void release(long token) {
+        int slot = (int) token;
+        if (handles[slot] != null && generations[slot] == (int) (token >>> 32)) {
+            handles[slot] = null;
+            generations[slot]++; // events already collected for the old owner are dropped
+            freeSlots.addLast(slot);
+        }
+    }
+
+    @Override
+    public void ready(long token, int events) {
+        int slot = (int) token;
+        if (slot < handles.length && generations[slot] == (int) (token >>> 32)) {
+            Handle h = handles[slot];
+            if (h != null) h.ready(events);
+        }
+    }
+
+    @Override
+    void poll(long timeoutNanos) throws IOException {
+        poller.poll(timeoutNanos, this);
+        // Edge-triggered connections that used up their read budget get another turn now,
+        // after everyone else had theirs.
+        for (int n = readAgain.size(); n > 0; n--) {
+            PollingConnection c = readAgain.pollFirst();
+            c.readPending = false;
+            if (c.isOpen()) c.readSome();
+        }
+    }
+
+    @Override
+    boolean hasPendingWork() {
+        return !readAgain.isEmpty();
+    }
+
+    @Override
+    void wakeup() {
+        try {
+            wakeupFd.signal(1);
+        } catch (ErrnoException e) {
+            // closed during shutdown: the loop is ending anyway
+        }
+    }
+
+    // ---- accepting ----------------------------------------------------------------------
+
+    @Override
+    void listen(Socket listener, Supplier<ConnectionHandler> handlers) throws IOException {
+        listeners.add(listener);
+        register(listener.fd(), Poller.READ, events -> acceptSome(listener, handlers));
+    }
+
+    @Override
+    void unlisten(Socket listener) {
+        if (!listeners.remove(listener)) return;
+        try {
+            poller.remove(listener.fd());
+            listener.close();
+        } catch (ErrnoException e) {
+            // already gone
+        }
+    }
+
+    private void acceptSome(Socket listener, Supplier<ConnectionHandler> handlers) {
+        for (int i = 0; i < 64; i++) {
+            int fd;
+            try {
+                fd = listener.acceptRaw(true);
+            } catch (ErrnoException e) {
+                loop.acceptErrors++;
+                if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) shedOneConnection(listener, e);
+                return;
+            }
+            if (fd == FileDescriptor.WOULD_BLOCK) return;
+            FileDescriptor owned = FileDescriptor.adopt(fd);
+            if (fd > poller.maxFd()) {
+                // select cannot watch it: refuse this connection cleanly instead of corrupting fd_set
+                loop.acceptErrors++;
+                closeQuietly(owned);
+                System.getLogger(PollingDriver.class.getName()).log(System.Logger.Level.WARNING,
+                        "refused a connection: fd {0} is over this backend''s limit of {1}", fd, poller.maxFd());
+                continue;
+            }
+            loop.accepted++;
+            PollingConnection c = new PollingConnection(this, Socket.adopt(owned, listener.family()), handlers.get());
+            if (c.register(Poller.READ)) {
+                connections++;
+                loop.open++;
+                c.opened();
+            }
+        }
+    }
+
+    /**
+     * Out of fds: the pending connection stays queued and the listener stays readable, so a
+     * level-triggered loop would spin. Give up the spare fd, accept and close the
+     * connection (the client sees a reset rather than a hang), and take the spare back.
+     */
+    private void shedOneConnection(Socket listener, ErrnoException cause) {
+        System.getLogger(PollingDriver.class.getName()).log(System.Logger.Level.WARNING,
+                "accept failed ({0}); shedding one pending connection", cause.getMessage());
+        closeQuietly(spare);
+        try {
+            int fd = listener.acceptRaw(true);
+            if (fd >= 0) closeQuietly(FileDescriptor.adopt(fd));
+        } catch (ErrnoException ignored) {
+            // nothing pending after all
+        }
+        try {
+            spare = EventFd.open().fd();
+        } catch (ErrnoException e) {
+            spare = null; // retried at the next EMFILE
+        }
+    }
+
+    // ---- outbound -----------------------------------------------------------------------
+
+    @Override
+    void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis, CompletableFuture<Connection> result) {
+        Socket s = null;
+        try {
+            s = Socket.tcp(Socket.Family.of(address));
+            if (s.fd().intValue() > poller.maxFd()) {
+                throw new ErrnoException("connect", "fd over this backend's limit", s.fd().intValue(), Errno.EMFILE);
+            }
+            PollingConnection c = new PollingConnection(this, s, handler);
+            boolean done = s.connect(address);
+            if (!c.register(done ? Poller.READ : Poller.WRITE)) {
+                result.completeExceptionally(new IOException("could not register the connection"));
+                return;
+            }
+            connections++;
+            loop.open++;
+            if (done) {
+                c.opened();
+                result.complete(c);
+            } else {
+                c.awaitConnect(result, timeoutMillis);
+            }
+        } catch (ErrnoException | RuntimeException e) {
+            if (s != null) closeQuietly(s.fd());
+            result.completeExceptionally(e);
+        }
+    }
+
+    void connectionClosed() {
+        connections--;
+        loop.open--;
+    }
+
+    @Override
+    int connectionCount() {
+        return connections;
+    }
+
+    private void forEachConnection(java.util.function.Consumer<PollingConnection> action) {
+        for (Handle h : handles.clone()) {
+            if (h instanceof PollingConnection c && c.isOpen()) action.accept(c);
+        }
+    }
+
+    @Override
+    void closeAllGracefully() {
+        for (Socket l : new ArrayList<>(listeners)) unlisten(l);
+        forEachConnection(PollingConnection::close);
+    }
+
+    @Override
+    void abortAll() {
+        for (Socket l : new ArrayList<>(listeners)) unlisten(l);
+        forEachConnection(PollingConnection::abort);
+    }
+
+    @Override
+    void close() {
+        try {
+            poller.close();
+        } finally {
+            closeQuietly(wakeupFd.fd());
+            closeQuietly(spare);
+            chunks.close();
+            arena.close();
+        }
+    }
+
+    static void closeQuietly(FileDescriptor fd) {
+        if (fd == null) return;
+        try {
+            fd.close();
+        } catch (ErrnoException ignored) {
+            // the fd is released by close(2) even when it reports an error
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.panio.reactor;
+
+/**
+ * Tunables of an {@link EventLoopGroup}. Immutable; {@code with*} methods return a copy.
+ *
+ * @param loops             event loops (threads for the event-driven backends)
+ * @param readBufferBytes   bytes read per read call (and io_uring provided-buffer size)
+ * @param lowWatermark      queued bytes under which a full connection is writable again
+ * @param highWatermark     queued bytes over which {@link Connection#write} returns false
+ * @param maxQueuedBytes    hard limit of queued bytes; a write past it closes the connection
+ * @param readBudgetBytes   bytes one connection may read per wakeup before others get a turn
+ * @param idleTimeoutMillis default idle timeout of new connections (0: none)
+ * @param raiseFdLimit      raise {@code RLIMIT_NOFILE} to its hard limit at start
+ * @param uringBuffers      provided buffers per io_uring loop (a power of two)
+ */
+public record ReactorOptions(int loops, int readBufferBytes, long lowWatermark, long highWatermark,
+                             long maxQueuedBytes, int readBudgetBytes, long idleTimeoutMillis,
+                             boolean raiseFdLimit, int uringBuffers) {
+    public ReactorOptions {
+        if (loops < 1) throw new IllegalArgumentException("loops must be at least 1: " + loops);
+        if (readBufferBytes < 256) throw new IllegalArgumentException("readBufferBytes too small: " + readBufferBytes);
+        if (lowWatermark < 0 || lowWatermark > highWatermark || highWatermark > maxQueuedBytes) {
+            throw new IllegalArgumentException("need 0 <= low <= high <= max watermark: " + lowWatermark + ", " + highWatermark + ", " + maxQueuedBytes);
+        }
+        if (Integer.bitCount(uringBuffers) != 1) throw new IllegalArgumentException("uringBuffers must be a power of two: " + uringBuffers);
+    }
+
+    /** One loop per core, 64 KiB reads, watermarks 32 KiB / 256 KiB, 4 MiB hard limit. */
+    public static ReactorOptions defaults() {
+        return new ReactorOptions(Runtime.getRuntime().availableProcessors(), 64 * 1024, 32 * 1024, 256 * 1024,
+                4L * 1024 * 1024, 256 * 1024, 0, false, 1024);
+    }
+
+    public ReactorOptions withLoops(int n) {
+        return new ReactorOptions(n, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers);
+    }
+
+    public ReactorOptions withWatermarks(long low, long high, long max) {
+        return new ReactorOptions(loops, readBufferBytes, low, high, max, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers);
+    }
+
+    public ReactorOptions withReadBuffer(int bytes) {
+        return new ReactorOptions(loops, bytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers);
+    }
+
+    public ReactorOptions withReadBudget(int bytes) {
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, bytes, idleTimeoutMillis, raiseFdLimit, uringBuffers);
+    }
+
+    public ReactorOptions withIdleTimeout(long millis) {
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, millis, raiseFdLimit, uringBuffers);
+    }
+
+    public ReactorOptions withRaisedFdLimit(boolean raise) {
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raise, uringBuffers);
+    }
+
+    public ReactorOptions withUringBuffers(int n) {
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, n);
+    }
+}

@@ -1,0 +1,427 @@
+package dev.panio.reactor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.testing.NoFdLeaks;
+import dev.panio.uring.IoUring;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The shared reactor suite: the same behaviour asserted on every backend, over loopback,
+ * with JDK sockets as the independent peer.
+ */
+@ExtendWith(NoFdLeaks.class)
+@Timeout(120)
+class ReactorSuiteTest {
+    static final InetSocketAddress ANY = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+
+    static Stream<Backend> backends() {
+        return Stream.of(Backend.SELECT, Backend.POLL, Backend.EPOLL, Backend.EPOLL_ET, Backend.IO_URING,
+                Backend.SIGNAL, Backend.BLOCKING, Backend.VIRTUAL).filter(ReactorSuiteTest::implemented);
+    }
+
+    static boolean implemented(Backend b) {
+        try {
+            Drivers.create(b, null);
+            return true;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        } catch (RuntimeException e) {
+            return true; // constructed far enough to need a loop
+        }
+    }
+
+    static EventLoopGroup start(Backend b, ReactorOptions o) throws IOException {
+        if (b == Backend.IO_URING) assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        return EventLoopGroup.start(b, o);
+    }
+
+    static ReactorOptions opts() {
+        return ReactorOptions.defaults().withLoops(2);
+    }
+
+    static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static Socket client(Listener l) throws IOException {
+        Socket s = new Socket(l.localAddress().getAddress(), l.localAddress().getPort());
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void echoesOneMebibyteOnEachOfOneHundredConnections(Backend b) throws Exception {
+        int conns = 100, size = 1 << 20;
+        try (EventLoopGroup g = start(b, opts()); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Listener l = g.listen(ANY, EchoHandler::new);
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < conns; i++) {
+                byte[] data = random(size, i);
+                done.add(pool.submit(() -> {
+                    try (Socket s = client(l)) {
+                        Future<?> writer = pool.submit(() -> {
+                            s.getOutputStream().write(data);
+                            s.shutdownOutput();
+                            return null;
+                        });
+                        byte[] back = s.getInputStream().readAllBytes();
+                        writer.get();
+                        assertArrayEquals(data, back);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) f.get();
+            assertEquals(conns, g.metrics().accepted());
+            assertEquals((long) conns * size, g.metrics().bytesRead());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void clientHalfCloseStillGetsTheEchoThenEndOfStream(Backend b) throws Exception {
+        try (EventLoopGroup g = start(b, opts()); Socket s = client(g.listen(ANY, EchoHandler::new))) {
+            s.getOutputStream().write("hello".getBytes());
+            s.shutdownOutput();
+            assertEquals("hello", new String(s.getInputStream().readAllBytes()));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void serverHalfCloseStillReadsTheClient(Backend b) throws Exception {
+        BlockingQueue<String> received = new ArrayBlockingQueue<>(16);
+        try (EventLoopGroup g = start(b, opts())) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                @Override
+                public void onOpen(Connection c) {
+                    c.write(MemorySegment.ofArray("bye".getBytes()));
+                    c.shutdownOutput();
+                }
+
+                @Override
+                public void onData(Connection c, MemorySegment data) {
+                    received.add(new String(data.toArray(ValueLayout.JAVA_BYTE)));
+                }
+            });
+            try (Socket s = client(l)) {
+                assertEquals("bye", new String(s.getInputStream().readAllBytes()), "then end of stream");
+                s.getOutputStream().write("still here".getBytes());
+                StringBuilder got = new StringBuilder();
+                while (got.length() < 10) got.append(received.poll(10, TimeUnit.SECONDS));
+                assertEquals("still here", got.toString());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void peerResetWhileTheServerWritesIsReportedAsReset(Backend b) throws Exception {
+        CompletableFuture<CloseCause> cause = new CompletableFuture<>();
+        MemorySegment chunk = MemorySegment.ofArray(new byte[64 * 1024]);
+        try (EventLoopGroup g = start(b, opts())) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                @Override
+                public void onOpen(Connection c) {
+                    keepWriting(c);
+                }
+
+                private void keepWriting(Connection c) {
+                    while (c.isOpen() && c.write(chunk)) { }
+                }
+
+                @Override
+                public void onWritable(Connection c) {
+                    keepWriting(c);
+                }
+
+                @Override
+                public void onData(Connection c, MemorySegment data) { }
+
+                @Override
+                public void onClose(Connection c, CloseCause why, IOException error) {
+                    cause.complete(why);
+                }
+            });
+            try (Socket s = client(l)) {
+                s.getInputStream().readNBytes(100_000); // the server is writing
+                s.setSoLinger(true, 0);                  // close sends RST
+            }
+            CloseCause why = cause.get(10, TimeUnit.SECONDS);
+            assertTrue(why == CloseCause.RESET || why == CloseCause.PEER_CLOSED && b == Backend.BLOCKING, "closed with " + why);
+        }
+    }
+
+    /**
+     * A reader that does not read while the server writes 100 MiB: queued bytes stay under the
+     * hard limit, writability turns off and on again, and every byte arrives in order.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void slowReaderKeepsServerMemoryBounded(Backend b) throws Exception {
+        long total = 100L << 20;
+        AtomicLong maxQueued = new AtomicLong();
+        AtomicLong writabilityLost = new AtomicLong();
+        AtomicLong writabilityBack = new AtomicLong();
+        ReactorOptions o = opts().withWatermarks(64 * 1024, 512 * 1024, 2 * 1024 * 1024);
+        try (EventLoopGroup g = start(b, o)) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                long sent;
+                final byte[] pattern = new byte[32 * 1024];
+
+                @Override
+                public void onOpen(Connection c) {
+                    pump(c);
+                }
+
+                private void pump(Connection c) {
+                    while (sent < total && c.isOpen()) {
+                        for (int i = 0; i < pattern.length; i++) pattern[i] = (byte) ((sent + i) % 251);
+                        int n = (int) Math.min(pattern.length, total - sent);
+                        boolean more = c.write(MemorySegment.ofArray(pattern).asSlice(0, n));
+                        sent += n;
+                        maxQueued.accumulateAndGet(c.queuedBytes(), Math::max);
+                        if (!more) {
+                            writabilityLost.incrementAndGet();
+                            return;
+                        }
+                    }
+                    if (sent == total) c.close();
+                }
+
+                @Override
+                public void onWritable(Connection c) {
+                    writabilityBack.incrementAndGet();
+                    pump(c);
+                }
+
+                @Override
+                public void onData(Connection c, MemorySegment data) { }
+            });
+            try (Socket s = client(l)) {
+                Thread.sleep(300); // not reading: the server's queue fills up to the watermark
+                InputStream in = s.getInputStream();
+                byte[] buf = new byte[256 * 1024];
+                long got = 0;
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] != (byte) ((got + i) % 251)) throw new AssertionError("byte " + (got + i) + " differs");
+                    }
+                    got += n;
+                }
+                assertEquals(total, got);
+            }
+            assertTrue(maxQueued.get() <= o.maxQueuedBytes(), "queued up to " + maxQueued.get());
+            if (b != Backend.BLOCKING && b != Backend.VIRTUAL) {
+                assertTrue(writabilityLost.get() > 0 && writabilityBack.get() > 0,
+                        "writability signals: lost " + writabilityLost + ", back " + writabilityBack);
+            }
+        }
+    }
+
+    /**
+     * Fairness: while one connection floods, a second one's echo comes back after a bounded
+     * amount of the flood has been read, not after all of it (counted in bytes handed to the
+     * handler, not in time).
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aFloodingConnectionDoesNotStarveAnother(Backend b) throws Exception {
+        assumeTrue(b != Backend.BLOCKING && b != Backend.VIRTUAL, "threads are scheduled by the OS, not the loop");
+        AtomicLong floodBytes = new AtomicLong();
+        ReactorOptions o = ReactorOptions.defaults().withLoops(1).withReadBudget(128 * 1024);
+        try (EventLoopGroup g = start(b, o)) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                @Override
+                public void onData(Connection c, MemorySegment data) {
+                    if (data.byteSize() > 0 && data.get(ValueLayout.JAVA_BYTE, 0) == 'F') {
+                        floodBytes.addAndGet(data.byteSize()); // swallow the flood
+                    } else {
+                        c.write(data);
+                    }
+                }
+            });
+            try (Socket flood = client(l); Socket ping = client(l)) {
+                flood.setSendBufferSize(4 << 20);
+                byte[] fs = new byte[1 << 20];
+                java.util.Arrays.fill(fs, (byte) 'F');
+                Thread flooder = Thread.ofVirtual().start(() -> {
+                    try {
+                        OutputStream out = flood.getOutputStream();
+                        for (int i = 0; i < 256; i++) out.write(fs);
+                    } catch (IOException e) {
+                        // closed at the end of the test
+                    }
+                });
+                while (floodBytes.get() < (8 << 20)) Thread.sleep(1);
+                long before = floodBytes.get();
+                ping.getOutputStream().write('p');
+                assertEquals('p', ping.getInputStream().read());
+                long during = floodBytes.get() - before;
+                flooder.interrupt();
+                assertTrue(during < 16L << 20, "the ping waited while " + during + " flood bytes were read");
+                flood.setSoLinger(true, 0);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void timersFireInDeadlineOrderAndTasksRunOnTheLoop(Backend b) throws Exception {
+        try (EventLoopGroup g = start(b, opts())) {
+            EventLoop loop = g.loops().get(0);
+            List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+            CountDownLatch three = new CountDownLatch(3);
+            for (int d : new int[] {30, 10, 20}) {
+                loop.schedule(() -> {
+                    order.add(d);
+                    three.countDown();
+                }, d, TimeUnit.MILLISECONDS);
+            }
+            Timer cancelled = loop.schedule(() -> order.add(-1), 5, TimeUnit.MILLISECONDS);
+            cancelled.cancel();
+            assertTrue(three.await(10, TimeUnit.SECONDS));
+            assertEquals(List.of(10, 20, 30), order);
+
+            CompletableFuture<Boolean> onLoop = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> loop.execute(() -> onLoop.complete(loop.inEventLoop())));
+            assertTrue(onLoop.get(10, TimeUnit.SECONDS));
+
+            CountDownLatch ticks = new CountDownLatch(3);
+            Timer periodic = loop.scheduleAtFixedRate(ticks::countDown, 1, 2, TimeUnit.MILLISECONDS);
+            assertTrue(ticks.await(10, TimeUnit.SECONDS));
+            periodic.cancel();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void idleConnectionsAreClosedWithTimeout(Backend b) throws Exception {
+        CompletableFuture<CloseCause> cause = new CompletableFuture<>();
+        try (EventLoopGroup g = start(b, opts().withIdleTimeout(100))) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                @Override
+                public void onData(Connection c, MemorySegment data) { }
+
+                @Override
+                public void onClose(Connection c, CloseCause why, IOException error) {
+                    cause.complete(why);
+                }
+            });
+            try (Socket s = client(l)) {
+                assertEquals(CloseCause.TIMEOUT, cause.get(10, TimeUnit.SECONDS));
+                assertEquals(-1, s.getInputStream().read(), "the client sees the close");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void gracefulShutdownDeliversQueuedBytesBeforeClosing(Backend b) throws Exception {
+        byte[] payload = random(8 << 20, 99);
+        CountDownLatch opened = new CountDownLatch(1);
+        EventLoopGroup g = start(b, opts().withWatermarks(1 << 20, 16 << 20, 32 << 20));
+        Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+            @Override
+            public void onOpen(Connection c) {
+                c.write(MemorySegment.ofArray(payload));
+                opened.countDown();
+            }
+
+            @Override
+            public void onData(Connection c, MemorySegment data) { }
+        });
+        try (Socket s = client(l)) {
+            assertTrue(opened.await(10, TimeUnit.SECONDS));
+            CompletableFuture<Boolean> clean = CompletableFuture.supplyAsync(() -> g.shutdownGracefully(20_000));
+            byte[] got = s.getInputStream().readAllBytes();
+            assertArrayEquals(payload, got);
+            assertTrue(clean.get(30, TimeUnit.SECONDS), "every connection closed within the deadline");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void outboundConnectToAClosedPortIsRefused(Backend b) throws Exception {
+        int port;
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = ss.getLocalPort();
+        }
+        try (EventLoopGroup g = start(b, opts())) {
+            CompletableFuture<Connection> f = g.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), new EchoHandler(), 5000);
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof ErrnoException, String.valueOf(e.getCause()));
+            assertSame(Errno.ECONNREFUSED, ((ErrnoException) e.getCause()).errno());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void outboundConnectionExchangesData(Backend b) throws Exception {
+        BlockingQueue<String> got = new ArrayBlockingQueue<>(4);
+        try (EventLoopGroup g = start(b, opts()); ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Connection> f = g.connect((InetSocketAddress) ss.getLocalSocketAddress(), new ConnectionHandler() {
+                @Override
+                public void onData(Connection c, MemorySegment data) {
+                    got.add(new String(data.toArray(ValueLayout.JAVA_BYTE)));
+                }
+            }, 5000);
+            try (Socket peer = ss.accept()) {
+                Connection c = f.get(10, TimeUnit.SECONDS);
+                assertNotNull(c.remoteAddress());
+                c.write(MemorySegment.ofArray("ping".getBytes()));
+                assertEquals("ping", new String(peer.getInputStream().readNBytes(4)));
+                peer.getOutputStream().write("pong".getBytes());
+                assertEquals("pong", got.poll(10, TimeUnit.SECONDS));
+                c.close();
+                assertEquals(-1, peer.getInputStream().read());
+                assertFalse(waitOpen(c));
+            }
+        }
+    }
+
+    private static boolean waitOpen(Connection c) throws InterruptedException {
+        for (int i = 0; i < 1000 && c.isOpen(); i++) Thread.sleep(5);
+        return c.isOpen();
+    }
+}
