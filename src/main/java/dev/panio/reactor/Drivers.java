@@ -10,7 +10,8 @@ final class Drivers {
             case POLL -> new PollingDriver(loop, PollPoller::new);
             case EPOLL -> new PollingDriver(loop, () -> new EpollPoller(false));
             case EPOLL_ET -> new PollingDriver(loop, () -> new EpollPoller(true));
-            case SIGNAL, IO_URING, BLOCKING, VIRTUAL ->
+            case IO_URING -> new UringDriver(loop);
+            case SIGNAL, BLOCKING, VIRTUAL ->
                     throw new UnsupportedOperationException(backend.cliName() + " backend is not implemented yet");
             case AUTO -> throw new IllegalArgumentException("AUTO is resolved by the group");
         };

@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -35,10 +34,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
     MemorySegment readBuffer;
     final ChunkPool chunks = new ChunkPool();
 
-    private Handle[] handles = new Handle[64];
-    private int[] generations = new int[64];
-    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
-    private int nextSlot;
+    private final Slots<Handle> handles = new Slots<>();
     private final List<Socket> listeners = new ArrayList<>();
     final ArrayDeque<PollingConnection> readAgain = new ArrayDeque<>();
     private int connections;
@@ -72,14 +68,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
 
     /** Registers {@code fd} with {@code handle}; returns the token. */
     long register(FileDescriptor fd, int interest, Handle handle) throws ErrnoException {
-        Integer free = freeSlots.pollFirst();
-        int slot = free != null ? free : nextSlot++;
-        if (slot >= handles.length) {
-            handles = Arrays.copyOf(handles, handles.length * 2);
-            generations = Arrays.copyOf(generations, generations.length * 2);
-        }
-        handles[slot] = handle;
-        long token = ((long) ++generations[slot] << 32) | slot;
+        long token = handles.add(handle);
         try {
             poller.add(fd, token, interest);
         } catch (ErrnoException e) {
@@ -90,21 +79,13 @@ final class PollingDriver extends Driver implements Poller.Ready {
     }
 
     void release(long token) {
-        int slot = (int) token;
-        if (handles[slot] != null && generations[slot] == (int) (token >>> 32)) {
-            handles[slot] = null;
-            generations[slot]++; // events already collected for the old owner are dropped
-            freeSlots.addLast(slot);
-        }
+        handles.remove(token); // events already collected for the old owner are dropped
     }
 
     @Override
     public void ready(long token, int events) {
-        int slot = (int) token;
-        if (slot < handles.length && generations[slot] == (int) (token >>> 32)) {
-            Handle h = handles[slot];
-            if (h != null) h.ready(events);
-        }
+        Handle h = handles.get(token);
+        if (h != null) h.ready(events);
     }
 
     @Override
@@ -245,7 +226,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
     }
 
     private void forEachConnection(java.util.function.Consumer<PollingConnection> action) {
-        for (Handle h : handles.clone()) {
+        for (Object h : handles.snapshot()) {
             if (h instanceof PollingConnection c && c.isOpen()) action.accept(c);
         }
     }

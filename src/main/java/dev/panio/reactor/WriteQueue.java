@@ -64,6 +64,16 @@ final class WriteQueue {
         }
     }
 
+    /**
+     * Empties the queue without returning chunks to the pool: for a connection whose send
+     * may still be reading the head chunk in the kernel.
+     */
+    void discard() {
+        chunks.clear();
+        headStart = tailEnd = 0;
+        bytes = 0;
+    }
+
     void clear() {
         MemorySegment c;
         while ((c = chunks.pollFirst()) != null) pool.give(c);

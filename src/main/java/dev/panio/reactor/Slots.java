@@ -1,0 +1,48 @@
+package dev.panio.reactor;
+
+import java.util.Arrays;
+
+/**
+ * A table of live objects addressed by 64-bit tokens (generation << 32 | slot). A slot's
+ * generation changes when it is freed, so an event or completion still carrying the old
+ * token is recognised as stale and dropped, even after the slot is reused.
+ */
+final class Slots<T> {
+    private Object[] items = new Object[64];
+    private int[] generations = new int[64];
+    private int[] free = new int[64];
+    private int freeCount;
+    private int next;
+
+    long add(T item) {
+        int slot = freeCount > 0 ? free[--freeCount] : next++;
+        if (slot >= items.length) {
+            items = Arrays.copyOf(items, items.length * 2);
+            generations = Arrays.copyOf(generations, generations.length * 2);
+        }
+        items[slot] = item;
+        return ((long) ++generations[slot] << 32) | slot;
+    }
+
+    /** The object of {@code token}, or null if it was removed since. */
+    @SuppressWarnings("unchecked")
+    T get(long token) {
+        int slot = (int) (token & 0xffffffffL);
+        if (slot >= items.length || generations[slot] != (int) (token >>> 32)) return null;
+        return (T) items[slot];
+    }
+
+    void remove(long token) {
+        int slot = (int) (token & 0xffffffffL);
+        if (get(token) == null) return;
+        items[slot] = null;
+        generations[slot]++;
+        if (freeCount == free.length) free = Arrays.copyOf(free, free.length * 2);
+        free[freeCount++] = slot;
+    }
+
+    /** A snapshot of the live objects. */
+    Object[] snapshot() {
+        return Arrays.stream(items, 0, next).filter(o -> o != null).toArray();
+    }
+}

@@ -1,0 +1,337 @@
+package dev.panio.reactor;
+
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.net.Socket;
+import dev.panio.uring.IoUring;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A connection on the io_uring backend: one multishot RECV armed while reading, at most one
+ * SEND in flight (of the write queue's head chunk, which stays untouched until the SEND
+ * completes), and the fd closed only when neither is outstanding.
+ */
+final class UringConnection extends BaseConnection {
+    private final UringDriver driver;
+    private final Socket socket;
+    private final int fd;
+    private final WriteQueue queue;
+    private final long token;
+    private boolean recvArmed;
+    private boolean sendInFlight;
+    private boolean writable = true;
+    private boolean readSuspended;
+    private boolean inputClosed;
+    private boolean shutdownRequested;
+    private boolean outputShut;
+    private boolean closeRequested;
+    private boolean released;
+    private CompletableFuture<Connection> connecting;
+    private ScheduledTask connectTimer;
+    // Receive completions held back for fairness: (buffer id << 32 | length), oldest first.
+    private final java.util.ArrayDeque<Long> held = new java.util.ArrayDeque<>();
+    private int heldEnd = 1;          // a held end of stream (0) or error (< 0); 1 for none
+    private boolean pausedForBacklog;
+    private long turnSeen;
+    private long turnBytes;
+
+    UringConnection(UringDriver driver, Socket socket, ConnectionHandler handler) {
+        super(driver.loop, handler);
+        this.driver = driver;
+        this.socket = socket;
+        this.fd = socket.fd().intValue();
+        this.queue = new WriteQueue(driver.chunks);
+        this.token = driver.owners.add(this);
+    }
+
+    void start() {
+        armRecv();
+        opened();
+    }
+
+    private void armRecv() {
+        if (recvArmed || readSuspended || pausedForBacklog || inputClosed || closed) return;
+        recvArmed = true;
+        driver.sqe().recvSelect(fd, driver.buffers.group(), true).userData(UringDriver.userData(token, UringDriver.RECV));
+    }
+
+    void connect(InetSocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
+        connecting = result;
+        driver.sqe().connect(fd, address, socket.family() == Socket.Family.INET6)
+                .userData(UringDriver.userData(token, UringDriver.CONNECT));
+        if (timeoutMillis > 0) {
+            connectTimer = loop.scheduleOnLoop(() -> {
+                if (connecting != null) {
+                    driver.sqe().cancel(UringDriver.userData(token, UringDriver.CONNECT)).userData(UringDriver.IGNORE);
+                }
+            }, timeoutMillis * 1_000_000L);
+        }
+    }
+
+    void completed(int kind, int res, int flags) {
+        switch (kind) {
+            case UringDriver.RECV -> received(res, flags);
+            case UringDriver.SEND -> sent(res);
+            case UringDriver.CONNECT -> connected(res);
+            default -> { }
+        }
+    }
+
+    private void connected(int res) {
+        CompletableFuture<Connection> f = connecting;
+        connecting = null;
+        if (connectTimer != null) connectTimer.cancel();
+        if (res < 0) {
+            Errno e = res == -Errno.ECANCELED.code() ? Errno.ETIMEDOUT : Errno.of(-res);
+            ErrnoException ex = new ErrnoException("connect", fd, e);
+            closeNow(e == Errno.ETIMEDOUT ? CloseCause.TIMEOUT : CloseCause.ERROR, ex);
+            f.completeExceptionally(ex);
+            return;
+        }
+        start();
+        f.complete(this);
+    }
+
+    private void received(int res, int flags) {
+        boolean more = (flags & IoUring.CQE_F_MORE) != 0;
+        if (!more) recvArmed = false;
+        if (res > 0) {
+            int id = IoUring.bufferId(flags);
+            if (closed) {
+                driver.buffers.recycle(id);
+            } else if (!held.isEmpty() || overBudget()) {
+                hold(((long) id << 32) | res);
+            } else {
+                deliver(id, res);
+            }
+        } else if (res != -Errno.ENOBUFS.code() && res != -Errno.ECANCELED.code()) {
+            if (held.isEmpty()) ended(res);
+            else heldEnd = res; // after the held data
+        }
+        // ENOBUFS: every buffer was out in this batch; they come back as data is delivered.
+        if (!more) {
+            if (closed) maybeRelease();
+            else armRecv();
+        }
+    }
+
+    /**
+     * Per-turn read budget, as for edge-triggered epoll: a multishot receive keeps filling
+     * buffers for a flooding peer, and delivering all of them in one turn would starve the
+     * connections whose completions come later in the queue.
+     */
+    private boolean overBudget() {
+        if (turnSeen != driver.turn) {
+            turnSeen = driver.turn;
+            turnBytes = 0;
+        }
+        return turnBytes >= loop.options.readBudgetBytes();
+    }
+
+    private void hold(long entry) {
+        if (held.isEmpty()) driver.deferred.addLast(this);
+        held.addLast(entry);
+        if (held.size() >= 8 && recvArmed && !pausedForBacklog) {
+            // Stop the kernel from handing this connection every provided buffer.
+            pausedForBacklog = true;
+            driver.sqe().cancel(UringDriver.userData(token, UringDriver.RECV)).userData(UringDriver.IGNORE);
+        }
+    }
+
+    /** Delivers held data within this turn's budget; true if some is still held. */
+    boolean deliverHeld() {
+        while (!held.isEmpty() && !closed) {
+            if (overBudget()) return true;
+            long e = held.pollFirst();
+            deliver((int) (e >>> 32), (int) e);
+        }
+        if (closed) {
+            releaseHeld();
+            return false;
+        }
+        if (heldEnd != 1) {
+            int end = heldEnd;
+            heldEnd = 1;
+            ended(end);
+        }
+        if (pausedForBacklog && !closed) {
+            pausedForBacklog = false;
+            armRecv();
+        }
+        return false;
+    }
+
+    private void deliver(int id, int len) {
+        turnBytes += len;
+        try {
+            delivered(driver.buffers.buffer(id).asSlice(0, len));
+        } finally {
+            driver.buffers.recycle(id);
+        }
+    }
+
+    private void ended(int res) {
+        if (res == 0) {
+            inputClosed = true;
+            try {
+                handler.onInputClosed(this);
+            } catch (RuntimeException e) {
+                failed(new IOException("onInputClosed threw", e));
+            }
+            if (!closed && outputShut) closeNow(CloseCause.PEER_CLOSED, null);
+        } else {
+            failed(new ErrnoException("recv", fd, Errno.of(-res)));
+        }
+    }
+
+    private void releaseHeld() {
+        Long e;
+        while ((e = held.pollFirst()) != null) driver.buffers.recycle((int) (e >>> 32));
+    }
+
+    @Override
+    public boolean write(MemorySegment data) {
+        if (!loop.inEventLoop()) {
+            MemorySegment copy = copyOf(data);
+            loop.execute(() -> write(copy));
+            return writable;
+        }
+        if (closed || shutdownRequested || closeRequested) return false;
+        if (queue.bytes() + data.byteSize() > loop.options.maxQueuedBytes()) {
+            failed(new IOException("write queue over its limit of " + loop.options.maxQueuedBytes()
+                    + " bytes: the peer is not reading and the handler ignored isWritable()"));
+            return false;
+        }
+        queue.append(data);
+        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+        sendHead();
+        return writable;
+    }
+
+    private void sendHead() {
+        if (sendInFlight || queue.isEmpty() || closed) return;
+        sendInFlight = true;
+        driver.sqe().send(fd, queue.head(), 0).userData(UringDriver.userData(token, UringDriver.SEND));
+    }
+
+    private void sent(int res) {
+        sendInFlight = false;
+        if (closed) {
+            maybeRelease();
+            return;
+        }
+        if (res < 0) {
+            failed(new ErrnoException("send", fd, Errno.of(-res)));
+            return;
+        }
+        loop.writes++;
+        loop.bytesWritten += res;
+        lastActivity = System.nanoTime();
+        queue.consume(res);
+        if (!queue.isEmpty()) {
+            sendHead();
+        } else {
+            afterDrained();
+        }
+        if (!closed && !writable && queue.bytes() <= loop.options.lowWatermark()) {
+            writable = true;
+            try {
+                handler.onWritable(this);
+            } catch (RuntimeException e) {
+                failed(new IOException("onWritable threw", e));
+            }
+        }
+    }
+
+    private void afterDrained() {
+        if (shutdownRequested && !outputShut) {
+            try {
+                socket.shutdownOutput();
+                outputShut = true;
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+        }
+        if (closeRequested) closeNow(inputClosed ? CloseCause.PEER_CLOSED : CloseCause.LOCAL, null);
+        else if (outputShut && inputClosed) closeNow(CloseCause.PEER_CLOSED, null);
+    }
+
+    @Override
+    public boolean isWritable() {
+        return writable && !closed;
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queue.bytes();
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (!onLoop(this::shutdownOutput) || closed) return;
+        shutdownRequested = true;
+        if (queue.isEmpty() && !sendInFlight) afterDrained();
+    }
+
+    @Override
+    public void close() {
+        if (!onLoop(this::close) || closed) return;
+        closeRequested = true;
+        if (queue.isEmpty() && !sendInFlight) afterDrained();
+    }
+
+    @Override
+    public void abort() {
+        if (!onLoop(this::abort)) return;
+        closeNow(CloseCause.LOCAL, null);
+    }
+
+    @Override
+    public void suspendReading() {
+        if (!onLoop(this::suspendReading) || closed || readSuspended) return;
+        readSuspended = true;
+        if (recvArmed) {
+            driver.sqe().cancel(UringDriver.userData(token, UringDriver.RECV)).userData(UringDriver.IGNORE);
+        }
+    }
+
+    @Override
+    public void resumeReading() {
+        if (!onLoop(this::resumeReading) || closed) return;
+        readSuspended = false;
+        armRecv();
+    }
+
+    @Override
+    void release() {
+        if (recvArmed) {
+            driver.sqe().cancel(UringDriver.userData(token, UringDriver.RECV)).userData(UringDriver.IGNORE);
+        }
+        if (connecting != null) {
+            driver.sqe().cancel(UringDriver.userData(token, UringDriver.CONNECT)).userData(UringDriver.IGNORE);
+        }
+        releaseHeld();
+        // A SEND may still read the head chunk: never hand it back to the pool.
+        if (sendInFlight) queue.discard();
+        else queue.clear();
+        driver.connectionClosed();
+        maybeRelease();
+    }
+
+    /** Closes the fd once no operation on it is outstanding. */
+    private void maybeRelease() {
+        if (released || recvArmed || sendInFlight || connecting != null) return;
+        released = true;
+        driver.owners.remove(token);
+        PollingDriver.closeQuietly(socket.fd());
+    }
+
+    @Override
+    InetSocketAddress queryRemote() throws IOException {
+        return socket.remoteAddress();
+    }
+}
