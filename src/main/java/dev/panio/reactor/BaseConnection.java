@@ -47,10 +47,15 @@ abstract class BaseConnection implements Connection {
         }
     }
 
+    /** Counts a read; the loop's counters belong to its thread. */
+    void countRead(long n) {
+        loop.reads++;
+        loop.bytesRead += n;
+    }
+
     void delivered(MemorySegment data) {
         lastActivity = System.nanoTime();
-        loop.reads++;
-        loop.bytesRead += data.byteSize();
+        countRead(data.byteSize());
         try {
             handler.onData(this, data);
         } catch (RuntimeException e) {
@@ -66,7 +71,7 @@ abstract class BaseConnection implements Connection {
         idleTimer = millis > 0 && !closed ? loop.scheduleOnLoop(this::checkIdle, idleNanos) : null;
     }
 
-    private void checkIdle() {
+    void checkIdle() {
         if (closed || idleNanos == 0) return;
         long idle = System.nanoTime() - lastActivity;
         if (idle >= idleNanos) {
@@ -87,7 +92,7 @@ abstract class BaseConnection implements Connection {
     }
 
     /** Releases the connection's resources and tells the handler, once. */
-    final void closeNow(CloseCause cause, IOException error) {
+    void closeNow(CloseCause cause, IOException error) {
         if (closed) return;
         closed = true;
         if (idleTimer != null) idleTimer.cancel();

@@ -53,6 +53,11 @@ abstract class Driver {
         return false;
     }
 
+    /** Adds counters kept outside the loop thread (thread-per-connection backends). */
+    LoopMetrics metrics(LoopMetrics loopCounters) {
+        return loopCounters;
+    }
+
     /** Frees native resources; the last call on the loop thread. */
     abstract void close();
 }

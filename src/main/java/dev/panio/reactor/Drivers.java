@@ -11,7 +11,9 @@ final class Drivers {
             case EPOLL -> new PollingDriver(loop, () -> new EpollPoller(false));
             case EPOLL_ET -> new PollingDriver(loop, () -> new EpollPoller(true));
             case IO_URING -> new UringDriver(loop);
-            case SIGNAL, BLOCKING, VIRTUAL ->
+            case BLOCKING -> new ThreadDriver(loop, false);
+            case VIRTUAL -> new ThreadDriver(loop, true);
+            case SIGNAL ->
                     throw new UnsupportedOperationException(backend.cliName() + " backend is not implemented yet");
             case AUTO -> throw new IllegalArgumentException("AUTO is resolved by the group");
         };

@@ -184,7 +184,11 @@ public final class EventLoop implements Executor {
 
     /** This loop's counters. */
     public LoopMetrics metrics() {
-        return new LoopMetrics(open, accepted, acceptErrors, bytesRead, bytesWritten, reads, writes, wakeups, turns);
+        return driver.metrics(new LoopMetrics(open, accepted, acceptErrors, bytesRead, bytesWritten, reads, writes, wakeups, turns));
+    }
+
+    Thread thread() {
+        return thread;
     }
 
     /** Position of this loop in its group. */

@@ -374,8 +374,8 @@ class ReactorSuiteTest {
         Listener l = g.listen(ANY, () -> new ConnectionHandler() {
             @Override
             public void onOpen(Connection c) {
+                opened.countDown(); // before the write: on thread-per-connection backends it blocks until read
                 c.write(MemorySegment.ofArray(payload));
-                opened.countDown();
             }
 
             @Override
