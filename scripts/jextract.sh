@@ -23,7 +23,7 @@ command -v "$jextract" >/dev/null || { echo "jextract not found (set JEXTRACT or
 select_symbols() {
   # Everything the project calls, by kind. Constants by prefix; the rest by name.
   local dump=$1
-  local functions='select|poll|ppoll|epoll_create1|epoll_ctl|epoll_wait|epoll_pwait|fcntl|open|read|write|readv|writev|pread|pwrite|close|dup|dup3|pipe2|ftruncate|lseek|socket|socketpair|bind|listen|accept4|connect|shutdown|setsockopt|getsockopt|getsockname|getpeername|send|recv|sendmsg|recvmsg|sendfile|eventfd|timerfd_create|timerfd_settime|timerfd_gettime|getrlimit|setrlimit|syscall|mmap|munmap|madvise|memfd_create|ioctl|getpid|gettid|kill|pthread_sigmask|sigemptyset|sigaddset|sigdelset|sigismember|signalfd'
+  local functions='select|poll|ppoll|epoll_create1|epoll_ctl|epoll_wait|epoll_pwait|fcntl|open|read|write|readv|writev|pread|pwrite|close|dup|dup3|pipe2|ftruncate|lseek|socket|socketpair|bind|listen|accept4|connect|shutdown|setsockopt|getsockopt|getsockname|getpeername|send|recv|sendmsg|recvmsg|sendfile|eventfd|timerfd_create|timerfd_settime|timerfd_gettime|getrlimit|setrlimit|syscall|mmap|munmap|madvise|memfd_create|ioctl|getpid|gettid|kill|tgkill|signal|pthread_sigmask|sigemptyset|sigaddset|sigdelset|sigismember|signalfd'
   local structs='pollfd|epoll_event|sockaddr|sockaddr_in|sockaddr_in6|sockaddr_storage|in_addr|in6_addr|iovec|msghdr|linger|itimerspec|timespec|timeval|rlimit|f_owner_ex|signalfd_siginfo|__kernel_timespec|io_uring_[a-z_]+|io_[sc]qring_offsets'
   local unions='epoll_data'
   local typedefs='fd_set|sigset_t|__sigset_t|socklen_t|nfds_t|epoll_data_t|rlim_t|sa_family_t|in_port_t|in_addr_t'

@@ -13,8 +13,7 @@ final class Drivers {
             case IO_URING -> new UringDriver(loop);
             case BLOCKING -> new ThreadDriver(loop, false);
             case VIRTUAL -> new ThreadDriver(loop, true);
-            case SIGNAL ->
-                    throw new UnsupportedOperationException(backend.cliName() + " backend is not implemented yet");
+            case SIGNAL -> new PollingDriver(loop, SignalPoller::new);
             case AUTO -> throw new IllegalArgumentException("AUTO is resolved by the group");
         };
     }

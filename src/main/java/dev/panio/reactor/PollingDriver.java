@@ -107,6 +107,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
 
     @Override
     void wakeup() {
+        if (poller instanceof SignalPoller sp && sp.signalLoop()) return;
         try {
             wakeupFd.signal(1);
         } catch (ErrnoException e) {

@@ -7493,6 +7493,67 @@ public class LibC extends LibC$shared {
         return POLL_HUP;
     }
 
+    private static class signal {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_POINTER,
+            LibC.C_INT,
+            LibC.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("signal").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "signal"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern __sighandler_t signal(int __sig, __sighandler_t __handler)
+     * }
+     */
+    public static FunctionDescriptor signal$descriptor() {
+        return signal.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern __sighandler_t signal(int __sig, __sighandler_t __handler)
+     * }
+     */
+    public static MethodHandle signal$handle() {
+        return signal.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern __sighandler_t signal(int __sig, __sighandler_t __handler)
+     * }
+     */
+    public static MemorySegment signal$address() {
+        return signal.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern __sighandler_t signal(int __sig, __sighandler_t __handler)
+     * }
+     */
+    public static MemorySegment signal(int __sig, MemorySegment __handler) {
+        var mh$ = signal.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("signal", __sig, __handler);
+            }
+            return (MemorySegment)mh$.invokeExact(__sig, __handler);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class kill {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             LibC.C_INT,
@@ -7852,6 +7913,68 @@ public class LibC extends LibC$shared {
                 traceDowncall("pthread_sigmask", __how, __newmask, __oldmask);
             }
             return (int)mh$.invokeExact(__how, __newmask, __oldmask);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tgkill {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_INT,
+            LibC.C_INT,
+            LibC.C_INT,
+            LibC.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("tgkill").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "tgkill"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int tgkill(__pid_t __tgid, __pid_t __tid, int __signal)
+     * }
+     */
+    public static FunctionDescriptor tgkill$descriptor() {
+        return tgkill.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int tgkill(__pid_t __tgid, __pid_t __tid, int __signal)
+     * }
+     */
+    public static MethodHandle tgkill$handle() {
+        return tgkill.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int tgkill(__pid_t __tgid, __pid_t __tid, int __signal)
+     * }
+     */
+    public static MemorySegment tgkill$address() {
+        return tgkill.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int tgkill(__pid_t __tgid, __pid_t __tid, int __signal)
+     * }
+     */
+    public static int tgkill(int __tgid, int __tid, int __signal) {
+        var mh$ = tgkill.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tgkill", __tgid, __tid, __signal);
+            }
+            return (int)mh$.invokeExact(__tgid, __tid, __signal);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
