@@ -19,6 +19,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * bulk. Everything a loop owns is touched only by its thread.
  */
 public final class EventLoop implements Executor {
+    static {
+        // Load what the loop may first need when the process is out of fds: loading a
+        // class from an exploded directory needs a descriptor, and a class that failed to
+        // resolve once stays failed for the referring class. (From a jar, already open,
+        // loading needs none.)
+        new dev.panio.io.ErrnoException("preload", -1, dev.panio.io.Errno.EMFILE).getMessage();
+        for (Class<?> c : new Class<?>[] {CloseCause.class, ScheduledTask.class, Warnings.class, FdReserve.class,
+                BaseConnection.class, WriteQueue.class, ChunkPool.class, LoopMetrics.class, Slots.class}) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
     private final EventLoopGroup group;
     private final int index;
     final ReactorOptions options;
@@ -78,7 +94,9 @@ public final class EventLoop implements Executor {
                 if (shuttingDown && (driver.connectionCount() == 0 || System.nanoTime() - shutdownDeadline >= 0)) break;
             }
         } catch (Throwable t) {
-            System.getLogger(EventLoop.class.getName()).log(System.Logger.Level.ERROR, thread.getName() + " stopped", t);
+            // Straight to stderr: a logger may need resources (files) that are what ran out.
+            System.err.println(thread.getName() + " stopped: " + t);
+            t.printStackTrace();
         } finally {
             try {
                 driver.abortAll();

@@ -29,7 +29,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
     private final PollerFactory factory;
     Poller poller;
     private EventFd wakeupFd;
-    private FileDescriptor spare;
+    private FdReserve reserve;
     private Arena arena;
     MemorySegment readBuffer;
     final ChunkPool chunks = new ChunkPool();
@@ -54,7 +54,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
         readBuffer = arena.allocate(loop.options.readBufferBytes(), 64);
         poller = factory.create();
         wakeupFd = EventFd.open();
-        spare = EventFd.open().fd();
+        reserve = new FdReserve();
         register(wakeupFd.fd(), Poller.READ, events -> {
             try {
                 wakeupFd.drain();
@@ -120,7 +120,8 @@ final class PollingDriver extends Driver implements Poller.Ready {
     @Override
     void listen(Socket listener, Supplier<ConnectionHandler> handlers) throws IOException {
         listeners.add(listener);
-        register(listener.fd(), Poller.READ, events -> acceptSome(listener, handlers));
+        long[] token = new long[1];
+        token[0] = register(listener.fd(), Poller.READ, events -> acceptSome(listener, handlers, token[0]));
     }
 
     @Override
@@ -134,14 +135,17 @@ final class PollingDriver extends Driver implements Poller.Ready {
         }
     }
 
-    private void acceptSome(Socket listener, Supplier<ConnectionHandler> handlers) {
+    private void acceptSome(Socket listener, Supplier<ConnectionHandler> handlers, long token) {
         for (int i = 0; i < 64; i++) {
             int fd;
             try {
                 fd = listener.acceptRaw(true);
             } catch (ErrnoException e) {
                 loop.acceptErrors++;
-                if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) shedOneConnection(listener, e);
+                if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+                    reserve.shedOne(listener);
+                    pauseAccepting(listener, token);
+                }
                 return;
             }
             if (fd == FileDescriptor.WOULD_BLOCK) return;
@@ -150,8 +154,8 @@ final class PollingDriver extends Driver implements Poller.Ready {
                 // select cannot watch it: refuse this connection cleanly instead of corrupting fd_set
                 loop.acceptErrors++;
                 closeQuietly(owned);
-                System.getLogger(PollingDriver.class.getName()).log(System.Logger.Level.WARNING,
-                        "refused a connection: fd {0} is over this backend''s limit of {1}", fd, poller.maxFd());
+                Warnings.once(loop, "refusing connections whose fd is over this backend's limit of " + poller.maxFd()
+                        + " (counted in acceptErrors)");
                 continue;
             }
             loop.accepted++;
@@ -165,25 +169,24 @@ final class PollingDriver extends Driver implements Poller.Ready {
     }
 
     /**
-     * Out of fds: the pending connection stays queued and the listener stays readable, so a
-     * level-triggered loop would spin. Give up the spare fd, accept and close the
-     * connection (the client sees a reset rather than a hang), and take the spare back.
+     * Stops watching the listener for 10 ms after running out of fds: a level-triggered
+     * poller would otherwise report it ready on every turn while the process has no fd to
+     * accept into, and the loop would spin.
      */
-    private void shedOneConnection(Socket listener, ErrnoException cause) {
-        System.getLogger(PollingDriver.class.getName()).log(System.Logger.Level.WARNING,
-                "accept failed ({0}); shedding one pending connection", cause.getMessage());
-        closeQuietly(spare);
+    private void pauseAccepting(Socket listener, long token) {
         try {
-            int fd = listener.acceptRaw(true);
-            if (fd >= 0) closeQuietly(FileDescriptor.adopt(fd));
-        } catch (ErrnoException ignored) {
-            // nothing pending after all
-        }
-        try {
-            spare = EventFd.open().fd();
+            poller.modify(listener.fd(), token, 0);
         } catch (ErrnoException e) {
-            spare = null; // retried at the next EMFILE
+            return;
         }
+        loop.scheduleOnLoop(() -> {
+            if (!listeners.contains(listener)) return;
+            try {
+                poller.modify(listener.fd(), token, Poller.READ);
+            } catch (ErrnoException ignored) {
+                // the listener was closed meanwhile
+            }
+        }, 10_000_000L);
     }
 
     // ---- outbound -----------------------------------------------------------------------
@@ -250,7 +253,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
             poller.close();
         } finally {
             closeQuietly(wakeupFd.fd());
-            closeQuietly(spare);
+            if (reserve != null) reserve.close();
             chunks.close();
             arena.close();
         }

@@ -35,6 +35,7 @@ final class UringDriver extends Driver implements CompletionHandler {
     IoUring ring;
     BufferRing buffers;
     private EventFd wakeupFd;
+    private FdReserve reserve;
     final ChunkPool chunks = new ChunkPool();
     final Slots<Object> owners = new Slots<>();
     private final List<UringListener> listeners = new ArrayList<>();
@@ -57,6 +58,7 @@ final class UringDriver extends Driver implements CompletionHandler {
         try {
             buffers = new BufferRing(ring, BUFFER_GROUP, loop.options.uringBuffers(), Math.min(loop.options.readBufferBytes(), 16 * 1024));
             wakeupFd = EventFd.open();
+            reserve = new FdReserve();
         } catch (IOException e) {
             ring.close();
             throw e;
@@ -169,15 +171,13 @@ final class UringDriver extends Driver implements CompletionHandler {
                     c.start();
                 }
             } else {
-                loop.acceptErrors++;
-                if (res == -Errno.EMFILE.code() || res == -Errno.ENFILE.code()) {
-                    System.getLogger(UringDriver.class.getName()).log(System.Logger.Level.WARNING,
-                            "accept failed: {0}; retrying in 10 ms", Errno.of(-res));
-                }
+                loop.acceptErrors++; // not logged: a log line may itself need the fd that is missing
             }
+            boolean outOfFds = res == -Errno.EMFILE.code() || res == -Errno.ENFILE.code();
+            if (outOfFds && open) reserve.shedOne(socket);
             if ((flags & IoUring.CQE_F_MORE) == 0 && open) {
                 // The multishot ended (error, CQ overflow): re-arm, after a pause if out of fds.
-                if (res == -Errno.EMFILE.code() || res == -Errno.ENFILE.code()) {
+                if (outOfFds) {
                     loop.scheduleOnLoop(() -> { if (open) arm(); }, 10_000_000L);
                 } else {
                     arm();
@@ -265,6 +265,7 @@ final class UringDriver extends Driver implements CompletionHandler {
             // closing anyway
         }
         PollingDriver.closeQuietly(wakeupFd.fd());
+        if (reserve != null) reserve.close();
         try {
             buffers.close();
         } catch (ErrnoException ignored) {
