@@ -1,0 +1,79 @@
+package dev.panio.demo;
+
+import dev.panio.reactor.Backend;
+import dev.panio.reactor.ConnectionHandler;
+import dev.panio.reactor.Connection;
+import dev.panio.reactor.EventLoopGroup;
+import dev.panio.reactor.Listener;
+import dev.panio.reactor.ReactorOptions;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+
+/**
+ * The demo reactor server: HTTP/1.1 ({@code --mode http}) or echo ({@code --mode echo})
+ * on any backend. Prints the backend it really uses and where it listens; SIGINT or
+ * SIGTERM shut it down gracefully within five seconds.
+ */
+public final class DemoServer {
+    private DemoServer() {}
+
+    public static void main(String[] args) throws Exception {
+        String host = "127.0.0.1", mode = "http";
+        int port = 8080, loops = Runtime.getRuntime().availableProcessors();
+        Backend backend = Backend.AUTO;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    System.out.println("""
+                        usage: scripts/server.sh [--port 8080] [--host 127.0.0.1] [--backend auto|select|poll|epoll|epoll-et|io_uring|signal|blocking|virtual]
+                                                 [--loops N (default: cores)] [--mode http|echo]
+                        HTTP routes: GET / and /plaintext, POST /echo, GET /stats (JSON), GET /status (live page)""");
+                    return;
+                }
+                case "--port" -> port = Integer.parseInt(value(args, ++i, a));
+                case "--host" -> host = value(args, ++i, a);
+                case "--backend" -> backend = Backend.parse(value(args, ++i, a));
+                case "--loops" -> loops = Integer.parseInt(value(args, ++i, a));
+                case "--mode" -> {
+                    mode = value(args, ++i, a);
+                    if (!mode.equals("http") && !mode.equals("echo")) throw new IllegalArgumentException("--mode is http or echo");
+                }
+                default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
+            }
+        }
+        EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true));
+        Supplier<ConnectionHandler> handlers = mode.equals("http") ? () -> new HttpHandler(group) : Echo::new;
+        Listener l = group.listen(new InetSocketAddress(host, port), handlers);
+        System.out.printf("panio %s server on %s:%d, backend %s, %d loop(s)%n", mode, host, l.localAddress().getPort(),
+                group.backendDescription(), group.loops().size());
+        if (mode.equals("http")) System.out.printf("try: curl http://%s:%d/plaintext  or open http://%s:%d/status%n", host, port, host, port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            boolean clean = group.shutdownGracefully(5000);
+            System.out.println(clean ? "stopped" : "stopped (some connections were closed at the deadline)");
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) throw new IllegalArgumentException(option + " needs a value");
+        return args[i];
+    }
+
+    /** Echo with backpressure. */
+    static final class Echo implements ConnectionHandler {
+        @Override
+        public void onData(Connection c, MemorySegment data) {
+            if (!c.write(data)) c.suspendReading();
+        }
+
+        @Override
+        public void onWritable(Connection c) {
+            c.resumeReading();
+        }
+    }
+}
