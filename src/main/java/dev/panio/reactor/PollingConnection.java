@@ -77,7 +77,7 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
         }
         if ((events & (Poller.READ | Poller.ERROR)) != 0 && !readSuspended && !inputClosed && !readPending) readSome();
         if (closed) return;
-        if ((events & Poller.WRITE) != 0 && !queue.isEmpty()) flush();
+        if ((events & Poller.WRITE) != 0 && !queue.isEmpty()) flush(true);
         if ((events & Poller.ERROR) != 0 && !closed && (inputClosed || readSuspended)) {
             // nothing will read the error out: ask the socket for it
             try {
@@ -173,13 +173,22 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
                     + " bytes: the peer is not reading and the handler ignored isWritable()"));
             return false;
         }
+        boolean wasEmpty = queue.isEmpty();
         queue.append(off == 0 ? data : data.asSlice(off));
         if (queue.bytes() > loop.options.highWatermark()) writable = false;
-        updateInterest();
-        return writable;
+        if (wasEmpty && off > 0) {
+            // The direct write was cut short without EAGAIN (heap memory goes through a
+            // 64 KiB staging buffer): keep writing until the kernel says EAGAIN, or an
+            // edge-triggered or signal-driven backend would never hear that space freed up.
+            flush(false);
+        } else {
+            updateInterest();
+        }
+        return writable && !closed;
     }
 
-    private void flush() {
+    /** Writes queued bytes until EAGAIN; {@code notify}: may call onWritable (not from inside write). */
+    private void flush(boolean notify) {
         while (!queue.isEmpty()) {
             long n;
             try {
@@ -198,6 +207,7 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
         if (!closed) updateInterest();
         if (!closed && !writable && queue.bytes() <= loop.options.lowWatermark()) {
             writable = true;
+            if (!notify) return; // the caller of write() sees the true return value instead
             try {
                 handler.onWritable(this);
             } catch (RuntimeException e) {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds panio if needed and runs its demo: a tour of the Linux I/O models on real fds.
+# Builds panio if needed and runs a tour of the Linux I/O models on real fds.
 # Usage: scripts/demo.sh [number of idle fds for the multiplexing step]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jar=$(ls target/panio-*.jar 2>/dev/null | head -1 || true)
-if [[ -z $jar || -n $(find src pom.xml -newer "$jar" -print -quit) ]]; then
+if [[ -z $jar || -n $(find src/main pom.xml -newer "$jar" -print -quit) ]]; then
   mvn -B -q -DskipTests package
   jar=$(ls target/panio-*.jar | head -1)
 fi

@@ -1,0 +1,72 @@
+package dev.panio.demo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Property tests of the parser: a valid request split at random points parses to the same
+ * request; random and mutated bytes never throw and never yield a request the strict
+ * grammar would reject.
+ */
+class HttpParserFuzzTest {
+    private static final String[] VALID = {
+        "GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    };
+
+    @Test
+    void randomSplitsParseTheSameRequest() {
+        Random rnd = new Random(1);
+        for (String v : VALID) {
+            byte[] all = v.getBytes(StandardCharsets.ISO_8859_1);
+            HttpParser whole = new HttpParser();
+            assertEquals(HttpParser.OK, whole.parse(all, all.length));
+            for (int round = 0; round < 500; round++) {
+                HttpParser p = new HttpParser();
+                int have = 0;
+                int r = HttpParser.NEED_MORE;
+                while (have < all.length) {
+                    have = Math.min(all.length, have + 1 + rnd.nextInt(8));
+                    r = p.parse(all, have);
+                    if (have < all.length) assertEquals(HttpParser.NEED_MORE, r, "a prefix of a valid request needs more");
+                }
+                assertEquals(HttpParser.OK, r);
+                assertEquals(whole.method, p.method);
+                assertEquals(whole.target, p.target);
+                assertArrayEquals(whole.body, p.body);
+                assertEquals(all.length, p.consumed());
+            }
+        }
+    }
+
+    @Test
+    void randomAndMutatedBytesNeverThrowNorPassMalformedInput() {
+        Random rnd = new Random(2);
+        for (int round = 0; round < 20_000; round++) {
+            byte[] b;
+            if (round % 2 == 0) {
+                b = new byte[rnd.nextInt(200)];
+                rnd.nextBytes(b);
+            } else {
+                b = VALID[rnd.nextInt(VALID.length)].getBytes(StandardCharsets.ISO_8859_1);
+                for (int k = 0; k < 1 + rnd.nextInt(3); k++) b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
+            }
+            HttpParser p = new HttpParser();
+            int r = p.parse(b, b.length);
+            assertTrue(r == HttpParser.OK || r == HttpParser.NEED_MORE || r == HttpParser.ERROR);
+            if (r == HttpParser.OK) {
+                assertTrue(p.method.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ':'), p.method);
+                assertTrue(p.target.chars().allMatch(c -> c > 0x20 && c != 0x7f), p.target);
+                assertTrue(p.consumed() <= b.length);
+            }
+            if (r == HttpParser.ERROR) assertTrue(p.status >= 400 && p.status < 600);
+        }
+    }
+}
