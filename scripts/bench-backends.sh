@@ -30,7 +30,7 @@ for round in $(seq 1 "$ROUNDS"); do
     cpu0=$(awk '{print $14+$15}' /proc/$pid/stat)
     out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/plaintext")
     cpu1=$(awk '{print $14+$15}' /proc/$pid/stat)
-    kill -INT $pid; wait $pid 2>/dev/null || true
+    kill -TERM $pid; wait $pid 2>/dev/null || true  # TERM: a background job of a script ignores SIGINT
     reqs=$(echo "$out" | awk '/requests in/ {print $1}')
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')

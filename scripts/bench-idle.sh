@@ -15,5 +15,5 @@ run 'IdleScalingBench.selectRound' -p idle=10,100,1000 -rf csv -rff results/idle
 { cat results/idle-pe.csv; tail -n +2 results/idle-s.csv; } > results/idle-scaling.csv
 rm results/idle-pe.csv results/idle-s.csv
 "$java" -Djava.awt.headless=true -cp "$jar" dev.panio.bench.Plot results/idle-scaling.csv results/idle-scaling.png
-awk -F, 'NR>1 { gsub(/"/,""); split($1,a,"."); m=a[length(a)]; sub(/Round/,"",m); printf "%s %s %.0f\n", m, $NF, $5 }' results/idle-scaling.csv \
+awk -F, 'NR>1 { gsub(/["\r]/,""); split($1,a,"."); m=a[length(a)]; sub(/Round/,"",m); printf "%s %s %.0f\n", m, $NF, $5 }' results/idle-scaling.csv \
   | sort -k1,1 -k2,2n | tee results/idle-scaling.txt

@@ -70,19 +70,7 @@ public final class EventFd implements AutoCloseable {
 
     /** Reads the counter and resets it (or takes 1, in semaphore mode); 0 if it was 0. */
     public long drain() throws ErrnoException {
-        CallState cs = CallState.current();
-        int raw = fd.acquire("read");
-        try {
-            long r;
-            do {
-                r = FdCalls.read(cs.errno, raw, cs.scratch, 8);
-            } while (r == -EINTR);
-            if (r == -EAGAIN) return 0;
-            Results.check(r, "read", raw);
-            return cs.scratch.get(ValueLayout.JAVA_LONG, 0);
-        } finally {
-            fd.release();
-        }
+        return fd.readCounter();
     }
 
     @Override

@@ -305,6 +305,26 @@ public final class FileDescriptor implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the 8-byte counter of an eventfd or timerfd (resetting it, as the kernel does);
+     * 0 if it is zero and the fd is non-blocking.
+     */
+    long readCounter() throws ErrnoException {
+        CallState cs = CallState.current();
+        acquire("read");
+        try {
+            long r;
+            do {
+                r = FdCalls.read(cs.errno, fd, cs.scratch, 8);
+            } while (r == -EINTR);
+            if (r == -EAGAIN) return 0;
+            Results.check(r, "read", fd);
+            return cs.scratch.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+        } finally {
+            release();
+        }
+    }
+
     // ---- flags ---------------------------------------------------------------------------
 
     /** Sets or clears {@code O_NONBLOCK} ({@code fcntl F_GETFL/F_SETFL}). */

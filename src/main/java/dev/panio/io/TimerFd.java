@@ -69,19 +69,7 @@ public final class TimerFd implements AutoCloseable {
 
     /** Expirations since the last read, resetting the count; 0 if none. */
     public long expirations() throws ErrnoException {
-        CallState cs = CallState.current();
-        int raw = fd.acquire("read");
-        try {
-            long r;
-            do {
-                r = FdCalls.read(cs.errno, raw, cs.scratch, 8);
-            } while (r == -EINTR);
-            if (r == -EAGAIN) return 0;
-            Results.check(r, "read", raw);
-            return cs.scratch.get(ValueLayout.JAVA_LONG, 0);
-        } finally {
-            fd.release();
-        }
+        return fd.readCounter();
     }
 
     @Override

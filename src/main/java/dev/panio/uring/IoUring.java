@@ -278,7 +278,9 @@ public final class IoUring implements AutoCloseable {
             toSubmit = 0;
             if (sqpollNeedsWakeup()) flags |= LibC.IORING_ENTER_SQ_WAKEUP();
         }
-        if (pending == 0 && cqReady() >= waitNr) return cqReady();
+        // With DEFER_TASKRUN completions are only posted inside io_uring_enter(GETEVENTS):
+        // never skip the call there, even when enough are already visible.
+        if (pending == 0 && cqReady() >= waitNr && (setupFlags & LibC.IORING_SETUP_DEFER_TASKRUN()) == 0) return cqReady();
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         for (;;) {
             long argAddr = 0, argSize = 0;

@@ -76,6 +76,20 @@ class IoUringTest {
     }
 
     @Test
+    void singleIssuerDeferTaskrunRingDeliversCompletions() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.entries(8).forSingleThread()); Pipe p = Pipe.open(true);
+             Arena arena = Arena.ofConfined()) {
+            Completions c = new Completions(ring);
+            MemorySegment in = arena.allocate(8);
+            ring.sqe().read(p.source().intValue(), in, -1).userData(1);
+            ring.submit();
+            p.sink().write(MemorySegment.ofArray(new byte[] {42}));
+            assertEquals(1, c.await(1).get(0).res(), "the deferred task work runs inside the wait");
+            assertEquals(42, in.get(ValueLayout.JAVA_BYTE, 0));
+        }
+    }
+
+    @Test
     void probeAndFeaturesDescribeThisKernel() throws Exception {
         try (IoUring ring = IoUring.open(4)) {
             Set<Opcode> ops = ring.supportedOps();
