@@ -17,8 +17,11 @@ abstract class BaseConnection implements Connection {
     private Object attachment;
     private InetSocketAddress remote;
     long lastActivity = System.nanoTime();
+    private long lastRead = lastActivity;
     private long idleNanos;
     private ScheduledTask idleTimer;
+    private long readNanos;
+    private ScheduledTask readTimer;
     boolean closed;
 
     BaseConnection(EventLoop loop, ConnectionHandler handler) {
@@ -54,7 +57,7 @@ abstract class BaseConnection implements Connection {
     }
 
     void delivered(MemorySegment data) {
-        lastActivity = System.nanoTime();
+        lastActivity = lastRead = System.nanoTime();
         countRead(data.byteSize());
         try {
             handler.onData(this, data);
@@ -69,6 +72,24 @@ abstract class BaseConnection implements Connection {
         idleNanos = millis * 1_000_000L;
         if (idleTimer != null) idleTimer.cancel();
         idleTimer = millis > 0 && !closed ? loop.scheduleOnLoop(this::checkIdle, idleNanos) : null;
+    }
+
+    @Override
+    public void setReadTimeout(long millis) {
+        if (!onLoop(() -> setReadTimeout(millis))) return;
+        readNanos = millis * 1_000_000L;
+        if (readTimer != null) readTimer.cancel();
+        readTimer = millis > 0 && !closed ? loop.scheduleOnLoop(this::checkRead, readNanos) : null;
+    }
+
+    void checkRead() {
+        if (closed || readNanos == 0) return;
+        long quiet = System.nanoTime() - lastRead;
+        if (quiet >= readNanos) {
+            closeNow(CloseCause.TIMEOUT, null);
+        } else {
+            readTimer = loop.scheduleOnLoop(this::checkRead, readNanos - quiet);
+        }
     }
 
     void checkIdle() {
@@ -96,6 +117,7 @@ abstract class BaseConnection implements Connection {
         if (closed) return;
         closed = true;
         if (idleTimer != null) idleTimer.cancel();
+        if (readTimer != null) readTimer.cancel();
         release();
         try {
             handler.onClose(this, cause, error);

@@ -43,6 +43,9 @@ public interface Connection {
     /** Closes with {@link CloseCause#TIMEOUT} after {@code millis} without reads or writes (0: never). */
     void setIdleTimeout(long millis);
 
+    /** Closes with {@link CloseCause#TIMEOUT} after {@code millis} without bytes read, whatever is written (0: never). */
+    void setReadTimeout(long millis);
+
     /** Whether the connection is not yet closed. */
     boolean isOpen();
 

@@ -155,6 +155,16 @@ final class ThreadConnection extends BaseConnection {
     }
 
     @Override
+    void checkRead() {
+        callbacks.lock();
+        try {
+            super.checkRead();
+        } finally {
+            callbacks.unlock();
+        }
+    }
+
+    @Override
     public boolean write(MemorySegment data) {
         if (closed) return false;
         writes.lock();

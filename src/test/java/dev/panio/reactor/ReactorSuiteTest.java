@@ -367,6 +367,41 @@ class ReactorSuiteTest {
 
     @ParameterizedTest
     @MethodSource("backends")
+    void readTimeoutClosesAConnectionThatOnlyReceives(Backend b) throws Exception {
+        CompletableFuture<CloseCause> cause = new CompletableFuture<>();
+        AtomicLong written = new AtomicLong();
+        try (EventLoopGroup g = start(b, opts().withIdleTimeout(10_000))) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                Timer ticker;
+
+                @Override
+                public void onOpen(Connection c) {
+                    c.setReadTimeout(200);
+                    // writing keeps the connection from being idle, but not from the read timeout
+                    ticker = c.loop().scheduleAtFixedRate(() -> {
+                        if (c.write(MemorySegment.ofArray(new byte[] {'.'}))) written.incrementAndGet();
+                    }, 0, 20, TimeUnit.MILLISECONDS);
+                }
+
+                @Override
+                public void onData(Connection c, MemorySegment data) { }
+
+                @Override
+                public void onClose(Connection c, CloseCause why, IOException error) {
+                    ticker.cancel();
+                    cause.complete(why);
+                }
+            });
+            try (Socket s = client(l)) {
+                assertEquals(CloseCause.TIMEOUT, cause.get(10, TimeUnit.SECONDS));
+                assertTrue(written.get() >= 3, "the server kept writing: " + written.get());
+                s.getInputStream().readAllBytes();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
     void gracefulShutdownDeliversQueuedBytesBeforeClosing(Backend b) throws Exception {
         byte[] payload = random(8 << 20, 99);
         CountDownLatch opened = new CountDownLatch(1);
