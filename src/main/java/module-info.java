@@ -8,7 +8,7 @@
  * ({@code dev.panio.internal.gen}) and the syscall layer ({@code dev.panio.internal.sys})
  * stay inside the module.
  *
- * <p>Callers must grant native access: {@code --enable-native-access=dev.panio} on the
+ * <p>Callers must grant native-access permission: {@code --enable-native-access=dev.panio} on the
  * module path, or {@code --enable-native-access=ALL-UNNAMED} on the class path.
  */
 module dev.panio {

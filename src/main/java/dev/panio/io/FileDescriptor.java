@@ -30,8 +30,8 @@ import java.nio.ByteBuffer;
  *     naming the call and the fd. {@code EINTR} is retried: a read or write interrupted
  *     before moving any byte can simply be made again.</li>
  * </ul>
- * Reads and writes accept native and heap {@link MemorySegment}s and direct and heap
- * {@link ByteBuffer}s; heap memory is staged through a per-thread native buffer, since a
+ * Reads and writes accept off-heap and heap {@link MemorySegment}s and direct and heap
+ * {@link ByteBuffer}s; heap memory is staged through a per-thread off-heap buffer, since a
  * call that may block cannot be handed heap memory.
  */
 public final class FileDescriptor implements AutoCloseable {
@@ -76,7 +76,7 @@ public final class FileDescriptor implements AutoCloseable {
 
     /**
      * The raw number. It names this descriptor only while it is open; prefer
-     * {@link #acquire(String)} around native calls made outside panio.
+     * {@link #acquire(String)} around foreign calls made outside panio.
      */
     public int intValue() {
         return fd;
@@ -89,7 +89,7 @@ public final class FileDescriptor implements AutoCloseable {
 
     /**
      * Marks a call in flight and returns the raw fd; the fd number stays reserved until the
-     * matching {@link #release()}. For code that makes its own native calls on this fd.
+     * matching {@link #release()}. For code that makes its own foreign calls on this fd.
      *
      * @throws ErrnoException {@code EBADF} naming {@code call} if this descriptor is closed
      */

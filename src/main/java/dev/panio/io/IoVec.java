@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * A reusable native {@code struct iovec} array for {@code readv}/{@code writev}: fill it
  * with {@link #add}, use it, {@link #clear()} it, fill it again. No allocation after
- * construction. Only native segments can be added (the kernel reads the addresses).
+ * construction. Only off-heap segments can be added (the kernel reads the addresses).
  * Not thread-safe.
  */
 public final class IoVec {
@@ -27,7 +27,7 @@ public final class IoVec {
 
     /** Appends {@code buf} as the next entry. */
     public IoVec add(MemorySegment buf) {
-        if (!buf.isNative()) throw new IllegalArgumentException("iovec entries must be native segments");
+        if (!buf.isNative()) throw new IllegalArgumentException("iovec entries must be off-heap segments");
         if (count == capacity) throw new IllegalStateException("iovec is full (" + capacity + " entries)");
         MemorySegment e = iovec.asSlice(array, count);
         iovec.iov_base(e, buf);
@@ -54,7 +54,7 @@ public final class IoVec {
         return totalBytes;
     }
 
-    /** The native array, for calls that take a {@code struct iovec *}. */
+    /** The off-heap array, for calls that take a {@code struct iovec *}. */
     public MemorySegment segment() {
         return array;
     }

@@ -150,7 +150,7 @@ public final class Poll implements AutoCloseable {
         return fds.asSlice(index * SIZE, SIZE);
     }
 
-    /** Frees the native array; the watched descriptors are not closed. */
+    /** Frees the off-heap array; the watched descriptors are not closed. */
     @Override
     public void close() {
         arena.close();

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 
 /**
- * Fixed-size native buffers for write queues, recycled so that steady-state writing
+ * Fixed-size off-heap buffers for write queues, recycled so that steady-state writing
  * allocates nothing. Belongs to one loop thread.
  */
 final class ChunkPool {

@@ -17,7 +17,7 @@ abstract class Driver {
         this.loop = loop;
     }
 
-    /** Sets up native resources on the loop thread, before the first {@link #poll}. */
+    /** Sets up off-heap resources on the loop thread, before the first {@link #poll}. */
     abstract void start() throws IOException;
 
     /**
@@ -58,6 +58,6 @@ abstract class Driver {
         return loopCounters;
     }
 
-    /** Frees native resources; the last call on the loop thread. */
+    /** Frees off-heap resources; the last call on the loop thread. */
     abstract void close();
 }

@@ -5,7 +5,7 @@ import java.util.ArrayDeque;
 
 /**
  * Bytes accepted by {@link Connection#write} and not yet taken by the kernel, in pooled
- * native chunks. The head chunk's pending bytes are {@link #head()}; {@link #consume}
+ * off-heap chunks. The head chunk's pending bytes are {@link #head()}; {@link #consume}
  * drops what the kernel took. Single-threaded (the loop's).
  */
 final class WriteQueue {

@@ -19,7 +19,7 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>An {@code fd_set} is a fixed bitmap of {@link #FD_SETSIZE} bits, so select can only
  * watch descriptors numbered 0..1023: {@link #add} refuses a larger one with
- * {@code EINVAL} before any native call (glibc's {@code FD_SET} would write past the set).
+ * {@code EINVAL} before any foreign call (glibc's {@code FD_SET} would write past the set).
  * The kernel overwrites the sets it is given, so the interest sets are kept apart and
  * copied into working sets before each call: every wait rescans all registered fds, which
  * is why select's cost grows with the number of fds watched.
@@ -164,7 +164,7 @@ public final class Select implements AutoCloseable {
         return (set.getAtIndex(ValueLayout.JAVA_LONG, fd >>> 6) & (1L << (fd & 63))) != 0;
     }
 
-    /** Frees the native sets; the watched descriptors are not closed. */
+    /** Frees the off-heap sets; the watched descriptors are not closed. */
     @Override
     public void close() {
         arena.close();

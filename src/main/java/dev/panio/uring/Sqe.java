@@ -18,7 +18,7 @@ import java.net.InetSocketAddress;
  *
  * <p>File descriptors are raw numbers (or fixed-file indexes with {@link #fixedFile()});
  * the caller keeps them open, and buffers valid, until the completion arrives. Buffers must
- * be native memory. Timeouts and socket addresses are copied into per-slot memory the
+ * be off-heap memory. Timeouts and socket addresses are copied into per-slot memory the
  * kernel reads when the SQE is submitted.
  */
 public final class Sqe {
@@ -82,7 +82,7 @@ public final class Sqe {
     }
 
     private static long addressOf(MemorySegment buf) {
-        if (!buf.isNative()) throw new IllegalArgumentException("io_uring buffers must be native memory");
+        if (!buf.isNative()) throw new IllegalArgumentException("io_uring buffers must be off-heap memory");
         return buf.address();
     }
 

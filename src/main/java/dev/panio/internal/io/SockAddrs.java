@@ -15,7 +15,7 @@ import java.net.UnknownHostException;
 
 /**
  * Converts between {@link InetSocketAddress} and {@code sockaddr_in}/{@code sockaddr_in6}
- * in native memory. Ports and IPv4 addresses are stored in network byte order.
+ * in off-heap memory. Ports and IPv4 addresses are stored in network byte order.
  */
 public final class SockAddrs {
     private SockAddrs() {}

@@ -4,7 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Per-thread native memory the syscall layer needs around a call: the errno capture
+ * Per-thread off-heap memory the syscall layer needs around a call: the errno capture
  * segment, and a small scratch area for out-parameters (socket addresses, option values,
  * pipe fds, rlimits) so a call needs no allocation.
  *
@@ -36,7 +36,7 @@ public final class CallState {
     }
 
     /**
-     * A native buffer of {@value #BOUNCE_BYTES} bytes to stage heap {@code ByteBuffer}s
+     * A off-heap buffer of {@value #BOUNCE_BYTES} bytes to stage heap {@code ByteBuffer}s
      * through: a call that may block cannot be given heap memory.
      */
     public MemorySegment bounce() {

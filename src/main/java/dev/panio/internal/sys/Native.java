@@ -12,7 +12,7 @@ import java.lang.invoke.VarHandle;
  * Builds the downcall handles of the syscall layer and reads the errno they capture.
  *
  * <p>Every handle is linked with {@code captureCallState("errno")}: the JVM copies errno
- * into a caller-supplied segment right after the native call returns, before any Java
+ * into a caller-supplied segment right after the foreign call returns, before any Java
  * code (or safepoint, GC, JIT stub) can overwrite it. Reading {@code __errno_location()}
  * afterwards would race with the runtime's own libc calls.
  *
