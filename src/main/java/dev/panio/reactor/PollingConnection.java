@@ -15,28 +15,19 @@ import java.util.concurrent.CompletableFuture;
  * write readiness only while something is queued (level-triggered) or keeping it armed
  * (edge-triggered).
  */
-final class PollingConnection extends BaseConnection implements PollingDriver.Handle {
+final class PollingConnection extends QueuedConnection implements PollingDriver.Handle {
     private final PollingDriver driver;
-    private final Socket socket;
-    private final WriteQueue queue;
     private final boolean edge;
     private long token;
     private int interest;
-    private boolean writable = true;
     private boolean readSuspended;
-    private boolean inputClosed;
-    private boolean shutdownRequested;
-    private boolean outputShut;
-    private boolean closeRequested;
     boolean readPending;
     private CompletableFuture<Connection> connecting;
     private ScheduledTask connectTimer;
 
     PollingConnection(PollingDriver driver, Socket socket, ConnectionHandler handler) {
-        super(driver.loop, handler);
+        super(driver.loop, socket, driver.chunks, handler);
         this.driver = driver;
-        this.socket = socket;
-        this.queue = new WriteQueue(driver.chunks);
         this.edge = driver.poller.edgeTriggered();
     }
 
@@ -130,15 +121,8 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
             } else if (n == FileDescriptor.WOULD_BLOCK) {
                 return;
             } else { // EOF
-                inputClosed = true;
-                try {
-                    handler.onInputClosed(this);
-                } catch (RuntimeException e) {
-                    failed(new IOException("onInputClosed threw", e));
-                    return;
-                }
+                inputEnded();
                 if (!closed && !edge) updateInterest();
-                if (!closed && outputShut) closeNow(CloseCause.PEER_CLOSED, null);
                 return;
             }
         }
@@ -158,9 +142,7 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
                 long n = socket.write(data);
                 if (n > 0) {
                     off = n;
-                    loop.writes++;
-                    loop.bytesWritten += n;
-                    lastActivity = System.nanoTime();
+                    wrote(n);
                 }
             } catch (ErrnoException e) {
                 failed(e);
@@ -168,11 +150,7 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
             }
             if (off == data.byteSize()) return writable;
         }
-        if (queue.bytes() + (data.byteSize() - off) > loop.options.maxQueuedBytes()) {
-            failed(new IOException("write queue over its limit of " + loop.options.maxQueuedBytes()
-                    + " bytes: the peer is not reading and the handler ignored isWritable()"));
-            return false;
-        }
+        if (!admit(data.byteSize() - off)) return false;
         boolean wasEmpty = queue.isEmpty();
         queue.append(off == 0 ? data : data.asSlice(off));
         if (queue.bytes() > loop.options.highWatermark()) writable = false;
@@ -198,36 +176,12 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
                 return;
             }
             if (n == FileDescriptor.WOULD_BLOCK) break;
-            loop.writes++;
-            loop.bytesWritten += n;
-            lastActivity = System.nanoTime();
+            wrote(n);
             queue.consume(n);
         }
         if (queue.isEmpty()) afterDrained();
         if (!closed) updateInterest();
-        if (!closed && !writable && queue.bytes() <= loop.options.lowWatermark()) {
-            writable = true;
-            if (!notify) return; // the caller of write() sees the true return value instead
-            try {
-                handler.onWritable(this);
-            } catch (RuntimeException e) {
-                failed(new IOException("onWritable threw", e));
-            }
-        }
-    }
-
-    private void afterDrained() {
-        if (shutdownRequested && !outputShut) {
-            try {
-                socket.shutdownOutput();
-                outputShut = true;
-            } catch (ErrnoException e) {
-                failed(e);
-                return;
-            }
-        }
-        if (closeRequested) closeNow(inputClosed ? CloseCause.PEER_CLOSED : CloseCause.LOCAL, null);
-        else if (outputShut && inputClosed) closeNow(CloseCause.PEER_CLOSED, null);
+        maybeWritable(notify); // from inside write() the caller sees the return value instead
     }
 
     private void updateInterest() {
@@ -246,16 +200,6 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
         } catch (ErrnoException e) {
             failed(e);
         }
-    }
-
-    @Override
-    public boolean isWritable() {
-        return writable && !closed;
-    }
-
-    @Override
-    public long queuedBytes() {
-        return queue.bytes();
     }
 
     @Override
@@ -308,11 +252,6 @@ final class PollingConnection extends BaseConnection implements PollingDriver.Ha
         driver.release(token);
         PollingDriver.closeQuietly(socket.fd());
         driver.connectionClosed();
-    }
-
-    @Override
-    InetSocketAddress queryRemote() throws IOException {
-        return socket.remoteAddress();
     }
 
     @Override

@@ -14,20 +14,13 @@ import java.util.concurrent.CompletableFuture;
  * SEND in flight (of the write queue's head chunk, which stays untouched until the SEND
  * completes), and the fd closed only when neither is outstanding.
  */
-final class UringConnection extends BaseConnection {
+final class UringConnection extends QueuedConnection {
     private final UringDriver driver;
-    private final Socket socket;
     private final int fd;
-    private final WriteQueue queue;
     private final long token;
     private boolean recvArmed;
     private boolean sendInFlight;
-    private boolean writable = true;
     private boolean readSuspended;
-    private boolean inputClosed;
-    private boolean shutdownRequested;
-    private boolean outputShut;
-    private boolean closeRequested;
     private boolean released;
     private CompletableFuture<Connection> connecting;
     private ScheduledTask connectTimer;
@@ -39,11 +32,9 @@ final class UringConnection extends BaseConnection {
     private long turnBytes;
 
     UringConnection(UringDriver driver, Socket socket, ConnectionHandler handler) {
-        super(driver.loop, handler);
+        super(driver.loop, socket, driver.chunks, handler);
         this.driver = driver;
-        this.socket = socket;
         this.fd = socket.fd().intValue();
-        this.queue = new WriteQueue(driver.chunks);
         this.token = driver.owners.add(this);
     }
 
@@ -175,13 +166,7 @@ final class UringConnection extends BaseConnection {
 
     private void ended(int res) {
         if (res == 0) {
-            inputClosed = true;
-            try {
-                handler.onInputClosed(this);
-            } catch (RuntimeException e) {
-                failed(new IOException("onInputClosed threw", e));
-            }
-            if (!closed && outputShut) closeNow(CloseCause.PEER_CLOSED, null);
+            inputEnded();
         } else {
             failed(new ErrnoException("recv", fd, Errno.of(-res)));
         }
@@ -200,11 +185,7 @@ final class UringConnection extends BaseConnection {
             return writable;
         }
         if (closed || shutdownRequested || closeRequested) return false;
-        if (queue.bytes() + data.byteSize() > loop.options.maxQueuedBytes()) {
-            failed(new IOException("write queue over its limit of " + loop.options.maxQueuedBytes()
-                    + " bytes: the peer is not reading and the handler ignored isWritable()"));
-            return false;
-        }
+        if (!admit(data.byteSize())) return false;
         queue.append(data);
         if (queue.bytes() > loop.options.highWatermark()) writable = false;
         sendHead();
@@ -227,47 +208,14 @@ final class UringConnection extends BaseConnection {
             failed(new ErrnoException("send", fd, Errno.of(-res)));
             return;
         }
-        loop.writes++;
-        loop.bytesWritten += res;
-        lastActivity = System.nanoTime();
+        wrote(res);
         queue.consume(res);
         if (!queue.isEmpty()) {
             sendHead();
         } else {
             afterDrained();
         }
-        if (!closed && !writable && queue.bytes() <= loop.options.lowWatermark()) {
-            writable = true;
-            try {
-                handler.onWritable(this);
-            } catch (RuntimeException e) {
-                failed(new IOException("onWritable threw", e));
-            }
-        }
-    }
-
-    private void afterDrained() {
-        if (shutdownRequested && !outputShut) {
-            try {
-                socket.shutdownOutput();
-                outputShut = true;
-            } catch (ErrnoException e) {
-                failed(e);
-                return;
-            }
-        }
-        if (closeRequested) closeNow(inputClosed ? CloseCause.PEER_CLOSED : CloseCause.LOCAL, null);
-        else if (outputShut && inputClosed) closeNow(CloseCause.PEER_CLOSED, null);
-    }
-
-    @Override
-    public boolean isWritable() {
-        return writable && !closed;
-    }
-
-    @Override
-    public long queuedBytes() {
-        return queue.bytes();
+        maybeWritable(true);
     }
 
     @Override
@@ -328,10 +276,5 @@ final class UringConnection extends BaseConnection {
         released = true;
         driver.owners.remove(token);
         PollingDriver.closeQuietly(socket.fd());
-    }
-
-    @Override
-    InetSocketAddress queryRemote() throws IOException {
-        return socket.remoteAddress();
     }
 }

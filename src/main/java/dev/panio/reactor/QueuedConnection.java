@@ -1,0 +1,96 @@
+package dev.panio.reactor;
+
+import dev.panio.io.ErrnoException;
+import dev.panio.net.Socket;
+import java.io.IOException;
+
+/**
+ * The part of an event-driven connection that does not depend on how bytes reach the
+ * kernel: the write queue and its watermarks, end of input, half-close and graceful close
+ * once the queue is drained. {@link PollingConnection} writes the queue on readiness,
+ * {@link UringConnection} with SEND completions.
+ */
+abstract class QueuedConnection extends BaseConnection {
+    final Socket socket;
+    final WriteQueue queue;
+    boolean writable = true;
+    boolean inputClosed;
+    boolean shutdownRequested;
+    boolean outputShut;
+    boolean closeRequested;
+
+    QueuedConnection(EventLoop loop, Socket socket, ChunkPool chunks, ConnectionHandler handler) {
+        super(loop, handler);
+        this.socket = socket;
+        this.queue = new WriteQueue(chunks);
+    }
+
+    /** Whether a write of {@code more} bytes may be queued; if not, the connection is closed. */
+    final boolean admit(long more) {
+        if (queue.bytes() + more <= loop.options.maxQueuedBytes()) return true;
+        failed(new IOException("write queue over its limit of " + loop.options.maxQueuedBytes()
+                + " bytes: the peer is not reading and the handler ignored isWritable()"));
+        return false;
+    }
+
+    /** Records {@code n} bytes taken by the kernel. */
+    final void wrote(long n) {
+        loop.writes++;
+        loop.bytesWritten += n;
+        lastActivity = System.nanoTime();
+    }
+
+    /** After queued bytes went out: writable again under the low watermark, telling the handler if {@code notify}. */
+    final void maybeWritable(boolean notify) {
+        if (closed || writable || queue.bytes() > loop.options.lowWatermark()) return;
+        writable = true;
+        if (!notify) return;
+        try {
+            handler.onWritable(this);
+        } catch (RuntimeException e) {
+            failed(new IOException("onWritable threw", e));
+        }
+    }
+
+    /** The queue is empty: carry out a requested half-close or close. */
+    final void afterDrained() {
+        if (shutdownRequested && !outputShut) {
+            try {
+                socket.shutdownOutput();
+                outputShut = true;
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+        }
+        if (closeRequested) closeNow(inputClosed ? CloseCause.PEER_CLOSED : CloseCause.LOCAL, null);
+        else if (outputShut && inputClosed) closeNow(CloseCause.PEER_CLOSED, null);
+    }
+
+    /** The peer ended its output: tell the handler; close if this side is done too. */
+    final void inputEnded() {
+        inputClosed = true;
+        try {
+            handler.onInputClosed(this);
+        } catch (RuntimeException e) {
+            failed(new IOException("onInputClosed threw", e));
+            return;
+        }
+        if (!closed && outputShut) closeNow(CloseCause.PEER_CLOSED, null);
+    }
+
+    @Override
+    public boolean isWritable() {
+        return writable && !closed;
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queue.bytes();
+    }
+
+    @Override
+    java.net.InetSocketAddress queryRemote() throws IOException {
+        return socket.remoteAddress();
+    }
+}
