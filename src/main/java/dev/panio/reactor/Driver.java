@@ -39,8 +39,24 @@ abstract class Driver {
     abstract void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis,
                           CompletableFuture<Connection> result);
 
+    private int connections;
+
+    /** Counts a connection that is now open (loop thread). */
+    void connectionOpened() {
+        connections++;
+        loop.open++;
+    }
+
+    /** Counts a connection that has closed (loop thread). */
+    void connectionClosed() {
+        connections--;
+        loop.open--;
+    }
+
     /** Connections open now. */
-    abstract int connectionCount();
+    int connectionCount() {
+        return connections;
+    }
 
     /** Asks every connection to close once flushed. */
     abstract void closeAllGracefully();

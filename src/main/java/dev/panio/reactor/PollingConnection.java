@@ -129,13 +129,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     }
 
     @Override
-    public boolean write(MemorySegment data) {
-        if (!loop.inEventLoop()) {
-            MemorySegment copy = copyOf(data);
-            loop.execute(() -> write(copy));
-            return writable;
-        }
-        if (closed || shutdownRequested || closeRequested) return false;
+    boolean writeOnLoop(MemorySegment data) {
         long off = 0;
         if (queue.isEmpty()) {
             try {

@@ -37,7 +37,6 @@ final class PollingDriver extends Driver implements Poller.Ready {
     private final Slots<Handle> handles = new Slots<>();
     private final List<Socket> listeners = new ArrayList<>();
     final ArrayDeque<PollingConnection> readAgain = new ArrayDeque<>();
-    private int connections;
 
     interface PollerFactory {
         Poller create() throws ErrnoException;
@@ -161,8 +160,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
             loop.accepted++;
             PollingConnection c = new PollingConnection(this, Socket.adopt(owned, listener.family()), handlers.get());
             if (c.register(Poller.READ)) {
-                connections++;
-                loop.open++;
+                connectionOpened();
                 c.opened();
             }
         }
@@ -205,8 +203,7 @@ final class PollingDriver extends Driver implements Poller.Ready {
                 result.completeExceptionally(new IOException("could not register the connection"));
                 return;
             }
-            connections++;
-            loop.open++;
+            connectionOpened();
             if (done) {
                 c.opened();
                 result.complete(c);
@@ -219,15 +216,6 @@ final class PollingDriver extends Driver implements Poller.Ready {
         }
     }
 
-    void connectionClosed() {
-        connections--;
-        loop.open--;
-    }
-
-    @Override
-    int connectionCount() {
-        return connections;
-    }
 
     private void forEachConnection(java.util.function.Consumer<PollingConnection> action) {
         for (Object h : handles.snapshot()) {

@@ -25,6 +25,24 @@ abstract class QueuedConnection extends BaseConnection {
         this.queue = new WriteQueue(chunks);
     }
 
+    /**
+     * Hands a call made off the loop thread to the loop (with a copy of the data), refuses
+     * writes after close or shutdown, and leaves the rest to {@link #writeOnLoop}.
+     */
+    @Override
+    public final boolean write(java.lang.foreign.MemorySegment data) {
+        if (!loop.inEventLoop()) {
+            java.lang.foreign.MemorySegment copy = copyOf(data);
+            loop.execute(() -> write(copy));
+            return writable;
+        }
+        if (closed || shutdownRequested || closeRequested) return false;
+        return writeOnLoop(data);
+    }
+
+    /** Writes or queues {@code data} on the loop thread; the return value of {@link #write}. */
+    abstract boolean writeOnLoop(java.lang.foreign.MemorySegment data);
+
     /** Whether a write of {@code more} bytes may be queued; if not, the connection is closed. */
     final boolean admit(long more) {
         if (queue.bytes() + more <= loop.options.maxQueuedBytes()) return true;

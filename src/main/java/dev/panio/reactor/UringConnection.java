@@ -178,13 +178,7 @@ final class UringConnection extends QueuedConnection {
     }
 
     @Override
-    public boolean write(MemorySegment data) {
-        if (!loop.inEventLoop()) {
-            MemorySegment copy = copyOf(data);
-            loop.execute(() -> write(copy));
-            return writable;
-        }
-        if (closed || shutdownRequested || closeRequested) return false;
+    boolean writeOnLoop(MemorySegment data) {
         if (!admit(data.byteSize())) return false;
         queue.append(data);
         if (queue.bytes() > loop.options.highWatermark()) writable = false;

@@ -39,7 +39,6 @@ final class UringDriver extends Driver implements CompletionHandler {
     final ChunkPool chunks = new ChunkPool();
     final Slots<Object> owners = new Slots<>();
     private final List<UringListener> listeners = new ArrayList<>();
-    private int connections;
     long turn;
     final java.util.ArrayDeque<UringConnection> deferred = new java.util.ArrayDeque<>();
 
@@ -166,8 +165,7 @@ final class UringDriver extends Driver implements CompletionHandler {
                     loop.accepted++;
                     UringConnection c = new UringConnection(UringDriver.this,
                             Socket.adopt(FileDescriptor.adopt(res), socket.family()), handlers.get());
-                    connections++;
-                    loop.open++;
+                    connectionOpened();
                     c.start();
                 }
             } else {
@@ -222,23 +220,13 @@ final class UringDriver extends Driver implements CompletionHandler {
         try {
             Socket s = Socket.tcp(Socket.Family.of(address));
             UringConnection c = new UringConnection(this, s, handler);
-            connections++;
-            loop.open++;
+            connectionOpened();
             c.connect(address, timeoutMillis, result);
         } catch (ErrnoException | RuntimeException e) {
             result.completeExceptionally(e);
         }
     }
 
-    void connectionClosed() {
-        connections--;
-        loop.open--;
-    }
-
-    @Override
-    int connectionCount() {
-        return connections;
-    }
 
     @Override
     void closeAllGracefully() {
