@@ -42,10 +42,12 @@ extern int accept4(int fd, struct sockaddr *addr, socklen_t *addr_len, int flags
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <linux/io_uring.h>
+#include <linux/openat2.h>
 #include <linux/time_types.h>

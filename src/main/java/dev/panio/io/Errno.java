@@ -27,6 +27,9 @@ public final class Errno {
     public static final Errno EFAULT = of(14);
     public static final Errno EBUSY = of(16);
     public static final Errno EEXIST = of(17);
+    public static final Errno EXDEV = of(18);
+    public static final Errno ENOTDIR = of(20);
+    public static final Errno EISDIR = of(21);
     public static final Errno EINVAL = of(22);
     public static final Errno ENFILE = of(23);
     public static final Errno EMFILE = of(24);

@@ -1,6 +1,8 @@
 package dev.panio.io;
 
 import dev.panio.internal.gen.LibC;
+import dev.panio.internal.gen.open_how;
+import dev.panio.internal.gen.stat;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.FdCalls;
@@ -11,7 +13,9 @@ import java.nio.file.Path;
 /**
  * Opens regular files as owned {@link FileDescriptor}s ({@code open(2)}, always
  * {@code O_CLOEXEC}) and anonymous in-memory files ({@code memfd_create(2)}), for
- * {@code sendfile} and for io_uring file operations.
+ * {@code sendfile} and for io_uring file operations. {@link #openBeneath} opens a path
+ * that the kernel guarantees stays inside a directory ({@code openat2(2)} with
+ * {@code RESOLVE_BENEATH}), which is how a file server refuses traversal.
  */
 public final class Files {
     private Files() {}
@@ -24,6 +28,50 @@ public final class Files {
     /** Opens {@code path} for writing, creating ({@code mode} 0644) or truncating it. */
     public static FileDescriptor openWrite(Path path) throws ErrnoException {
         return open(path, LibC.O_WRONLY() | LibC.O_CREAT() | LibC.O_TRUNC(), 0644);
+    }
+
+    /** Opens the directory {@code path} ({@code O_DIRECTORY}), as the base of {@link #openBeneath}. */
+    public static FileDescriptor openDirectory(Path path) throws ErrnoException {
+        return open(path, LibC.O_RDONLY() | LibC.O_DIRECTORY(), 0);
+    }
+
+    /**
+     * Opens {@code relative} read-only under the directory {@code dir}, refused by the kernel
+     * if resolving it would leave {@code dir}: through {@code ..}, an absolute path, or a
+     * symbolic link that points outside ({@code openat2} with {@code RESOLVE_BENEATH |
+     * RESOLVE_NO_MAGICLINKS}; the refusal is {@link Errno#EXDEV}). Opened with
+     * {@code O_NONBLOCK} so that a FIFO cannot make the open hang; regular-file reads and
+     * {@code sendfile} do not heed the flag.
+     *
+     * @throws ErrnoException naming {@code openat2}, the path and the errno ({@code ENOSYS}
+     *     before Linux 5.6)
+     */
+    public static FileDescriptor openBeneath(FileDescriptor dir, String relative) throws ErrnoException {
+        if (relative.indexOf('\0') >= 0) throw new IllegalArgumentException("path contains NUL: " + relative);
+        CallState cs = CallState.current();
+        int d = dir.acquire("openat2");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment how = arena.allocate(open_how.layout());
+            open_how.flags(how, LibC.O_RDONLY() | LibC.O_CLOEXEC() | LibC.O_NONBLOCK() | LibC.O_NOCTTY());
+            open_how.resolve(how, LibC.RESOLVE_BENEATH() | LibC.RESOLVE_NO_MAGICLINKS());
+            int r = FdCalls.openat2(cs.errno, d, arena.allocateFrom(relative), how);
+            return FileDescriptor.adopt(Results.check(r, "openat2", relative, d));
+        } finally {
+            dir.release();
+        }
+    }
+
+    /** {@code fstat(2)}: the file's type and size. */
+    public static FileStatus stat(FileDescriptor fd) throws ErrnoException {
+        CallState cs = CallState.current();
+        int raw = fd.acquire("fstat");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = arena.allocate(stat.layout());
+            Results.check(FdCalls.fstat(cs.errno, raw, st), "fstat", raw);
+            return new FileStatus(stat.st_mode(st), stat.st_size(st));
+        } finally {
+            fd.release();
+        }
     }
 
     private static FileDescriptor open(Path path, int flags, int mode) throws ErrnoException {

@@ -41,6 +41,12 @@ public final class FdCalls {
             Native.critical(LibC.memfd_create$address(), LibC.memfd_create$descriptor());
     private static final MethodHandle FTRUNCATE = Native.blocking(LibC.ftruncate$address(), LibC.ftruncate$descriptor());
     private static final MethodHandle LSEEK = Native.blocking(LibC.lseek$address(), LibC.lseek$descriptor());
+    // fstat may go to a network file system.
+    private static final MethodHandle FSTAT = Native.blocking(LibC.fstat$address(), LibC.fstat$descriptor());
+    // openat2 has no glibc wrapper (2.36): syscall(__NR_openat2, dirfd, path, how, size).
+    private static final long NR_OPENAT2 = LibC.__NR_openat2();
+    private static final MethodHandle SYSCALL4 = Native.variadic(LibC.syscall.address(),
+            LibC.syscall.makeInvoker(Native.C_LONG, Native.C_LONG, Native.C_LONG, Native.C_LONG).descriptor(), 1, false);
     private static final MethodHandle IOCTL_PTR = Native.variadic(LibC.ioctl.address(),
             LibC.ioctl.makeInvoker(LibC.C_POINTER).descriptor(), 2, true);
 
@@ -185,4 +191,22 @@ public final class FdCalls {
         }
     }
 
+    /** {@code fstat(fd, buf)}; {@code buf} holds a {@code struct stat}. */
+    public static int fstat(MemorySegment st, int fd, MemorySegment buf) {
+        try {
+            return result((int) FSTAT.invokeExact(st, fd, buf), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /** {@code openat2(dirfd, path, how, sizeof how)}: the new fd or {@code -errno}. */
+    public static int openat2(MemorySegment st, int dirfd, MemorySegment path, MemorySegment how) {
+        try {
+            return (int) result((long) SYSCALL4.invokeExact(st, NR_OPENAT2, (long) dirfd, path.address(),
+                    how.address(), how.byteSize()), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
 }
