@@ -21,6 +21,7 @@ public enum Opcode {
     READ(LibC.IORING_OP_READ(), "5.6"),
     WRITE(LibC.IORING_OP_WRITE(), "5.6"),
     SEND(LibC.IORING_OP_SEND(), "5.6"),
+    SPLICE(LibC.IORING_OP_SPLICE(), "5.7"),
     RECV(LibC.IORING_OP_RECV(), "5.6; multishot with a buffer ring 6.0"),
     SHUTDOWN(LibC.IORING_OP_SHUTDOWN(), "5.11"),
     SEND_ZC(LibC.IORING_OP_SEND_ZC(), "6.0");

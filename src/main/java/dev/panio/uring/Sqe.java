@@ -47,6 +47,8 @@ public final class Sqe {
     private static final long USER_DATA = io_uring_sqe.user_data$offset();
     private static final long BUF_GROUP = io_uring_sqe.buf_group$offset();
     private static final long FILE_INDEX = io_uring_sqe.file_index$offset();
+    private static final long SPLICE_OFF_IN = io_uring_sqe.splice_off_in$offset();
+    private static final long SPLICE_FD_IN = io_uring_sqe.splice_fd_in$offset();
     private static final long SIZE = io_uring_sqe.sizeof();
 
     private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
@@ -146,6 +148,21 @@ public final class Sqe {
     public Sqe send(int fd, MemorySegment buf, int msgFlags) {
         prep(Opcode.SEND, fd, addressOf(buf), length(buf), 0);
         sqes.set(U32, base + OP_FLAGS, msgFlags | LibC.MSG_NOSIGNAL());
+        return this;
+    }
+
+    /**
+     * {@code IORING_OP_SPLICE}: moves up to {@code len} bytes from {@code fdIn} to
+     * {@code fdOut} inside the kernel, one of which must be a pipe (file to pipe, pipe to
+     * socket: zero-copy file sending). An offset of -1 means the fd's own position, and
+     * must be -1 for a pipe or socket. Completes with the bytes moved (0 at end of input).
+     * The kernel runs it in a worker thread, since a splice cannot promise not to block.
+     */
+    public Sqe splice(int fdIn, long offIn, int fdOut, long offOut, int len) {
+        if (len < 0) throw new IllegalArgumentException("negative length " + len);
+        prep(Opcode.SPLICE, fdOut, 0, len, offOut);
+        sqes.set(U64, base + SPLICE_OFF_IN, offIn);
+        sqes.set(U32, base + SPLICE_FD_IN, fdIn);
         return this;
     }
 

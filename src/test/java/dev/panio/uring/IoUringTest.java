@@ -416,6 +416,46 @@ class IoUringTest {
         assertEquals(before, uringMappings());
     }
 
+    @Test
+    void spliceSendsAFileThroughAPipeToASocketWithoutUserSpaceCopies() throws Exception {
+        Socket[] pair = connectedPair();
+        byte[] data = new byte[200_000];
+        new java.util.Random(9).nextBytes(data);
+        try (Socket client = pair[0]; Socket server = pair[1]; IoUring ring = IoUring.open(8); Pipe pipe = Pipe.open(false);
+             FileDescriptor file = Files.memfd("splice", 0); Arena arena = Arena.ofConfined()) {
+            for (long w = 0; w < data.length; ) w += file.write(MemorySegment.ofArray(data).asSlice(w));
+            Completions c = new Completions(ring);
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            MemorySegment buf = arena.allocate(65536);
+            long sent = 0;
+            while (sent < data.length) {
+                int want = (int) Math.min(65536, data.length - sent);
+                ring.sqe().splice(file.intValue(), sent, pipe.sink().intValue(), -1, want).userData(1);
+                ring.submit();
+                int inPipe = c.await(1).get(0).res();
+                assertTrue(inPipe > 0, "file to pipe moved " + inPipe);
+                while (inPipe > 0) {
+                    ring.sqe().splice(pipe.source().intValue(), -1, server.fd().intValue(), -1, inPipe).userData(2);
+                    ring.submit();
+                    int out = c.await(1).get(0).res();
+                    assertTrue(out > 0, "pipe to socket moved " + out);
+                    inPipe -= out;
+                    sent += out;
+                    long n;
+                    while ((n = client.read(buf)) > 0) got.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                }
+            }
+            while (got.size() < data.length) {
+                long n = client.read(buf);
+                if (n > 0) got.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+            }
+            assertArrayEquals(data, got.toByteArray());
+            ring.sqe().splice(file.intValue(), data.length, pipe.sink().intValue(), -1, 100).userData(3);
+            ring.submit();
+            assertEquals(0, c.await(1).get(0).res(), "end of file");
+        }
+    }
+
     private static long uringMappings() throws Exception {
         return java.nio.file.Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains("io_uring")).count();
     }
