@@ -12,15 +12,23 @@ final class ChunkPool {
     static final int CHUNK_BYTES = 16 * 1024;
     private static final int MAX_POOLED = 1024;
 
-    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
-    private boolean closed;
-
-    MemorySegment take() {
-        MemorySegment s = free.pollLast();
-        return s != null ? s : Arena.ofAuto().allocate(CHUNK_BYTES, 64);
+    /** One buffer and the queued bytes in it, {@code [start, end)}. */
+    static final class Chunk {
+        final MemorySegment segment = Arena.ofAuto().allocate(CHUNK_BYTES, 64);
+        int start;
+        int end;
     }
 
-    void give(MemorySegment chunk) {
+    private final ArrayDeque<Chunk> free = new ArrayDeque<>();
+    private boolean closed;
+
+    Chunk take() {
+        Chunk c = free.pollLast();
+        return c != null ? c : new Chunk();
+    }
+
+    void give(Chunk chunk) {
+        chunk.start = chunk.end = 0;
         if (!closed && free.size() < MAX_POOLED) free.addLast(chunk);
     }
 

@@ -1,5 +1,6 @@
 package dev.panio.reactor;
 
+import dev.panio.io.FileDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 
@@ -12,12 +13,26 @@ import java.net.InetSocketAddress;
  * and {@link ConnectionHandler#onWritable} fires when they fall below the low one. A
  * write that would take the queue past its hard limit closes the connection with
  * {@link CloseCause#ERROR}: a peer that never reads cannot make the server hold unbounded
- * memory. Methods may be called from any thread; off the loop thread they are handed to
+ * memory; files sent with {@link #sendFile} are queued as regions of the file, not copies. Methods may be called from any thread; off the loop thread they are handed to
  * the loop.
  */
 public interface Connection {
     /** Queues (or writes) a copy of {@code data}; false if the caller should now wait for onWritable. */
     boolean write(MemorySegment data);
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code position}, after everything
+     * written before, without copying them through user space: {@code sendfile(2)} on the
+     * readiness and thread backends, {@code splice(2)} through a pipe on io_uring. The
+     * connection owns {@code file} from this call on and closes it once sent, or when the
+     * connection closes. The bytes count toward the watermarks (the handler sees
+     * backpressure as for {@link #write}) but not toward the memory limit: they stay in the
+     * page cache. A file shorter than promised closes the connection with
+     * {@link CloseCause#ERROR}, since the peer was promised those bytes.
+     *
+     * @return as for {@link #write}; false also if the connection is closed or closing
+     */
+    boolean sendFile(FileDescriptor file, long position, long count);
 
     /** Whether queued bytes are under the high watermark. */
     boolean isWritable();

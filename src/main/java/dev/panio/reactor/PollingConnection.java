@@ -159,17 +159,56 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
         return writable && !closed;
     }
 
-    /** Writes queued bytes until EAGAIN; {@code notify}: may call onWritable (not from inside write). */
+    @Override
+    boolean sendFileOnLoop(FileDescriptor file, long position, long count) {
+        if (queue.isEmpty()) {
+            // Straight to the kernel until done or EAGAIN (edge-triggered backends need the EAGAIN).
+            while (count > 0) {
+                long n;
+                try {
+                    n = socket.sendFile(file, position, count);
+                } catch (ErrnoException e) {
+                    closeQuietly(file);
+                    failed(e);
+                    return false;
+                }
+                if (n == FileDescriptor.WOULD_BLOCK) break;
+                if (n == 0) {
+                    closeQuietly(file);
+                    fileEndedEarly(position, count);
+                    return false;
+                }
+                wrote(n);
+                position += n;
+                count -= n;
+            }
+            if (count == 0) {
+                closeQuietly(file);
+                return writable;
+            }
+        }
+        queue.appendFile(file, position, count);
+        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+        updateInterest();
+        return writable && !closed;
+    }
+
+    /** Writes queued bytes and files until EAGAIN; {@code notify}: may call onWritable (not from inside write). */
     private void flush(boolean notify) {
         while (!queue.isEmpty()) {
+            WriteQueue.FileRegion f = queue.headFile();
             long n;
             try {
-                n = socket.write(queue.head());
+                n = f != null ? socket.sendFile(f.file, f.position, f.remaining) : socket.write(queue.head());
             } catch (ErrnoException e) {
                 failed(e);
                 return;
             }
             if (n == FileDescriptor.WOULD_BLOCK) break;
+            if (n == 0 && f != null) {
+                fileEndedEarly(f.position, f.remaining);
+                return;
+            }
             wrote(n);
             queue.consume(n);
         }

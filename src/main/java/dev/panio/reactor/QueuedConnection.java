@@ -1,6 +1,7 @@
 package dev.panio.reactor;
 
 import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
 import dev.panio.net.Socket;
 import java.io.IOException;
 
@@ -43,9 +44,46 @@ abstract class QueuedConnection extends BaseConnection {
     /** Writes or queues {@code data} on the loop thread; the return value of {@link #write}. */
     abstract boolean writeOnLoop(java.lang.foreign.MemorySegment data);
 
+    @Override
+    public final boolean sendFile(FileDescriptor file, long position, long count) {
+        if (position < 0 || count < 0) {
+            closeQuietly(file);
+            throw new IllegalArgumentException("sendFile: position " + position + ", count " + count);
+        }
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> sendFile(file, position, count));
+            return writable;
+        }
+        if (closed || shutdownRequested || closeRequested) {
+            closeQuietly(file);
+            return false;
+        }
+        if (count == 0) {
+            closeQuietly(file);
+            return writable;
+        }
+        return sendFileOnLoop(file, position, count);
+    }
+
+    /** Sends or queues a file region on the loop thread; the return value of {@link #sendFile}. */
+    abstract boolean sendFileOnLoop(FileDescriptor file, long position, long count);
+
+    /** A queued file that ended before its promised bytes: the response cannot be completed. */
+    final void fileEndedEarly(long position, long remaining) {
+        failed(new IOException("file ended at offset " + position + " with " + remaining + " promised bytes unsent"));
+    }
+
+    static void closeQuietly(FileDescriptor file) {
+        try {
+            file.close();
+        } catch (ErrnoException ignored) {
+            // read-only: nothing lost
+        }
+    }
+
     /** Whether a write of {@code more} bytes may be queued; if not, the connection is closed. */
     final boolean admit(long more) {
-        if (queue.bytes() + more <= loop.options.maxQueuedBytes()) return true;
+        if (queue.memoryBytes() + more <= loop.options.maxQueuedBytes()) return true;
         failed(new IOException("write queue over its limit of " + loop.options.maxQueuedBytes()
                 + " bytes: the peer is not reading and the handler ignored isWritable()"));
         return false;

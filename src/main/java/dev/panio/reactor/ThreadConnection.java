@@ -193,6 +193,42 @@ final class ThreadConnection extends BaseConnection {
     }
 
     @Override
+    public boolean sendFile(FileDescriptor file, long position, long count) {
+        if (position < 0 || count < 0) {
+            QueuedConnection.closeQuietly(file);
+            throw new IllegalArgumentException("sendFile: position " + position + ", count " + count);
+        }
+        writes.lock();
+        try {
+            if (closed || outputShut) return false;
+            while (count > 0) {
+                long n = socket.sendFile(file, position, count);
+                if (n == FileDescriptor.WOULD_BLOCK) {
+                    if (writeWaiter == null) writeWaiter = driver.writePoller.waiter(socket.fd());
+                    writeWaiter.await(Epoll.EPOLLOUT, -1);
+                    continue;
+                }
+                if (n == 0) {
+                    failedLocked(new IOException("file ended at offset " + position + " with " + count + " promised bytes unsent"));
+                    return false;
+                }
+                driver.writes.increment();
+                driver.bytesWritten.add(n);
+                lastActivity = System.nanoTime();
+                position += n;
+                count -= n;
+            }
+            return true;
+        } catch (ErrnoException e) {
+            failedLocked(e);
+            return false;
+        } finally {
+            writes.unlock();
+            QueuedConnection.closeQuietly(file);
+        }
+    }
+
+    @Override
     public boolean isWritable() {
         return !closed;
     }

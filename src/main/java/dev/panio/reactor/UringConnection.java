@@ -2,6 +2,8 @@ package dev.panio.reactor;
 
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
+import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
 import dev.panio.uring.IoUring;
 import java.io.IOException;
@@ -11,8 +13,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A connection on the io_uring backend: one multishot RECV armed while reading, at most one
- * SEND in flight (of the write queue's head chunk, which stays untouched until the SEND
- * completes), and the fd closed only when neither is outstanding.
+ * SEND or SPLICE in flight (of the write queue's head, which stays untouched until it
+ * completes), and the fd closed only when nothing is outstanding. Files go file to pipe to
+ * socket with two SPLICEs per pipeful, through a pipe made on the first file sent.
  */
 final class UringConnection extends QueuedConnection {
     private final UringDriver driver;
@@ -20,6 +23,10 @@ final class UringConnection extends QueuedConnection {
     private final long token;
     private boolean recvArmed;
     private boolean sendInFlight;
+    private int inFlightKind;
+    private Pipe splicePipe;
+    private int pipeBytes;       // file bytes spliced into the pipe, not yet into the socket
+    private static final int PIPE_CHUNK = 64 * 1024; // the default pipe capacity
     private boolean readSuspended;
     private boolean released;
     private CompletableFuture<Connection> connecting;
@@ -66,6 +73,8 @@ final class UringConnection extends QueuedConnection {
         switch (kind) {
             case UringDriver.RECV -> received(res, flags);
             case UringDriver.SEND -> sent(res);
+            case UringDriver.SPLICE_IN -> splicedIn(res);
+            case UringDriver.SPLICE_OUT -> splicedOut(res);
             case UringDriver.CONNECT -> connected(res);
             default -> { }
         }
@@ -186,16 +195,92 @@ final class UringConnection extends QueuedConnection {
         return writable;
     }
 
+    @Override
+    boolean sendFileOnLoop(FileDescriptor file, long position, long count) {
+        queue.appendFile(file, position, count);
+        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+        sendHead();
+        return writable && !closed;
+    }
+
+    /** Starts the next SEND or SPLICE if none is in flight: pipe contents first, then the queue's head. */
     private void sendHead() {
-        if (sendInFlight || queue.isEmpty() || closed) return;
+        if (sendInFlight || closed || (queue.isEmpty() && pipeBytes == 0)) return;
+        if (pipeBytes > 0) {
+            start(UringDriver.SPLICE_OUT).splice(splicePipe.source().intValue(), -1, fd, -1, pipeBytes)
+                    .userData(UringDriver.userData(token, UringDriver.SPLICE_OUT));
+            return;
+        }
+        WriteQueue.FileRegion f = queue.headFile();
+        if (f == null) {
+            start(UringDriver.SEND).send(fd, queue.head(), 0).userData(UringDriver.userData(token, UringDriver.SEND));
+            return;
+        }
+        if (splicePipe == null) {
+            try {
+                splicePipe = Pipe.open(false);
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+        }
+        start(UringDriver.SPLICE_IN).splice(f.file.intValue(), f.position, splicePipe.sink().intValue(), -1,
+                (int) Math.min(f.remaining, PIPE_CHUNK)).userData(UringDriver.userData(token, UringDriver.SPLICE_IN));
+    }
+
+    private dev.panio.uring.Sqe start(int kind) {
         sendInFlight = true;
-        driver.sqe().send(fd, queue.head(), 0).userData(UringDriver.userData(token, UringDriver.SEND));
+        inFlightKind = kind;
+        return driver.sqe();
+    }
+
+    private void splicedIn(int res) {
+        sendInFlight = false;
+        if (closed) {
+            released();
+            return;
+        }
+        WriteQueue.FileRegion f = queue.headFile();
+        if (res < 0) {
+            failed(new ErrnoException("splice", f.file.intValue(), Errno.of(-res)));
+            return;
+        }
+        if (res == 0) {
+            fileEndedEarly(f.position, f.remaining);
+            return;
+        }
+        pipeBytes = res;
+        queue.consume(res); // out of the file (closed once fully read); now counted in pipeBytes
+        sendHead();
+    }
+
+    private void splicedOut(int res) {
+        sendInFlight = false;
+        if (closed) {
+            released();
+            return;
+        }
+        if (res <= 0) {
+            failed(res == 0 ? new IOException("splice to the socket moved nothing") : new ErrnoException("splice", fd, Errno.of(-res)));
+            return;
+        }
+        pipeBytes -= res;
+        wrote(res);
+        if (!queue.isEmpty() || pipeBytes > 0) sendHead();
+        else afterDrained();
+        maybeWritable(true);
+    }
+
+    /** The operation in flight at close has completed: its buffers and files can go. */
+    private void released() {
+        queue.clear();
+        maybeRelease();
     }
 
     private void sent(int res) {
         sendInFlight = false;
         if (closed) {
-            maybeRelease();
+            released();
             return;
         }
         if (res < 0) {
@@ -216,14 +301,23 @@ final class UringConnection extends QueuedConnection {
     public void shutdownOutput() {
         if (!onLoop(this::shutdownOutput) || closed) return;
         shutdownRequested = true;
-        if (queue.isEmpty() && !sendInFlight) afterDrained();
+        if (drained()) afterDrained();
     }
 
     @Override
     public void close() {
         if (!onLoop(this::close) || closed) return;
         closeRequested = true;
-        if (queue.isEmpty() && !sendInFlight) afterDrained();
+        if (drained()) afterDrained();
+    }
+
+    private boolean drained() {
+        return queue.isEmpty() && pipeBytes == 0 && !sendInFlight;
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queue.bytes() + pipeBytes;
     }
 
     @Override
@@ -257,9 +351,14 @@ final class UringConnection extends QueuedConnection {
             driver.sqe().cancel(UringDriver.userData(token, UringDriver.CONNECT)).userData(UringDriver.IGNORE);
         }
         releaseHeld();
-        // A SEND may still read the head chunk: never hand it back to the pool.
-        if (sendInFlight) queue.discard();
-        else queue.clear();
+        if (sendInFlight) {
+            // The kernel may still read the head chunk or file: keep both until the
+            // operation completes (cancelled now; a blocked splice would otherwise wait
+            // for a peer that may never read).
+            driver.sqe().cancel(UringDriver.userData(token, inFlightKind)).userData(UringDriver.IGNORE);
+        } else {
+            queue.clear();
+        }
         driver.connectionClosed();
         maybeRelease();
     }
@@ -270,5 +369,12 @@ final class UringConnection extends QueuedConnection {
         released = true;
         driver.owners.remove(token);
         PollingDriver.closeQuietly(socket.fd());
+        if (splicePipe != null) {
+            try {
+                splicePipe.close();
+            } catch (ErrnoException ignored) {
+                // nothing was pending in it any more
+            }
+        }
     }
 }

@@ -1,19 +1,36 @@
 package dev.panio.reactor;
 
+import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 
 /**
- * Bytes accepted by {@link Connection#write} and not yet taken by the kernel, in pooled
- * off-heap chunks. The head chunk's pending bytes are {@link #head()}; {@link #consume}
- * drops what the kernel took. Single-threaded (the loop's).
+ * What {@link Connection#write} and {@link Connection#sendFile} accepted and the kernel has
+ * not yet taken, in order: bytes in pooled off-heap chunks, and file regions that stay in
+ * the page cache until {@code sendfile} or {@code splice} moves them. {@link #headFile()}
+ * or {@link #head()} is what goes next; {@link #consume} drops what the kernel took. The
+ * queue owns the file descriptors of its regions and closes each once it is sent or
+ * dropped. Single-threaded (the loop's).
  */
 final class WriteQueue {
+    /** Part of a file still to send. */
+    static final class FileRegion {
+        final FileDescriptor file;
+        long position;
+        long remaining;
+
+        FileRegion(FileDescriptor file, long position, long remaining) {
+            this.file = file;
+            this.position = position;
+            this.remaining = remaining;
+        }
+    }
+
     private final ChunkPool pool;
-    private final ArrayDeque<MemorySegment> chunks = new ArrayDeque<>();
-    private int headStart;   // first unsent byte in the head chunk
-    private int tailEnd;     // end of data in the tail chunk
-    private long bytes;
+    private final ArrayDeque<Object> items = new ArrayDeque<>(); // ChunkPool.Chunk or FileRegion
+    private long bytes;        // everything pending, file bytes included: what watermarks compare
+    private long memoryBytes;  // bytes copied into chunks: what the hard limit bounds
 
     WriteQueue(ChunkPool pool) {
         this.pool = pool;
@@ -23,61 +40,80 @@ final class WriteQueue {
         return bytes;
     }
 
+    long memoryBytes() {
+        return memoryBytes;
+    }
+
     boolean isEmpty() {
-        return bytes == 0;
+        return bytes == 0 && items.isEmpty();
     }
 
     void append(MemorySegment data) {
         long off = 0, len = data.byteSize();
         while (off < len) {
-            MemorySegment tail = chunks.peekLast();
-            if (tail == null || tailEnd == ChunkPool.CHUNK_BYTES) {
+            ChunkPool.Chunk tail = items.peekLast() instanceof ChunkPool.Chunk c && c.end < ChunkPool.CHUNK_BYTES ? c : null;
+            if (tail == null) {
                 tail = pool.take();
-                chunks.addLast(tail);
-                tailEnd = 0;
+                items.addLast(tail);
             }
-            int n = (int) Math.min(len - off, ChunkPool.CHUNK_BYTES - tailEnd);
-            MemorySegment.copy(data, off, tail, tailEnd, n);
-            tailEnd += n;
+            int n = (int) Math.min(len - off, ChunkPool.CHUNK_BYTES - tail.end);
+            MemorySegment.copy(data, off, tail.segment, tail.end, n);
+            tail.end += n;
             off += n;
             bytes += n;
+            memoryBytes += n;
         }
     }
 
-    /** The unsent bytes of the head chunk; empty if the queue is. */
+    /** Queues {@code count} bytes of {@code file} from {@code position}; the queue now owns {@code file}. */
+    void appendFile(FileDescriptor file, long position, long count) {
+        items.addLast(new FileRegion(file, position, count));
+        bytes += count;
+    }
+
+    /** The file region to send next, or null if bytes (or nothing) come first. */
+    FileRegion headFile() {
+        return items.peekFirst() instanceof FileRegion f ? f : null;
+    }
+
+    /** The unsent bytes of the head chunk; empty if the queue is empty or a file comes first. */
     MemorySegment head() {
-        MemorySegment h = chunks.peekFirst();
-        if (h == null) return MemorySegment.NULL;
-        int end = chunks.size() == 1 ? tailEnd : ChunkPool.CHUNK_BYTES;
-        return h.asSlice(headStart, end - headStart);
+        if (!(items.peekFirst() instanceof ChunkPool.Chunk c)) return MemorySegment.NULL;
+        return c.segment.asSlice(c.start, c.end - c.start);
     }
 
-    /** Drops {@code n} bytes from the front (at most the head chunk's). */
+    /** Drops {@code n} bytes from the front (at most the head item's). */
     void consume(long n) {
-        headStart += (int) n;
+        Object h = items.peekFirst();
         bytes -= n;
-        int end = chunks.size() == 1 ? tailEnd : ChunkPool.CHUNK_BYTES;
-        if (headStart == end) {
-            pool.give(chunks.pollFirst());
-            headStart = 0;
-            if (chunks.isEmpty()) tailEnd = 0;
+        if (h instanceof ChunkPool.Chunk c) {
+            c.start += (int) n;
+            memoryBytes -= n;
+            if (c.start == c.end) pool.give((ChunkPool.Chunk) items.pollFirst());
+        } else if (h instanceof FileRegion f) {
+            f.position += n;
+            f.remaining -= n;
+            if (f.remaining == 0) {
+                items.pollFirst();
+                closeQuietly(f.file);
+            }
         }
-    }
-
-    /**
-     * Empties the queue without returning chunks to the pool: for a connection whose send
-     * may still be reading the head chunk in the kernel.
-     */
-    void discard() {
-        chunks.clear();
-        headStart = tailEnd = 0;
-        bytes = 0;
     }
 
     void clear() {
-        MemorySegment c;
-        while ((c = chunks.pollFirst()) != null) pool.give(c);
-        headStart = tailEnd = 0;
-        bytes = 0;
+        Object o;
+        while ((o = items.pollFirst()) != null) {
+            if (o instanceof FileRegion f) closeQuietly(f.file);
+            else pool.give((ChunkPool.Chunk) o);
+        }
+        bytes = memoryBytes = 0;
+    }
+
+    private static void closeQuietly(FileDescriptor file) {
+        try {
+            file.close();
+        } catch (ErrnoException ignored) {
+            // a read-only file: nothing was lost
+        }
     }
 }
