@@ -13,6 +13,7 @@
  */
 module dev.panio {
     requires org.jnrproject.constants;
+    requires jdk.management; // per-thread allocation counts in LoopMetrics
 
     exports dev.panio.io;
     exports dev.panio.net;

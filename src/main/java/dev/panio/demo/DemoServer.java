@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * The demo reactor server: HTTP/1.1 ({@code --mode http}) or echo ({@code --mode echo})
- * on any backend. Prints the backend it really uses and where it listens; SIGINT or
+ * on any backend, optionally serving a directory under {@code /files/} ({@code --files}). Prints the backend it really uses and where it listens; SIGINT or
  * SIGTERM shut it down gracefully within five seconds.
  */
 public final class DemoServer {
@@ -21,6 +21,7 @@ public final class DemoServer {
 
     public static void main(String[] args) throws Exception {
         String host = "127.0.0.1", mode = "http";
+        java.nio.file.Path files = null;
         int port = 8080, loops = Runtime.getRuntime().availableProcessors();
         Backend backend = Backend.AUTO;
         for (int i = 0; i < args.length; i++) {
@@ -29,14 +30,19 @@ public final class DemoServer {
                 case "--help", "-h" -> {
                     System.out.println("""
                         usage: scripts/server.sh [--port 8080] [--host 127.0.0.1] [--backend auto|select|poll|epoll|epoll-et|io_uring|signal|blocking|virtual]
-                                                 [--loops N (default: cores)] [--mode http|echo]
-                        HTTP routes: GET / and /plaintext, POST /echo, GET /stats (JSON), GET /status (live page)""");
+                                                 [--loops N (default: cores)] [--mode http|echo] [--files DIR]
+                        HTTP routes: GET / and /plaintext, POST /echo, GET /stats (JSON), GET /status (live page),
+                                     GET /files/<path> (files under DIR, sent with sendfile or splice; only with --files)""");
                     return;
                 }
                 case "--port" -> port = Integer.parseInt(value(args, ++i, a));
                 case "--host" -> host = value(args, ++i, a);
                 case "--backend" -> backend = Backend.parse(value(args, ++i, a));
                 case "--loops" -> loops = Integer.parseInt(value(args, ++i, a));
+                case "--files" -> {
+                    files = java.nio.file.Path.of(value(args, ++i, a));
+                    if (!java.nio.file.Files.isDirectory(files)) throw new IllegalArgumentException("--files " + files + " is not a directory");
+                }
                 case "--mode" -> {
                     mode = value(args, ++i, a);
                     if (!mode.equals("http") && !mode.equals("echo")) throw new IllegalArgumentException("--mode is http or echo");
@@ -45,14 +51,17 @@ public final class DemoServer {
             }
         }
         EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true));
-        Supplier<ConnectionHandler> handlers = mode.equals("http") ? () -> new HttpHandler(group) : Echo::new;
+        HttpService service = new HttpService(group, files);
+        Supplier<ConnectionHandler> handlers = mode.equals("http") ? () -> new HttpHandler(service) : Echo::new;
         Listener l = group.listen(new InetSocketAddress(host, port), handlers);
         System.out.printf("panio %s server on %s:%d, backend %s, %d loop(s)%n", mode, host, l.localAddress().getPort(),
                 group.backendDescription(), group.loops().size());
         if (mode.equals("http")) System.out.printf("try: curl http://%s:%d/plaintext  or open http://%s:%d/status%n", host, port, host, port);
+        if (files != null && mode.equals("http")) System.out.printf("serving %s at http://%s:%d/files/%n", files.toAbsolutePath(), host, port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             boolean clean = group.shutdownGracefully(5000);
+            service.close();
             System.out.println(clean ? "stopped" : "stopped (some connections were closed at the deadline)");
             stopped.countDown();
         }));

@@ -36,6 +36,7 @@ public final class Errno {
     public static final Errno EPIPE = of(32);
     public static final Errno ERANGE = of(34);
     public static final Errno ENOSYS = of(38);
+    public static final Errno ELOOP = of(40);
     public static final Errno ETIME = of(62);
     public static final Errno EOVERFLOW = of(75);
     public static final Errno ENOTSOCK = of(88);

@@ -281,6 +281,37 @@ public final class Socket implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes {@code length} bytes of {@code src} from {@code offset} with
+     * {@code send(MSG_NOSIGNAL)}, without making a slice: for callers that reuse one buffer.
+     *
+     * @return bytes written (possibly fewer than offered), or {@link FileDescriptor#WOULD_BLOCK}
+     */
+    public long write(MemorySegment src, long offset, long length) throws ErrnoException {
+        java.util.Objects.checkFromIndexSize(offset, length, src.byteSize());
+        CallState cs = CallState.current();
+        long address, len = length;
+        if (src.isNative()) {
+            address = src.address() + offset;
+        } else {
+            MemorySegment bounce = cs.bounce();
+            len = Math.min(len, bounce.byteSize());
+            MemorySegment.copy(src, offset, bounce, 0, len);
+            address = bounce.address();
+        }
+        int raw = fd.acquire("send");
+        try {
+            long r;
+            do {
+                r = SocketCalls.sendAt(cs.errno, raw, address, len, LibC.MSG_NOSIGNAL());
+            } while (r == -EINTR);
+            return Results.transfer(r, "send", raw);
+        } finally {
+            fd.release();
+            java.lang.ref.Reference.reachabilityFence(src); // the memory behind address
+        }
+    }
+
     /** Writes from {@code src}'s position and advances it; bytes or WOULD_BLOCK. */
     public int write(ByteBuffer src) throws ErrnoException {
         int pos = src.position();

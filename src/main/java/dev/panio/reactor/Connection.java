@@ -18,7 +18,16 @@ import java.net.InetSocketAddress;
  */
 public interface Connection {
     /** Queues (or writes) a copy of {@code data}; false if the caller should now wait for onWritable. */
-    boolean write(MemorySegment data);
+    default boolean write(MemorySegment data) {
+        return write(data, 0, data.byteSize());
+    }
+
+    /**
+     * Queues (or writes) a copy of {@code length} bytes of {@code data} from {@code offset}:
+     * the same as {@code write(data.asSlice(offset, length))} without the slice, for
+     * handlers that build every response in one reused buffer.
+     */
+    boolean write(MemorySegment data, long offset, long length);
 
     /**
      * Sends {@code count} bytes of {@code file} from {@code position}, after everything

@@ -202,7 +202,17 @@ public final class EventLoop implements Executor {
 
     /** This loop's counters. */
     public LoopMetrics metrics() {
-        return driver.metrics(new LoopMetrics(open, accepted, acceptErrors, bytesRead, bytesWritten, reads, writes, wakeups, turns));
+        return driver.metrics(new LoopMetrics(open, accepted, acceptErrors, bytesRead, bytesWritten, reads, writes, wakeups, turns,
+                allocatedBytes()));
+    }
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                    && t.isThreadAllocatedMemorySupported() ? t : null;
+
+    private long allocatedBytes() {
+        if (THREADS == null || !THREADS.isThreadAllocatedMemoryEnabled()) return -1;
+        return THREADS.getThreadAllocatedBytes(thread.threadId());
     }
 
     Thread thread() {

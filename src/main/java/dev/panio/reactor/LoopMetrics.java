@@ -12,13 +12,19 @@ package dev.panio.reactor;
  * @param writes      write calls or send completions
  * @param wakeups     returns from the backend's wait
  * @param turns       loop iterations
+ * @param allocatedBytes heap bytes the loop's thread has allocated since it started (JDK
+ *                    thread allocation accounting); -1 where handlers run on threads of
+ *                    their own ({@link Backend#BLOCKING}, {@link Backend#VIRTUAL}) or the JVM
+ *                    does not count. The difference over a run divided by requests is the
+ *                    allocation per request.
  */
 public record LoopMetrics(long open, long accepted, long acceptErrors, long bytesRead, long bytesWritten,
-                          long reads, long writes, long wakeups, long turns) {
+                          long reads, long writes, long wakeups, long turns, long allocatedBytes) {
     /** Component-wise sum. */
     public LoopMetrics plus(LoopMetrics o) {
         return new LoopMetrics(open + o.open, accepted + o.accepted, acceptErrors + o.acceptErrors,
                 bytesRead + o.bytesRead, bytesWritten + o.bytesWritten, reads + o.reads, writes + o.writes,
-                wakeups + o.wakeups, turns + o.turns);
+                wakeups + o.wakeups, turns + o.turns,
+                allocatedBytes < 0 || o.allocatedBytes < 0 ? -1 : allocatedBytes + o.allocatedBytes);
     }
 }

@@ -129,11 +129,11 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     }
 
     @Override
-    boolean writeOnLoop(MemorySegment data) {
+    boolean writeOnLoop(MemorySegment data, long offset, long length) {
         long off = 0;
         if (queue.isEmpty()) {
             try {
-                long n = socket.write(data);
+                long n = socket.write(data, offset, length);
                 if (n > 0) {
                     off = n;
                     wrote(n);
@@ -142,11 +142,11 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                 failed(e);
                 return false;
             }
-            if (off == data.byteSize()) return writable;
+            if (off == length) return writable;
         }
-        if (!admit(data.byteSize() - off)) return false;
+        if (!admit(length - off)) return false;
         boolean wasEmpty = queue.isEmpty();
-        queue.append(off == 0 ? data : data.asSlice(off));
+        queue.append(data, offset + off, length - off);
         if (queue.bytes() > loop.options.highWatermark()) writable = false;
         if (wasEmpty && off > 0) {
             // The direct write was cut short without EAGAIN (heap memory goes through a
@@ -199,7 +199,12 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
             WriteQueue.FileRegion f = queue.headFile();
             long n;
             try {
-                n = f != null ? socket.sendFile(f.file, f.position, f.remaining) : socket.write(queue.head());
+                if (f != null) {
+                    n = socket.sendFile(f.file, f.position, f.remaining);
+                } else {
+                    ChunkPool.Chunk c = queue.headChunk();
+                    n = socket.write(c.segment, c.start, c.end - c.start);
+                }
             } catch (ErrnoException e) {
                 failed(e);
                 return;

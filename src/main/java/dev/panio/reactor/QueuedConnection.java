@@ -31,18 +31,19 @@ abstract class QueuedConnection extends BaseConnection {
      * writes after close or shutdown, and leaves the rest to {@link #writeOnLoop}.
      */
     @Override
-    public final boolean write(java.lang.foreign.MemorySegment data) {
+    public final boolean write(java.lang.foreign.MemorySegment data, long offset, long length) {
+        java.util.Objects.checkFromIndexSize(offset, length, data.byteSize());
         if (!loop.inEventLoop()) {
-            java.lang.foreign.MemorySegment copy = copyOf(data);
+            java.lang.foreign.MemorySegment copy = copyOf(data.asSlice(offset, length));
             loop.execute(() -> write(copy));
             return writable;
         }
         if (closed || shutdownRequested || closeRequested) return false;
-        return writeOnLoop(data);
+        return writeOnLoop(data, offset, length);
     }
 
-    /** Writes or queues {@code data} on the loop thread; the return value of {@link #write}. */
-    abstract boolean writeOnLoop(java.lang.foreign.MemorySegment data);
+    /** Writes or queues {@code data[offset, offset + length)} on the loop thread; the return value of {@link #write}. */
+    abstract boolean writeOnLoop(java.lang.foreign.MemorySegment data, long offset, long length);
 
     @Override
     public final boolean sendFile(FileDescriptor file, long position, long count) {

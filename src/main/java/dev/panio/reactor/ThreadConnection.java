@@ -165,14 +165,15 @@ final class ThreadConnection extends BaseConnection {
     }
 
     @Override
-    public boolean write(MemorySegment data) {
+    public boolean write(MemorySegment data, long offset, long length) {
+        java.util.Objects.checkFromIndexSize(offset, length, data.byteSize());
         if (closed) return false;
         writes.lock();
         try {
             if (closed || outputShut) return false;
-            MemorySegment rest = data;
-            while (rest.byteSize() > 0) {
-                long n = socket.write(rest);
+            long at = offset, end = offset + length;
+            while (at < end) {
+                long n = socket.write(data, at, end - at);
                 if (n == FileDescriptor.WOULD_BLOCK) {
                     if (writeWaiter == null) writeWaiter = driver.writePoller.waiter(socket.fd());
                     writeWaiter.await(Epoll.EPOLLOUT, -1);
@@ -181,7 +182,7 @@ final class ThreadConnection extends BaseConnection {
                 driver.writes.increment();
                 driver.bytesWritten.add(n);
                 lastActivity = System.nanoTime();
-                rest = rest.asSlice(n);
+                at += n;
             }
             return true;
         } catch (ErrnoException e) {

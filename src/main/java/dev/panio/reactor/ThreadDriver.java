@@ -125,7 +125,7 @@ final class ThreadDriver extends Driver {
     @Override
     LoopMetrics metrics(LoopMetrics base) {
         return new LoopMetrics(open.get(), accepted.sum(), acceptErrors.sum(), bytesRead.sum(), bytesWritten.sum(),
-                reads.sum(), writes.sum(), base.wakeups(), base.turns());
+                reads.sum(), writes.sum(), base.wakeups(), base.turns(), -1);
     }
 
     @Override

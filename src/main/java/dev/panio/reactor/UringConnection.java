@@ -187,9 +187,9 @@ final class UringConnection extends QueuedConnection {
     }
 
     @Override
-    boolean writeOnLoop(MemorySegment data) {
-        if (!admit(data.byteSize())) return false;
-        queue.append(data);
+    boolean writeOnLoop(MemorySegment data, long offset, long length) {
+        if (!admit(length)) return false;
+        queue.append(data, offset, length);
         if (queue.bytes() > loop.options.highWatermark()) writable = false;
         sendHead();
         return writable;
@@ -213,7 +213,9 @@ final class UringConnection extends QueuedConnection {
         }
         WriteQueue.FileRegion f = queue.headFile();
         if (f == null) {
-            start(UringDriver.SEND).send(fd, queue.head(), 0).userData(UringDriver.userData(token, UringDriver.SEND));
+            ChunkPool.Chunk c = queue.headChunk();
+            start(UringDriver.SEND).send(fd, c.segment, c.start, c.end - c.start, 0)
+                    .userData(UringDriver.userData(token, UringDriver.SEND));
             return;
         }
         if (splicePipe == null) {

@@ -48,8 +48,8 @@ final class WriteQueue {
         return bytes == 0 && items.isEmpty();
     }
 
-    void append(MemorySegment data) {
-        long off = 0, len = data.byteSize();
+    void append(MemorySegment data, long offset, long length) {
+        long off = offset, len = offset + length;
         while (off < len) {
             ChunkPool.Chunk tail = items.peekLast() instanceof ChunkPool.Chunk c && c.end < ChunkPool.CHUNK_BYTES ? c : null;
             if (tail == null) {
@@ -76,10 +76,9 @@ final class WriteQueue {
         return items.peekFirst() instanceof FileRegion f ? f : null;
     }
 
-    /** The unsent bytes of the head chunk; empty if the queue is empty or a file comes first. */
-    MemorySegment head() {
-        if (!(items.peekFirst() instanceof ChunkPool.Chunk c)) return MemorySegment.NULL;
-        return c.segment.asSlice(c.start, c.end - c.start);
+    /** The head chunk (its unsent bytes are {@code [start, end)}), or null if the queue is empty or a file comes first. */
+    ChunkPool.Chunk headChunk() {
+        return items.peekFirst() instanceof ChunkPool.Chunk c ? c : null;
     }
 
     /** Drops {@code n} bytes from the front (at most the head item's). */

@@ -166,6 +166,14 @@ public final class Sqe {
         return this;
     }
 
+    /** {@code IORING_OP_SEND} of {@code length} bytes of {@code buf} from {@code offset}; always adds {@code MSG_NOSIGNAL}. */
+    public Sqe send(int fd, MemorySegment buf, long offset, int length, int msgFlags) {
+        java.util.Objects.checkFromIndexSize(offset, length, buf.byteSize());
+        prep(Opcode.SEND, fd, addressOf(buf) + offset, length, 0);
+        sqes.set(U32, base + OP_FLAGS, msgFlags | LibC.MSG_NOSIGNAL());
+        return this;
+    }
+
     /** {@code IORING_OP_RECV} into {@code buf}. */
     public Sqe recv(int fd, MemorySegment buf, int msgFlags) {
         prep(Opcode.RECV, fd, addressOf(buf), length(buf), 0);

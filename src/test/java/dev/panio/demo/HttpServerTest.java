@@ -22,12 +22,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,12 +45,34 @@ class HttpServerTest {
                 Backend.SIGNAL, Backend.BLOCKING, Backend.VIRTUAL);
     }
 
+    @TempDir
+    static Path tmp;
+    static Path files;
+    static byte[] big;
+
+    /** The directory /files/ serves, a secret beside it, and links that lead in and out. */
+    @BeforeAll
+    static void filesToServe() throws Exception {
+        files = Files.createDirectories(tmp.resolve("www/sub"));
+        files = files.getParent();
+        Files.writeString(files.resolve("hello.txt"), "hello from a file\n");
+        Files.writeString(files.resolve("sub/page.html"), "<p>page</p>");
+        Files.writeString(files.resolve("with space ü.txt"), "encoded name");
+        big = new byte[2_500_000];
+        new Random(11).nextBytes(big);
+        Files.write(files.resolve("big.bin"), big);
+        Files.writeString(tmp.resolve("secret.txt"), "SECRET");
+        Files.createSymbolicLink(files.resolve("escape"), tmp.resolve("secret.txt"));
+        Files.createSymbolicLink(files.resolve("inside"), Path.of("hello.txt"));
+    }
+
     /** A running server for one test. */
-    record Server(EventLoopGroup group, Listener listener) implements AutoCloseable {
+    record Server(EventLoopGroup group, HttpService service, Listener listener) implements AutoCloseable {
         static Server start(Backend b) throws Exception {
             if (b == Backend.IO_URING) assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
             EventLoopGroup g = EventLoopGroup.start(b, ReactorOptions.defaults().withLoops(2));
-            return new Server(g, g.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> new HttpHandler(g)));
+            HttpService service = new HttpService(g, files);
+            return new Server(g, service, g.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> new HttpHandler(service)));
         }
 
         URI uri(String path) {
@@ -62,6 +88,7 @@ class HttpServerTest {
         @Override
         public void close() {
             group.close();
+            service.close();
         }
     }
 
@@ -205,5 +232,89 @@ class HttpServerTest {
                 }
             }
         }
+    }
+
+    /** One request on a fresh connection, sent as given (no client-side path normalisation). */
+    static Response exchange(Server s, String request) throws Exception {
+        try (Socket sock = s.raw()) {
+            sock.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            return Response.read(sock.getInputStream());
+        }
+    }
+
+    static String get(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void filesAreServedAndTraversalIsRefused(Backend b) throws Exception {
+        try (Server s = Server.start(b)) {
+            Response hello = exchange(s, get("/files/hello.txt"));
+            assertEquals(200, hello.status());
+            assertEquals("hello from a file\n", hello.text());
+            assertTrue(hello.headers().contains("Content-Type: text/plain"), hello.headers());
+            assertEquals("<p>page</p>", exchange(s, get("/files/sub/page.html")).text());
+            assertEquals("encoded name", exchange(s, get("/files/with%20space%20%C3%BC.txt")).text());
+            assertEquals("hello from a file\n", exchange(s, get("/files/inside")).text(), "a link that stays inside is followed");
+            assertEquals("hello from a file\n", exchange(s, get("/files/sub/../hello.txt")).text(), "'..' that stays inside is fine");
+            for (String out : new String[] {"/files/../secret.txt", "/files/%2e%2e/secret.txt", "/files/sub/..%2f..%2fsecret.txt",
+                    "/files/escape", "/files//etc/passwd", "/files/%2Fetc%2Fpasswd"}) {
+                Response r = exchange(s, get(out));
+                assertEquals(403, r.status(), out);
+                assertTrue(!r.text().contains("SECRET") && !r.text().contains("root:"), out);
+            }
+            assertEquals(404, exchange(s, get("/files/missing.txt")).status());
+            assertEquals(404, exchange(s, get("/files/sub")).status(), "a directory is not a file");
+            assertEquals(400, exchange(s, get("/files/%zz")).status());
+            assertEquals(400, exchange(s, get("/files/a%00b")).status());
+            assertEquals(405, exchange(s, "POST /files/hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").status());
+
+            // on one keep-alive connection: HEAD, a large file, then plain responses after it, in order
+            try (Socket sock = s.raw()) {
+                OutputStream out = sock.getOutputStream();
+                InputStream in = sock.getInputStream();
+                out.write(("HEAD /files/big.bin HTTP/1.1\r\nHost: x\r\n\r\n" + get("/files/big.bin") + get("/plaintext")
+                        + get("/files/hello.txt")).getBytes(StandardCharsets.US_ASCII));
+                Response headR = readHead(in);
+                assertTrue(headR.headers().contains("Content-Length: " + big.length), headR.headers());
+                Response bigR = Response.read(in);
+                assertEquals(200, bigR.status());
+                assertArrayEquals(big, bigR.body());
+                assertEquals("Hello, World!", Response.read(in).text());
+                assertEquals("hello from a file\n", Response.read(in).text());
+            }
+        }
+    }
+
+    /** curl, where installed, as a client the server did not grow up with. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void curlGetsPlaintextEchoAndFilesButNotTheSecret(Backend b) throws Exception {
+        assumeTrue(Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "curl"))), "curl is not installed");
+        try (Server s = Server.start(b)) {
+            String base = "http://127.0.0.1:" + s.listener().localAddress().getPort();
+            assertEquals("Hello, World!", curl(base + "/plaintext", "200"));
+            assertEquals("Hello, World!200Hello, World!200", curl(base + "/plaintext", "", base + "/", "-w", "%{http_code}"),
+                    "two requests on one connection");
+            assertEquals("sent by curl", curl(base + "/echo", "200", "--data-binary", "sent by curl"));
+            assertEquals("hello from a file\n", curl(base + "/files/hello.txt", "200"));
+            assertEquals(String.valueOf(big.length), curl(base + "/files/big.bin", "200", "-o", "/dev/null", "-w", "%{size_download}").replace("200", ""));
+            curl(base + "/files/../secret.txt", "403", "--path-as-is");
+        }
+    }
+
+    /** Runs curl on {@code url} (plus {@code args}) and returns its output; asserts the status codes it printed last. */
+    private static String curl(String url, String statuses, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20", url));
+        cmd.addAll(List.of(args));
+        boolean custom = List.of(args).contains("-w");
+        if (!custom) cmd.addAll(List.of("-w", "%{http_code}"));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "curl " + cmd);
+        if (custom) return out;
+        assertTrue(out.endsWith(statuses), out);
+        return out.substring(0, out.length() - statuses.length());
     }
 }

@@ -1,0 +1,139 @@
+package dev.panio.demo;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Builds one HTTP/1.1 response at a time in a reusable array: the status line and fixed
+ * headers are pre-encoded bytes, numbers are written digit by digit, and the Date header
+ * is re-encoded once a second, so a response costs no allocation once the array has grown
+ * to the largest one seen. Belongs to one thread.
+ */
+final class ResponseWriter {
+    private byte[] buf = new byte[2048];
+    private MemorySegment segment = MemorySegment.ofArray(buf);
+    private int len;
+
+    private static volatile byte[] date = httpDate();
+    private static volatile long dateSecond;
+
+    /** Starts a response: status line, Server, Date, Content-Type and Content-Length. */
+    ResponseWriter start(int status, byte[] contentType, long contentLength) {
+        len = 0;
+        put(statusLine(status));
+        put(SERVER_DATE);
+        put(currentDate());
+        put(CONTENT_TYPE);
+        put(contentType);
+        put(CONTENT_LENGTH);
+        putNumber(contentLength);
+        put(CRLF);
+        return this;
+    }
+
+    /** Adds a pre-encoded header line (ending in CRLF). */
+    ResponseWriter header(byte[] line) {
+        put(line);
+        return this;
+    }
+
+    /** Ends the header section, with {@code Connection: close} if asked. */
+    ResponseWriter endHeaders(boolean close) {
+        if (close) put(CONNECTION_CLOSE);
+        put(CRLF);
+        return this;
+    }
+
+    ResponseWriter body(byte[] b, int from, int n) {
+        ensure(n);
+        System.arraycopy(b, from, buf, len, n);
+        len += n;
+        return this;
+    }
+
+    /** Writes the response built so far to {@code c} (which copies what it cannot send at once). */
+    boolean writeTo(dev.panio.reactor.Connection c) {
+        return c.write(segment, 0, len);
+    }
+
+    int length() {
+        return len;
+    }
+
+    private void put(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, len, b.length);
+        len += b.length;
+    }
+
+    private void putNumber(long v) {
+        ensure(20);
+        if (v == 0) {
+            buf[len++] = '0';
+            return;
+        }
+        int digits = 0;
+        for (long x = v; x > 0; x /= 10) digits++;
+        for (int i = len + digits - 1; i >= len; i--, v /= 10) buf[i] = (byte) ('0' + v % 10);
+        len += digits;
+    }
+
+    private void ensure(int more) {
+        if (len + more <= buf.length) return;
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+        segment = MemorySegment.ofArray(buf);
+    }
+
+    private static byte[] currentDate() {
+        long s = System.currentTimeMillis() / 1000;
+        if (s != dateSecond) {
+            date = httpDate();
+            dateSecond = s;
+        }
+        return date;
+    }
+
+    private static byte[] httpDate() {
+        return ascii(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
+    }
+
+    static String reason(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
+            case 413 -> "Content Too Large";
+            case 431 -> "Request Header Fields Too Large";
+            case 500 -> "Internal Server Error";
+            case 501 -> "Not Implemented";
+            case 505 -> "HTTP Version Not Supported";
+            default -> "Status";
+        };
+    }
+
+    private static final int[] STATUSES = {200, 400, 403, 404, 405, 408, 413, 431, 500, 501, 505};
+    private static final byte[][] STATUS_LINES = new byte[600][];
+
+    static {
+        for (int s : STATUSES) STATUS_LINES[s] = ascii("HTTP/1.1 " + s + " " + reason(s) + "\r\n");
+    }
+
+    private static byte[] statusLine(int status) {
+        byte[] line = status >= 0 && status < STATUS_LINES.length ? STATUS_LINES[status] : null;
+        if (line == null) throw new IllegalArgumentException("no status line for " + status);
+        return line;
+    }
+
+    static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static final byte[] SERVER_DATE = ascii("Server: panio\r\nDate: "), CONTENT_TYPE = ascii("\r\nContent-Type: "),
+            CONTENT_LENGTH = ascii("\r\nContent-Length: "), CRLF = ascii("\r\n"), CONNECTION_CLOSE = ascii("Connection: close\r\n");
+}
