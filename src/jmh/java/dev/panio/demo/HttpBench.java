@@ -65,6 +65,7 @@ public class HttpBench {
     @Benchmark
     public int parseAndRespond() {
         if (parser.parse(wrk, 0, wrk.length) != HttpParser.OK) throw new AssertionError();
+        writer.reset();
         writer.start(200, TEXT, HELLO.length).endHeaders(!parser.keepAlive).body(HELLO, 0, HELLO.length);
         return writer.length();
     }
@@ -72,13 +73,13 @@ public class HttpBench {
     /** Sixteen pipelined requests from one read, each parsed and answered; time is per batch. */
     @Benchmark
     public int pipelined16ParseAndRespond() {
-        int at = 0, total = 0;
+        int at = 0;
+        writer.reset();
         while (at < pipelined16.length) {
             if (parser.parse(pipelined16, at, pipelined16.length) != HttpParser.OK) throw new AssertionError();
             at = parser.consumed();
             writer.start(200, TEXT, HELLO.length).endHeaders(false).body(HELLO, 0, HELLO.length);
-            total += writer.length();
         }
-        return total;
+        return writer.length(); // the sixteen responses, gathered for one write
     }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpHandler implements ConnectionHandler {
     static final long HEADER_TIMEOUT_MS = 10_000;
+    private static final int FLUSH_BYTES = 32 * 1024;
     private static final int MAX_PENDING = HttpParser.MAX_HEADER_BYTES + 2 * HttpParser.MAX_BODY_BYTES;
 
     /** Per-thread working memory: the read copy and the response being built. */
@@ -97,9 +98,13 @@ final class HttpHandler implements ConnectionHandler {
         pendingLen = n;
     }
 
-    /** Answers the complete requests in {@code b[0, len)}; returns where the unanswered bytes start. */
+    /**
+     * Answers the complete requests in {@code b[0, len)}, their responses gathered into one
+     * write (pipelining); returns where the unanswered bytes start.
+     */
     private int process(Connection c, byte[] b, int len, ResponseWriter out) {
         int at = 0;
+        boolean more = true;
         while (!closing && at < len) {
             int r = parser.parse(b, at, len);
             if (r == HttpParser.NEED_MORE) {
@@ -107,28 +112,32 @@ final class HttpHandler implements ConnectionHandler {
                     connection = c;
                     headerTimer = c.loop().schedule(this::headerTimeout, HEADER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                 }
-                return at;
+                break;
             }
             if (headerTimer != null) {
                 headerTimer.cancel();
                 headerTimer = null;
             }
             if (r == HttpParser.ERROR) {
+                out.writeTo(c);
                 fail(c, parser.status);
                 return len;
             }
             at = parser.consumed();
-            boolean more = respond(c, b, out);
+            more = respond(c, b, out);
             if (!parser.keepAlive) {
+                out.writeTo(c);
                 closing = true;
                 c.close();
                 return len;
             }
-            if (!more) {
-                suspended = true; // backpressure: the rest waits for onWritable
-                c.suspendReading();
-                return at;
-            }
+            if (out.length() >= FLUSH_BYTES) more = out.writeTo(c) && more;
+            if (!more) break;
+        }
+        more = out.writeTo(c) && more;
+        if (!more && !closing && c.isOpen()) {
+            suspended = true; // backpressure: the rest waits for onWritable
+            c.suspendReading();
         }
         return at;
     }
@@ -152,7 +161,7 @@ final class HttpHandler implements ConnectionHandler {
         if (p.pathIs(b, ECHO)) {
             if (!post) return send(c, out, 405, TEXT, USE_POST, ALLOW_POST, head);
             out.start(200, OCTETS, p.bodyLength).endHeaders(!p.keepAlive).body(p.bodyArray, p.bodyStart, p.bodyLength);
-            return out.writeTo(c);
+            return true;
         }
         if (p.pathIs(b, STATS)) {
             return send(c, out, 200, JSON, service.stats().getBytes(StandardCharsets.UTF_8), NO_STORE, head);
@@ -176,7 +185,7 @@ final class HttpHandler implements ConnectionHandler {
             return send(c, out, f.status(), TEXT, why, NONE, head);
         }
         out.start(200, Paths.contentType(relative), f.size()).endHeaders(!parser.keepAlive);
-        boolean more = out.writeTo(c);
+        boolean more = out.writeTo(c); // the file follows everything before it
         if (head) {
             HttpService.closeQuietly(f.file());
             return more;
@@ -189,6 +198,7 @@ final class HttpHandler implements ConnectionHandler {
         closing = true;
         ResponseWriter out = SCRATCH.get().out;
         byte[] body = ascii(ResponseWriter.reason(status) + "\n");
+        out.reset(); // a half-built batch (none outside process) never precedes an error
         out.start(status, TEXT, body.length).endHeaders(true).body(body, 0, body.length);
         out.writeTo(c);
         c.close();
@@ -197,7 +207,7 @@ final class HttpHandler implements ConnectionHandler {
     private boolean send(Connection c, ResponseWriter out, int status, byte[] type, byte[] body, byte[] extra, boolean head) {
         out.start(status, type, body.length).header(extra).endHeaders(!parser.keepAlive);
         if (!head) out.body(body, 0, body.length);
-        return out.writeTo(c);
+        return true;
     }
 
     @Override

@@ -7,7 +7,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Builds one HTTP/1.1 response at a time in a reusable array: the status line and fixed
+ * Builds HTTP/1.1 responses in a reusable array, one after another (the answers to
+ * pipelined requests go out in one write): the status line and fixed
  * headers are pre-encoded bytes, numbers are written digit by digit, and the Date header
  * is re-encoded once a second, so a response costs no allocation once the array has grown
  * to the largest one seen. Belongs to one thread.
@@ -20,9 +21,8 @@ final class ResponseWriter {
     private static volatile byte[] date = httpDate();
     private static volatile long dateSecond;
 
-    /** Starts a response: status line, Server, Date, Content-Type and Content-Length. */
+    /** Starts a response after those already built: status line, Server, Date, Content-Type and Content-Length. */
     ResponseWriter start(int status, byte[] contentType, long contentLength) {
-        len = 0;
         put(statusLine(status));
         put(SERVER_DATE);
         put(currentDate());
@@ -54,9 +54,20 @@ final class ResponseWriter {
         return this;
     }
 
-    /** Writes the response built so far to {@code c} (which copies what it cannot send at once). */
+    /**
+     * Writes the responses built so far to {@code c} (which copies what it cannot send at
+     * once) and empties the writer; the result of {@link dev.panio.reactor.Connection#write}.
+     */
     boolean writeTo(dev.panio.reactor.Connection c) {
-        return c.write(segment, 0, len);
+        if (len == 0) return c.isWritable();
+        int n = len;
+        len = 0;
+        return c.write(segment, 0, n);
+    }
+
+    /** Forgets what was built (for a benchmark that does not write). */
+    void reset() {
+        len = 0;
     }
 
     int length() {

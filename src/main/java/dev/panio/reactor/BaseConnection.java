@@ -29,6 +29,16 @@ abstract class BaseConnection implements Connection {
         this.handler = handler;
     }
 
+    /** Applies the per-connection socket options of the loop's {@link ReactorOptions}. */
+    final void configure(dev.panio.net.Socket socket) {
+        if (!loop.options.tcpNoDelay()) return;
+        try {
+            socket.setTcpNoDelay(true);
+        } catch (ErrnoException e) {
+            // not fatal: the connection works, only small writes may wait for ACKs
+        }
+    }
+
     /** Runs {@code action} on the loop thread (now if already there). */
     final boolean onLoop(Runnable action) {
         if (loop.inEventLoop()) return true;

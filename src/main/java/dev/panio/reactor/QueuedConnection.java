@@ -24,6 +24,7 @@ abstract class QueuedConnection extends BaseConnection {
         super(loop, handler);
         this.socket = socket;
         this.queue = new WriteQueue(chunks);
+        configure(socket);
     }
 
     /**

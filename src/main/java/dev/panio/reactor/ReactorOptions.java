@@ -12,10 +12,13 @@ package dev.panio.reactor;
  * @param idleTimeoutMillis default idle timeout of new connections (0: none)
  * @param raiseFdLimit      raise {@code RLIMIT_NOFILE} to its hard limit at start
  * @param uringBuffers      provided buffers per io_uring loop (a power of two)
+ * @param tcpNoDelay        set {@code TCP_NODELAY} on every connection (default true: the
+ *                          reactor already writes whole messages, and Nagle's algorithm
+ *                          with delayed ACKs would hold back small responses for up to 40 ms)
  */
 public record ReactorOptions(int loops, int readBufferBytes, long lowWatermark, long highWatermark,
                              long maxQueuedBytes, int readBudgetBytes, long idleTimeoutMillis,
-                             boolean raiseFdLimit, int uringBuffers) {
+                             boolean raiseFdLimit, int uringBuffers, boolean tcpNoDelay) {
     public ReactorOptions {
         if (loops < 1) throw new IllegalArgumentException("loops must be at least 1: " + loops);
         if (readBufferBytes < 256) throw new IllegalArgumentException("readBufferBytes too small: " + readBufferBytes);
@@ -28,34 +31,38 @@ public record ReactorOptions(int loops, int readBufferBytes, long lowWatermark, 
     /** One loop per core, 64 KiB reads, watermarks 32 KiB / 256 KiB, 4 MiB hard limit. */
     public static ReactorOptions defaults() {
         return new ReactorOptions(Runtime.getRuntime().availableProcessors(), 64 * 1024, 32 * 1024, 256 * 1024,
-                4L * 1024 * 1024, 256 * 1024, 0, false, 1024);
+                4L * 1024 * 1024, 256 * 1024, 0, false, 1024, true);
     }
 
     public ReactorOptions withLoops(int n) {
-        return new ReactorOptions(n, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers);
+        return new ReactorOptions(n, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers, tcpNoDelay);
     }
 
     public ReactorOptions withWatermarks(long low, long high, long max) {
-        return new ReactorOptions(loops, readBufferBytes, low, high, max, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers);
+        return new ReactorOptions(loops, readBufferBytes, low, high, max, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers, tcpNoDelay);
     }
 
     public ReactorOptions withReadBuffer(int bytes) {
-        return new ReactorOptions(loops, bytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers);
+        return new ReactorOptions(loops, bytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers, tcpNoDelay);
     }
 
     public ReactorOptions withReadBudget(int bytes) {
-        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, bytes, idleTimeoutMillis, raiseFdLimit, uringBuffers);
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, bytes, idleTimeoutMillis, raiseFdLimit, uringBuffers, tcpNoDelay);
     }
 
     public ReactorOptions withIdleTimeout(long millis) {
-        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, millis, raiseFdLimit, uringBuffers);
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, millis, raiseFdLimit, uringBuffers, tcpNoDelay);
     }
 
     public ReactorOptions withRaisedFdLimit(boolean raise) {
-        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raise, uringBuffers);
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raise, uringBuffers, tcpNoDelay);
     }
 
     public ReactorOptions withUringBuffers(int n) {
-        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, n);
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, n, tcpNoDelay);
+    }
+
+    public ReactorOptions withTcpNoDelay(boolean on) {
+        return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, raiseFdLimit, uringBuffers, on);
     }
 }

@@ -34,6 +34,7 @@ final class ThreadConnection extends BaseConnection {
         super(driver.loop, handler);
         this.driver = driver;
         this.socket = socket;
+        configure(socket);
     }
 
     void startReader() {
