@@ -123,7 +123,8 @@ for line in open(raw):
 print(f"Plaintext HTTP on loopback: each server one event loop pinned to core 0, wrk -t1 pinned to core 1; "
       f"{rounds} interleaved rounds of {dur} s per load; medians. Kernel {kernel}, {jdk}. "
       f"CPU/request is the server's utime+stime over the run divided by requests; ratios are to Netty epoll "
-      f"(requests/s: higher is better; CPU/request: lower is better).\n")
+      f"(requests/s: higher is better; CPU/request: lower is better). With pipelining wrk prints 0 for the 99th "
+      f"percentile (its per-request latency is not defined there), shown as n/a.\n")
 titles = {'c64': 'wrk -c64', 'c256': 'wrk -c256', 'pipelined16': 'wrk -c64, 16 requests pipelined per write'}
 for load in ('c64', 'c256', 'pipelined16'):
     if load not in rows:
@@ -143,7 +144,8 @@ for load in ('c64', 'c256', 'pipelined16'):
         r, p, c, a = med[s]
         rr = f"{r / ref[0]:.2f}" if ref else "-"
         cr = f"{c / ref[2]:.2f}" if ref else "-"
-        print(f"| {s} | {r:,.0f} | {p:.2f} ms | {c:.2f} | {rr} | {cr} | {'-' if a is None else f'{a:.2f}'} |")
+        lat = f"{p:.2f} ms" if p > 0 else "n/a"
+        print(f"| {s} | {r:,.0f} | {lat} | {c:.2f} | {rr} | {cr} | {'-' if a is None else f'{a:.2f}'} |")
     print()
 print(f"### Resident memory with {idle} idle keep-alive connections\n")
 print("Each connection served one request and is idle; VmRSS of the server process, same heap bounds (-Xms64m -Xmx1g) for all.\n")

@@ -23,7 +23,6 @@ public class LoadClient {
             try {
                 Socket s = new Socket();
                 s.setSoLinger(true, 0);
-                s.setSoTimeout(5_000); // a connection the server never serves fails, it does not hang
                 s.connect(server, 15_000);
                 open.add(s);
             } catch (Exception e) {
@@ -38,8 +37,12 @@ public class LoadClient {
                 // counted when the echo does not come
             }
         }
+        // One deadline for all the echoes, not 5 s per connection: connections the server
+        // neither serves nor sheds (out of fds) must not add up to minutes.
+        long deadline = System.nanoTime() + 15_000_000_000L;
         for (Socket s : open) {
             try {
+                s.setSoTimeout((int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                 InputStream in = s.getInputStream();
                 byte[] got = in.readNBytes(5);
                 if (new String(got).equals("ping\n")) echoed++;

@@ -53,7 +53,7 @@ final class UringDriver extends Driver implements CompletionHandler {
     @Override
     void start() throws IOException {
         ring = IoUring.open(IoUringOptions.entries(512).withCqEntries(8192)
-                .withFlags(IoUringOptions.SETUP_SINGLE_ISSUER));
+                .forSingleThread());
         try {
             buffers = new BufferRing(ring, BUFFER_GROUP, loop.options.uringBuffers(), Math.min(loop.options.readBufferBytes(), 16 * 1024));
             wakeupFd = EventFd.open();
@@ -99,7 +99,7 @@ final class UringDriver extends Driver implements CompletionHandler {
         }
         ring.submitAndWait(timeoutNanos == 0 || !deferred.isEmpty() ? 0 : 1, deferred.isEmpty() ? timeoutNanos : 0);
         ring.forEachCompletion(this);
-        ring.submit(); // what the handlers queued goes out before the next wait's timers run
+        // what the handlers queued is submitted by the next wait, after the timers have run
     }
 
     @Override
