@@ -20,6 +20,18 @@ public final class DemoServer {
     private DemoServer() {}
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("panio demo server: " + e.getMessage() + " (see --help)");
+            System.exit(2);
+        } catch (dev.panio.io.ErrnoException e) { // e.g. bind: EADDRINUSE
+            System.err.println("panio demo server: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         String host = "127.0.0.1", mode = "http";
         java.nio.file.Path files = null;
         int port = 8080, loops = Runtime.getRuntime().availableProcessors();
@@ -35,10 +47,10 @@ public final class DemoServer {
                                      GET /files/<path> (files under DIR, sent with sendfile or splice; only with --files)""");
                     return;
                 }
-                case "--port" -> port = Integer.parseInt(value(args, ++i, a));
+                case "--port" -> port = number(args, ++i, a);
                 case "--host" -> host = value(args, ++i, a);
                 case "--backend" -> backend = Backend.parse(value(args, ++i, a));
-                case "--loops" -> loops = Integer.parseInt(value(args, ++i, a));
+                case "--loops" -> loops = number(args, ++i, a);
                 case "--files" -> {
                     files = java.nio.file.Path.of(value(args, ++i, a));
                     if (!java.nio.file.Files.isDirectory(files)) throw new IllegalArgumentException("--files " + files + " is not a directory");
@@ -47,7 +59,7 @@ public final class DemoServer {
                     mode = value(args, ++i, a);
                     if (!mode.equals("http") && !mode.equals("echo")) throw new IllegalArgumentException("--mode is http or echo");
                 }
-                default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
+                default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true));
@@ -66,6 +78,15 @@ public final class DemoServer {
             stopped.countDown();
         }));
         stopped.await();
+    }
+
+    private static int number(String[] args, int i, String option) {
+        String v = value(args, i, option);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, not " + v);
+        }
     }
 
     private static String value(String[] args, int i, String option) {

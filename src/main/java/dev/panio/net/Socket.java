@@ -261,13 +261,30 @@ public final class Socket implements AutoCloseable {
      * @return bytes written (possibly fewer than offered), or {@link FileDescriptor#WOULD_BLOCK}
      */
     public long write(MemorySegment src) throws ErrnoException {
+        return write(src, 0, src.byteSize());
+    }
+
+    /**
+     * Writes {@code length} bytes of {@code src} from {@code offset} with
+     * {@code send(MSG_NOSIGNAL)}: for callers that reuse one buffer. Heap memory goes
+     * through a per-thread off-heap staging buffer (up to its 64 KiB per call) and needs no
+     * slice; off-heap memory is passed as a segment, so that its arena stays alive during
+     * the call (a shared arena closed meanwhile fails the call instead of freeing memory
+     * under it).
+     *
+     * @return bytes written (possibly fewer than offered), or {@link FileDescriptor#WOULD_BLOCK}
+     */
+    public long write(MemorySegment src, long offset, long length) throws ErrnoException {
+        java.util.Objects.checkFromIndexSize(offset, length, src.byteSize());
         CallState cs = CallState.current();
-        MemorySegment from = src;
-        long len = src.byteSize();
-        if (!src.isNative()) {
+        MemorySegment from;
+        long len = length;
+        if (src.isNative()) {
+            from = offset == 0 && length == src.byteSize() ? src : src.asSlice(offset, length);
+        } else {
             from = cs.bounce();
             len = Math.min(len, from.byteSize());
-            MemorySegment.copy(src, 0, from, 0, len);
+            MemorySegment.copy(src, offset, from, 0, len);
         }
         int raw = fd.acquire("send");
         try {
@@ -278,37 +295,6 @@ public final class Socket implements AutoCloseable {
             return Results.transfer(r, "send", raw);
         } finally {
             fd.release();
-        }
-    }
-
-    /**
-     * Writes {@code length} bytes of {@code src} from {@code offset} with
-     * {@code send(MSG_NOSIGNAL)}, without making a slice: for callers that reuse one buffer.
-     *
-     * @return bytes written (possibly fewer than offered), or {@link FileDescriptor#WOULD_BLOCK}
-     */
-    public long write(MemorySegment src, long offset, long length) throws ErrnoException {
-        java.util.Objects.checkFromIndexSize(offset, length, src.byteSize());
-        CallState cs = CallState.current();
-        long address, len = length;
-        if (src.isNative()) {
-            address = src.address() + offset;
-        } else {
-            MemorySegment bounce = cs.bounce();
-            len = Math.min(len, bounce.byteSize());
-            MemorySegment.copy(src, offset, bounce, 0, len);
-            address = bounce.address();
-        }
-        int raw = fd.acquire("send");
-        try {
-            long r;
-            do {
-                r = SocketCalls.sendAt(cs.errno, raw, address, len, LibC.MSG_NOSIGNAL());
-            } while (r == -EINTR);
-            return Results.transfer(r, "send", raw);
-        } finally {
-            fd.release();
-            java.lang.ref.Reference.reachabilityFence(src); // the memory behind address
         }
     }
 

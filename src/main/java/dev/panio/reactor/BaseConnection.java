@@ -112,6 +112,11 @@ abstract class BaseConnection implements Connection {
         }
     }
 
+    /** The error for a file that ended before the bytes a sendFile promised the peer. */
+    static IOException fileEndedEarly(long position, long remaining) {
+        return new IOException("file ended at offset " + position + " with " + remaining + " promised bytes unsent");
+    }
+
     /** Closes with the cause an I/O error implies. */
     final void failed(IOException e) {
         if (closed) return;

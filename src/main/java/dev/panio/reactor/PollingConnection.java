@@ -175,7 +175,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                 if (n == FileDescriptor.WOULD_BLOCK) break;
                 if (n == 0) {
                     closeQuietly(file);
-                    fileEndedEarly(position, count);
+                    fileEnded(position, count);
                     return false;
                 }
                 wrote(n);
@@ -211,7 +211,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
             }
             if (n == FileDescriptor.WOULD_BLOCK) break;
             if (n == 0 && f != null) {
-                fileEndedEarly(f.position, f.remaining);
+                fileEnded(f.position, f.remaining);
                 return;
             }
             wrote(n);

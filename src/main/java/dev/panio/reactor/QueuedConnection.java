@@ -71,8 +71,8 @@ abstract class QueuedConnection extends BaseConnection {
     abstract boolean sendFileOnLoop(FileDescriptor file, long position, long count);
 
     /** A queued file that ended before its promised bytes: the response cannot be completed. */
-    final void fileEndedEarly(long position, long remaining) {
-        failed(new IOException("file ended at offset " + position + " with " + remaining + " promised bytes unsent"));
+    final void fileEnded(long position, long remaining) {
+        failed(fileEndedEarly(position, remaining));
     }
 
     static void closeQuietly(FileDescriptor file) {

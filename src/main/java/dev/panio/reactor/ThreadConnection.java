@@ -176,13 +176,10 @@ final class ThreadConnection extends BaseConnection {
             while (at < end) {
                 long n = socket.write(data, at, end - at);
                 if (n == FileDescriptor.WOULD_BLOCK) {
-                    if (writeWaiter == null) writeWaiter = driver.writePoller.waiter(socket.fd());
-                    writeWaiter.await(Epoll.EPOLLOUT, -1);
+                    awaitWritable();
                     continue;
                 }
-                driver.writes.increment();
-                driver.bytesWritten.add(n);
-                lastActivity = System.nanoTime();
+                wrote(n);
                 at += n;
             }
             return true;
@@ -192,6 +189,18 @@ final class ThreadConnection extends BaseConnection {
         } finally {
             writes.unlock();
         }
+    }
+
+    /** A non-blocking socket (virtual backend) said EAGAIN: park until it can take more. */
+    private void awaitWritable() throws ErrnoException {
+        if (writeWaiter == null) writeWaiter = driver.writePoller.waiter(socket.fd());
+        writeWaiter.await(Epoll.EPOLLOUT, -1);
+    }
+
+    private void wrote(long n) {
+        driver.writes.increment();
+        driver.bytesWritten.add(n);
+        lastActivity = System.nanoTime();
     }
 
     @Override
@@ -206,17 +215,14 @@ final class ThreadConnection extends BaseConnection {
             while (count > 0) {
                 long n = socket.sendFile(file, position, count);
                 if (n == FileDescriptor.WOULD_BLOCK) {
-                    if (writeWaiter == null) writeWaiter = driver.writePoller.waiter(socket.fd());
-                    writeWaiter.await(Epoll.EPOLLOUT, -1);
+                    awaitWritable();
                     continue;
                 }
                 if (n == 0) {
-                    failedLocked(new IOException("file ended at offset " + position + " with " + count + " promised bytes unsent"));
+                    failedLocked(fileEndedEarly(position, count));
                     return false;
                 }
-                driver.writes.increment();
-                driver.bytesWritten.add(n);
-                lastActivity = System.nanoTime();
+                wrote(n);
                 position += n;
                 count -= n;
             }

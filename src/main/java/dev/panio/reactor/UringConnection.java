@@ -248,7 +248,7 @@ final class UringConnection extends QueuedConnection {
             return;
         }
         if (res == 0) {
-            fileEndedEarly(f.position, f.remaining);
+            fileEnded(f.position, f.remaining);
             return;
         }
         pipeBytes = res;

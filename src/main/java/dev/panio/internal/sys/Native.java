@@ -74,21 +74,5 @@ public final class Native {
     }
 
     static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
-    /**
-     * {@code descriptor} with the pointer arguments at {@code indexes} passed as plain 64-bit
-     * addresses instead ({@code JAVA_LONG}, the same register on LP64): a call can then name
-     * an address inside a segment without a slice object.
-     */
-    static java.lang.foreign.FunctionDescriptor pointersAsLongs(java.lang.foreign.FunctionDescriptor descriptor, int... indexes) {
-        java.util.List<java.lang.foreign.MemoryLayout> args = new java.util.ArrayList<>(descriptor.argumentLayouts());
-        for (int i : indexes) {
-            if (!(args.get(i) instanceof java.lang.foreign.AddressLayout)) throw new IllegalArgumentException("argument " + i + " is not a pointer");
-            args.set(i, ValueLayout.JAVA_LONG);
-        }
-        return descriptor.returnLayout()
-                .map(r -> java.lang.foreign.FunctionDescriptor.of(r, args.toArray(java.lang.foreign.MemoryLayout[]::new)))
-                .orElseGet(() -> java.lang.foreign.FunctionDescriptor.ofVoid(args.toArray(java.lang.foreign.MemoryLayout[]::new)));
-    }
-
     static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
 }

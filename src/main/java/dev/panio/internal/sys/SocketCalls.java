@@ -27,9 +27,6 @@ public final class SocketCalls {
     private static final MethodHandle GETSOCKNAME = Native.critical(LibC.getsockname$address(), LibC.getsockname$descriptor());
     private static final MethodHandle GETPEERNAME = Native.critical(LibC.getpeername$address(), LibC.getpeername$descriptor());
     private static final MethodHandle SEND = Native.blocking(LibC.send$address(), LibC.send$descriptor());
-    // send with the buffer given as a raw address, so that a part of a segment can be sent
-    // without making a slice object per call.
-    private static final MethodHandle SEND_AT = Native.blocking(LibC.send$address(), Native.pointersAsLongs(LibC.send$descriptor(), 1));
     private static final MethodHandle RECV = Native.blocking(LibC.recv$address(), LibC.recv$descriptor());
     private static final MethodHandle SENDMSG = Native.blocking(LibC.sendmsg$address(), LibC.sendmsg$descriptor());
     private static final MethodHandle RECVMSG = Native.blocking(LibC.recvmsg$address(), LibC.recvmsg$descriptor());
@@ -126,15 +123,6 @@ public final class SocketCalls {
     public static long send(MemorySegment st, int fd, MemorySegment buf, long len, int flags) {
         try {
             return result((long) SEND.invokeExact(st, fd, buf, len, flags), st);
-        } catch (Throwable t) {
-            throw unreachable(t);
-        }
-    }
-
-    /** {@code send} from the raw address {@code address}; the caller keeps that memory alive. */
-    public static long sendAt(MemorySegment st, int fd, long address, long len, int flags) {
-        try {
-            return result((long) SEND_AT.invokeExact(st, fd, address, len, flags), st);
         } catch (Throwable t) {
             throw unreachable(t);
         }
