@@ -232,6 +232,38 @@ class ReactorSuiteTest {
         }
     }
 
+    /** write(data, offset, length) sends exactly that range, on the loop and from another thread, and refuses a bad range. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void rangeWritesSendExactlyTheirRange(Backend b) throws Exception {
+        byte[] all = "0123456789abcdefghij".getBytes();
+        MemorySegment heap = MemorySegment.ofArray(all);
+        CompletableFuture<Throwable> refused = new CompletableFuture<>();
+        try (EventLoopGroup g = start(b, opts()); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            MemorySegment off = arena.allocate(all.length);
+            MemorySegment.copy(heap, 0, off, 0, all.length);
+            Listener l = g.listen(ANY, () -> (c, data) -> {
+                c.write(heap, 2, 3);                       // "234"
+                c.write(off, 10, 4);                       // "abcd"
+                Thread t = new Thread(() -> {
+                    c.write(heap, 15, 5);                  // "fghij", handed to the loop
+                    c.close();
+                });
+                t.start();
+                try {
+                    c.write(heap, 18, 5);
+                } catch (IndexOutOfBoundsException e) {
+                    refused.complete(e);
+                }
+            });
+            try (Socket s = client(l)) {
+                s.getOutputStream().write('x');
+                assertEquals("234abcdfghij", new String(s.getInputStream().readAllBytes()));
+            }
+            assertTrue(refused.get(10, TimeUnit.SECONDS) instanceof IndexOutOfBoundsException);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void aFileShorterThanPromisedClosesTheConnectionWithAnError(Backend b, @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
