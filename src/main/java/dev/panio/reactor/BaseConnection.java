@@ -112,6 +112,13 @@ abstract class BaseConnection implements Connection {
         }
     }
 
+    /** Refuses a negative file range, closing the file the caller handed over. */
+    static void checkFileRange(dev.panio.io.FileDescriptor file, long position, long count) {
+        if (position >= 0 && count >= 0) return;
+        QueuedConnection.closeQuietly(file);
+        throw new IllegalArgumentException("sendFile: position " + position + ", count " + count);
+    }
+
     /** The error for a file that ended before the bytes a sendFile promised the peer. */
     static IOException fileEndedEarly(long position, long remaining) {
         return new IOException("file ended at offset " + position + " with " + remaining + " promised bytes unsent");

@@ -48,10 +48,7 @@ abstract class QueuedConnection extends BaseConnection {
 
     @Override
     public final boolean sendFile(FileDescriptor file, long position, long count) {
-        if (position < 0 || count < 0) {
-            closeQuietly(file);
-            throw new IllegalArgumentException("sendFile: position " + position + ", count " + count);
-        }
+        checkFileRange(file, position, count);
         if (!loop.inEventLoop()) {
             loop.execute(() -> sendFile(file, position, count));
             return writable;

@@ -205,10 +205,7 @@ final class ThreadConnection extends BaseConnection {
 
     @Override
     public boolean sendFile(FileDescriptor file, long position, long count) {
-        if (position < 0 || count < 0) {
-            QueuedConnection.closeQuietly(file);
-            throw new IllegalArgumentException("sendFile: position " + position + ", count " + count);
-        }
+        checkFileRange(file, position, count);
         writes.lock();
         try {
             if (closed || outputShut) return false;
