@@ -34,12 +34,11 @@ public class IdleHttp {
         for (Socket s : open) {
             try {
                 InputStream in = s.getInputStream();
-                int got = 0, r;
-                // the plaintext response ends with its 13-byte body: read until "World!"
+                int r;
+                // the plaintext response ends with its 13-byte body
                 StringBuilder sb = new StringBuilder();
                 while (!sb.toString().endsWith("Hello, World!") && (r = in.read(buf)) > 0) {
                     sb.append(new String(buf, 0, r, StandardCharsets.ISO_8859_1));
-                    got += r;
                 }
                 if (sb.toString().endsWith("Hello, World!")) idle++;
                 else failed++;
