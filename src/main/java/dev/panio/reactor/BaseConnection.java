@@ -115,7 +115,7 @@ abstract class BaseConnection implements Connection {
     /** Refuses a negative file range, closing the file the caller handed over. */
     static void checkFileRange(dev.panio.io.FileDescriptor file, long position, long count) {
         if (position >= 0 && count >= 0) return;
-        QueuedConnection.closeQuietly(file);
+        PollingDriver.closeQuietly(file);
         throw new IllegalArgumentException("sendFile: position " + position + ", count " + count);
     }
 

@@ -147,7 +147,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
         if (!admit(length - off)) return false;
         boolean wasEmpty = queue.isEmpty();
         queue.append(data, offset + off, length - off);
-        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+        checkHighWatermark();
         if (wasEmpty && off > 0) {
             // The direct write was cut short without EAGAIN (heap memory goes through a
             // 64 KiB staging buffer): keep writing until the kernel says EAGAIN, or an
@@ -168,13 +168,13 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                 try {
                     n = socket.sendFile(file, position, count);
                 } catch (ErrnoException e) {
-                    closeQuietly(file);
+                    PollingDriver.closeQuietly(file);
                     failed(e);
                     return false;
                 }
                 if (n == FileDescriptor.WOULD_BLOCK) break;
                 if (n == 0) {
-                    closeQuietly(file);
+                    PollingDriver.closeQuietly(file);
                     fileEnded(position, count);
                     return false;
                 }
@@ -183,12 +183,12 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                 count -= n;
             }
             if (count == 0) {
-                closeQuietly(file);
+                PollingDriver.closeQuietly(file);
                 return writable;
             }
         }
         queue.appendFile(file, position, count);
-        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+        checkHighWatermark();
         updateInterest();
         return writable && !closed;
     }

@@ -54,11 +54,11 @@ abstract class QueuedConnection extends BaseConnection {
             return writable;
         }
         if (closed || shutdownRequested || closeRequested) {
-            closeQuietly(file);
+            PollingDriver.closeQuietly(file);
             return false;
         }
         if (count == 0) {
-            closeQuietly(file);
+            PollingDriver.closeQuietly(file);
             return writable;
         }
         return sendFileOnLoop(file, position, count);
@@ -72,12 +72,9 @@ abstract class QueuedConnection extends BaseConnection {
         failed(fileEndedEarly(position, remaining));
     }
 
-    static void closeQuietly(FileDescriptor file) {
-        try {
-            file.close();
-        } catch (ErrnoException ignored) {
-            // read-only: nothing lost
-        }
+    /** After appending to the queue: not writable any more past the high watermark. */
+    final void checkHighWatermark() {
+        if (queue.bytes() > loop.options.highWatermark()) writable = false;
     }
 
     /** Whether a write of {@code more} bytes may be queued; if not, the connection is closed. */

@@ -229,7 +229,7 @@ final class ThreadConnection extends BaseConnection {
             return false;
         } finally {
             writes.unlock();
-            QueuedConnection.closeQuietly(file);
+            PollingDriver.closeQuietly(file);
         }
     }
 

@@ -22,8 +22,7 @@ final class UringConnection extends QueuedConnection {
     private final int fd;
     private final long token;
     private boolean recvArmed;
-    private boolean sendInFlight;
-    private int inFlightKind;
+    private int inFlight;        // the kind (SEND, SPLICE_IN, SPLICE_OUT) of the write operation outstanding, 0 for none
     private Pipe splicePipe;
     private int pipeBytes;       // file bytes spliced into the pipe, not yet into the socket
     private static final int PIPE_CHUNK = 64 * 1024; // the default pipe capacity
@@ -190,7 +189,7 @@ final class UringConnection extends QueuedConnection {
     boolean writeOnLoop(MemorySegment data, long offset, long length) {
         if (!admit(length)) return false;
         queue.append(data, offset, length);
-        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+        checkHighWatermark();
         sendHead();
         return writable;
     }
@@ -198,14 +197,14 @@ final class UringConnection extends QueuedConnection {
     @Override
     boolean sendFileOnLoop(FileDescriptor file, long position, long count) {
         queue.appendFile(file, position, count);
-        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+        checkHighWatermark();
         sendHead();
         return writable && !closed;
     }
 
     /** Starts the next SEND or SPLICE if none is in flight: pipe contents first, then the queue's head. */
     private void sendHead() {
-        if (sendInFlight || closed || (queue.isEmpty() && pipeBytes == 0)) return;
+        if (inFlight != 0 || closed || (queue.isEmpty() && pipeBytes == 0)) return;
         if (pipeBytes > 0) {
             start(UringDriver.SPLICE_OUT).splice(splicePipe.source().intValue(), -1, fd, -1, pipeBytes)
                     .userData(UringDriver.userData(token, UringDriver.SPLICE_OUT));
@@ -231,13 +230,12 @@ final class UringConnection extends QueuedConnection {
     }
 
     private dev.panio.uring.Sqe start(int kind) {
-        sendInFlight = true;
-        inFlightKind = kind;
+        inFlight = kind;
         return driver.sqe();
     }
 
     private void splicedIn(int res) {
-        sendInFlight = false;
+        inFlight = 0;
         if (closed) {
             released();
             return;
@@ -257,7 +255,7 @@ final class UringConnection extends QueuedConnection {
     }
 
     private void splicedOut(int res) {
-        sendInFlight = false;
+        inFlight = 0;
         if (closed) {
             released();
             return;
@@ -280,7 +278,7 @@ final class UringConnection extends QueuedConnection {
     }
 
     private void sent(int res) {
-        sendInFlight = false;
+        inFlight = 0;
         if (closed) {
             released();
             return;
@@ -314,7 +312,7 @@ final class UringConnection extends QueuedConnection {
     }
 
     private boolean drained() {
-        return queue.isEmpty() && pipeBytes == 0 && !sendInFlight;
+        return queue.isEmpty() && pipeBytes == 0 && inFlight == 0;
     }
 
     @Override
@@ -353,11 +351,11 @@ final class UringConnection extends QueuedConnection {
             driver.sqe().cancel(UringDriver.userData(token, UringDriver.CONNECT)).userData(UringDriver.IGNORE);
         }
         releaseHeld();
-        if (sendInFlight) {
+        if (inFlight != 0) {
             // The kernel may still read the head chunk or file: keep both until the
             // operation completes (cancelled now; a blocked splice would otherwise wait
             // for a peer that may never read).
-            driver.sqe().cancel(UringDriver.userData(token, inFlightKind)).userData(UringDriver.IGNORE);
+            driver.sqe().cancel(UringDriver.userData(token, inFlight)).userData(UringDriver.IGNORE);
         } else {
             queue.clear();
         }
@@ -367,7 +365,7 @@ final class UringConnection extends QueuedConnection {
 
     /** Closes the fd once no operation on it is outstanding. */
     private void maybeRelease() {
-        if (released || recvArmed || sendInFlight || connecting != null) return;
+        if (released || recvArmed || inFlight != 0 || connecting != null) return;
         released = true;
         driver.owners.remove(token);
         PollingDriver.closeQuietly(socket.fd());

@@ -1,6 +1,5 @@
 package dev.panio.reactor;
 
-import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -94,7 +93,7 @@ final class WriteQueue {
             f.remaining -= n;
             if (f.remaining == 0) {
                 items.pollFirst();
-                closeQuietly(f.file);
+                PollingDriver.closeQuietly(f.file);
             }
         }
     }
@@ -102,17 +101,9 @@ final class WriteQueue {
     void clear() {
         Object o;
         while ((o = items.pollFirst()) != null) {
-            if (o instanceof FileRegion f) closeQuietly(f.file);
+            if (o instanceof FileRegion f) PollingDriver.closeQuietly(f.file);
             else pool.give((ChunkPool.Chunk) o);
         }
         bytes = memoryBytes = 0;
-    }
-
-    private static void closeQuietly(FileDescriptor file) {
-        try {
-            file.close();
-        } catch (ErrnoException ignored) {
-            // a read-only file: nothing was lost
-        }
     }
 }
