@@ -6,7 +6,11 @@ import dev.panio.internal.io.Results;
 import dev.panio.internal.io.Timeouts;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.MultiplexCalls;
+import dev.panio.internal.io.CloseWake;
+import dev.panio.internal.io.UseCount;
+import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
+import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,11 +22,17 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>The interest list lives in the kernel, so a wait costs in proportion to the ready
  * fds, not the watched ones. Each registration carries a 64-bit user value that comes back
- * with its events. Registration ({@code add}, {@code modify}, {@code delete}) is safe from
- * any thread; {@link #wait} and the event accessors belong to one thread at a time and
- * allocate nothing.
+ * with its events. Event words are raw {@code EPOLL*} bits; test them with the
+ * {@code EPOLL*} constants here.
  *
- * <p>Event words are raw {@code EPOLL*} bits; test them with the {@code EPOLL*} constants here.
+ * <p>Threads: registration ({@code add}, {@code modify}, {@code delete}) and {@link #close()}
+ * may be called from any thread. {@link #wait} and the event accessors belong to one thread
+ * at a time and allocate nothing.
+ *
+ * <p>Lifecycle: {@code close()} is idempotent. Closing while another thread waits wakes it
+ * (through an internal eventfd in the interest list), and its {@code wait} throws
+ * {@link ClosedException}; the epoll fd and the event array are freed when the last call in
+ * flight returns, never under it. Every call after close throws {@code ClosedException}.
  */
 public final class Epoll implements AutoCloseable {
     public static final int EPOLLIN = LibC.EPOLLIN();
@@ -34,27 +44,48 @@ public final class Epoll implements AutoCloseable {
     public static final int EPOLLET = LibC.EPOLLET();
     public static final int EPOLLONESHOT = LibC.EPOLLONESHOT();
     public static final int EPOLLEXCLUSIVE = LibC.EPOLLEXCLUSIVE();
+    /** The most events one wait may return: 2<sup>20</sup>. */
+    public static final int MAX_EVENTS = 1 << 20;
 
     private static final long EVENT_SIZE = epoll_event.sizeof();
 
     private final FileDescriptor epfd;
+    private final EventFd closeWake;
+    private final UseCount life = new UseCount();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment events;
     private final int maxEvents;
     private int ready;
 
-    private Epoll(FileDescriptor epfd, int maxEvents) {
+    private Epoll(FileDescriptor epfd, EventFd closeWake, int maxEvents) {
         this.epfd = epfd;
+        this.closeWake = closeWake;
         this.maxEvents = maxEvents;
         this.events = arena.allocate(EVENT_SIZE * maxEvents, 8);
     }
 
-    /** A new epoll instance returning at most {@code maxEvents} events per wait. */
+    /**
+     * A new epoll instance returning at most {@code maxEvents} events per wait.
+     *
+     * @throws IllegalArgumentException if {@code maxEvents} is not in 1..{@value #MAX_EVENTS}
+     */
     public static Epoll open(int maxEvents) throws ErrnoException {
-        if (maxEvents <= 0) throw new IllegalArgumentException("maxEvents must be positive: " + maxEvents);
+        if (maxEvents <= 0 || maxEvents > MAX_EVENTS) {
+            throw new IllegalArgumentException("epoll: maxEvents must be 1.." + MAX_EVENTS + ", was " + maxEvents);
+        }
         CallState cs = CallState.current();
-        int r = MultiplexCalls.epollCreate1(cs.errno, LibC.EPOLL_CLOEXEC());
-        return new Epoll(FileDescriptor.adopt(Results.check(r, "epoll_create1", -1)), maxEvents);
+        FileDescriptor epfd = FileDescriptor.adopt(Results.check(MultiplexCalls.epollCreate1(cs.errno, LibC.EPOLL_CLOEXEC()), "epoll_create1", -1));
+        EventFd wake = null;
+        try {
+            wake = EventFd.open();
+            Epoll ep = new Epoll(epfd, wake, maxEvents);
+            ep.ctl(LibC.EPOLL_CTL_ADD(), "ADD", wake.fd(), LibC.EPOLLIN(), 0);
+            return ep;
+        } catch (ErrnoException | RuntimeException e) {
+            epfd.close();
+            if (wake != null) wake.close();
+            throw e;
+        }
     }
 
     /** The epoll descriptor itself (it can be watched by another multiplexer). */
@@ -93,39 +124,54 @@ public final class Epoll implements AutoCloseable {
         epoll_event.events(ev, bits);
         // epoll_event is packed on x86_64: the 64-bit data sits at offset 4, unaligned.
         ev.set(ValueLayout.JAVA_LONG_UNALIGNED, epoll_event.data$offset(), userData);
-        int raw = fd.acquire("epoll_ctl");
+        life.acquire(this, "epoll_ctl");
         try {
-            int ep = epfd.acquire("epoll_ctl");
+            int raw = fd.acquire("epoll_ctl");
             try {
-                Results.check(MultiplexCalls.epollCtl(cs.errno, ep, op, raw, ev), "epoll_ctl", opName, raw);
+                int ep = epfd.acquire("epoll_ctl");
+                try {
+                    Results.check(MultiplexCalls.epollCtl(cs.errno, ep, op, raw, ev), "epoll_ctl", opName, raw);
+                } finally {
+                    epfd.release();
+                }
             } finally {
-                epfd.release();
+                fd.release();
             }
         } finally {
-            fd.release();
+            if (life.release()) free();
         }
     }
 
     /**
      * Waits for events; {@code EINTR} is retried with the time that remains.
      *
-     * @param timeoutMillis -1 waits indefinitely, 0 only collects what is ready
+     * @param timeoutMillis negative waits indefinitely, 0 only collects what is ready
      * @return the number of events, readable with {@link #events(int)} and {@link #data(int)}
+     * @throws ClosedException if closed before or during the wait
      */
     public int wait(int timeoutMillis) throws ErrnoException {
         CallState cs = CallState.current();
-        int ep = epfd.acquire("epoll_wait");
+        life.acquire(this, "epoll_wait");
         try {
-            long deadline = Timeouts.deadline(timeoutMillis);
-            int timeout = timeoutMillis;
-            for (;;) {
-                int r = MultiplexCalls.epollWait(cs.errno, ep, events, maxEvents, timeout);
-                if (r >= 0) return ready = r;
-                if (r != -Results.EINTR) throw Results.failure("epoll_wait", null, ep, r);
-                timeout = Timeouts.remainingMillis(deadline);
+            int ep = epfd.acquire("epoll_wait");
+            try {
+                long deadline = Timeouts.deadline(timeoutMillis);
+                int timeout = timeoutMillis < 0 ? -1 : timeoutMillis;
+                for (;;) {
+                    int r = MultiplexCalls.epollWait(cs.errno, ep, events, maxEvents, timeout);
+                    if (life.isClosed()) {
+                        ready = 0;
+                        throw new ClosedException("epoll_wait", toString());
+                    }
+                    if (r >= 0) return ready = r;
+                    if (!Results.interrupted(r)) throw Results.failure("epoll_wait", null, ep, r);
+                    timeout = Timeouts.remainingMillis(deadline);
+                }
+            } finally {
+                epfd.release();
             }
         } finally {
-            epfd.release();
+            if (life.release()) free();
         }
     }
 
@@ -142,16 +188,40 @@ public final class Epoll implements AutoCloseable {
     }
 
     private void check(int i) {
+        life.ensureOpen(this, "epoll event");
         if (i < 0 || i >= ready) throw new IndexOutOfBoundsException("event " + i + " of " + ready);
     }
 
-    /** Closes the epoll fd and frees the event array; watched descriptors stay open. */
+    /**
+     * Closes the epoll fd and frees the event array; watched descriptors stay open.
+     * Idempotent, from any thread; a thread in {@link #wait} is woken and throws
+     * {@link ClosedException}, and the memory is freed when it leaves.
+     */
     @Override
     public void close() throws ErrnoException {
+        int inFlight = life.close();
+        if (inFlight < 0) return;
+        if (inFlight == 0) {
+            free();
+        } else {
+            CloseWake.signal(closeWake);
+        }
+    }
+
+    /** Runs once, when closed and no call is in flight. */
+    private void free() {
         try {
             epfd.close();
+            closeWake.close();
+        } catch (ErrnoException e) {
+            // close(2) released the numbers anyway
         } finally {
             arena.close();
         }
+    }
+
+    @Override
+    public String toString() {
+        return "Epoll[fd=" + epfd.intValue() + "]";
     }
 }

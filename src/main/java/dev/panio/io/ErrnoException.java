@@ -35,6 +35,27 @@ public class ErrnoException extends IOException {
         this(call, null, fd, errno);
     }
 
+    /**
+     * An exception without a stack trace, for routine errors such as a peer's reset, where
+     * the trace says nothing and costs the most.
+     */
+    public static ErrnoException stackless(String call, String detail, int fd, Errno errno) {
+        return new Stackless(call, detail, fd, errno);
+    }
+
+    private static final class Stackless extends ErrnoException {
+        private static final long serialVersionUID = 1L;
+
+        Stackless(String call, String detail, int fd, Errno errno) {
+            super(call, detail, fd, errno);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
     private static String message(String call, String detail, int fd, Errno errno) {
         StringBuilder sb = new StringBuilder(call).append('(');
         if (detail != null) {

@@ -1,8 +1,5 @@
 package dev.panio.io;
 
-import static dev.panio.internal.io.Results.EAGAIN;
-import static dev.panio.internal.io.Results.EINTR;
-
 import dev.panio.internal.gen.LibC;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.sys.CallState;
@@ -15,6 +12,9 @@ import java.lang.foreign.ValueLayout;
  * it. Always {@code EFD_CLOEXEC}; non-blocking unless asked otherwise, so a drain on a zero
  * counter returns 0 instead of blocking. It is readable (for select, poll, epoll) while the
  * counter is non-zero, which is what makes it a cross-thread wakeup for an event loop.
+ *
+ * <p>Threads: every method may be called from any thread. After {@link #close()} (idempotent,
+ * from any thread) every call throws {@link ClosedException}.
  */
 public final class EventFd implements AutoCloseable {
     private final FileDescriptor fd;
@@ -29,11 +29,13 @@ public final class EventFd implements AutoCloseable {
     }
 
     /**
-     * @param initial     the counter's start value
+     * @param initial     the counter's start value, 0 or more (the kernel takes an unsigned int)
      * @param nonBlocking {@code EFD_NONBLOCK}
      * @param semaphore   {@code EFD_SEMAPHORE}: each read takes 1 instead of all
+     * @throws IllegalArgumentException if {@code initial} is negative
      */
     public static EventFd open(int initial, boolean nonBlocking, boolean semaphore) throws ErrnoException {
+        if (initial < 0) throw new IllegalArgumentException("eventfd: initial value must not be negative: " + initial);
         int flags = LibC.EFD_CLOEXEC() | (nonBlocking ? LibC.EFD_NONBLOCK() : 0) | (semaphore ? LibC.EFD_SEMAPHORE() : 0);
         CallState cs = CallState.current();
         return new EventFd(FileDescriptor.adopt(Results.check(MiscCalls.eventfd(cs.errno, initial, flags), "eventfd", -1)));
@@ -45,7 +47,8 @@ public final class EventFd implements AutoCloseable {
     }
 
     /**
-     * Adds {@code value} (1 or more) to the counter.
+     * Adds {@code value} (1 or more) to the counter. A blocking eventfd waits while the sum
+     * would pass the counter's maximum, 2<sup>64</sup>-2.
      *
      * @return false if the counter is full and the eventfd is non-blocking (it is then
      *         certainly readable, so a waiter wakes anyway)
@@ -59,20 +62,24 @@ public final class EventFd implements AutoCloseable {
             long r;
             do {
                 r = FdCalls.write(cs.errno, raw, cs.scratch, 8);
-            } while (r == -EINTR);
-            if (r == -EAGAIN) return false;
-            Results.check(r, "write", raw);
+            } while (Results.interrupted(r));
+            if (Results.wouldBlock(r)) return false;
+            if (r < 0) throw fd.failure("write", "eventfd", r);
             return true;
         } finally {
             fd.release();
         }
     }
 
-    /** Reads the counter and resets it (or takes 1, in semaphore mode); 0 if it was 0. */
+    /**
+     * Reads the counter and resets it (or takes 1, in semaphore mode); 0 if it was 0 on
+     * a non-blocking eventfd (a blocking one waits).
+     */
     public long drain() throws ErrnoException {
         return fd.readCounter();
     }
 
+    /** Closes the eventfd; harmless if already closed. */
     @Override
     public void close() throws ErrnoException {
         fd.close();

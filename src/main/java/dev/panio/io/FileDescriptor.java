@@ -1,16 +1,13 @@
 package dev.panio.io;
 
-import static dev.panio.internal.io.Results.EAGAIN;
-import static dev.panio.internal.io.Results.EINTR;
-
 import dev.panio.internal.gen.LibC;
+import dev.panio.internal.io.Memory;
 import dev.panio.internal.io.Results;
+import dev.panio.internal.io.UseCount;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.FdCalls;
 import dev.panio.internal.sys.SocketCalls;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 
@@ -22,17 +19,27 @@ import java.nio.ByteBuffer;
  * <li>The descriptor is closed exactly once, by {@link #close()} or, if the owner forgot,
  *     when this object is garbage collected (with a warning naming the fd).</li>
  * <li>Every call on it holds a use count; {@code close()} while calls are in flight marks
- *     it closed at once (new calls fail with {@code EBADF}) but defers {@code close(2)}
- *     until the last call returns, so the number cannot be reused by another open while a
- *     call still uses it. A socket is also shut down so that threads blocked on it wake.</li>
+ *     it closed at once (new calls throw {@link ClosedException}) but defers
+ *     {@code close(2)} until the last call returns, so the number cannot be reused by
+ *     another open while a call still uses it. A socket is also shut down so that threads
+ *     blocked on it wake: a blocked read then returns {@link #EOF}, a blocked accept throws
+ *     {@link ClosedException}.</li>
  * <li>Non-blocking transfers return {@link #WOULD_BLOCK} for {@code EAGAIN} and
  *     {@link #EOF} at end of stream; every other failure is an {@link ErrnoException}
  *     naming the call and the fd. {@code EINTR} is retried: a read or write interrupted
  *     before moving any byte can simply be made again.</li>
+ * <li>Memory is checked before the call: a segment whose arena is closed, or a read-only
+ *     segment or buffer given as a read target, is refused with an exception naming the
+ *     call and the fd, before any byte is consumed from the fd.</li>
  * </ul>
  * Reads and writes accept off-heap and heap {@link MemorySegment}s and direct and heap
- * {@link ByteBuffer}s; heap memory is staged through a per-thread off-heap buffer, since a
- * call that may block cannot be handed heap memory.
+ * {@link ByteBuffer}s; heap memory is staged through a per-thread off-heap buffer (up to
+ * 64 KiB per call), since a call that may block cannot be handed heap memory. The memory
+ * need only be valid for the duration of the call.
+ *
+ * <p>Threads: every method may be called from any thread; calls on one descriptor from
+ * several threads at once are as safe as the kernel makes them (a read and a write at once
+ * are fine; two reads at once split the data between them).
  */
 public final class FileDescriptor implements AutoCloseable {
     /** A read found the end of stream. */
@@ -43,22 +50,8 @@ public final class FileDescriptor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final System.Logger LOG = System.getLogger(FileDescriptor.class.getName());
 
-    // state = (in-flight calls << 1) | CLOSED
-    private static final int CLOSED = 1;
-    private static final int ONE_USE = 2;
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(FileDescriptor.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final int fd;
-    @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state;
+    private final UseCount uses = new UseCount();
     private final Closer closer;
     private final Cleaner.Cleanable cleanable;
 
@@ -69,7 +62,11 @@ public final class FileDescriptor implements AutoCloseable {
         this.cleanable = CLEANER.register(this, closer);
     }
 
-    /** Takes ownership of {@code fd}: from now on only this object closes it. */
+    /**
+     * Takes ownership of {@code fd}: from now on only this object closes it.
+     *
+     * @throws IllegalArgumentException if {@code fd} is negative
+     */
     public static FileDescriptor adopt(int fd) {
         return new FileDescriptor(fd);
     }
@@ -84,56 +81,53 @@ public final class FileDescriptor implements AutoCloseable {
 
     /** Whether {@link #close()} has not been called. */
     public boolean isOpen() {
-        return ((int) STATE.getVolatile(this) & CLOSED) == 0;
+        return !uses.isClosed();
     }
 
     /**
      * Marks a call in flight and returns the raw fd; the fd number stays reserved until the
      * matching {@link #release()}. For code that makes its own foreign calls on this fd.
      *
-     * @throws ErrnoException {@code EBADF} naming {@code call} if this descriptor is closed
+     * @throws ClosedException naming {@code call} if this descriptor is closed
      */
-    public int acquire(String call) throws ErrnoException {
-        for (;;) {
-            int s = (int) STATE.getVolatile(this);
-            if ((s & CLOSED) != 0) {
-                throw new ErrnoException(call, "closed", fd, Errno.EBADF);
-            }
-            if (STATE.weakCompareAndSet(this, s, s + ONE_USE)) {
-                return fd;
-            }
-        }
+    public int acquire(String call) {
+        uses.acquire(this, call);
+        return fd;
     }
 
     /** Ends a call begun with {@link #acquire(String)}. */
     public void release() {
-        int s = (int) STATE.getAndAdd(this, -ONE_USE) - ONE_USE;
-        if (s == CLOSED) {
-            closeNow();
-        }
+        if (uses.release()) closeNow();
     }
 
     /**
-     * Closes the descriptor; harmless if already closed. If calls are in flight the
-     * {@code close(2)} happens when the last one returns.
+     * The exception for a call that failed with {@code -errno} {@code r}: a
+     * {@link ClosedException} if this descriptor was closed while the call ran (a socket
+     * shut down under a blocked {@code accept} reports {@code EINVAL}, which would mislead),
+     * otherwise the {@link ErrnoException}.
+     */
+    public ErrnoException failure(String call, String detail, long r) {
+        if (uses.isClosed()) throw new ClosedException(call, toString());
+        return Results.failure(call, detail, fd, (int) r);
+    }
+
+    /**
+     * Closes the descriptor; harmless if already closed, from any thread. If calls are in
+     * flight the {@code close(2)} happens when the last one returns.
      *
      * @throws ErrnoException if {@code close(2)} itself reports an error (the fd is released
      *                        either way, as Linux does)
      */
     @Override
     public void close() throws ErrnoException {
-        int s;
-        do {
-            s = (int) STATE.getVolatile(this);
-            if ((s & CLOSED) != 0) return;
-        } while (!STATE.weakCompareAndSet(this, s, s | CLOSED));
-        CallState cs = CallState.current();
-        if (s == 0) {
+        int inFlight = uses.close();
+        if (inFlight < 0) return;
+        if (inFlight == 0) {
             int r = closeNow();
-            if (r < 0 && r != -EINTR) throw Results.failure("close", null, fd, r);
+            if (r < 0 && r != -Errno.EINTR.code()) throw Results.failure("close", null, fd, r);
         } else {
             // Wake threads blocked in accept/recv/send on a socket; ENOTSOCK otherwise, ignored.
-            SocketCalls.shutdown(cs.errno, fd, LibC.SHUT_RDWR());
+            SocketCalls.shutdown(CallState.current().errno, fd, LibC.SHUT_RDWR());
         }
     }
 
@@ -141,12 +135,13 @@ public final class FileDescriptor implements AutoCloseable {
      * Gives up ownership without closing: afterwards this object is closed and the caller
      * owns the returned number (to hand it to io_uring's CLOSE, say).
      *
-     * @throws ErrnoException {@code EBADF} if already closed, {@code EBUSY} if calls are in flight
+     * @throws ClosedException if already closed
+     * @throws ErrnoException {@code EBUSY} if calls are in flight
      */
     public int detach() throws ErrnoException {
-        int s = (int) STATE.getVolatile(this);
-        if ((s & CLOSED) != 0) throw new ErrnoException("detach", "closed", fd, Errno.EBADF);
-        if (s != 0 || !STATE.compareAndSet(this, 0, CLOSED)) {
+        if (uses.isClosed()) throw new ClosedException("detach", toString());
+        if (!uses.closeIfIdle()) {
+            if (uses.isClosed()) throw new ClosedException("detach", toString());
             throw new ErrnoException("detach", "calls in flight", fd, Errno.EBUSY);
         }
         closer.explicit = true;
@@ -189,8 +184,11 @@ public final class FileDescriptor implements AutoCloseable {
      * Reads into {@code dst}.
      *
      * @return bytes read (&gt; 0), {@link #EOF}, {@link #WOULD_BLOCK}, or 0 if {@code dst} is empty
+     * @throws IllegalArgumentException if {@code dst} is read-only
+     * @throws IllegalStateException if {@code dst}'s arena is closed
      */
     public long read(MemorySegment dst) throws ErrnoException {
+        Memory.checkTarget(dst, "read", fd);
         CallState cs = CallState.current();
         if (!dst.isNative()) {
             MemorySegment bounce = cs.bounce();
@@ -207,19 +205,28 @@ public final class FileDescriptor implements AutoCloseable {
             long r;
             do {
                 r = FdCalls.read(cs.errno, fd, dst, len);
-            } while (r == -EINTR);
-            return r == 0 && len > 0 ? EOF : Results.transfer(r, "read", fd);
+            } while (Results.interrupted(r));
+            return r == 0 && len > 0 ? EOF : transfer(r, "read");
         } finally {
             release();
         }
+    }
+
+    /** Bytes moved, {@link #WOULD_BLOCK} for {@code EAGAIN}, or the exception. */
+    private long transfer(long r, String call) throws ErrnoException {
+        if (r >= 0) return r;
+        if (Results.wouldBlock(r)) return WOULD_BLOCK;
+        throw failure(call, null, r);
     }
 
     /**
      * Reads into {@code dst} from its position; advances the position by the bytes read.
      *
      * @return bytes read, {@link #EOF}, {@link #WOULD_BLOCK}, or 0 if nothing remains in {@code dst}
+     * @throws IllegalArgumentException if {@code dst} is read-only
      */
     public int read(ByteBuffer dst) throws ErrnoException {
+        if (dst.isReadOnly()) throw new IllegalArgumentException("read(fd=" + fd + "): the destination is read-only");
         int pos = dst.position();
         long n = read(MemorySegment.ofBuffer(dst));
         if (n > 0) dst.position(pos + (int) n);
@@ -230,8 +237,10 @@ public final class FileDescriptor implements AutoCloseable {
      * Writes from {@code src}.
      *
      * @return bytes written (possibly fewer than offered), or {@link #WOULD_BLOCK}
+     * @throws IllegalStateException if {@code src}'s arena is closed
      */
     public long write(MemorySegment src) throws ErrnoException {
+        Memory.checkAlive(src, "write", fd);
         CallState cs = CallState.current();
         if (!src.isNative()) {
             MemorySegment bounce = cs.bounce();
@@ -248,8 +257,8 @@ public final class FileDescriptor implements AutoCloseable {
             long r;
             do {
                 r = FdCalls.write(cs.errno, fd, src, len);
-            } while (r == -EINTR);
-            return Results.transfer(r, "write", fd);
+            } while (Results.interrupted(r));
+            return transfer(r, "write");
         } finally {
             release();
         }
@@ -268,38 +277,42 @@ public final class FileDescriptor implements AutoCloseable {
     }
 
     /**
-     * Scatter read into the first {@code iov.count()} entries of {@code iov}.
+     * Scatter read into the first {@code iov.count()} entries of {@code iov}. Every entry is
+     * checked first: alive and writable.
      *
      * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
      */
     public long readv(IoVec iov) throws ErrnoException {
+        iov.check("readv", fd, true);
         CallState cs = CallState.current();
         acquire("readv");
         try {
             long r;
             do {
                 r = FdCalls.readv(cs.errno, fd, iov.segment(), iov.count());
-            } while (r == -EINTR);
-            return r == 0 && iov.totalBytes() > 0 ? EOF : Results.transfer(r, "readv", fd);
+            } while (Results.interrupted(r));
+            return r == 0 && iov.totalBytes() > 0 ? EOF : transfer(r, "readv");
         } finally {
             release();
         }
     }
 
     /**
-     * Gather write from the first {@code iov.count()} entries of {@code iov}.
+     * Gather write from the first {@code iov.count()} entries of {@code iov}. Every entry is
+     * checked first: alive.
      *
      * @return bytes written, or {@link #WOULD_BLOCK}
      */
     public long writev(IoVec iov) throws ErrnoException {
+        iov.check("writev", fd, false);
         CallState cs = CallState.current();
         acquire("writev");
         try {
             long r;
             do {
                 r = FdCalls.writev(cs.errno, fd, iov.segment(), iov.count());
-            } while (r == -EINTR);
-            return Results.transfer(r, "writev", fd);
+            } while (Results.interrupted(r));
+            return transfer(r, "writev");
         } finally {
             release();
         }
@@ -316,9 +329,9 @@ public final class FileDescriptor implements AutoCloseable {
             long r;
             do {
                 r = FdCalls.read(cs.errno, fd, cs.scratch, 8);
-            } while (r == -EINTR);
-            if (r == -EAGAIN) return 0;
-            Results.check(r, "read", fd);
+            } while (Results.interrupted(r));
+            if (Results.wouldBlock(r)) return 0;
+            if (r < 0) throw failure("read", null, r);
             return cs.scratch.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
         } finally {
             release();
@@ -375,6 +388,7 @@ public final class FileDescriptor implements AutoCloseable {
      * {@code FD_CLOEXEC} set ({@code fcntl F_DUPFD_CLOEXEC}).
      */
     public FileDescriptor duplicate(int minFd) throws ErrnoException {
+        if (minFd < 0) throw new IllegalArgumentException("fcntl(F_DUPFD_CLOEXEC, fd=" + fd + "): minFd must not be negative: " + minFd);
         CallState cs = CallState.current();
         acquire("fcntl");
         try {
@@ -398,6 +412,6 @@ public final class FileDescriptor implements AutoCloseable {
 
     @Override
     public String toString() {
-        return isOpen() ? "fd=" + fd : "fd=" + fd + " (closed)";
+        return "fd=" + fd; // whether it is open: isOpen()
     }
 }

@@ -47,7 +47,7 @@ public final class Files {
      *     before Linux 5.6)
      */
     public static FileDescriptor openBeneath(FileDescriptor dir, String relative) throws ErrnoException {
-        if (relative.indexOf('\0') >= 0) throw new IllegalArgumentException("path contains NUL: " + relative);
+        checkNoNul("openat2", relative);
         CallState cs = CallState.current();
         int d = dir.acquire("openat2");
         try (Arena arena = Arena.ofConfined()) {
@@ -75,6 +75,7 @@ public final class Files {
     }
 
     private static FileDescriptor open(Path path, int flags, int mode) throws ErrnoException {
+        checkNoNul("open", path.toString());
         CallState cs = CallState.current();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = arena.allocateFrom(path.toString());
@@ -83,8 +84,23 @@ public final class Files {
         }
     }
 
-    /** An anonymous memory-backed file of {@code size} bytes ({@code MFD_CLOEXEC}). */
+    /** The longest memfd name the kernel takes, in bytes ({@code MFD_NAME_MAX_LEN}: 249). */
+    public static final int MEMFD_NAME_MAX = 249;
+
+    /**
+     * An anonymous memory-backed file of {@code size} bytes ({@code MFD_CLOEXEC}).
+     *
+     * @param name a name for {@code /proc/self/fd} (as {@code memfd:name}), at most
+     *             {@value #MEMFD_NAME_MAX} bytes in UTF-8, without NUL
+     * @throws IllegalArgumentException for a name with NUL or too long, or a negative size
+     */
     public static FileDescriptor memfd(String name, long size) throws ErrnoException {
+        checkNoNul("memfd_create", name);
+        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MEMFD_NAME_MAX) {
+            throw new IllegalArgumentException("memfd_create: name of " + bytes + " bytes, at most " + MEMFD_NAME_MAX);
+        }
+        if (size < 0) throw new IllegalArgumentException("memfd_create: negative size " + size);
         CallState cs = CallState.current();
         FileDescriptor fd;
         try (Arena arena = Arena.ofConfined()) {
@@ -101,5 +117,11 @@ public final class Files {
         }
         fd.release();
         return fd;
+    }
+
+    /** C strings end at the first NUL: a Java string with one would be cut silently. */
+    private static void checkNoNul(String call, String s) {
+        int at = s.indexOf('\0');
+        if (at >= 0) throw new IllegalArgumentException(call + ": name contains NUL at index " + at + ": " + s.replace('\0', '?'));
     }
 }

@@ -1,44 +1,65 @@
 package dev.panio.io;
 
 import dev.panio.internal.gen.iovec;
+import dev.panio.internal.io.Memory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * A reusable native {@code struct iovec} array for {@code readv}/{@code writev}: fill it
  * with {@link #add}, use it, {@link #clear()} it, fill it again. No allocation after
- * construction. Only off-heap segments can be added (the kernel reads the addresses).
- * Not thread-safe.
+ * construction.
+ *
+ * <p>Only off-heap segments can be added (the kernel reads the addresses). The entries are
+ * remembered, and every call that hands the array to the kernel first checks that each is
+ * still alive, and writable for a read: a buffer whose arena was closed after it was added
+ * is refused instead of being written by the kernel.
+ *
+ * <p>Lifetime: the array lives in the arena given to the constructor; the entries' memory
+ * must stay valid for the duration of each call that uses it (for io_uring, until the
+ * completion). Threads: not thread-safe; one thread fills and uses it at a time.
  */
 public final class IoVec {
     private final MemorySegment array;
-    private final int capacity;
+    private final MemorySegment[] entries;
     private int count;
     private long totalBytes;
 
-    /** An array of {@code capacity} entries allocated in {@code arena}. */
+    /**
+     * An array of {@code capacity} entries allocated in {@code arena}.
+     *
+     * @throws IllegalArgumentException if {@code capacity} is not in 1..1024 ({@code IOV_MAX})
+     */
     public IoVec(Arena arena, int capacity) {
         if (capacity <= 0 || capacity > 1024) {
             throw new IllegalArgumentException("iovec capacity must be 1..1024 (IOV_MAX), was " + capacity);
         }
-        this.capacity = capacity;
+        this.entries = new MemorySegment[capacity];
         this.array = iovec.allocateArray(capacity, arena);
     }
 
-    /** Appends {@code buf} as the next entry. */
+    /**
+     * Appends {@code buf} as the next entry.
+     *
+     * @throws IllegalArgumentException if {@code buf} is heap memory
+     * @throws IllegalStateException if {@code buf}'s arena is closed or the array is full
+     */
     public IoVec add(MemorySegment buf) {
         if (!buf.isNative()) throw new IllegalArgumentException("iovec entries must be off-heap segments");
-        if (count == capacity) throw new IllegalStateException("iovec is full (" + capacity + " entries)");
+        Memory.checkAlive(buf, "iovec", -1);
+        if (count == entries.length) throw new IllegalStateException("iovec is full (" + entries.length + " entries)");
         MemorySegment e = iovec.asSlice(array, count);
         iovec.iov_base(e, buf);
         iovec.iov_len(e, buf.byteSize());
-        count++;
+        entries[count++] = buf;
         totalBytes += buf.byteSize();
         return this;
     }
 
     /** Forgets every entry. */
     public IoVec clear() {
+        Arrays.fill(entries, 0, count, null);
         count = 0;
         totalBytes = 0;
         return this;
@@ -57,5 +78,21 @@ public final class IoVec {
     /** The off-heap array, for calls that take a {@code struct iovec *}. */
     public MemorySegment segment() {
         return array;
+    }
+
+    /**
+     * Checks, before {@code call} hands the array to the kernel, that the array and every
+     * entry are alive and, if the kernel writes into them ({@code target}), writable. panio
+     * calls it for you; it is public for callers making their own foreign calls.
+     *
+     * @throws IllegalStateException if an arena is closed
+     * @throws IllegalArgumentException if {@code target} and an entry is read-only
+     */
+    public void check(String call, int fd, boolean target) {
+        Memory.checkAlive(array, call, fd);
+        for (int i = 0; i < count; i++) {
+            if (target) Memory.checkTarget(entries[i], call, fd);
+            else Memory.checkAlive(entries[i], call, fd);
+        }
     }
 }

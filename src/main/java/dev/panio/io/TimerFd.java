@@ -1,8 +1,5 @@
 package dev.panio.io;
 
-import static dev.panio.internal.io.Results.EAGAIN;
-import static dev.panio.internal.io.Results.EINTR;
-
 import dev.panio.internal.gen.LibC;
 import dev.panio.internal.gen.itimerspec;
 import dev.panio.internal.gen.timespec;
@@ -17,6 +14,9 @@ import java.lang.foreign.ValueLayout;
  * A {@code timerfd_create(2)} timer on {@code CLOCK_MONOTONIC}: readable when it has
  * expired, so a multiplexer can wait for it like any fd. Always {@code TFD_CLOEXEC} and
  * {@code TFD_NONBLOCK}.
+ *
+ * <p>Threads: every method may be called from any thread. After {@link #close()} (idempotent,
+ * from any thread) every call throws {@link ClosedException}.
  */
 public final class TimerFd implements AutoCloseable {
     private final FileDescriptor fd;
@@ -72,6 +72,7 @@ public final class TimerFd implements AutoCloseable {
         return fd.readCounter();
     }
 
+    /** Closes the timer; harmless if already closed. */
     @Override
     public void close() throws ErrnoException {
         fd.close();

@@ -1,10 +1,9 @@
 package dev.panio.net;
 
-import static dev.panio.internal.io.Results.EINTR;
-
 import dev.panio.internal.gen.LibC;
 import dev.panio.internal.gen.linger;
 import dev.panio.internal.gen.msghdr;
+import dev.panio.internal.io.Memory;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.io.SockAddrs;
 import dev.panio.internal.sys.CallState;
@@ -27,7 +26,13 @@ import java.nio.ByteBuffer;
  * {@link FileDescriptor#WOULD_BLOCK}, where the call would block: {@code EAGAIN} is a
  * value, not an exception. Writes use {@code MSG_NOSIGNAL}, so writing to a reset peer
  * fails with {@code EPIPE} or {@code ECONNRESET} and never raises {@code SIGPIPE}.
- * Every other failure is an {@link ErrnoException} naming the call and the fd.
+ * Every other failure is an {@link ErrnoException} naming the call and the fd; a peer's
+ * reset ({@code ECONNRESET}, {@code EPIPE}) comes without a stack trace, since it is routine.
+ *
+ * <p>Threads: every method may be called from any thread. After {@link #close()} (idempotent,
+ * from any thread) every call throws {@link dev.panio.io.ClosedException}; a thread blocked
+ * in {@link #accept} when another closes the socket throws it too, and one blocked in a
+ * read returns {@link FileDescriptor#EOF}.
  */
 public final class Socket implements AutoCloseable {
     /** Address family. */
@@ -153,8 +158,8 @@ public final class Socket implements AutoCloseable {
             int r;
             do {
                 r = SocketCalls.accept4(cs.errno, raw, MemorySegment.NULL, MemorySegment.NULL, flags);
-            } while (r == -EINTR || r == -LibC.ECONNABORTED()); // the aborted one is gone; take the next
-            return (int) Results.transfer(r, "accept4", raw);
+            } while (Results.interrupted(r) || Results.is(r, Errno.ECONNABORTED)); // the aborted one is gone; take the next
+            return (int) transfer(r, "accept4");
         } finally {
             fd.release();
         }
@@ -174,8 +179,8 @@ public final class Socket implements AutoCloseable {
         try {
             int r = SocketCalls.connect(cs.errno, raw, sa, len);
             // EINTR: the connection continues asynchronously, exactly like EINPROGRESS.
-            if (r == -LibC.EINPROGRESS() || r == -EINTR) return false;
-            Results.check(r, "connect", address.toString(), raw);
+            if (Results.is(r, Errno.EINPROGRESS) || Results.interrupted(r)) return false;
+            if (r < 0) throw fd.failure("connect", address.toString(), r);
             return true;
         } finally {
             fd.release();
@@ -240,6 +245,13 @@ public final class Socket implements AutoCloseable {
 
     // ---- transfers --------------------------------------------------------------------
 
+    /** Bytes moved, {@link FileDescriptor#WOULD_BLOCK} for {@code EAGAIN}, or the exception. */
+    private long transfer(long r, String call) throws ErrnoException {
+        if (r >= 0) return r;
+        if (Results.wouldBlock(r)) return FileDescriptor.WOULD_BLOCK;
+        throw fd.failure(call, null, r);
+    }
+
     /** Reads like {@link FileDescriptor#read(MemorySegment)}: bytes, EOF or WOULD_BLOCK. */
     public long read(MemorySegment dst) throws ErrnoException {
         return fd.read(dst);
@@ -276,6 +288,7 @@ public final class Socket implements AutoCloseable {
      */
     public long write(MemorySegment src, long offset, long length) throws ErrnoException {
         java.util.Objects.checkFromIndexSize(offset, length, src.byteSize());
+        Memory.checkAlive(src, "send", fd.intValue());
         CallState cs = CallState.current();
         MemorySegment from;
         long len = length;
@@ -291,8 +304,8 @@ public final class Socket implements AutoCloseable {
             long r;
             do {
                 r = SocketCalls.send(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL());
-            } while (r == -EINTR);
-            return Results.transfer(r, "send", raw);
+            } while (Results.interrupted(r));
+            return transfer(r, "send");
         } finally {
             fd.release();
         }
@@ -306,8 +319,9 @@ public final class Socket implements AutoCloseable {
         return (int) n;
     }
 
-    /** Gather write with {@code sendmsg(MSG_NOSIGNAL)}; bytes or WOULD_BLOCK. */
+    /** Gather write with {@code sendmsg(MSG_NOSIGNAL)}; bytes or WOULD_BLOCK. Every entry is checked first: alive. */
     public long writev(IoVec iov) throws ErrnoException {
+        iov.check("sendmsg", fd.intValue(), false);
         CallState cs = CallState.current();
         MemorySegment msg = cs.scratch.asSlice(MSG_OFF, msghdr.layout());
         msg.fill((byte) 0);
@@ -318,8 +332,8 @@ public final class Socket implements AutoCloseable {
             long r;
             do {
                 r = SocketCalls.sendmsg(cs.errno, raw, msg, LibC.MSG_NOSIGNAL());
-            } while (r == -EINTR);
-            return Results.transfer(r, "sendmsg", raw);
+            } while (Results.interrupted(r));
+            return transfer(r, "sendmsg");
         } finally {
             fd.release();
         }
@@ -332,6 +346,9 @@ public final class Socket implements AutoCloseable {
      * @return bytes sent (possibly fewer), or {@link FileDescriptor#WOULD_BLOCK}
      */
     public long sendFile(FileDescriptor file, long offset, long count) throws ErrnoException {
+        if (offset < 0 || count < 0) {
+            throw new IllegalArgumentException("sendfile(fd=" + fd.intValue() + "): negative offset or count: " + offset + ", " + count);
+        }
         CallState cs = CallState.current();
         MemorySegment off = cs.scratch.asSlice(VAL_OFF, 8);
         off.set(ValueLayout.JAVA_LONG, 0, offset);
@@ -342,8 +359,8 @@ public final class Socket implements AutoCloseable {
                 long r;
                 do {
                     r = SocketCalls.sendfile(cs.errno, raw, in, off, count);
-                } while (r == -EINTR);
-                return Results.transfer(r, "sendfile", raw);
+                } while (Results.interrupted(r));
+                return transfer(r, "sendfile");
             } finally {
                 fd.release();
             }

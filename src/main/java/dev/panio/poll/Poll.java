@@ -2,11 +2,15 @@ package dev.panio.poll;
 
 import dev.panio.internal.gen.LibC;
 import dev.panio.internal.gen.pollfd;
+import dev.panio.internal.io.CloseWake;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.io.Timeouts;
+import dev.panio.internal.io.UseCount;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.MultiplexCalls;
+import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
+import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,8 +23,15 @@ import java.util.Arrays;
  * array to the kernel, which scans every entry: the cost grows with the number of fds
  * watched. Entries are addressed by index; {@link #remove} moves the last entry into the
  * freed slot and says which, so removal is O(1). Each entry carries a 64-bit user value.
+ * The array grows by doubling; {@link #poll} itself allocates nothing.
  *
- * <p>The array grows by doubling; {@link #poll} itself allocates nothing. Not thread-safe.
+ * <p>Threads: one thread at a time adds, removes, polls and reads results; {@link #close()}
+ * may be called from any thread.
+ *
+ * <p>Lifecycle: {@code close()} is idempotent. Closing while another thread is in
+ * {@link #poll} wakes it (the array holds one hidden entry, an eventfd that only a close
+ * signals) and its {@code poll} throws {@link ClosedException}; the array is freed when
+ * that call returns, never under it. Every call after close throws {@code ClosedException}.
  */
 public final class Poll implements AutoCloseable {
     public static final short POLLIN = (short) LibC.POLLIN();
@@ -33,19 +44,34 @@ public final class Poll implements AutoCloseable {
     public static final short POLLHUP = (short) LibC.POLLHUP();
     /** The fd is not open: always reported, never requested. */
     public static final short POLLNVAL = (short) LibC.POLLNVAL();
+    /** The largest initial capacity accepted: 2<sup>20</sup> entries (Linux's default {@code fs.nr_open}). */
+    public static final int MAX_INITIAL_CAPACITY = 1 << 20;
 
     private static final long SIZE = pollfd.sizeof();
 
+    private final UseCount life = new UseCount();
+    private final EventFd closeWake;
     private final Arena arena = Arena.ofShared();
+    // Native entry 0 is the close wake-up; user entry i is native entry i + 1.
     private MemorySegment fds;
     private FileDescriptor[] descriptors;
     private long[] data;
     private int size;
 
-    /** An empty set with room for {@code initialCapacity} fds before it grows. */
-    public Poll(int initialCapacity) {
+    /**
+     * An empty set with room for {@code initialCapacity} fds before it grows.
+     *
+     * @throws IllegalArgumentException if {@code initialCapacity} is not in 0..{@value #MAX_INITIAL_CAPACITY}
+     */
+    public Poll(int initialCapacity) throws ErrnoException {
+        if (initialCapacity < 0 || initialCapacity > MAX_INITIAL_CAPACITY) {
+            throw new IllegalArgumentException("poll: initial capacity must be 0.." + MAX_INITIAL_CAPACITY + ", was " + initialCapacity);
+        }
         int cap = Math.max(4, initialCapacity);
-        fds = arena.allocate(SIZE * cap, 8);
+        closeWake = EventFd.open();
+        fds = arena.allocate(SIZE * (cap + 1L), 8);
+        pollfd.fd(fds, closeWake.fd().intValue());
+        pollfd.events(fds, POLLIN);
         descriptors = new FileDescriptor[cap];
         data = new long[cap];
     }
@@ -54,12 +80,14 @@ public final class Poll implements AutoCloseable {
      * Watches {@code fd} for {@code events} (POLLIN, POLLOUT, POLLPRI, POLLRDHUP).
      *
      * @return the entry's index
+     * @throws IllegalArgumentException if {@code fd} is closed
      */
     public int add(FileDescriptor fd, short events, long userData) {
+        life.ensureOpen(this, "poll add");
         if (!fd.isOpen()) throw new IllegalArgumentException("poll: " + fd + " is closed");
         if (size == descriptors.length) grow();
         int i = size++;
-        MemorySegment e = fds.asSlice(i * SIZE, SIZE);
+        MemorySegment e = fds.asSlice((i + 1) * SIZE, SIZE);
         pollfd.fd(e, fd.intValue());
         pollfd.events(e, events);
         pollfd.revents(e, (short) 0);
@@ -70,8 +98,9 @@ public final class Poll implements AutoCloseable {
 
     private void grow() {
         int cap = descriptors.length * 2;
-        MemorySegment bigger = arena.allocate(SIZE * cap, 8);
-        MemorySegment.copy(fds, 0, bigger, 0, SIZE * size);
+        if (cap < 0) throw new IllegalStateException("poll: no more than " + descriptors.length + " entries");
+        MemorySegment bigger = arena.allocate(SIZE * (cap + 1L), 8);
+        MemorySegment.copy(fds, 0, bigger, 0, SIZE * (size + 1L));
         fds = bigger; // the old block is freed with the arena; growth is rare and doubling
         descriptors = Arrays.copyOf(descriptors, cap);
         data = Arrays.copyOf(data, cap);
@@ -79,7 +108,7 @@ public final class Poll implements AutoCloseable {
 
     /** Changes the events watched at {@code index}. */
     public void modify(int index, short events) {
-        pollfd.events(entry(index), events);
+        pollfd.events(entry(index, "poll modify"), events);
     }
 
     /**
@@ -88,13 +117,13 @@ public final class Poll implements AutoCloseable {
      * @return the old index of the entry that now sits at {@code index}, or -1 if it was the last
      */
     public int remove(int index) {
-        entry(index);
+        entry(index, "poll remove");
         int last = --size;
         if (index == last) {
             descriptors[last] = null;
             return -1;
         }
-        MemorySegment.copy(fds, last * SIZE, fds, index * SIZE, SIZE);
+        MemorySegment.copy(fds, (last + 1) * SIZE, fds, (index + 1) * SIZE, SIZE);
         descriptors[index] = descriptors[last];
         descriptors[last] = null;
         data[index] = data[last];
@@ -103,56 +132,88 @@ public final class Poll implements AutoCloseable {
 
     /**
      * Waits until an entry is ready or the timeout passes; {@code EINTR} is retried with the
-     * time that remains.
+     * time that remains, and a timeout longer than {@code poll(2)} takes is waited out in parts.
      *
-     * @param timeoutMillis -1 waits indefinitely, 0 only polls
+     * @param timeoutMillis negative waits indefinitely, 0 only polls
      * @return the number of entries with non-zero {@link #revents}
+     * @throws ClosedException if closed before or during the wait
      */
     public int poll(long timeoutMillis) throws ErrnoException {
         CallState cs = CallState.current();
-        long deadline = Timeouts.deadline(timeoutMillis);
-        for (;;) {
-            int r = MultiplexCalls.poll(cs.errno, fds, size, Timeouts.remainingMillis(deadline));
-            if (r >= 0) return r;
-            if (r != -Results.EINTR) throw Results.failure("poll", null, -1, r);
+        life.acquire(this, "poll");
+        try {
+            long deadline = Timeouts.deadline(timeoutMillis);
+            for (;;) {
+                int r = MultiplexCalls.poll(cs.errno, fds, size + 1L, Timeouts.remainingMillis(deadline));
+                if (life.isClosed()) throw new ClosedException("poll", toString());
+                if (r > 0) return r;
+                if (r == 0 && !Timeouts.pending(deadline)) return 0;
+                if (r < 0 && !Results.interrupted(r)) throw Results.failure("poll", null, -1, r);
+            }
+        } finally {
+            if (life.release()) free();
         }
     }
 
     /** Number of entries. */
     public int size() {
+        life.ensureOpen(this, "poll size");
         return size;
     }
 
     /** What the last {@link #poll} found at {@code index}. */
     public short revents(int index) {
-        return pollfd.revents(entry(index));
+        return pollfd.revents(entry(index, "poll revents"));
     }
 
     /** The events watched at {@code index}. */
     public short events(int index) {
-        return pollfd.events(entry(index));
+        return pollfd.events(entry(index, "poll events"));
     }
 
     /** The descriptor at {@code index}. */
     public FileDescriptor descriptor(int index) {
-        entry(index);
+        entry(index, "poll descriptor");
         return descriptors[index];
     }
 
     /** The user value at {@code index}. */
     public long data(int index) {
-        entry(index);
+        entry(index, "poll data");
         return data[index];
     }
 
-    private MemorySegment entry(int index) {
+    private MemorySegment entry(int index, String call) {
+        life.ensureOpen(this, call);
         if (index < 0 || index >= size) throw new IndexOutOfBoundsException("poll index " + index + " of " + size);
-        return fds.asSlice(index * SIZE, SIZE);
+        return fds.asSlice((index + 1) * SIZE, SIZE);
     }
 
-    /** Frees the off-heap array; the watched descriptors are not closed. */
+    /**
+     * Frees the off-heap array; the watched descriptors are not closed. Idempotent, from any
+     * thread; a thread in {@link #poll} is woken and throws {@link ClosedException}.
+     */
     @Override
     public void close() {
-        arena.close();
+        int inFlight = life.close();
+        if (inFlight < 0) return;
+        if (inFlight == 0) free();
+        else CloseWake.signal(closeWake);
+    }
+
+    /** Runs once, when closed and no call is in flight. */
+    private void free() {
+        try {
+            closeWake.close();
+        } catch (ErrnoException ignored) {
+            // close(2) released the number anyway
+        } finally {
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Poll[" + size + " fds]";
     }
 }

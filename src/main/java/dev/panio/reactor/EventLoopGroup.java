@@ -48,11 +48,15 @@ public final class EventLoopGroup implements AutoCloseable {
     public static EventLoopGroup start(Backend backend, ReactorOptions options) throws IOException {
         String note = backend.cliName();
         if (backend == Backend.AUTO) {
-            IoUring.Availability a = IoUring.availability();
-            backend = a.available() ? Backend.IO_URING : Backend.EPOLL;
-            note = a.available() ? "io_uring (auto: available)" : "epoll (auto: " + a.reason() + ")";
-        } else if (backend == Backend.IO_URING && !IoUring.availability().available()) {
-            IoUring.open(2).close(); // throws the IoUringUnavailableException with the reason
+            String missing = UringDriver.cannotRun(IoUring.availability());
+            backend = missing == null ? Backend.IO_URING : Backend.EPOLL;
+            note = missing == null ? "io_uring (auto: available)" : "epoll (auto: " + missing + ")";
+        } else if (backend == Backend.IO_URING) {
+            String missing = UringDriver.cannotRun(IoUring.availability());
+            if (missing != null) {
+                if (!IoUring.availability().available()) IoUring.open(2).close(); // throws with the typed reason
+                throw new UnsupportedOperationException("the io_uring backend cannot run here: " + missing);
+            }
         }
         if (options.raiseFdLimit()) ResourceLimits.raiseOpenFilesToHard();
         EventLoopGroup g = new EventLoopGroup(backend, note, options);

@@ -7,10 +7,11 @@ import java.util.Arrays;
 
 /** {@link Poller} over poll(2): an fd-to-index table keeps add/modify/remove O(1). */
 final class PollPoller implements Poller {
-    private final Poll poll = new Poll(64);
+    private final Poll poll;
     private int[] indexOfFd = new int[1024];
 
-    PollPoller() {
+    PollPoller() throws ErrnoException {
+        poll = new Poll(64);
         Arrays.fill(indexOfFd, -1);
     }
 

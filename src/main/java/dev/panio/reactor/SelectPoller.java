@@ -7,10 +7,14 @@ import java.util.Arrays;
 
 /** {@link Poller} over select(2); only fds below FD_SETSIZE (1024) fit. */
 final class SelectPoller implements Poller {
-    private final Select select = new Select();
+    private final Select select;
     private final long[] tokens = new long[Select.FD_SETSIZE];
     private final long[] readyTokens = new long[Select.FD_SETSIZE];
     private final int[] readyEvents = new int[Select.FD_SETSIZE];
+
+    SelectPoller() throws ErrnoException {
+        select = new Select();
+    }
 
     private static int ops(int interest) {
         int ops = Select.EXCEPT;

@@ -115,7 +115,7 @@ final class SignalPoller implements Poller {
         long size = signalfd_siginfo.sizeof();
         for (;;) {
             long n = FdCalls.read(cs.errno, signalFd.intValue(), infos, infos.byteSize());
-            if (n == -Results.EAGAIN) return reported;
+            if (Results.wouldBlock(n)) return reported;
             if (n < 0) throw Results.failure("read", "signalfd", signalFd.intValue(), (int) n);
             for (long off = 0; off < n; off += size) {
                 int signo = infos.get(ValueLayout.JAVA_INT, off + signalfd_siginfo.ssi_signo$offset());

@@ -6,10 +6,13 @@ import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import dev.panio.net.Socket;
 import dev.panio.poll.Poll;
+import dev.panio.uring.Availability;
 import dev.panio.uring.BufferRing;
+import dev.panio.uring.Capability;
 import dev.panio.uring.CompletionHandler;
 import dev.panio.uring.IoUring;
 import dev.panio.uring.IoUringOptions;
+import dev.panio.uring.Opcode;
 import dev.panio.uring.Sqe;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,6 +47,25 @@ final class UringDriver extends Driver implements CompletionHandler {
 
     UringDriver(EventLoop loop) {
         super(loop);
+    }
+
+    /** The operations this driver submits. */
+    private static final java.util.Set<Opcode> OPS = java.util.EnumSet.of(Opcode.ACCEPT, Opcode.RECV, Opcode.SEND,
+            Opcode.CONNECT, Opcode.POLL_ADD, Opcode.ASYNC_CANCEL, Opcode.SPLICE);
+
+    /**
+     * Why this driver cannot run on a kernel with {@code a}, or null if it can: it needs the
+     * operations it submits, provided buffer rings and multishot accept and receive.
+     */
+    static String cannotRun(Availability a) {
+        if (!a.available()) return a.reason();
+        for (Capability c : new Capability[] {Capability.PBUF_RING, Capability.ACCEPT_MULTISHOT, Capability.RECV_MULTISHOT}) {
+            if (!a.has(c)) return "io_uring without " + c + ": " + a.whyNot(c);
+        }
+        for (Opcode op : OPS) {
+            if (!a.ops().contains(op)) return "io_uring without " + op + " (needs Linux " + op.since() + ")";
+        }
+        return null;
     }
 
     static long userData(long token, int kind) {
@@ -259,11 +281,7 @@ final class UringDriver extends Driver implements CompletionHandler {
         } catch (ErrnoException ignored) {
             // the ring's close releases it too
         }
-        try {
-            ring.close();
-        } catch (ErrnoException ignored) {
-            // nothing left to do
-        }
+        ring.close();
         chunks.close();
     }
 }

@@ -2,12 +2,16 @@ package dev.panio.select;
 
 import dev.panio.internal.gen.fd_set;
 import dev.panio.internal.gen.timeval;
+import dev.panio.internal.io.CloseWake;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.io.Timeouts;
+import dev.panio.internal.io.UseCount;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.MultiplexCalls;
+import dev.panio.io.ClosedException;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
+import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,7 +28,13 @@ import java.lang.foreign.ValueLayout;
  * copied into working sets before each call: every wait rescans all registered fds, which
  * is why select's cost grows with the number of fds watched.
  *
- * <p>No allocation per {@link #select}. Not thread-safe: one thread registers and waits.
+ * <p>No allocation per {@link #select}. Threads: one thread at a time registers, waits and
+ * reads results; {@link #close()} may be called from any thread.
+ *
+ * <p>Lifecycle: {@code close()} is idempotent. Closing while another thread is in
+ * {@link #select} wakes it (the read set always holds one hidden eventfd that only a close
+ * signals) and its {@code select} throws {@link ClosedException}; the sets are freed when
+ * that call returns, never under it. Every call after close throws {@code ClosedException}.
  */
 public final class Select implements AutoCloseable {
     /** Descriptors must be below this ({@code FD_SETSIZE} in glibc). */
@@ -38,23 +48,53 @@ public final class Select implements AutoCloseable {
 
     private static final int WORDS = FD_SETSIZE / 64;
 
+    private final UseCount life = new UseCount();
+    private final EventFd closeWake;
+    private final int wakeFd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] interest = new MemorySegment[3];
     private final MemorySegment[] ready = new MemorySegment[3];
     private final MemorySegment timeout = arena.allocate(timeval.layout());
     private final FileDescriptor[] registered = new FileDescriptor[FD_SETSIZE];
-    private int maxFd = -1;
+    private int maxFd = -1; // of the user's fds
     private int count;
 
-    public Select() {
+    /**
+     * Empty sets.
+     *
+     * @throws ErrnoException if the eventfd that lets {@link #close()} wake a waiter cannot be
+     *         had, or has a number of {@value #FD_SETSIZE} or more (every lower one is taken)
+     */
+    public Select() throws ErrnoException {
         for (int i = 0; i < 3; i++) {
             interest[i] = arena.allocate(fd_set.layout());
             ready[i] = arena.allocate(fd_set.layout());
         }
+        EventFd wake;
+        try {
+            wake = EventFd.open();
+        } catch (ErrnoException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+        if (wake.fd().intValue() >= FD_SETSIZE) {
+            int n = wake.fd().intValue();
+            wake.close();
+            arena.close();
+            throw new ErrnoException("select", "no fd below FD_SETSIZE (" + FD_SETSIZE + ") left for the close wake-up", n, Errno.EMFILE);
+        }
+        closeWake = wake;
+        wakeFd = wake.fd().intValue();
     }
 
-    /** Watches {@code fd} for {@code ops} (a mix of READ, WRITE, EXCEPT), replacing earlier interest. */
+    /**
+     * Watches {@code fd} for {@code ops} (a mix of READ, WRITE, EXCEPT), replacing earlier interest.
+     *
+     * @throws ErrnoException {@code EINVAL} for an fd of {@value #FD_SETSIZE} or more, {@code EBADF}
+     *         for a closed one, both before any call
+     */
     public void add(FileDescriptor fd, int ops) throws ErrnoException {
+        life.ensureOpen(this, "select add");
         int n = fd.intValue();
         if (n >= FD_SETSIZE) {
             throw new ErrnoException("select", "fd >= FD_SETSIZE (" + FD_SETSIZE + ")", n, Errno.EINVAL);
@@ -73,6 +113,7 @@ public final class Select implements AutoCloseable {
 
     /** Stops watching {@code fd}; harmless if it was not watched. */
     public void remove(FileDescriptor fd) {
+        life.ensureOpen(this, "select remove");
         int n = fd.intValue();
         if (n >= FD_SETSIZE || registered[n] != fd) return;
         registered[n] = null;
@@ -83,6 +124,7 @@ public final class Select implements AutoCloseable {
 
     /** Number of watched descriptors. */
     public int size() {
+        life.ensureOpen(this, "select size");
         return count;
     }
 
@@ -90,28 +132,41 @@ public final class Select implements AutoCloseable {
      * Waits until a watched fd is ready or the timeout passes. {@code EINTR} is retried with
      * the time that remains.
      *
-     * @param timeoutMillis -1 waits indefinitely, 0 only polls
+     * @param timeoutMillis negative waits indefinitely, 0 only polls
      * @return the number of ready (fd, set) pairs, 0 on timeout
+     * @throws ClosedException if closed before or during the wait
      */
     public int select(long timeoutMillis) throws ErrnoException {
         CallState cs = CallState.current();
-        long deadline = Timeouts.deadline(timeoutMillis);
-        for (;;) {
-            for (int set = 0; set < 3; set++) {
-                MemorySegment.copy(interest[set], 0, ready[set], 0, fd_set.sizeof());
+        life.acquire(this, "select");
+        try {
+            long deadline = Timeouts.deadline(timeoutMillis);
+            for (;;) {
+                for (int set = 0; set < 3; set++) {
+                    MemorySegment.copy(interest[set], 0, ready[set], 0, fd_set.sizeof());
+                }
+                setBit(ready[0], wakeFd, true);
+                long left = Timeouts.remainingNanos(deadline);
+                MemorySegment tv = MemorySegment.NULL;
+                if (left >= 0) {
+                    timeval.tv_sec(timeout, left / 1_000_000_000L);
+                    // round up to the microsecond: a wait never ends early
+                    timeval.tv_usec(timeout, (left % 1_000_000_000L + 999) / 1000);
+                    if (timeval.tv_usec(timeout) == 1_000_000L) {
+                        timeval.tv_sec(timeout, timeval.tv_sec(timeout) + 1);
+                        timeval.tv_usec(timeout, 0);
+                    }
+                    tv = timeout;
+                }
+                int r = MultiplexCalls.select(cs.errno, Math.max(maxFd, wakeFd) + 1, ready[0], ready[1], ready[2], tv);
+                if (life.isClosed()) throw new ClosedException("select", toString());
+                if (r >= 0) return r;
+                if (Results.interrupted(r)) continue;
+                if (Results.is(r, Errno.EBADF)) throw closedWatched();
+                throw Results.failure("select", null, -1, r);
             }
-            int left = Timeouts.remainingMillis(deadline);
-            MemorySegment tv = MemorySegment.NULL;
-            if (left >= 0) {
-                timeval.tv_sec(timeout, left / 1000);
-                timeval.tv_usec(timeout, (left % 1000) * 1000L);
-                tv = timeout;
-            }
-            int r = MultiplexCalls.select(cs.errno, maxFd + 1, ready[0], ready[1], ready[2], tv);
-            if (r >= 0) return r;
-            if (r == -Results.EINTR) continue;
-            if (r == -Errno.EBADF.code()) throw closedWatched();
-            throw Results.failure("select", null, -1, r);
+        } finally {
+            if (life.release()) free();
         }
     }
 
@@ -126,7 +181,8 @@ public final class Select implements AutoCloseable {
 
     /** What the last {@link #select} found ready on {@code fd}: a mix of READ, WRITE, EXCEPT. */
     public int readyOps(int fd) {
-        if (fd < 0 || fd > maxFd) return 0;
+        life.ensureOpen(this, "select readyOps");
+        if (fd < 0 || fd > maxFd || registered[fd] == null) return 0;
         int ops = 0;
         for (int set = 0; set < 3; set++) {
             if (bit(ready[set], fd)) ops |= 1 << set;
@@ -136,19 +192,25 @@ public final class Select implements AutoCloseable {
 
     /** The lowest fd &ge; {@code from} with any readiness from the last {@link #select}, or -1. */
     public int nextReady(int from) {
+        life.ensureOpen(this, "select nextReady");
         if (from < 0) from = 0;
         for (int w = from >>> 6; w < WORDS && (w << 6) <= maxFd; w++) {
             long bits = ready[0].getAtIndex(ValueLayout.JAVA_LONG, w)
                     | ready[1].getAtIndex(ValueLayout.JAVA_LONG, w)
                     | ready[2].getAtIndex(ValueLayout.JAVA_LONG, w);
+            if (w == wakeFd >>> 6) bits &= ~(1L << (wakeFd & 63)); // the hidden close wake-up
             if (w == from >>> 6) bits &= -1L << (from & 63);
-            if (bits != 0) return (w << 6) + Long.numberOfTrailingZeros(bits);
+            if (bits != 0) {
+                int fd = (w << 6) + Long.numberOfTrailingZeros(bits);
+                return fd <= maxFd ? fd : -1;
+            }
         }
         return -1;
     }
 
     /** The descriptor registered under {@code fd}, or null. */
     public FileDescriptor descriptor(int fd) {
+        life.ensureOpen(this, "select descriptor");
         return fd >= 0 && fd < FD_SETSIZE ? registered[fd] : null;
     }
 
@@ -164,9 +226,31 @@ public final class Select implements AutoCloseable {
         return (set.getAtIndex(ValueLayout.JAVA_LONG, fd >>> 6) & (1L << (fd & 63))) != 0;
     }
 
-    /** Frees the off-heap sets; the watched descriptors are not closed. */
+    /**
+     * Frees the off-heap sets; the watched descriptors are not closed. Idempotent, from any
+     * thread; a thread in {@link #select} is woken and throws {@link ClosedException}.
+     */
     @Override
     public void close() {
-        arena.close();
+        int inFlight = life.close();
+        if (inFlight < 0) return;
+        if (inFlight == 0) free();
+        else CloseWake.signal(closeWake);
+    }
+
+    /** Runs once, when closed and no call is in flight. */
+    private void free() {
+        try {
+            closeWake.close();
+        } catch (ErrnoException ignored) {
+            // close(2) released the number anyway
+        } finally {
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Select[" + count + " fds]";
     }
 }

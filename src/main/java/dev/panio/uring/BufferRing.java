@@ -3,6 +3,7 @@ package dev.panio.uring;
 import dev.panio.internal.gen.LibC;
 import dev.panio.internal.gen.io_uring_buf;
 import dev.panio.internal.gen.io_uring_buf_reg;
+import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,9 +17,20 @@ import java.lang.invoke.VarHandle;
  * no buffer. After a completion names buffer {@code id}, read {@link #buffer(int)} and
  * {@link #recycle(int)} it; when every buffer is out, receives fail with {@code ENOBUFS}.
  *
- * <p>Not thread-safe; belongs with its ring's thread.
+ * <p>Lifetime: the entries and buffers are memory owned by the ring
+ * ({@link IoUring#allocate}): closing this object unregisters the group, but the memory is
+ * freed only when the ring closes, after its operations are cancelled and reaped, since a
+ * receive in flight may still hold one of the buffers.
+ *
+ * <p>Threads: belongs with its ring's submitting thread. After {@link #close()} (idempotent)
+ * or the ring's close, every call throws {@link ClosedException}.
  */
 public final class BufferRing implements AutoCloseable {
+    /** The largest buffer group id ({@code bgid} is 16 bits). */
+    public static final int MAX_GROUP = 0xFFFF;
+    /** The most buffers in one ring. */
+    public static final int MAX_COUNT = 32768;
+
     private static final long ENTRY = io_uring_buf.sizeof();
     private static final long ADDR = io_uring_buf.addr$offset();
     private static final long LEN = io_uring_buf.len$offset();
@@ -32,40 +44,47 @@ public final class BufferRing implements AutoCloseable {
     private final int count;
     private final int size;
     private final int mask;
-    private final Arena arena = Arena.ofShared();
     private final MemorySegment entries;
     private final MemorySegment buffers;
     private short tail;
     private boolean closed;
 
     /**
-     * Registers a ring of {@code count} (a power of two, up to 32768) buffers of {@code size}
-     * bytes as group {@code group} of {@code ring}, all of them available.
+     * Registers a ring of {@code count} buffers of {@code size} bytes as group {@code group} of
+     * {@code ring}, all of them available.
+     *
+     * @throws IllegalArgumentException unless {@code count} is a power of two up to
+     *         {@value #MAX_COUNT}, {@code size} is 1..1 GiB, and {@code group} is 0..{@value #MAX_GROUP}
+     * @throws ClosedException if {@code ring} is closed
      */
     public BufferRing(IoUring ring, int group, int count, int size) throws ErrnoException {
-        if (Integer.bitCount(count) != 1 || count > 32768) {
-            throw new IllegalArgumentException("buffer count must be a power of two up to 32768: " + count);
+        checkGroup(group);
+        if (count <= 0 || Integer.bitCount(count) != 1 || count > MAX_COUNT) {
+            throw new IllegalArgumentException("buffer count must be a power of two up to " + MAX_COUNT + ": " + count);
         }
-        if (size <= 0) throw new IllegalArgumentException("buffer size must be positive: " + size);
+        if (size <= 0 || size > (1 << 30)) throw new IllegalArgumentException("buffer size must be 1..1 GiB: " + size);
         this.ring = ring;
         this.group = group;
         this.count = count;
         this.size = size;
         this.mask = count - 1;
-        this.entries = arena.allocate(ENTRY * count, 4096); // the kernel wants it page aligned
-        this.buffers = arena.allocate((long) size * count, 64);
+        this.entries = ring.allocate(ENTRY * count); // page aligned, as the kernel wants
+        this.buffers = ring.allocate((long) size * count);
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment reg = tmp.allocate(io_uring_buf_reg.layout());
             io_uring_buf_reg.ring_addr(reg, entries.address());
             io_uring_buf_reg.ring_entries(reg, count);
             io_uring_buf_reg.bgid(reg, (short) group);
             ring.register(LibC.IORING_REGISTER_PBUF_RING(), reg.address(), 1, "PBUF_RING");
-        } catch (ErrnoException e) {
-            arena.close();
-            throw e;
         }
         for (int id = 0; id < count; id++) put(id);
         publish();
+    }
+
+    static void checkGroup(int group) {
+        if (group < 0 || group > MAX_GROUP) {
+            throw new IllegalArgumentException("io_uring buffer group must be 0.." + MAX_GROUP + ": " + group);
+        }
     }
 
     /** The group id SQEs name in {@link Sqe#recvSelect}. */
@@ -75,14 +94,21 @@ public final class BufferRing implements AutoCloseable {
 
     /** Buffer {@code id}, all {@code size} bytes of it. */
     public MemorySegment buffer(int id) {
+        check("buffer", id);
         return buffers.asSlice((long) id * size, size);
     }
 
     /** Gives buffer {@code id} back to the kernel. */
     public void recycle(int id) {
-        if (id < 0 || id >= count) throw new IndexOutOfBoundsException("buffer id " + id + " of " + count);
+        check("recycle", id);
         put(id);
         publish();
+    }
+
+    private void check(String call, int id) {
+        if (closed) throw new ClosedException(call, toString());
+        ring.ensureOpen("BufferRing." + call);
+        if (id < 0 || id >= count) throw new IndexOutOfBoundsException("buffer id " + id + " of " + count);
     }
 
     private void put(int id) {
@@ -99,17 +125,27 @@ public final class BufferRing implements AutoCloseable {
         SHORT.setRelease(entries, TAIL, tail);
     }
 
-    /** Unregisters the group and frees the buffers. */
+    /**
+     * Unregisters the group; idempotent. A closed ring dropped it already; a
+     * {@code SINGLE_ISSUER} ring closed from another thread keeps it until the ring closes.
+     * The memory stays with the ring either way.
+     */
     @Override
     public void close() throws ErrnoException {
         if (closed) return;
         closed = true;
+        if (!ring.isOpen()) return;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment reg = tmp.allocate(io_uring_buf_reg.layout());
             io_uring_buf_reg.bgid(reg, (short) group);
             ring.register(LibC.IORING_UNREGISTER_PBUF_RING(), reg.address(), 1, "UNREGISTER_PBUF_RING");
-        } finally {
-            arena.close();
+        } catch (ClosedException | WrongThreadException e) {
+            // the ring's close releases the group
         }
+    }
+
+    @Override
+    public String toString() {
+        return "BufferRing[group " + group + ", " + count + " x " + size + " B]";
     }
 }

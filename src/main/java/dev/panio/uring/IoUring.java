@@ -10,12 +10,18 @@ import dev.panio.internal.gen.io_uring_params;
 import dev.panio.internal.gen.io_uring_probe;
 import dev.panio.internal.gen.io_uring_probe_op;
 import dev.panio.internal.gen.io_uring_sqe;
+import dev.panio.internal.gen.iovec;
+import dev.panio.internal.io.CloseWake;
 import dev.panio.internal.io.Results;
+import dev.panio.internal.io.Timeouts;
+import dev.panio.internal.io.UseCount;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.MiscCalls;
 import dev.panio.internal.sys.UringCalls;
+import dev.panio.io.ClosedException;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
+import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,18 +43,53 @@ import java.util.Set;
  * kernel keeps overflowed CQEs, and this class flushes them back when it sees
  * {@code IORING_SQ_CQ_OVERFLOW}.
  *
- * <p>Not thread-safe: one thread submits and reaps (with {@code SINGLE_ISSUER}, the
- * creating thread). Memory given to an operation must stay valid until its completion.
+ * <p><b>Threads.</b> One thread at a time prepares, submits and reaps ({@link #sqe},
+ * {@link #submit}, {@link #submitAndWait}, {@link #forEachCompletion}, {@link #cqReady},
+ * {@link #sqSpace}); with {@code SINGLE_ISSUER} granted it must be the thread that opened
+ * the ring, and any other thread gets a {@link WrongThreadException} before the kernel would
+ * answer {@code EEXIST}. Registration ({@link #registerFiles}, {@link #registerBuffers},
+ * {@link BufferRing}) and {@link #supportedOps} may be called from any thread on a ring
+ * without {@code SINGLE_ISSUER}; {@link #close()} from any thread on every ring.
+ *
+ * <p><b>Memory lifetime.</b> The kernel keeps the address of every buffer an operation is
+ * given until that operation's completion, long after {@code submit} returns: memory given
+ * to an {@link Sqe} must be off-heap and stay valid until the completion is reaped (or the
+ * ring is closed). panio refuses heap memory, closed arenas and read-only read targets
+ * when the SQE is prepared, but cannot see an arena closed later. Memory the caller cannot
+ * free under the kernel comes from the ring itself: {@link #allocate} and
+ * {@link #registerBuffers}, freed only when the ring is closed, after its operations are
+ * cancelled and their completions reaped.
+ *
+ * <p><b>Lifecycle.</b> {@code close()} is idempotent. Closing while another thread waits in
+ * {@link #submitAndWait} wakes it (the ring always has a poll armed on an eventfd that only a
+ * close signals) and that call throws {@link ClosedException}; the ring is torn down when the
+ * last call in flight returns, never under it. Teardown, on a thread that may submit, cancels
+ * every operation still in flight ({@code IORING_ASYNC_CANCEL_ANY}, 5.19) and reaps the
+ * completions (discarding them: reap first where they carry fds, such as accepted
+ * connections) before unmapping anything. Where that cannot be done (another thread closes a
+ * {@code SINGLE_ISSUER} ring, a kernel before 5.19, {@code CQE_SKIP_SUCCESS} in use), the
+ * ring-owned memory is not returned to the system but left mapped {@code PROT_NONE}, so a late
+ * write by the kernel fails instead of landing in memory reused by someone else. Every call
+ * after close throws {@code ClosedException}. User data at or above
+ * {@link #RESERVED_USER_DATA} (as unsigned) belongs to these internal operations and is refused.
  *
  * <p>If the kernel cannot give a ring, {@link #open} throws
  * {@link IoUringUnavailableException} with the reason; {@link #availability()} asks once
- * without throwing.
+ * without throwing and reports each {@link Capability}.
  */
 public final class IoUring implements AutoCloseable {
     /** More completions will follow for this submission (multishot). */
     public static final int CQE_F_MORE = LibC.IORING_CQE_F_MORE();
     /** The completion carries a provided buffer id; see {@link #bufferId(int)}. */
     public static final int CQE_F_BUFFER = LibC.IORING_CQE_F_BUFFER();
+    /**
+     * The lowest user data value (compared unsigned) reserved for panio's own operations: the
+     * close wake-up, the timeout of a timed wait without {@code EXT_ARG}, and the cancel at close.
+     */
+    public static final long RESERVED_USER_DATA = 0xFFFF_FFFF_FFFF_FF00L;
+    static final long UD_CLOSE_WAKE = -1L;
+    static final long UD_TIMEOUT = -2L;
+    static final long UD_CANCEL = -3L;
 
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -62,65 +103,84 @@ public final class IoUring implements AutoCloseable {
     private static final long CQE_FLAGS = io_uring_cqe.flags$offset();
     /** Per-slot memory for what an SQE points at until it is submitted (timespec, sockaddr). */
     static final long SIDE_BYTES = 128;
+    private static final long PAGE = 4096;
+    /** How long teardown waits for cancelled operations to complete. */
+    private static final long DRAIN_NANOS = 1_000_000_000L;
 
     private final FileDescriptor ringFd;
     private final int fd;
-    private final CallState cs = new CallState();
-    private final Arena arena = Arena.ofShared();
+    private final UseCount life = new UseCount();
+    private final Thread owner;
+    private final boolean singleIssuer;
+    private final CallState cs = new CallState(); // for the one thread that submits and reaps
+    private final Arena arena = Arena.ofShared();  // the mappings, side memory, ring-owned memory
     private final int setupFlags;
     private final int featureBits;
+    private final Set<Capability> masked;
     private final boolean sqpoll;
+    private final EventFd closeWake;
+    /** Ring-owned memory is left mapped PROT_NONE instead of unmapped (teardown could not drain). */
+    private volatile boolean quarantine;
 
     private final MemorySegment sqRing;
     private final MemorySegment cqRing; // the same mapping as sqRing with SINGLE_MMAP
     private final MemorySegment sqes;
-    private final long sqRingBytes;
-    private final long cqRingBytes;
     private final long sqHeadOff, sqTailOff, sqFlagsOff, sqDroppedOff;
     private final long cqHeadOff, cqTailOff, cqOverflowOff, cqesOff;
     private final int sqMask, sqEntries, cqMask, cqEntries;
 
-    private final MemorySegment side;
     private final MemorySegment waitArg;
     private final MemorySegment waitTs;
     private final Sqe sqe;
 
     private int sqeTail;       // next slot to fill; published to the kernel by submit
+    private int sqTailPublished;
     private int sqHeadCached;  // last kernel SQ head seen
+    private final int sqHeadStart;
     private int cqHead;        // our consumer position; published after each drained batch
-    private boolean closed;
+    private int finalCqes;     // completions without CQE_F_MORE reaped: requests finished
+    boolean uncountable;       // CQE_SKIP_SUCCESS was used: in-flight requests cannot be counted
+    private boolean reaping;
+    private boolean wakeReaped;
+    private RegisteredBuffers registered;
 
-    private IoUring(int fd, MemorySegment params, int setupFlags) throws ErrnoException {
+    private IoUring(int fd, MemorySegment params, int setupFlags, Set<Capability> masked) throws ErrnoException {
         this.ringFd = FileDescriptor.adopt(fd);
         this.fd = fd;
+        this.owner = Thread.currentThread();
         this.setupFlags = setupFlags;
-        this.featureBits = io_uring_params.features(params);
+        this.singleIssuer = (setupFlags & IoUringOptions.SETUP_SINGLE_ISSUER) != 0;
+        int features = io_uring_params.features(params);
+        if (masked.contains(Capability.EXT_ARG)) features &= ~LibC.IORING_FEAT_EXT_ARG();
+        this.featureBits = features;
+        this.masked = masked;
         this.sqpoll = (setupFlags & LibC.IORING_SETUP_SQPOLL()) != 0;
         MemorySegment so = io_uring_params.sq_off(params);
         MemorySegment co = io_uring_params.cq_off(params);
         sqEntries = io_uring_params.sq_entries(params);
         cqEntries = io_uring_params.cq_entries(params);
-        sqRingBytes = io_sqring_offsets.array(so) + 4L * sqEntries;
-        cqRingBytes = io_cqring_offsets.cqes(co) + CQE_SIZE * cqEntries;
+        long sqRingBytes = io_sqring_offsets.array(so) + 4L * sqEntries;
+        long cqRingBytes = io_cqring_offsets.cqes(co) + CQE_SIZE * cqEntries;
         boolean single = (featureBits & LibC.IORING_FEAT_SINGLE_MMAP()) != 0;
-        MemorySegment sq = null, cq = null, sqeArray = null;
+        EventFd wake = null;
         try {
+            // Each mapping is bound to the arena and unmapped when it closes: an access after
+            // close is then an IllegalStateException, never a touch of unmapped memory.
             if (single) {
-                sq = cq = map(Math.max(sqRingBytes, cqRingBytes), LibC.IORING_OFF_SQ_RING());
+                sqRing = cqRing = map(Math.max(sqRingBytes, cqRingBytes), LibC.IORING_OFF_SQ_RING());
             } else {
-                sq = map(sqRingBytes, LibC.IORING_OFF_SQ_RING());
-                cq = map(cqRingBytes, LibC.IORING_OFF_CQ_RING());
+                sqRing = map(sqRingBytes, LibC.IORING_OFF_SQ_RING());
+                cqRing = map(cqRingBytes, LibC.IORING_OFF_CQ_RING());
             }
-            sqeArray = map(SQE_SIZE * sqEntries, LibC.IORING_OFF_SQES());
-        } catch (ErrnoException e) {
-            unmap(sq, single ? Math.max(sqRingBytes, cqRingBytes) : sqRingBytes);
-            if (!single) unmap(cq, cqRingBytes);
+            sqes = map(SQE_SIZE * sqEntries, LibC.IORING_OFF_SQES());
+            wake = EventFd.open();
+        } catch (ErrnoException | RuntimeException e) {
+            if (wake != null) wake.close();
             ringFd.close();
+            arena.close();
             throw e;
         }
-        sqRing = sq;
-        cqRing = cq;
-        sqes = sqeArray;
+        closeWake = wake;
         sqHeadOff = io_sqring_offsets.head(so);
         sqTailOff = io_sqring_offsets.tail(so);
         sqFlagsOff = io_sqring_offsets.flags(so);
@@ -134,13 +194,24 @@ public final class IoUring implements AutoCloseable {
         // The SQ index array maps ring positions to SQE slots; identity, set once.
         long array = io_sqring_offsets.array(so);
         for (int i = 0; i < sqEntries; i++) sqRing.set(INT, array + 4L * i, i);
-        sqeTail = sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
+        sqeTail = sqTailPublished = sqHeadCached = sqHeadStart = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
         cqHead = (int) RING_INT.getAcquire(cqRing, cqHeadOff);
 
-        side = arena.allocate(SIDE_BYTES * sqEntries, 16);
+        MemorySegment side = arena.allocate(SIDE_BYTES * sqEntries, 16);
         waitArg = arena.allocate(io_uring_getevents_arg.layout());
         waitTs = arena.allocate(__kernel_timespec.layout());
         sqe = new Sqe(this, sqes, side);
+        // The close wake-up: one poll, armed for the ring's whole life, completes only when
+        // close() signals the eventfd, which ends any io_uring_enter waiting for completions.
+        sqe.position(nextSlot());
+        sqe.pollAdd(closeWake.fd().intValue(), LibC.POLLIN(), false).internalUserData(UD_CLOSE_WAKE);
+        try {
+            submitInternal();
+        } catch (ErrnoException | RuntimeException e) {
+            life.close();
+            teardown();
+            throw e;
+        }
     }
 
     /** A ring with {@code entries} submission slots and default settings. */
@@ -149,55 +220,124 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * Sets up a ring ({@code io_uring_setup}) and maps it.
+     * Sets up a ring ({@code io_uring_setup}) and maps it. Preferred flags the kernel refuses
+     * are dropped one by one (see {@link IoUringOptions}); required ones are not.
      *
      * @throws IoUringUnavailableException if the kernel cannot give one (see its reason)
+     * @throws IllegalStateException if {@code SINGLE_ISSUER} is required on a virtual thread
      */
     public static IoUring open(IoUringOptions options) throws ErrnoException {
+        Set<Capability> masked = Capability.masked();
+        int required = options.flags();
+        int preferred = options.preferredFlags() & ~required;
+        for (Capability c : masked) {
+            int flag = c.setupFlag();
+            if ((required & flag) != 0) {
+                throw new IoUringUnavailableException(Errno.EINVAL, "the required setup flag " + c
+                        + " is masked by -D" + Capability.MASK_PROPERTY);
+            }
+            preferred &= ~flag;
+        }
+        if ((preferred & IoUringOptions.SETUP_SINGLE_ISSUER) == 0) preferred &= ~IoUringOptions.SETUP_DEFER_TASKRUN;
+        if ((preferred & (IoUringOptions.SETUP_COOP_TASKRUN | IoUringOptions.SETUP_DEFER_TASKRUN)) == 0
+                && (required & (IoUringOptions.SETUP_COOP_TASKRUN | IoUringOptions.SETUP_DEFER_TASKRUN)) == 0) {
+            preferred &= ~IoUringOptions.SETUP_TASKRUN_FLAG;
+        }
+        if (Thread.currentThread().isVirtual()) {
+            // The kernel binds a SINGLE_ISSUER ring to the OS thread that creates it; a virtual
+            // thread runs on whichever carrier is free, and would then get EEXIST.
+            if ((required & IoUringOptions.SETUP_SINGLE_ISSUER) != 0) {
+                throw new IllegalStateException("io_uring_setup: SINGLE_ISSUER needs a platform thread; "
+                        + Thread.currentThread() + " is virtual");
+            }
+            preferred &= ~(IoUringOptions.SETUP_SINGLE_ISSUER | IoUringOptions.SETUP_DEFER_TASKRUN);
+        }
         CallState cs = CallState.current();
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment params = tmp.allocate(io_uring_params.layout());
-            io_uring_params.flags(params, options.flags());
-            io_uring_params.cq_entries(params, options.cqEntries());
-            io_uring_params.sq_thread_idle(params, options.sqThreadIdleMillis());
-            int r = UringCalls.setup(cs.errno, options.entries(), params.address());
-            if (r < 0) {
+            for (;;) {
+                int flags = required | preferred;
+                params.fill((byte) 0);
+                io_uring_params.flags(params, flags);
+                io_uring_params.cq_entries(params, options.cqEntries());
+                io_uring_params.sq_thread_idle(params, options.sqThreadIdleMillis());
+                int r = UringCalls.setup(cs.errno, options.entries(), params.address());
+                if (r >= 0) return new IoUring(r, params, flags, masked);
                 Errno errno = Errno.of(-r);
-                throw new IoUringUnavailableException(errno, IoUringUnavailableException.explain(errno, options.flags()));
+                int drop = errno == Errno.EINVAL ? nextToDrop(preferred) : 0;
+                if (drop == 0) {
+                    throw new IoUringUnavailableException(errno, IoUringUnavailableException.explain(errno, flags));
+                }
+                preferred &= ~drop;
+                if (drop == IoUringOptions.SETUP_SINGLE_ISSUER) preferred &= ~IoUringOptions.SETUP_DEFER_TASKRUN;
             }
-            return new IoUring(r, params, options.flags());
         }
     }
 
-    /** Whether io_uring can be set up here, and if not why; asked once per process. */
+    private static int nextToDrop(int preferred) {
+        for (int flag : IoUringOptions.DROP_ORDER) {
+            if ((preferred & flag) != 0) return flag;
+        }
+        return Integer.lowestOneBit(preferred);
+    }
+
+    /** What this kernel's io_uring offers; asked once per process, never throws. */
     public static Availability availability() {
         return Availability.CACHED;
     }
 
-    /** The answer of {@link #availability()}. */
-    public record Availability(boolean available, String reason, Errno errno) {
-        static final Availability CACHED = probe();
-
-        private static Availability probe() {
-            try (IoUring ring = open(2)) {
-                return new Availability(true, "io_uring is available", null);
-            } catch (IoUringUnavailableException e) {
-                return new Availability(false, e.reason(), e.errno());
-            } catch (ErrnoException e) {
-                return new Availability(false, e.getMessage(), e.errno());
-            }
-        }
+    /**
+     * Whether this ring may use {@code c}: the kernel has it and it is not masked. Setup
+     * flags are those granted to this ring; the rest come from {@link #availability()}.
+     */
+    public boolean has(Capability c) {
+        int flag = c.setupFlag();
+        if (flag != 0) return (setupFlags & flag) != 0;
+        if (c == Capability.EXT_ARG) return (featureBits & LibC.IORING_FEAT_EXT_ARG()) != 0;
+        return !masked.contains(c) && availability().has(c);
     }
 
     private MemorySegment map(long bytes, long offset) throws ErrnoException {
         long addr = MiscCalls.mmap(cs.errno, 0, bytes, LibC.PROT_READ() | LibC.PROT_WRITE(),
                 LibC.MAP_SHARED() | LibC.MAP_POPULATE(), fd, offset);
         if (addr < 0) throw Results.failure("mmap", "io_uring offset 0x" + Long.toHexString(offset), fd, (int) addr);
-        return MemorySegment.ofAddress(addr).reinterpret(bytes);
+        return MemorySegment.ofAddress(addr).reinterpret(bytes, arena, IoUring::unmap);
     }
 
-    private void unmap(MemorySegment seg, long bytes) {
-        if (seg != null) MiscCalls.munmap(cs.errno, seg, bytes);
+    private static void unmap(MemorySegment s) {
+        MiscCalls.munmap(CallState.current().errno, s, s.byteSize());
+    }
+
+    // ---- threads and state ------------------------------------------------------------------
+
+    private void checkThread(String call) {
+        if (singleIssuer && Thread.currentThread() != owner) {
+            throw new WrongThreadException(call + " on " + this + ": a SINGLE_ISSUER ring may only be used by "
+                    + owner + ", which opened it (the kernel would answer EEXIST)");
+        }
+    }
+
+    /** Whether the calling thread may submit and reap: any thread, or the owner of a SINGLE_ISSUER ring. */
+    private boolean mayIssue() {
+        return !singleIssuer || Thread.currentThread() == owner;
+    }
+
+    private void enterCall(String call) {
+        life.acquire(this, call);
+        if (singleIssuer && Thread.currentThread() != owner) {
+            leaveCall();
+            checkThread(call);
+        }
+    }
+
+    private void leaveCall() {
+        if (life.release()) teardown();
+    }
+
+    /** Requests submitted and not yet finished, the close wake-up poll included. */
+    private int inFlight() {
+        sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
+        return (sqHeadCached - sqHeadStart) - finalCqes;
     }
 
     // ---- submission ---------------------------------------------------------------------
@@ -205,21 +345,43 @@ public final class IoUring implements AutoCloseable {
     /**
      * The next free submission slot, zeroed, as a reusable {@link Sqe} view valid until the
      * next call; null if all {@link #sqEntries()} slots await submission (submit first).
+     *
+     * @throws ClosedException after close
+     * @throws WrongThreadException on a SINGLE_ISSUER ring, from a thread other than its owner
      */
     public Sqe sqe() {
-        if (sqeTail - sqHeadCached >= sqEntries) {
-            // Pairs with the kernel's store-release of sq.head once it has consumed SQEs:
-            // slots before head may be reused.
-            sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
-            if (sqeTail - sqHeadCached >= sqEntries) return null;
-        }
-        int slot = sqeTail++ & sqMask;
+        life.ensureOpen(this, "sqe");
+        checkThread("sqe");
+        int slot = nextSlot();
+        if (slot < 0) return null;
         sqe.position(slot);
         return sqe;
     }
 
+    private int nextSlot() {
+        if (sqeTail - sqHeadCached >= sqEntries) {
+            // Pairs with the kernel's store-release of sq.head once it has consumed SQEs:
+            // slots before head may be reused.
+            sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
+            if (sqeTail - sqHeadCached >= sqEntries) return -1;
+        }
+        return sqeTail++ & sqMask;
+    }
+
+    /** A slot for an internal SQE, submitting what is queued if the ring is full. */
+    private void internalSlot() throws ErrnoException {
+        int slot = nextSlot();
+        while (slot < 0) {
+            submitInternal();
+            slot = nextSlot();
+            if (slot < 0) Thread.onSpinWait();
+        }
+        sqe.position(slot);
+    }
+
     /** Slots that can be taken with {@link #sqe()} before a submit. */
     public int sqSpace() {
+        life.ensureOpen(this, "sqSpace");
         sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
         return sqEntries - (sqeTail - sqHeadCached);
     }
@@ -229,6 +391,7 @@ public final class IoUring implements AutoCloseable {
         // Store-release of the tail pairs with the kernel's load-acquire of sq.tail: the
         // SQE contents written before it are visible to the kernel once it sees the tail.
         RING_INT.setRelease(sqRing, sqTailOff, sqeTail);
+        sqTailPublished = sqeTail;
         sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
         return sqeTail - sqHeadCached;
     }
@@ -246,8 +409,18 @@ public final class IoUring implements AutoCloseable {
      *
      * @return how many were handed over; 0 also when the kernel answered {@code EBUSY} or
      *         {@code EAGAIN} (completion backlog or no memory: reap completions, then submit again)
+     * @throws ClosedException after close
      */
     public int submit() throws ErrnoException {
+        enterCall("submit");
+        try {
+            return submitInternal();
+        } finally {
+            leaveCall();
+        }
+    }
+
+    private int submitInternal() throws ErrnoException {
         int pending = flushSq();
         if (sqpoll) {
             if (sqpollNeedsWakeup()) enter(0, 0, LibC.IORING_ENTER_SQ_WAKEUP(), 0, 0);
@@ -257,20 +430,38 @@ public final class IoUring implements AutoCloseable {
         int r;
         do {
             r = UringCalls.enter(cs.errno, fd, pending, 0, 0, 0, 0);
-        } while (r == -Results.EINTR);
-        if (r == -Results.EAGAIN || r == -LibC.EBUSY()) return 0;
+        } while (Results.interrupted(r));
+        if (Results.wouldBlock(r) || Results.is(r, Errno.EBUSY)) return 0;
         return Results.check(r, "io_uring_enter", "submit", fd);
     }
 
     /**
      * Submits every prepared SQE and waits until at least {@code waitNr} completions are
-     * ready or the timeout passes ({@code IORING_ENTER_EXT_ARG}); a signal does not restart
-     * the full timeout.
+     * ready or the timeout passes; a signal does not restart the full timeout. The timeout is
+     * given to the kernel with {@code IORING_ENTER_EXT_ARG} (5.11), or on older kernels as a
+     * TIMEOUT operation of panio's own, whose completion is never delivered.
      *
-     * @param timeoutNanos -1 waits without limit
-     * @return completions ready now (reap them with {@link #forEachCompletion})
+     * @param waitNr       completions to wait for, 0..{@link #cqEntries()}
+     * @param timeoutNanos negative waits without limit; any length is accepted (one past what
+     *                     a deadline can hold, about 146 years, also waits without limit)
+     * @return completions ready now, at most (reap them with {@link #forEachCompletion})
+     * @throws ClosedException if closed before or during the wait
      */
     public int submitAndWait(int waitNr, long timeoutNanos) throws ErrnoException {
+        if (waitNr < 0 || waitNr > cqEntries) {
+            throw new IllegalArgumentException("io_uring_enter: waitNr must be 0.." + cqEntries + ", was " + waitNr);
+        }
+        enterCall("submitAndWait");
+        try {
+            int ready = waitInternal(waitNr, Timeouts.deadlineNanos(timeoutNanos));
+            if (life.isClosed()) throw new ClosedException("submitAndWait", toString());
+            return ready;
+        } finally {
+            leaveCall();
+        }
+    }
+
+    private int waitInternal(int waitNr, long deadline) throws ErrnoException {
         int pending = flushSq();
         int flags = LibC.IORING_ENTER_GETEVENTS();
         int toSubmit = pending;
@@ -280,32 +471,38 @@ public final class IoUring implements AutoCloseable {
         }
         // With DEFER_TASKRUN completions are only posted inside io_uring_enter(GETEVENTS):
         // never skip the call there, even when enough are already visible.
-        if (pending == 0 && cqReady() >= waitNr && (setupFlags & LibC.IORING_SETUP_DEFER_TASKRUN()) == 0) return cqReady();
-        long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+        if (pending == 0 && ready() >= waitNr && (setupFlags & LibC.IORING_SETUP_DEFER_TASKRUN()) == 0) return ready();
+        boolean extArg = (featureBits & LibC.IORING_FEAT_EXT_ARG()) != 0;
         for (;;) {
             long argAddr = 0, argSize = 0;
             int f = flags;
-            if (timeoutNanos >= 0) {
-                if ((featureBits & LibC.IORING_FEAT_EXT_ARG()) == 0) {
-                    throw new UnsupportedOperationException("timed waits need IORING_FEAT_EXT_ARG (Linux 5.11)");
+            long left = Timeouts.remainingNanos(deadline);
+            if (left >= 0 && waitNr > 0) {
+                if (extArg) {
+                    __kernel_timespec.tv_sec(waitTs, left / 1_000_000_000L);
+                    __kernel_timespec.tv_nsec(waitTs, left % 1_000_000_000L);
+                    waitArg.fill((byte) 0);
+                    io_uring_getevents_arg.ts(waitArg, waitTs.address());
+                    argAddr = waitArg.address();
+                    argSize = io_uring_getevents_arg.sizeof();
+                    f |= LibC.IORING_ENTER_EXT_ARG();
+                } else {
+                    // Before 5.11: a TIMEOUT operation completes after `left`, or once waitNr
+                    // other completions have arrived; either way it wakes this wait.
+                    internalSlot();
+                    sqe.timeout(left, waitNr).internalUserData(UD_TIMEOUT);
+                    toSubmit = sqpoll ? 0 : flushSq();
                 }
-                long left = Math.max(0, deadline - System.nanoTime());
-                __kernel_timespec.tv_sec(waitTs, left / 1_000_000_000L);
-                __kernel_timespec.tv_nsec(waitTs, left % 1_000_000_000L);
-                waitArg.fill((byte) 0);
-                io_uring_getevents_arg.ts(waitArg, waitTs.address());
-                argAddr = waitArg.address();
-                argSize = io_uring_getevents_arg.sizeof();
-                f |= LibC.IORING_ENTER_EXT_ARG();
             }
-            int r = UringCalls.enter(cs.errno, fd, toSubmit, waitNr, f, argAddr, argSize);
-            if (r >= 0 || r == -LibC.ETIME()) return cqReady();
-            if (r == -Results.EINTR) {
+            int r = UringCalls.enter(cs.errno, fd, toSubmit, left == 0 ? 0 : waitNr, f, argAddr, argSize);
+            int ready = ready();
+            if (life.isClosed() || ready >= waitNr) return ready;
+            if (r >= 0 || Results.is(r, Errno.ETIME) || Results.interrupted(r)) {
+                if (!Timeouts.pending(deadline)) return ready;
                 toSubmit = sqpoll ? 0 : flushSq();
-                if (timeoutNanos >= 0 && deadline - System.nanoTime() <= 0) return cqReady();
                 continue;
             }
-            if (r == -Results.EAGAIN || r == -LibC.EBUSY()) return cqReady();
+            if (Results.wouldBlock(r) || Results.is(r, Errno.EBUSY)) return ready;
             throw Results.failure("io_uring_enter", "wait", fd, r);
         }
     }
@@ -314,14 +511,23 @@ public final class IoUring implements AutoCloseable {
         int r;
         do {
             r = UringCalls.enter(cs.errno, fd, toSubmit, minComplete, flags, arg, argSize);
-        } while (r == -Results.EINTR);
-        if (r < 0 && r != -Results.EAGAIN && r != -LibC.EBUSY()) throw Results.failure("io_uring_enter", null, fd, r);
+        } while (Results.interrupted(r));
+        if (r < 0 && !Results.wouldBlock(r) && !Results.is(r, Errno.EBUSY)) throw Results.failure("io_uring_enter", null, fd, r);
     }
 
     // ---- completion ---------------------------------------------------------------------
 
-    /** Completions ready to be reaped. */
+    /**
+     * Completions ready to be reaped (panio's own, which are never delivered, included).
+     *
+     * @throws ClosedException after close
+     */
     public int cqReady() {
+        life.ensureOpen(this, "cqReady");
+        return ready();
+    }
+
+    private int ready() {
         // Load-acquire of cq.tail pairs with the kernel's store-release after it writes CQEs.
         return (int) RING_INT.getAcquire(cqRing, cqTailOff) - cqHead;
     }
@@ -330,28 +536,51 @@ public final class IoUring implements AutoCloseable {
      * Hands every ready completion to {@code handler}, oldest first, then frees their slots.
      * Completions the kernel had to hold back on overflow are flushed into the ring and
      * delivered in the same call. The handler may prepare and submit new SQEs, but must not
-     * call this method again.
+     * call this method again (that throws {@code IllegalStateException}). If the handler
+     * throws, the completions delivered so far, that one included, are consumed and the rest
+     * stay for the next call.
      *
      * @return completions delivered
+     * @throws ClosedException after close
      */
     public int forEachCompletion(CompletionHandler handler) throws ErrnoException {
+        if (reaping) throw new IllegalStateException("forEachCompletion on " + this + " called from its own handler");
+        enterCall("forEachCompletion");
+        reaping = true;
+        try {
+            return reap(handler);
+        } finally {
+            reaping = false;
+            leaveCall();
+        }
+    }
+
+    private int reap(CompletionHandler handler) throws ErrnoException {
         int delivered = 0;
         for (;;) {
             int tail = (int) RING_INT.getAcquire(cqRing, cqTailOff);
             int head = cqHead;
-            while (head != tail) {
-                long off = cqesOff + (head & cqMask) * CQE_SIZE;
-                long userData = cqRing.get(LONG, off + CQE_USER_DATA);
-                int res = cqRing.get(INT, off + CQE_RES);
-                int flags = cqRing.get(INT, off + CQE_FLAGS);
-                head++;
-                cqHead = head;
-                delivered++;
-                handler.complete(userData, res, flags);
+            try {
+                while (head != tail) {
+                    long off = cqesOff + (head & cqMask) * CQE_SIZE;
+                    long userData = cqRing.get(LONG, off + CQE_USER_DATA);
+                    int res = cqRing.get(INT, off + CQE_RES);
+                    int flags = cqRing.get(INT, off + CQE_FLAGS);
+                    head++;
+                    cqHead = head;
+                    if ((flags & CQE_F_MORE) == 0) finalCqes++;
+                    if (Long.compareUnsigned(userData, RESERVED_USER_DATA) >= 0) { // panio's own
+                        if (userData == UD_CLOSE_WAKE) wakeReaped = true;
+                        continue;
+                    }
+                    delivered++;
+                    if (handler != null) handler.complete(userData, res, flags);
+                }
+            } finally {
+                // Store-release of cq.head: the kernel may overwrite these CQEs only after our
+                // loads of them above are done.
+                RING_INT.setRelease(cqRing, cqHeadOff, head);
             }
-            // Store-release of cq.head: the kernel may overwrite these CQEs only after our
-            // loads of them above are done.
-            RING_INT.setRelease(cqRing, cqHeadOff, head);
             if (!cqOverflowPending()) return delivered;
             // The kernel holds completions that did not fit; GETEVENTS moves them into the
             // ring now that there is room.
@@ -365,11 +594,13 @@ public final class IoUring implements AutoCloseable {
 
     /** Completions the kernel dropped (only on kernels without {@link Feature#NODROP}). */
     public int droppedCompletions() {
+        life.ensureOpen(this, "droppedCompletions");
         return (int) RING_INT.getAcquire(cqRing, cqOverflowOff);
     }
 
     /** Submissions the kernel dropped as invalid (bad SQ index). */
     public int droppedSubmissions() {
+        life.ensureOpen(this, "droppedSubmissions");
         return (int) RING_INT.getAcquire(sqRing, sqDroppedOff);
     }
 
@@ -380,13 +611,12 @@ public final class IoUring implements AutoCloseable {
 
     // ---- registration and probing ---------------------------------------------------------
 
-    /** The operations this kernel supports ({@code IORING_REGISTER_PROBE}). */
+    /** The operations this kernel supports ({@code IORING_REGISTER_PROBE}, 5.6). */
     public Set<Opcode> supportedOps() throws ErrnoException {
         int maxOps = 256;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment probe = tmp.allocate(io_uring_probe.sizeof() + io_uring_probe_op.sizeof() * maxOps, 8);
-            Results.check(UringCalls.register(cs.errno, fd, LibC.IORING_REGISTER_PROBE(), probe.address(), maxOps),
-                    "io_uring_register", "PROBE", fd);
+            register(LibC.IORING_REGISTER_PROBE(), probe.address(), maxOps, "PROBE");
             int opsLen = Byte.toUnsignedInt(io_uring_probe.ops_len(probe));
             EnumSet<Opcode> ops = EnumSet.noneOf(Opcode.class);
             for (Opcode op : Opcode.values()) {
@@ -399,37 +629,134 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Features the kernel reported at setup. */
+    /** Features the kernel reported at setup (less those masked for tests). */
     public Set<Feature> features() {
+        life.ensureOpen(this, "features");
         return Collections.unmodifiableSet(Feature.of(featureBits));
     }
 
-    /** The {@code IORING_SETUP_*} flags this ring was created with. */
+    /** The {@code IORING_SETUP_*} flags this ring was created with: the required ones and the preferred ones granted. */
     public int setupFlags() {
         return setupFlags;
+    }
+
+    /** Whether {@code c} is masked for this ring by {@value Capability#MASK_PROPERTY}. */
+    boolean isMasked(Capability c) {
+        return masked.contains(c);
     }
 
     /**
      * Registers {@code fds} as fixed files ({@code IORING_REGISTER_FILES}): SQEs then name
      * them by index with {@link Sqe#fixedFile()}, saving the kernel a file lookup per op.
      * The kernel holds its own references; closing the fds later does not unregister them.
+     *
+     * @throws IllegalArgumentException for an empty array or a negative fd
      */
     public void registerFiles(int... fds) throws ErrnoException {
+        if (fds.length == 0) throw new IllegalArgumentException("io_uring_register(FILES): no fds");
+        for (int f : fds) {
+            if (f < 0) throw new IllegalArgumentException("io_uring_register(FILES): negative fd " + f);
+        }
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment arr = tmp.allocateFrom(ValueLayout.JAVA_INT, fds);
-            Results.check(UringCalls.register(cs.errno, fd, LibC.IORING_REGISTER_FILES(), arr.address(), fds.length),
-                    "io_uring_register", "FILES", fd);
+            register(LibC.IORING_REGISTER_FILES(), arr.address(), fds.length, "FILES");
         }
     }
 
     /** Drops every fixed file ({@code IORING_UNREGISTER_FILES}). */
     public void unregisterFiles() throws ErrnoException {
-        Results.check(UringCalls.register(cs.errno, fd, LibC.IORING_UNREGISTER_FILES(), 0, 0),
-                "io_uring_register", "UNREGISTER_FILES", fd);
+        register(LibC.IORING_UNREGISTER_FILES(), 0, 0, "UNREGISTER_FILES");
     }
 
+    /**
+     * {@code io_uring_register} on this ring with the calling thread's call state; holds the
+     * ring's use count for the call.
+     */
     int register(int opcode, long arg, int nr, String what) throws ErrnoException {
-        return Results.check(UringCalls.register(cs.errno, fd, opcode, arg, nr), "io_uring_register", what, fd);
+        enterCall("io_uring_register(" + what + ")");
+        try {
+            CallState mine = CallState.current();
+            return Results.check(UringCalls.register(mine.errno, fd, opcode, arg, nr), "io_uring_register", what, fd);
+        } finally {
+            leaveCall();
+        }
+    }
+
+    // ---- ring-owned memory ------------------------------------------------------------------
+
+    /**
+     * Off-heap memory owned by this ring, page aligned and zeroed: valid until the ring is
+     * closed, and freed only after the ring's operations are cancelled and reaped, so it is
+     * safe to give to any operation. Use it for buffers whose lifetime should be the ring's.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     * @throws ErrnoException {@code ENOMEM} from {@code mmap}
+     */
+    public MemorySegment allocate(long bytes) throws ErrnoException {
+        if (bytes <= 0) throw new IllegalArgumentException("io_uring allocate: bytes must be positive: " + bytes);
+        enterCall("allocate");
+        try {
+            long size = (bytes + PAGE - 1) & -PAGE;
+            long addr = MiscCalls.mmap(CallState.current().errno, 0, size, LibC.PROT_READ() | LibC.PROT_WRITE(),
+                    LibC.MAP_PRIVATE() | LibC.MAP_ANONYMOUS(), -1, 0);
+            if (addr < 0) throw Results.failure("mmap", "io_uring allocate " + size + " bytes", -1, (int) addr);
+            return MemorySegment.ofAddress(addr).reinterpret(size, arena, this::releaseOwned).asSlice(0, bytes);
+        } finally {
+            leaveCall();
+        }
+    }
+
+    /** Unmaps ring-owned memory, or in quarantine replaces it with an inaccessible reservation. */
+    private void releaseOwned(MemorySegment s) {
+        CallState mine = CallState.current();
+        if (quarantine) {
+            // MAP_FIXED replaces the pages (they are freed) but keeps the address range reserved,
+            // so a late kernel write faults instead of hitting a later mapping.
+            MiscCalls.mmap(mine.errno, s.address(), s.byteSize(), LibC.PROT_NONE(),
+                    LibC.MAP_PRIVATE() | LibC.MAP_ANONYMOUS() | LibC.MAP_FIXED() | LibC.MAP_NORESERVE(), -1, 0);
+        } else {
+            MiscCalls.munmap(mine.errno, s, s.byteSize());
+        }
+    }
+
+    /**
+     * Registers {@code count} buffers of {@code size} bytes, owned by the ring
+     * ({@code IORING_REGISTER_BUFFERS}, 5.1): the kernel pins them once, and
+     * {@link Sqe#readFixed}/{@link Sqe#writeFixed} use them by index without mapping them per
+     * operation. One set per ring; freed when the ring closes. Pinned memory counts against
+     * {@code RLIMIT_MEMLOCK}.
+     *
+     * @throws IllegalArgumentException unless 1 &le; count &le; 16384 and 1 &le; size &le; 1 GiB
+     * @throws IllegalStateException if this ring already has registered buffers
+     */
+    public RegisteredBuffers registerBuffers(int count, int size) throws ErrnoException {
+        if (count < 1 || count > 16384) throw new IllegalArgumentException("io_uring_register(BUFFERS): count must be 1..16384, was " + count);
+        if (size < 1 || size > (1 << 30)) throw new IllegalArgumentException("io_uring_register(BUFFERS): size must be 1..1 GiB, was " + size);
+        if (registered != null) throw new IllegalStateException("io_uring_register(BUFFERS): " + this + " already has registered buffers");
+        long stride = (size + PAGE - 1) & -PAGE;
+        MemorySegment memory = allocate(stride * count);
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment iovs = iovec.allocateArray(count, tmp);
+            for (int i = 0; i < count; i++) {
+                MemorySegment e = iovec.asSlice(iovs, i);
+                iovec.iov_base(e, memory.asSlice(i * stride, size));
+                iovec.iov_len(e, size);
+            }
+            register(LibC.IORING_REGISTER_BUFFERS(), iovs.address(), count, "BUFFERS");
+        }
+        RegisteredBuffers r = new RegisteredBuffers(this, memory, count, size, stride);
+        registered = r;
+        return r;
+    }
+
+    /** The registered buffers, or null. */
+    RegisteredBuffers registered() {
+        return registered;
+    }
+
+    RegisteredBuffers registeredOrThrow(String op) {
+        if (registered == null) throw new IllegalStateException("io_uring " + op + ": " + this + " has no registered buffers (registerBuffers first)");
+        return registered;
     }
 
     /** Submission slots. */
@@ -447,24 +774,78 @@ public final class IoUring implements AutoCloseable {
         return ringFd;
     }
 
+    /** Whether {@link #close()} has been called. */
+    public boolean isOpen() {
+        return !life.isClosed();
+    }
+
+    /** Throws {@link ClosedException} naming {@code call} if closed. */
+    void ensureOpen(String call) {
+        life.ensureOpen(this, call);
+    }
+
     /**
-     * Unmaps the rings and closes the ring fd; the kernel cancels what is still in flight.
-     * Completions not yet reaped are discarded with the ring: reap first where they carry
-     * resources, such as the fds of accepted connections.
+     * Closes the ring: idempotent, from any thread. A thread waiting in
+     * {@link #submitAndWait} is woken and throws {@link ClosedException}; teardown (cancel,
+     * reap, unmap, close) runs when the last call in flight returns. See the class comment
+     * for what teardown guarantees about memory.
      */
     @Override
-    public void close() throws ErrnoException {
-        if (closed) return;
-        closed = true;
-        boolean single = sqRing == cqRing;
-        unmap(sqes, SQE_SIZE * sqEntries);
-        unmap(sqRing, single ? Math.max(sqRingBytes, cqRingBytes) : sqRingBytes);
-        if (!single) unmap(cqRing, cqRingBytes);
+    public void close() {
+        int inFlight = life.close();
+        if (inFlight < 0) return;
+        if (inFlight == 0) teardown();
+        else CloseWake.signal(closeWake);
+    }
+
+    /** Runs once, when closed and no call is in flight. */
+    private void teardown() {
+        boolean drained = false;
+        try {
+            drained = mayIssue() && cancelAndDrain();
+        } catch (ErrnoException | RuntimeException e) {
+            // not drained: quarantine below
+        }
+        quarantine = !drained;
+        try {
+            closeWake.close();
+        } catch (ErrnoException ignored) {
+            // released anyway
+        }
         try {
             ringFd.close();
-        } finally {
-            arena.close();
+        } catch (ErrnoException ignored) {
+            // released anyway
         }
+        arena.close(); // unmaps the rings; ring-owned memory is unmapped or quarantined
+    }
+
+    /**
+     * Cancels every request still in flight and reaps until none is left, or a second has
+     * passed. Unsubmitted SQEs are dropped rather than started.
+     *
+     * @return whether nothing is in flight now
+     */
+    private boolean cancelAndDrain() throws ErrnoException {
+        if (uncountable) return false;
+        sqeTail = sqTailPublished; // prepared but never submitted: forget them
+        long deadline = Timeouts.deadlineNanos(DRAIN_NANOS);
+        // The close wake-up poll is always in flight: complete it the way it was made for.
+        // Without other requests that is the whole drain, on every kernel.
+        closeWake.signal(1);
+        reap(null);
+        while (!wakeReaped && Timeouts.pending(deadline)) {
+            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))));
+            reap(null);
+        }
+        if (inFlight() == 0) return true;
+        internalSlot();
+        sqe.cancelAny().internalUserData(UD_CANCEL);
+        while (inFlight() > 0 && Timeouts.pending(deadline)) {
+            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))));
+            reap(null);
+        }
+        return inFlight() == 0;
     }
 
     @Override

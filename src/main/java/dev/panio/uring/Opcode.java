@@ -10,6 +10,8 @@ public enum Opcode {
     NOP(LibC.IORING_OP_NOP(), "5.1"),
     READV(LibC.IORING_OP_READV(), "5.1"),
     WRITEV(LibC.IORING_OP_WRITEV(), "5.1"),
+    READ_FIXED(LibC.IORING_OP_READ_FIXED(), "5.1"),
+    WRITE_FIXED(LibC.IORING_OP_WRITE_FIXED(), "5.1"),
     POLL_ADD(LibC.IORING_OP_POLL_ADD(), "5.1; multishot 5.13"),
     POLL_REMOVE(LibC.IORING_OP_POLL_REMOVE(), "5.1"),
     TIMEOUT(LibC.IORING_OP_TIMEOUT(), "5.4"),

@@ -3,6 +3,7 @@ package dev.panio.uring;
 import dev.panio.internal.gen.LibC;
 import dev.panio.internal.gen.__kernel_timespec;
 import dev.panio.internal.gen.io_uring_sqe;
+import dev.panio.internal.io.Memory;
 import dev.panio.internal.io.SockAddrs;
 import dev.panio.io.IoVec;
 import java.lang.foreign.MemorySegment;
@@ -17,9 +18,21 @@ import java.net.InetSocketAddress;
  * <pre>{@code ring.sqe().read(fd, buf, -1).userData(42);}</pre>
  *
  * <p>File descriptors are raw numbers (or fixed-file indexes with {@link #fixedFile()});
- * the caller keeps them open, and buffers valid, until the completion arrives. Buffers must
- * be off-heap memory. Timeouts and socket addresses are copied into per-slot memory the
- * kernel reads when the SQE is submitted.
+ * the caller keeps them open until the completion arrives.
+ *
+ * <p><b>Memory lifetime:</b> the kernel keeps the address of every buffer given here and
+ * uses it until the operation's completion, long after {@code submit} returns. A buffer must
+ * be off-heap (a heap array can move: refused), alive when the SQE is prepared (a closed
+ * arena is refused), writable if the kernel writes into it (a read-only read target is
+ * refused), and must stay valid until the completion is reaped or the ring is closed. panio
+ * cannot see an arena closed after the SQE was prepared: memory from
+ * {@link IoUring#allocate} or {@link IoUring#registerBuffers} cannot be freed under the
+ * kernel, since the ring frees it only after its operations are cancelled and reaped.
+ * Timeouts and socket addresses are copied into per-slot memory the kernel reads when the
+ * SQE is submitted.
+ *
+ * <p>Bad arguments (negative lengths, out-of-range indexes and groups, reserved user data,
+ * unknown flags) throw before anything is written to the slot's operation.
  */
 public final class Sqe {
     /** {@code IOSQE_IO_LINK}: the next SQE starts only after this one succeeds. */
@@ -49,6 +62,7 @@ public final class Sqe {
     private static final long FILE_INDEX = io_uring_sqe.file_index$offset();
     private static final long SPLICE_OFF_IN = io_uring_sqe.splice_off_in$offset();
     private static final long SPLICE_FD_IN = io_uring_sqe.splice_fd_in$offset();
+    private static final long BUF_INDEX = io_uring_sqe.buf_index$offset();
     private static final long SIZE = io_uring_sqe.sizeof();
 
     private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
@@ -74,6 +88,9 @@ public final class Sqe {
         for (long o = 0; o < SIZE; o += 8) sqes.set(U64, base + o, 0L);
     }
 
+    /** The {@code IOSQE_*} bits an SQE may carry (through {@code IOSQE_CQE_SKIP_SUCCESS}). */
+    private static final int KNOWN_FLAGS = IO_LINK | IO_HARDLINK | FIXED_FILE | ASYNC | IO_DRAIN | CQE_SKIP_SUCCESS | BUFFER_SELECT;
+
     private Sqe prep(Opcode op, int fd, long addr, int len, long off) {
         sqes.set(U8, base + OPCODE, (byte) op.code());
         sqes.set(U32, base + FD, fd);
@@ -83,26 +100,55 @@ public final class Sqe {
         return this;
     }
 
-    private static long addressOf(MemorySegment buf) {
-        if (!buf.isNative()) throw new IllegalArgumentException("io_uring buffers must be off-heap memory");
+    /** The address of {@code buf} after the checks the kernel cannot make (see the class comment). */
+    private static long addressOf(MemorySegment buf, String op, int fd, boolean target) {
+        Memory.checkKept(buf, "io_uring " + op, fd, target);
         return buf.address();
     }
 
-    private static int length(MemorySegment buf) {
-        if (buf.byteSize() > Integer.MAX_VALUE) throw new IllegalArgumentException("buffer over 2 GiB: " + buf.byteSize());
+    private static int length(MemorySegment buf, String op) {
+        if (buf.byteSize() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("io_uring " + op + ": buffer over 2 GiB: " + buf.byteSize());
+        }
         return (int) buf.byteSize();
     }
 
     // ---- per-entry settings --------------------------------------------------------------
 
-    /** The 64-bit value the completion carries back. */
+    /**
+     * The 64-bit value the completion carries back.
+     *
+     * @throws IllegalArgumentException for a value at or above {@link IoUring#RESERVED_USER_DATA} (unsigned)
+     */
     public Sqe userData(long userData) {
+        if (Long.compareUnsigned(userData, IoUring.RESERVED_USER_DATA) >= 0) {
+            throw new IllegalArgumentException("io_uring user data 0x" + Long.toHexString(userData)
+                    + " is reserved for panio's own operations (0x" + Long.toHexString(IoUring.RESERVED_USER_DATA) + " and up)");
+        }
+        return internalUserData(userData);
+    }
+
+    Sqe internalUserData(long userData) {
         sqes.set(U64, base + USER_DATA, userData);
         return this;
     }
 
-    /** Adds {@code IOSQE_*} flags ({@link #IO_LINK}, {@link #ASYNC}, ...). */
+    /**
+     * Adds {@code IOSQE_*} flags ({@link #IO_LINK}, {@link #ASYNC}, ...). With
+     * {@link #CQE_SKIP_SUCCESS} the ring can no longer count what is in flight, so its
+     * close cannot wait for the kernel to finish (see {@link IoUring}).
+     *
+     * @throws IllegalArgumentException for bits that are not {@code IOSQE_*} flags
+     */
     public Sqe flags(int iosqeFlags) {
+        if ((iosqeFlags & ~(KNOWN_FLAGS & ~BUFFER_SELECT)) != 0) {
+            throw new IllegalArgumentException("io_uring: unknown or internal IOSQE flags 0x" + Integer.toHexString(iosqeFlags));
+        }
+        return addFlags(iosqeFlags);
+    }
+
+    private Sqe addFlags(int iosqeFlags) {
+        if ((iosqeFlags & CQE_SKIP_SUCCESS) != 0) ring.uncountable = true;
         sqes.set(U8, base + FLAGS, (byte) (sqes.get(U8, base + FLAGS) | iosqeFlags));
         return this;
     }
@@ -126,27 +172,57 @@ public final class Sqe {
 
     /** {@code IORING_OP_READ} into {@code buf} at {@code offset} (-1: the file position, as for pipes and sockets). */
     public Sqe read(int fd, MemorySegment buf, long offset) {
-        return prep(Opcode.READ, fd, addressOf(buf), length(buf), offset);
+        return prep(Opcode.READ, fd, addressOf(buf, "READ", fd, true), length(buf, "READ"), offset);
     }
 
     /** {@code IORING_OP_WRITE} from {@code buf} at {@code offset} (-1: the file position). */
     public Sqe write(int fd, MemorySegment buf, long offset) {
-        return prep(Opcode.WRITE, fd, addressOf(buf), length(buf), offset);
+        return prep(Opcode.WRITE, fd, addressOf(buf, "WRITE", fd, false), length(buf, "WRITE"), offset);
+    }
+
+    /**
+     * {@code IORING_OP_READ_FIXED}: reads {@code length} bytes into registered buffer
+     * {@code index} at {@code bufferOffset}, from file offset {@code offset} (-1: the position).
+     *
+     * @throws IllegalStateException if the ring has no registered buffers
+     * @throws IndexOutOfBoundsException for an index or a range outside the buffers
+     */
+    public Sqe readFixed(int fd, int index, long bufferOffset, int length, long offset) {
+        long addr = ring.registeredOrThrow("READ_FIXED").address(index, bufferOffset, length, "READ_FIXED");
+        prep(Opcode.READ_FIXED, fd, addr, length, offset);
+        sqes.set(U16, base + BUF_INDEX, (short) index);
+        return this;
+    }
+
+    /**
+     * {@code IORING_OP_WRITE_FIXED}: writes {@code length} bytes of registered buffer
+     * {@code index} from {@code bufferOffset}, at file offset {@code offset} (-1: the position).
+     *
+     * @throws IllegalStateException if the ring has no registered buffers
+     * @throws IndexOutOfBoundsException for an index or a range outside the buffers
+     */
+    public Sqe writeFixed(int fd, int index, long bufferOffset, int length, long offset) {
+        long addr = ring.registeredOrThrow("WRITE_FIXED").address(index, bufferOffset, length, "WRITE_FIXED");
+        prep(Opcode.WRITE_FIXED, fd, addr, length, offset);
+        sqes.set(U16, base + BUF_INDEX, (short) index);
+        return this;
     }
 
     /** {@code IORING_OP_READV} into the entries of {@code iov}. */
     public Sqe readv(int fd, IoVec iov, long offset) {
+        iov.check("io_uring READV", fd, true);
         return prep(Opcode.READV, fd, iov.segment().address(), iov.count(), offset);
     }
 
     /** {@code IORING_OP_WRITEV} from the entries of {@code iov}. */
     public Sqe writev(int fd, IoVec iov, long offset) {
+        iov.check("io_uring WRITEV", fd, false);
         return prep(Opcode.WRITEV, fd, iov.segment().address(), iov.count(), offset);
     }
 
     /** {@code IORING_OP_SEND}; always adds {@code MSG_NOSIGNAL}. */
     public Sqe send(int fd, MemorySegment buf, int msgFlags) {
-        prep(Opcode.SEND, fd, addressOf(buf), length(buf), 0);
+        prep(Opcode.SEND, fd, addressOf(buf, "SEND", fd, false), length(buf, "SEND"), 0);
         sqes.set(U32, base + OP_FLAGS, msgFlags | LibC.MSG_NOSIGNAL());
         return this;
     }
@@ -169,14 +245,14 @@ public final class Sqe {
     /** {@code IORING_OP_SEND} of {@code length} bytes of {@code buf} from {@code offset}; always adds {@code MSG_NOSIGNAL}. */
     public Sqe send(int fd, MemorySegment buf, long offset, int length, int msgFlags) {
         java.util.Objects.checkFromIndexSize(offset, length, buf.byteSize());
-        prep(Opcode.SEND, fd, addressOf(buf) + offset, length, 0);
+        prep(Opcode.SEND, fd, addressOf(buf, "SEND", fd, false) + offset, length, 0);
         sqes.set(U32, base + OP_FLAGS, msgFlags | LibC.MSG_NOSIGNAL());
         return this;
     }
 
     /** {@code IORING_OP_RECV} into {@code buf}. */
     public Sqe recv(int fd, MemorySegment buf, int msgFlags) {
-        prep(Opcode.RECV, fd, addressOf(buf), length(buf), 0);
+        prep(Opcode.RECV, fd, addressOf(buf, "RECV", fd, true), length(buf, "RECV"), 0);
         sqes.set(U32, base + OP_FLAGS, msgFlags);
         return this;
     }
@@ -188,8 +264,9 @@ public final class Sqe {
      * error, end of stream or {@code ENOBUFS}. The buffer id is in the completion flags.
      */
     public Sqe recvSelect(int fd, int group, boolean multishot) {
+        BufferRing.checkGroup(group);
         prep(Opcode.RECV, fd, 0, 0, 0);
-        flags(BUFFER_SELECT);
+        addFlags(BUFFER_SELECT);
         sqes.set(U16, base + BUF_GROUP, (short) group);
         if (multishot) sqes.set(U16, base + IOPRIO, (short) LibC.IORING_RECV_MULTISHOT());
         return this;
@@ -247,6 +324,7 @@ public final class Sqe {
      * once {@code count} other completions have arrived (0: time only).
      */
     public Sqe timeout(long nanos, int count) {
+        if (count < 0) throw new IllegalArgumentException("io_uring TIMEOUT: count must not be negative: " + count);
         return prep(Opcode.TIMEOUT, -1, timespec(nanos), 1, count);
     }
 
@@ -266,12 +344,29 @@ public final class Sqe {
         return prep(Opcode.ASYNC_CANCEL, -1, targetUserData, 0, 0);
     }
 
+    /** {@code IORING_OP_ASYNC_CANCEL} of every request in flight ({@code IORING_ASYNC_CANCEL_ANY | ALL}, 5.19). */
+    Sqe cancelAny() {
+        prep(Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
+        sqes.set(U32, base + OP_FLAGS, LibC.IORING_ASYNC_CANCEL_ANY() | LibC.IORING_ASYNC_CANCEL_ALL());
+        return this;
+    }
+
     /**
      * Operates on fixed-file slot {@code index}: for ACCEPT, installs the new socket there
      * instead of returning an fd ({@code IORING_FILE_INDEX_ALLOC} picks a free slot).
      */
     public Sqe fileIndex(int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("io_uring fixed-file index must not be negative: " + index
+                    + " (fileIndexAlloc() lets the kernel pick)");
+        }
         sqes.set(U32, base + FILE_INDEX, index + 1); // the kernel's encoding is index + 1
+        return this;
+    }
+
+    /** Installs an accepted socket in a free fixed-file slot the kernel picks ({@code IORING_FILE_INDEX_ALLOC}, 5.19). */
+    public Sqe fileIndexAlloc() {
+        sqes.set(U32, base + FILE_INDEX, LibC.IORING_FILE_INDEX_ALLOC());
         return this;
     }
 

@@ -236,7 +236,8 @@ class SocketTest {
         int fd = listener.fd().intValue();
         listener.close();
         Throwable t = blocked.get(10, TimeUnit.SECONDS);
-        assertTrue(t instanceof ErrnoException, String.valueOf(t));
+        assertTrue(t instanceof dev.panio.io.ClosedException, String.valueOf(t));
+        assertEquals("accept4 on fd=" + fd + ": closed", t.getMessage());
         assertFalse(dev.panio.testing.Fds.isOpen(fd), "the deferred close(2) ran when accept returned");
     }
 

@@ -40,7 +40,7 @@ class IoUringTest {
 
     @BeforeAll
     static void needsIoUring() {
-        IoUring.Availability a = IoUring.availability();
+        Availability a = IoUring.availability();
         assumeTrue(a.available(), () -> "io_uring unavailable here: " + a.reason());
     }
 

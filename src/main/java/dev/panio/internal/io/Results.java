@@ -15,8 +15,23 @@ public final class Results {
     /** Returned by a read at end of stream. */
     public static final int EOF = -1;
 
-    public static final int EINTR = 4;
-    public static final int EAGAIN = 11;
+    private static final int EINTR = Errno.EINTR.code();
+    private static final int EAGAIN = Errno.EAGAIN.code();
+
+    /** Whether a raw result is {@code -EINTR}: the call was interrupted and may be made again. */
+    public static boolean interrupted(long r) {
+        return r == -EINTR;
+    }
+
+    /** Whether a raw result is {@code -EAGAIN} (== {@code EWOULDBLOCK} on Linux). */
+    public static boolean wouldBlock(long r) {
+        return r == -EAGAIN;
+    }
+
+    /** Whether a raw result is {@code -errno}. */
+    public static boolean is(long r, Errno errno) {
+        return r == -errno.code();
+    }
 
     /** {@code r} if it is a result, else the exception for {@code -r}. */
     public static int check(int r, String call, int fd) throws ErrnoException {
@@ -47,8 +62,15 @@ public final class Results {
         throw failure(call, null, fd, (int) r);
     }
 
-    /** The exception for a {@code -errno} result. */
+    /**
+     * The exception for a {@code -errno} result. A peer's reset ({@code ECONNRESET},
+     * {@code EPIPE}) is routine on a server, so its exception carries no stack trace (as
+     * Netty does): filling one in for every reset connection would cost more than the rest
+     * of the error path.
+     */
     public static ErrnoException failure(String call, String detail, int fd, int negErrno) {
-        return new ErrnoException(call, detail, fd, Errno.of(-negErrno));
+        Errno errno = Errno.of(-negErrno);
+        if (errno == Errno.ECONNRESET || errno == Errno.EPIPE) return ErrnoException.stackless(call, detail, fd, errno);
+        return new ErrnoException(call, detail, fd, errno);
     }
 }
