@@ -23,6 +23,11 @@ import java.lang.invoke.VarHandle;
 public final class Native {
     private Native() {}
 
+    static {
+        // Every downcall handle is built through this class: refuse the wrong platform first.
+        Platform.checkThisJvm();
+    }
+
     static final Linker LINKER = Linker.nativeLinker();
     static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
