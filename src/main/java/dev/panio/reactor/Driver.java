@@ -20,6 +20,11 @@ abstract class Driver {
     /** Sets up off-heap resources on the loop thread, before the first {@link #poll}. */
     abstract void start() throws IOException;
 
+    /** What this driver chose to use on this kernel, if it chooses anything; "" otherwise. */
+    String describe() {
+        return "";
+    }
+
     /**
      * Waits up to {@code timeoutNanos} (-1: no limit, 0: do not wait) for I/O or a wakeup,
      * and dispatches what happened.

@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  */
 public final class EventLoopGroup implements AutoCloseable {
     private final Backend backend;
-    private final String backendNote;
+    private volatile String backendNote;
     private final ReactorOptions options;
     private final List<EventLoop> loops = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
@@ -70,6 +70,8 @@ public final class EventLoopGroup implements AutoCloseable {
             g.shutdownGracefully(1000);
             throw e;
         }
+        String chosen = g.loops.get(0).driver.describe();
+        if (!chosen.isEmpty()) g.backendNote = note + " [" + chosen + "]";
         return g;
     }
 
@@ -78,7 +80,11 @@ public final class EventLoopGroup implements AutoCloseable {
         return backend;
     }
 
-    /** How the backend was chosen, e.g. {@code epoll (auto: io_uring is not permitted ...)}. */
+    /**
+     * How the backend was chosen and, for io_uring, what the loops use on this kernel, e.g.
+     * {@code epoll (auto: io_uring is not permitted ...)} or
+     * {@code io_uring [multishot recv from a buffer ring, multishot accept, DEFER_TASKRUN, EXT_ARG waits]}.
+     */
     public String backendDescription() {
         return backendNote;
     }

@@ -22,6 +22,7 @@ final class UringConnection extends QueuedConnection {
     private final int fd;
     private final long token;
     private boolean recvArmed;
+    private int recvBufferId;    // the own buffer of the RECV in flight, when the driver has no buffer ring
     private int inFlight;        // the kind (SEND, SPLICE_IN, SPLICE_OUT) of the write operation outstanding, 0 for none
     private Pipe splicePipe;
     private int pipeBytes;       // file bytes spliced into the pipe, not yet into the socket
@@ -51,8 +52,22 @@ final class UringConnection extends QueuedConnection {
 
     private void armRecv() {
         if (recvArmed || readSuspended || pausedForBacklog || inputClosed || closed) return;
+        if (driver.ownBuffers) {
+            // No buffer ring on this kernel: one single-shot RECV into a buffer of the driver's.
+            int id = driver.takeOwnBuffer(this);
+            if (id < 0) return; // all out: bufferAvailable() re-arms
+            recvBufferId = id;
+            recvArmed = true;
+            driver.sqe().recv(fd, driver.recvBuffer(id), 0).userData(UringDriver.userData(token, UringDriver.RECV));
+            return;
+        }
         recvArmed = true;
-        driver.sqe().recvSelect(fd, driver.buffers.group(), true).userData(UringDriver.userData(token, UringDriver.RECV));
+        driver.sqe().recvSelect(fd, driver.buffers.group(), driver.multishotRecv()).userData(UringDriver.userData(token, UringDriver.RECV));
+    }
+
+    /** An own receive buffer came back after this connection found none. */
+    void bufferAvailable() {
+        armRecv();
     }
 
     void connect(InetSocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
@@ -97,10 +112,11 @@ final class UringConnection extends QueuedConnection {
     private void received(int res, int flags) {
         boolean more = (flags & IoUring.CQE_F_MORE) != 0;
         if (!more) recvArmed = false;
+        if (driver.ownBuffers && res <= 0) driver.recycleRecv(recvBufferId); // the buffer came back empty
         if (res > 0) {
-            int id = IoUring.bufferId(flags);
+            int id = driver.ownBuffers ? recvBufferId : IoUring.bufferId(flags);
             if (closed) {
-                driver.buffers.recycle(id);
+                driver.recycleRecv(id);
             } else if (!held.isEmpty() || overBudget()) {
                 hold(((long) id << 32) | res);
             } else {
@@ -166,9 +182,9 @@ final class UringConnection extends QueuedConnection {
     private void deliver(int id, int len) {
         turnBytes += len;
         try {
-            delivered(driver.buffers.buffer(id).asSlice(0, len));
+            delivered(driver.recvBuffer(id).asSlice(0, len));
         } finally {
-            driver.buffers.recycle(id);
+            driver.recycleRecv(id);
         }
     }
 
@@ -182,7 +198,7 @@ final class UringConnection extends QueuedConnection {
 
     private void releaseHeld() {
         Long e;
-        while ((e = held.pollFirst()) != null) driver.buffers.recycle((int) (e >>> 32));
+        while ((e = held.pollFirst()) != null) driver.recycleRecv((int) (e >>> 32));
     }
 
     @Override

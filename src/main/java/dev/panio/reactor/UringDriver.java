@@ -15,6 +15,7 @@ import dev.panio.uring.IoUringOptions;
 import dev.panio.uring.Opcode;
 import dev.panio.uring.Sqe;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,18 +55,42 @@ final class UringDriver extends Driver implements CompletionHandler {
             Opcode.CONNECT, Opcode.POLL_ADD, Opcode.ASYNC_CANCEL, Opcode.SPLICE);
 
     /**
-     * Why this driver cannot run on a kernel with {@code a}, or null if it can: it needs the
-     * operations it submits, provided buffer rings and multishot accept and receive.
+     * Why this driver cannot run on a kernel with {@code a}, or null if it can. It needs a
+     * ring and the operations it submits (Linux 5.7 has them all); everything newer it uses
+     * where the kernel has it and does without otherwise: multishot receive from a provided
+     * buffer ring (else single-shot receives into buffers of its own), multishot accept and
+     * poll (else single-shot, re-armed), {@code SINGLE_ISSUER}/{@code DEFER_TASKRUN} (else a
+     * plain ring), {@code EXT_ARG} (else a TIMEOUT operation bounds each wait).
      */
     static String cannotRun(Availability a) {
         if (!a.available()) return a.reason();
-        for (Capability c : new Capability[] {Capability.PBUF_RING, Capability.ACCEPT_MULTISHOT, Capability.RECV_MULTISHOT}) {
-            if (!a.has(c)) return "io_uring without " + c + ": " + a.whyNot(c);
-        }
+        if (a.ops().isEmpty()) return "io_uring without IORING_REGISTER_PROBE (needs Linux 5.6)";
         for (Opcode op : OPS) {
             if (!a.ops().contains(op)) return "io_uring without " + op + " (needs Linux " + op.since() + ")";
         }
         return null;
+    }
+
+    /** Receives go into the driver's own buffers, one single-shot RECV at a time (no buffer ring). */
+    boolean ownBuffers;
+    private boolean multishotRecv;
+    private boolean multishotAccept;
+    private boolean multishotPoll;
+    private MemorySegment ownPool;
+    private int ownBufferSize;
+    private int[] ownFree;
+    private int ownFreeCount;
+    private final java.util.ArrayDeque<UringConnection> waitingForBuffer = new java.util.ArrayDeque<>();
+    private boolean reaping;
+
+    /** What this loop's ring could use, for {@code backendDescription()}. */
+    @Override
+    String describe() {
+        return (ownBuffers ? "single-shot recv into own buffers" : multishotRecv ? "multishot recv from a buffer ring"
+                : "single-shot recv from a buffer ring")
+                + ", " + (multishotAccept ? "multishot" : "single-shot") + " accept"
+                + ((ring.setupFlags() & IoUringOptions.SETUP_DEFER_TASKRUN) != 0 ? ", DEFER_TASKRUN" : ", no DEFER_TASKRUN")
+                + (ring.has(Capability.EXT_ARG) ? ", EXT_ARG waits" : ", TIMEOUT-bounded waits");
     }
 
     static long userData(long token, int kind) {
@@ -77,7 +102,23 @@ final class UringDriver extends Driver implements CompletionHandler {
         ring = IoUring.open(IoUringOptions.entries(512).withCqEntries(8192)
                 .forSingleThread());
         try {
-            buffers = new BufferRing(ring, BUFFER_GROUP, loop.options.uringBuffers(), Math.min(loop.options.readBufferBytes(), 16 * 1024));
+            int bufferSize = Math.min(loop.options.readBufferBytes(), 16 * 1024);
+            int count = loop.options.uringBuffers();
+            ownBuffers = !ring.has(Capability.PBUF_RING);
+            multishotRecv = !ownBuffers && ring.has(Capability.RECV_MULTISHOT);
+            multishotAccept = ring.has(Capability.ACCEPT_MULTISHOT);
+            multishotPoll = multishotAccept; // POLL_ADD_MULTI is 5.13, older than multishot accept (5.19)
+            if (ownBuffers) {
+                // Ring-owned memory: the kernel may write into a receive buffer until the RECV
+                // completes, and the ring frees this only after its operations are reaped.
+                ownPool = ring.allocate((long) count * bufferSize);
+                ownBufferSize = bufferSize;
+                ownFree = new int[count];
+                for (int i = 0; i < count; i++) ownFree[i] = count - 1 - i;
+                ownFreeCount = count;
+            } else {
+                buffers = new BufferRing(ring, BUFFER_GROUP, count, bufferSize);
+            }
             wakeupFd = EventFd.open();
             reserve = new FdReserve();
         } catch (IOException e) {
@@ -88,22 +129,62 @@ final class UringDriver extends Driver implements CompletionHandler {
     }
 
     private void armWakeup() {
-        sqe().pollAdd(wakeupFd.fd().intValue(), Poll.POLLIN, true).userData(WAKEUP);
+        sqe().pollAdd(wakeupFd.fd().intValue(), Poll.POLLIN, multishotPoll).userData(WAKEUP);
     }
 
-    /** A free SQE, submitting what is queued first if the ring is full. */
+    /**
+     * A free SQE, submitting what is queued first if the ring is full. Outside a completion
+     * handler it may also reap to make room; inside one it only submits (reaping there would
+     * re-enter {@code forEachCompletion}).
+     */
     Sqe sqe() {
         Sqe s = ring.sqe();
         while (s == null) {
             try {
                 ring.submit();
-                if ((s = ring.sqe()) == null) ring.forEachCompletion(this);
+                s = ring.sqe();
+                if (s == null && !reaping) {
+                    ring.forEachCompletion(this);
+                    s = ring.sqe();
+                }
             } catch (ErrnoException e) {
                 throw new IllegalStateException(e);
             }
-            s = ring.sqe();
+            if (s == null) Thread.onSpinWait();
         }
         return s;
+    }
+
+    // ---- receive buffers ----------------------------------------------------------------------
+
+    /** Whether receives are multishot (one RECV keeps producing completions). */
+    boolean multishotRecv() {
+        return multishotRecv;
+    }
+
+    /** Receive buffer {@code id}, whole. */
+    MemorySegment recvBuffer(int id) {
+        return ownBuffers ? ownPool.asSlice((long) id * ownBufferSize, ownBufferSize) : buffers.buffer(id);
+    }
+
+    /** Gives receive buffer {@code id} back: to the kernel's ring, or to the own pool (waking a waiting connection). */
+    void recycleRecv(int id) {
+        if (!ownBuffers) {
+            buffers.recycle(id);
+            return;
+        }
+        ownFree[ownFreeCount++] = id;
+        UringConnection c;
+        while (ownFreeCount > 0 && (c = waitingForBuffer.pollFirst()) != null) c.bufferAvailable();
+    }
+
+    /** An own receive buffer id, or -1 if all are out ({@code c} is then told when one comes back). */
+    int takeOwnBuffer(UringConnection c) {
+        if (ownFreeCount == 0) {
+            if (!waitingForBuffer.contains(c)) waitingForBuffer.addLast(c);
+            return -1;
+        }
+        return ownFree[--ownFreeCount];
     }
 
     @Override
@@ -120,7 +201,12 @@ final class UringDriver extends Driver implements CompletionHandler {
             if (c.deliverHeld()) deferred.addLast(c);
         }
         ring.submitAndWait(timeoutNanos == 0 || !deferred.isEmpty() ? 0 : 1, deferred.isEmpty() ? timeoutNanos : 0);
-        ring.forEachCompletion(this);
+        reaping = true;
+        try {
+            ring.forEachCompletion(this);
+        } finally {
+            reaping = false;
+        }
         // what the handlers queued is submitted by the next wait, after the timers have run
     }
 
@@ -145,7 +231,7 @@ final class UringDriver extends Driver implements CompletionHandler {
             case RECV, SEND, CONNECT, SPLICE_IN, SPLICE_OUT -> {
                 Object o = owners.get(token);
                 if (o instanceof UringConnection c) c.completed(kind, res, flags);
-                else if (kind == RECV && (flags & IoUring.CQE_F_BUFFER) != 0) buffers.recycle(IoUring.bufferId(flags));
+                else if (kind == RECV && (flags & IoUring.CQE_F_BUFFER) != 0) recycleRecv(IoUring.bufferId(flags));
             }
             default -> { } // cancellations
         }
@@ -176,7 +262,7 @@ final class UringDriver extends Driver implements CompletionHandler {
         }
 
         void arm() {
-            sqe().accept(socket.fd().intValue(), true).userData(userData(token, ACCEPT));
+            sqe().accept(socket.fd().intValue(), multishotAccept).userData(userData(token, ACCEPT));
         }
 
         void accepted(int res, int flags) {
@@ -277,7 +363,7 @@ final class UringDriver extends Driver implements CompletionHandler {
         PollingDriver.closeQuietly(wakeupFd.fd());
         if (reserve != null) reserve.close();
         try {
-            buffers.close();
+            if (buffers != null) buffers.close();
         } catch (ErrnoException ignored) {
             // the ring's close releases it too
         }

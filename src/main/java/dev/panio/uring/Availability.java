@@ -29,7 +29,27 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public record Availability(boolean available, String reason, Errno errno, Set<Capability> capabilities,
                            Map<Capability, String> missing, Set<Opcode> ops) {
-    static final Availability CACHED = probeOnPlatformThread();
+    /** What the kernel offers, asked once, before any mask. */
+    static final Availability RAW = probeOnPlatformThread();
+
+    /** {@link #RAW} less what {@value Capability#MASK_PROPERTY} masks now. */
+    static Availability current() {
+        Set<Capability> masked;
+        try {
+            masked = Capability.masked();
+        } catch (IllegalArgumentException e) {
+            return unavailable(e.getMessage(), Errno.EINVAL);
+        }
+        if (masked.isEmpty() || !RAW.available) return RAW;
+        EnumSet<Capability> present = EnumSet.noneOf(Capability.class);
+        present.addAll(RAW.capabilities);
+        present.removeAll(masked);
+        EnumMap<Capability, String> missing = new EnumMap<>(Capability.class);
+        missing.putAll(RAW.missing);
+        for (Capability c : masked) missing.put(c, "masked by -D" + Capability.MASK_PROPERTY);
+        return new Availability(true, RAW.reason, null, Collections.unmodifiableSet(present),
+                Collections.unmodifiableMap(missing), RAW.ops);
+    }
 
     /** Whether {@code c} is present (and not masked). */
     public boolean has(Capability c) {
@@ -56,15 +76,10 @@ public record Availability(boolean available, String reason, Errno errno, Set<Ca
     }
 
     private static Availability probe() {
-        Set<Capability> masked;
-        try {
-            masked = Capability.masked();
-        } catch (IllegalArgumentException e) {
-            return unavailable(e.getMessage(), Errno.EINVAL);
-        }
+        Set<Capability> masked = EnumSet.noneOf(Capability.class);
         int wanted = IoUringOptions.SETUP_SUBMIT_ALL | IoUringOptions.SETUP_COOP_TASKRUN
                 | IoUringOptions.SETUP_SINGLE_ISSUER | IoUringOptions.SETUP_DEFER_TASKRUN;
-        try (IoUring ring = IoUring.open(IoUringOptions.entries(2).withPreferredFlags(wanted))) {
+        try (IoUring ring = IoUring.openUnmasked(IoUringOptions.entries(2).withPreferredFlags(wanted))) {
             EnumSet<Capability> present = EnumSet.noneOf(Capability.class);
             EnumMap<Capability, String> missing = new EnumMap<>(Capability.class);
             for (Capability c : Capability.values()) {

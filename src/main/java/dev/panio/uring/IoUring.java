@@ -227,7 +227,15 @@ public final class IoUring implements AutoCloseable {
      * @throws IllegalStateException if {@code SINGLE_ISSUER} is required on a virtual thread
      */
     public static IoUring open(IoUringOptions options) throws ErrnoException {
-        Set<Capability> masked = Capability.masked();
+        return open(options, Capability.masked());
+    }
+
+    /** For the probe of {@link Availability}: what the kernel has, whatever the mask says. */
+    static IoUring openUnmasked(IoUringOptions options) throws ErrnoException {
+        return open(options, EnumSet.noneOf(Capability.class));
+    }
+
+    private static IoUring open(IoUringOptions options, Set<Capability> masked) throws ErrnoException {
         int required = options.flags();
         int preferred = options.preferredFlags() & ~required;
         for (Capability c : masked) {
@@ -281,9 +289,12 @@ public final class IoUring implements AutoCloseable {
         return Integer.lowestOneBit(preferred);
     }
 
-    /** What this kernel's io_uring offers; asked once per process, never throws. */
+    /**
+     * What this kernel's io_uring offers; the kernel is asked once per process, the
+     * {@value Capability#MASK_PROPERTY} mask applied at each call. Never throws.
+     */
     public static Availability availability() {
-        return Availability.CACHED;
+        return Availability.current();
     }
 
     /**
@@ -294,7 +305,7 @@ public final class IoUring implements AutoCloseable {
         int flag = c.setupFlag();
         if (flag != 0) return (setupFlags & flag) != 0;
         if (c == Capability.EXT_ARG) return (featureBits & LibC.IORING_FEAT_EXT_ARG()) != 0;
-        return !masked.contains(c) && availability().has(c);
+        return !masked.contains(c) && Availability.RAW.has(c);
     }
 
     private MemorySegment map(long bytes, long offset) throws ErrnoException {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.testing.NoFdLeaks;
+import dev.panio.uring.Capability;
 import dev.panio.uring.IoUring;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,9 +51,31 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReactorSuiteTest {
     static final InetSocketAddress ANY = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
+    /**
+     * Every backend, or those named by the system property {@code panio.test.backends}: the
+     * build reruns this suite on io_uring alone with capabilities masked
+     * ({@code panio.uring.mask}), so each fallback of the io_uring driver runs here too.
+     */
     static Stream<Backend> backends() {
+        String only = System.getProperty("panio.test.backends", "");
         return Stream.of(Backend.SELECT, Backend.POLL, Backend.EPOLL, Backend.EPOLL_ET, Backend.IO_URING,
-                Backend.SIGNAL, Backend.BLOCKING, Backend.VIRTUAL).filter(ReactorSuiteTest::implemented);
+                Backend.SIGNAL, Backend.BLOCKING, Backend.VIRTUAL).filter(ReactorSuiteTest::implemented)
+                .filter(b -> only.isEmpty() || List.of(only.split(",")).contains(b.name()));
+    }
+
+    @org.junit.jupiter.api.Test
+    void ioUringDriverUsesWhatTheKernelHasAndFallsBackFromTheRest() throws Exception {
+        assumeTrue(backends().anyMatch(b -> b == Backend.IO_URING), "io_uring not selected by panio.test.backends");
+        dev.panio.uring.Availability a = IoUring.availability();
+        try (EventLoopGroup g = start(Backend.IO_URING, opts())) {
+            String d = g.backendDescription();
+            boolean ring = a.has(Capability.PBUF_RING);
+            assertEquals(!ring, d.contains("own buffers"), d);
+            if (ring) assertEquals(!a.has(Capability.RECV_MULTISHOT), d.contains("single-shot recv from a buffer ring"), d);
+            assertEquals(!a.has(Capability.ACCEPT_MULTISHOT), d.contains("single-shot accept"), d);
+            assertEquals(!a.has(Capability.DEFER_TASKRUN) || !a.has(Capability.SINGLE_ISSUER), d.contains("no DEFER_TASKRUN"), d);
+            assertEquals(!a.has(Capability.EXT_ARG), d.contains("TIMEOUT-bounded"), d);
+        }
     }
 
     static boolean implemented(Backend b) {
