@@ -20,6 +20,7 @@ public final class Errno {
     public static final Errno EPERM = of(1);
     public static final Errno ENOENT = of(2);
     public static final Errno EINTR = of(4);
+    public static final Errno ENXIO = of(6);
     public static final Errno EBADF = of(9);
     public static final Errno EAGAIN = of(11);
     public static final Errno ENOMEM = of(12);

@@ -194,7 +194,7 @@ public final class Socket implements AutoCloseable {
      */
     public void finishConnect() throws ErrnoException {
         int err = getIntOption(LibC.SOL_SOCKET(), LibC.SO_ERROR(), "SO_ERROR");
-        if (err != 0) throw new ErrnoException("connect", fd.intValue(), Errno.of(err));
+        if (err != 0) throw Results.failure("connect", null, fd.intValue(), -err);
     }
 
     /** {@code shutdown(SHUT_WR)}: the peer reads end of stream; this side can still read. */

@@ -1,5 +1,6 @@
 package dev.panio.reactor;
 
+import dev.panio.internal.io.Results;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
@@ -192,7 +193,7 @@ final class UringConnection extends QueuedConnection {
         if (res == 0) {
             inputEnded();
         } else {
-            failed(new ErrnoException("recv", fd, Errno.of(-res)));
+            failed(Results.failure("recv", null, fd, res));
         }
     }
 
@@ -258,7 +259,7 @@ final class UringConnection extends QueuedConnection {
         }
         WriteQueue.FileRegion f = queue.headFile();
         if (res < 0) {
-            failed(new ErrnoException("splice", f.file.intValue(), Errno.of(-res)));
+            failed(Results.failure("splice", null, f.file.intValue(), res));
             return;
         }
         if (res == 0) {
@@ -277,7 +278,7 @@ final class UringConnection extends QueuedConnection {
             return;
         }
         if (res <= 0) {
-            failed(res == 0 ? new IOException("splice to the socket moved nothing") : new ErrnoException("splice", fd, Errno.of(-res)));
+            failed(res == 0 ? new IOException("splice to the socket moved nothing") : Results.failure("splice", null, fd, res));
             return;
         }
         pipeBytes -= res;
@@ -300,7 +301,7 @@ final class UringConnection extends QueuedConnection {
             return;
         }
         if (res < 0) {
-            failed(new ErrnoException("send", fd, Errno.of(-res)));
+            failed(Results.failure("send", null, fd, res));
             return;
         }
         wrote(res);

@@ -407,6 +407,78 @@ class IoUringTest {
     }
 
     @Test
+    void closeCancelsAndReapsWhatIsInFlightBeforeFreeingRingMemory() throws Exception {
+        try (Pipe p = Pipe.open(true)) {
+            IoUring ring = IoUring.open(8);
+            MemorySegment buf = ring.allocate(64);
+            ring.sqe().read(p.source().intValue(), buf, -1).userData(1); // waits on the empty pipe
+            ring.submit();
+            ring.close();
+            // The READ was cancelled before close returned: a byte written now stays in the pipe.
+            p.sink().write(MemorySegment.ofArray(new byte[] {7}));
+            assertEquals(1, p.source().available());
+            assertThrows(IllegalStateException.class, () -> buf.get(ValueLayout.JAVA_BYTE, 0), "ring memory is gone with the ring");
+        }
+    }
+
+    @Test
+    void ringMemoryIsLeftInaccessibleWhenCloseCannotDrainTheRing() throws Exception {
+        assumeTrue(IoUring.availability().has(Capability.SINGLE_ISSUER), "needs SINGLE_ISSUER (6.0)");
+        try (Pipe p = Pipe.open(true)) {
+            java.util.concurrent.CompletableFuture<IoUring> opened = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Long> address = new java.util.concurrent.CompletableFuture<>();
+            Thread owner = Thread.ofPlatform().start(() -> {
+                try {
+                    IoUring ring = IoUring.open(IoUringOptions.entries(8).withFlags(IoUringOptions.SETUP_SINGLE_ISSUER));
+                    MemorySegment buf = ring.allocate(4096);
+                    ring.sqe().read(p.source().intValue(), buf, -1).userData(1);
+                    ring.submit();
+                    address.complete(buf.address());
+                    opened.complete(ring);
+                } catch (Throwable t) {
+                    opened.completeExceptionally(t);
+                }
+            });
+            IoUring ring = opened.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            owner.join();
+            ring.close(); // from a thread that may not submit: no cancel, no drain
+            String hex = Long.toHexString(address.get());
+            String line = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
+                    .filter(l -> l.startsWith(hex + "-")).findFirst().orElse("");
+            assertTrue(line.contains(" ---p "), "the READ's buffer is reserved PROT_NONE, not returned: '" + line + "'");
+        }
+    }
+
+    @Test
+    void registrationFromTwoThreadsReportsEachThreadsOwnErrno() throws Exception {
+        try (IoUring ring = IoUring.open(8)) {
+            int rounds = 20_000;
+            java.util.concurrent.atomic.AtomicInteger wrong = new java.util.concurrent.atomic.AtomicInteger();
+            Thread a = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    try {
+                        ring.registerFiles(1_000_000); // not an open fd
+                    } catch (dev.panio.io.ErrnoException e) {
+                        if (e.errno() != Errno.EBADF) wrong.incrementAndGet();
+                    }
+                }
+            });
+            Thread b = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    try {
+                        ring.unregisterFiles(); // nothing registered
+                    } catch (dev.panio.io.ErrnoException e) {
+                        if (e.errno() != Errno.ENXIO) wrong.incrementAndGet();
+                    }
+                }
+            });
+            a.join();
+            b.join();
+            assertEquals(0, wrong.get(), "errno read from another thread's call");
+        }
+    }
+
+    @Test
     void closingARingUnmapsItsRings() throws Exception {
         long before = uringMappings();
         try (IoUring ring = IoUring.open(IoUringOptions.entries(4).withCqEntries(8))) {

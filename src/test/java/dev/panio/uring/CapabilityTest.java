@@ -1,0 +1,96 @@
+package dev.panio.uring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.panio.testing.NoFdLeaks;
+import java.util.EnumSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Capabilities, their mask for tests, and setup flags that fall back one by one. */
+@ExtendWith(NoFdLeaks.class)
+class CapabilityTest {
+    private final String before = System.getProperty(Capability.MASK_PROPERTY);
+
+    @AfterEach
+    void restoreMask() {
+        if (before == null) System.clearProperty(Capability.MASK_PROPERTY);
+        else System.setProperty(Capability.MASK_PROPERTY, before);
+    }
+
+    @Test
+    void theMaskNamesCapabilitiesAndRefusesUnknownOnes() {
+        System.setProperty(Capability.MASK_PROPERTY, " defer_taskrun , PBUF_RING,");
+        assertEquals(EnumSet.of(Capability.DEFER_TASKRUN, Capability.PBUF_RING), Capability.masked());
+        System.setProperty(Capability.MASK_PROPERTY, "PBUF_RING,NO_SUCH_THING");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Capability::masked);
+        assertTrue(e.getMessage().contains("NO_SUCH_THING"), e.getMessage());
+    }
+
+    @Test
+    void thisKernelReportsEveryCapabilityOrWhyNot() {
+        Availability a = IoUring.availability();
+        assumeTrue(a.available(), a.reason());
+        for (Capability c : Capability.values()) {
+            assertTrue(a.has(c) ^ a.whyNot(c) != null, c + ": present or explained, not both");
+        }
+        assertTrue(a.ops().contains(Opcode.NOP), "the probe lists the operations");
+    }
+
+    @Test
+    void maskedCapabilitiesAreReportedAbsentWithTheReason() {
+        assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        System.setProperty(Capability.MASK_PROPERTY, "PBUF_RING,EXT_ARG");
+        Availability a = IoUring.availability();
+        assertFalse(a.has(Capability.PBUF_RING));
+        assertTrue(a.whyNot(Capability.EXT_ARG).contains("masked"), a.whyNot(Capability.EXT_ARG));
+    }
+
+    @Test
+    void preferredFlagsTheKernelLacksAreDroppedNewestFirst() throws Exception {
+        assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        assumeTrue(IoUring.availability().has(Capability.DEFER_TASKRUN), "needs a kernel with DEFER_TASKRUN (6.1)");
+        try (IoUring all = IoUring.open(IoUringOptions.entries(4).forSingleThread())) {
+            assertEquals(IoUringOptions.SETUP_SINGLE_ISSUER | IoUringOptions.SETUP_DEFER_TASKRUN,
+                    all.setupFlags() & (IoUringOptions.SETUP_SINGLE_ISSUER | IoUringOptions.SETUP_DEFER_TASKRUN));
+        }
+        // A masked flag is never tried, as on a kernel without it; SINGLE_ISSUER stays.
+        System.setProperty(Capability.MASK_PROPERTY, "DEFER_TASKRUN,SUBMIT_ALL");
+        try (IoUring fewer = IoUring.open(IoUringOptions.entries(4).forSingleThread())) {
+            assertEquals(0, fewer.setupFlags() & (IoUringOptions.SETUP_DEFER_TASKRUN | IoUringOptions.SETUP_SUBMIT_ALL));
+            assertTrue((fewer.setupFlags() & IoUringOptions.SETUP_SINGLE_ISSUER) != 0);
+            assertFalse(fewer.has(Capability.DEFER_TASKRUN));
+        }
+        // A kernel that refuses a preferred flag (here one from the future: bit 30) gets the ring without it.
+        try (IoUring ring = IoUring.open(IoUringOptions.entries(4).withPreferredFlags(1 << 30))) {
+            assertEquals(0, ring.setupFlags() & (1 << 30));
+        }
+        // A required one it refuses is an IoUringUnavailableException naming the flags.
+        System.setProperty(Capability.MASK_PROPERTY, "SINGLE_ISSUER");
+        IoUringUnavailableException e = assertThrows(IoUringUnavailableException.class,
+                () -> IoUring.open(IoUringOptions.entries(4).withFlags(IoUringOptions.SETUP_SINGLE_ISSUER)));
+        assertTrue(e.reason().contains("masked"), e.reason());
+    }
+
+    @Test
+    void withoutExtArgATimedWaitStillTimesOutAndDeliversNothingOfItsOwn() throws Exception {
+        assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        System.setProperty(Capability.MASK_PROPERTY, "EXT_ARG");
+        try (IoUring ring = IoUring.open(8)) {
+            assertFalse(ring.has(Capability.EXT_ARG));
+            assertEquals(0, ring.submitAndWait(1, 20_000_000L) - ring.cqReady()); // returns after the timeout
+            Completions c = new Completions(ring);
+            ring.forEachCompletion(c);
+            assertTrue(c.all.isEmpty(), "panio's TIMEOUT completion is never delivered: " + c.all);
+            ring.sqe().nop().userData(5);
+            assertEquals(5, c.await(1).get(0).userData());
+            assertNotNull(ring.sqe());
+        }
+    }
+}
