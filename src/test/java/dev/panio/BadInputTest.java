@@ -775,6 +775,7 @@ class BadInputTest {
         List<String> forkedNames = new ArrayList<>();
         for (Case c : CASES.values()) if (c.forked()) forkedNames.add(c.name());
         Map<String, Forked.Result> forkedResults = Forked.run(BadInputTest.class, forkedNames);
+        System.out.println("BadInputTest: " + CASES.size() + " cases, " + forkedNames.size() + " of them in a child JVM");
         return CASES.values().stream().map(c -> DynamicTest.dynamicTest(c.name() + (c.forked() ? " [forked JVM]" : ""), () -> {
             if (c.forked()) {
                 Forked.Result r = forkedResults.get(c.name());

@@ -16,6 +16,9 @@ import java.nio.file.Path;
  * {@code sendfile} and for io_uring file operations. {@link #openBeneath} opens a path
  * that the kernel guarantees stays inside a directory ({@code openat2(2)} with
  * {@code RESOLVE_BENEATH}), which is how a file server refuses traversal.
+ *
+ * <p>Threads: every method may be called from any thread. Names and paths are checked
+ * before the call: a NUL inside one (which C would silently cut there) is refused.
  */
 public final class Files {
     private Files() {}

@@ -8,7 +8,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Both ends of a {@code pipe2(2)}, each an owned {@link FileDescriptor}, always
- * {@code O_CLOEXEC}. Closing the pipe closes both ends.
+ * {@code O_CLOEXEC}. Closing the pipe closes both ends; idempotent, from any thread.
+ * Threads: every method may be called from any thread (see {@link FileDescriptor}).
  *
  * @param source the read end
  * @param sink   the write end

@@ -11,6 +11,9 @@ import java.lang.foreign.MemorySegment;
  * The process's limit on open file descriptors ({@code RLIMIT_NOFILE}), read and set with
  * {@code getrlimit}/{@code setrlimit}. A server for many connections raises the soft limit
  * to the hard one; only a privileged process can raise the hard limit.
+ *
+ * <p>Threads: any thread; the limit is the process's, so concurrent setters race as they
+ * would in C.
  */
 public final class ResourceLimits {
     private ResourceLimits() {}

@@ -33,6 +33,9 @@ import java.net.InetSocketAddress;
  *
  * <p>Bad arguments (negative lengths, out-of-range indexes and groups, reserved user data,
  * unknown flags) throw before anything is written to the slot's operation.
+ *
+ * <p>Threads: the thread that took the slot from {@link IoUring#sqe()}, before its next
+ * {@code sqe()} or submit.
  */
 public final class Sqe {
     /** {@code IOSQE_IO_LINK}: the next SQE starts only after this one succeeds. */
@@ -170,12 +173,12 @@ public final class Sqe {
         return prep(Opcode.NOP, -1, 0, 0, 0);
     }
 
-    /** {@code IORING_OP_READ} into {@code buf} at {@code offset} (-1: the file position, as for pipes and sockets). */
+    /** {@code IORING_OP_READ} into {@code buf} at {@code offset} (-1: the file position, as for pipes and sockets). {@code buf} must be off-heap, alive and writable, and stay valid until the completion (see the class comment). */
     public Sqe read(int fd, MemorySegment buf, long offset) {
         return prep(Opcode.READ, fd, addressOf(buf, "READ", fd, true), length(buf, "READ"), offset);
     }
 
-    /** {@code IORING_OP_WRITE} from {@code buf} at {@code offset} (-1: the file position). */
+    /** {@code IORING_OP_WRITE} from {@code buf} at {@code offset} (-1: the file position). {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment). */
     public Sqe write(int fd, MemorySegment buf, long offset) {
         return prep(Opcode.WRITE, fd, addressOf(buf, "WRITE", fd, false), length(buf, "WRITE"), offset);
     }
@@ -208,19 +211,19 @@ public final class Sqe {
         return this;
     }
 
-    /** {@code IORING_OP_READV} into the entries of {@code iov}. */
+    /** {@code IORING_OP_READV} into the entries of {@code iov}. The array and its entries must stay valid (entries writable) until the completion. */
     public Sqe readv(int fd, IoVec iov, long offset) {
         iov.check("io_uring READV", fd, true);
         return prep(Opcode.READV, fd, iov.segment().address(), iov.count(), offset);
     }
 
-    /** {@code IORING_OP_WRITEV} from the entries of {@code iov}. */
+    /** {@code IORING_OP_WRITEV} from the entries of {@code iov}. The array and its entries must stay valid until the completion. */
     public Sqe writev(int fd, IoVec iov, long offset) {
         iov.check("io_uring WRITEV", fd, false);
         return prep(Opcode.WRITEV, fd, iov.segment().address(), iov.count(), offset);
     }
 
-    /** {@code IORING_OP_SEND}; always adds {@code MSG_NOSIGNAL}. */
+    /** {@code IORING_OP_SEND}; always adds {@code MSG_NOSIGNAL}. {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment). */
     public Sqe send(int fd, MemorySegment buf, int msgFlags) {
         prep(Opcode.SEND, fd, addressOf(buf, "SEND", fd, false), length(buf, "SEND"), 0);
         sqes.set(U32, base + OP_FLAGS, msgFlags | LibC.MSG_NOSIGNAL());
@@ -242,7 +245,7 @@ public final class Sqe {
         return this;
     }
 
-    /** {@code IORING_OP_SEND} of {@code length} bytes of {@code buf} from {@code offset}; always adds {@code MSG_NOSIGNAL}. */
+    /** {@code IORING_OP_SEND} of {@code length} bytes of {@code buf} from {@code offset}; always adds {@code MSG_NOSIGNAL}. {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment). */
     public Sqe send(int fd, MemorySegment buf, long offset, int length, int msgFlags) {
         java.util.Objects.checkFromIndexSize(offset, length, buf.byteSize());
         prep(Opcode.SEND, fd, addressOf(buf, "SEND", fd, false) + offset, length, 0);
@@ -250,7 +253,7 @@ public final class Sqe {
         return this;
     }
 
-    /** {@code IORING_OP_RECV} into {@code buf}. */
+    /** {@code IORING_OP_RECV} into {@code buf}. {@code buf} must be off-heap, alive and writable, and stay valid until the completion (see the class comment). */
     public Sqe recv(int fd, MemorySegment buf, int msgFlags) {
         prep(Opcode.RECV, fd, addressOf(buf, "RECV", fd, true), length(buf, "RECV"), 0);
         sqes.set(U32, base + OP_FLAGS, msgFlags);
