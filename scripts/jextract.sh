@@ -27,7 +27,7 @@ select_symbols() {
   local structs='pollfd|epoll_event|sockaddr|sockaddr_in|sockaddr_in6|sockaddr_storage|in_addr|in6_addr|iovec|msghdr|linger|itimerspec|timespec|timeval|rlimit|f_owner_ex|stat|open_how|signalfd_siginfo|__kernel_timespec|io_uring_[a-z_]+|io_[sc]qring_offsets'
   local unions='epoll_data'
   local typedefs='fd_set|sigset_t|__sigset_t|socklen_t|nfds_t|epoll_data_t|rlim_t|sa_family_t|in_port_t|in_addr_t'
-  local constants='(EPOLL|POLL|O_|F_|FD_|SOCK_|AF_|SOL_|SO_|TCP_|IPPROTO_|IPV6_|MSG_|SHUT_|EFD_|TFD_|SFD_|IORING_|IOSQE_|IO_URING_|__NR_io_uring|__NR_gettid|__NR_openat2|RESOLVE_|S_IF|AT_FDCWD|RLIMIT_|RLIM_|PROT_|MAP_|MFD_|SIG_|SEEK_|FION|CLOCK_)[A-Za-z0-9_]*|E[A-Z0-9]+|SIG[A-Z0-9]+|SIGRTM(IN|AX)|__SIGRTM(IN|AX)'
+  local constants='(EPOLL|POLL|O_|F_|FD_|SOCK_|AF_|SOL_|SO_|TCP_|IPPROTO_|IPV6_|MSG_|SHUT_|EFD_|TFD_|SFD_|IORING_|IOSQE_|IO_URING_|__NR_io_uring|__NR_gettid|__NR_openat2|__NR_readv|__NR_writev|__NR_sendmsg|RESOLVE_|S_IF|AT_FDCWD|RLIMIT_|RLIM_|PROT_|MAP_|MFD_|SIG_|SEEK_|FION|CLOCK_)[A-Za-z0-9_]*|E[A-Z0-9]+|SIG[A-Z0-9]+|SIGRTM(IN|AX)|__SIGRTM(IN|AX)'
   {
     echo "# jextract filters for native-headers/panio.h; made by scripts/jextract.sh --refresh-includes"
     grep -E "^--include-function ($functions)( |$)" "$dump" | awk '{print $1, $2}'

@@ -7,6 +7,7 @@ import dev.panio.internal.io.UseCount;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.FdCalls;
 import dev.panio.internal.sys.SocketCalls;
+import dev.panio.internal.sys.VectorCalls;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
@@ -278,7 +279,8 @@ public final class FileDescriptor implements AutoCloseable {
 
     /**
      * Scatter read into the first {@code iov.count()} entries of {@code iov}. Every entry is
-     * checked first: alive and writable.
+     * checked first (alive, writable, accessible from this thread), and the entries' arenas
+     * (up to six) are kept alive until the call returns.
      *
      * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
      */
@@ -289,7 +291,7 @@ public final class FileDescriptor implements AutoCloseable {
         try {
             long r;
             do {
-                r = FdCalls.readv(cs.errno, fd, iov.segment(), iov.count());
+                r = VectorCalls.readv(cs.errno, fd, iov.segment(), iov.count(), iov.kept());
             } while (Results.interrupted(r));
             return r == 0 && iov.totalBytes() > 0 ? EOF : transfer(r, "readv");
         } finally {
@@ -299,7 +301,8 @@ public final class FileDescriptor implements AutoCloseable {
 
     /**
      * Gather write from the first {@code iov.count()} entries of {@code iov}. Every entry is
-     * checked first: alive.
+     * checked first (alive, accessible from this thread), and the entries' arenas (up to six)
+     * are kept alive until the call returns.
      *
      * @return bytes written, or {@link #WOULD_BLOCK}
      */
@@ -310,7 +313,7 @@ public final class FileDescriptor implements AutoCloseable {
         try {
             long r;
             do {
-                r = FdCalls.writev(cs.errno, fd, iov.segment(), iov.count());
+                r = VectorCalls.writev(cs.errno, fd, iov.segment(), iov.count(), iov.kept());
             } while (Results.interrupted(r));
             return transfer(r, "writev");
         } finally {

@@ -2,6 +2,7 @@ package dev.panio.io;
 
 import dev.panio.internal.gen.iovec;
 import dev.panio.internal.io.Memory;
+import dev.panio.internal.sys.VectorCalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -14,7 +15,9 @@ import java.util.Arrays;
  * <p>Only off-heap segments can be added (the kernel reads the addresses). The entries are
  * remembered, and every call that hands the array to the kernel first checks that each is
  * still alive, and writable for a read: a buffer whose arena was closed after it was added
- * is refused instead of being written by the kernel.
+ * is refused instead of being written by the kernel. panio's own readv, writev and sendmsg
+ * also keep the entries' arenas (up to six different ones) alive while the call runs, so a
+ * close from another thread during the call fails rather than freeing memory under it.
  *
  * <p>Lifetime: the array lives in the arena given to the constructor; the entries' memory
  * must stay valid for the duration of each call that uses it (for io_uring, until the
@@ -23,6 +26,8 @@ import java.util.Arrays;
 public final class IoVec {
     private final MemorySegment array;
     private final MemorySegment[] entries;
+    /** One segment per arena the entries come from, for the call to keep alive (NULL: unused). */
+    private final MemorySegment[] keep = new MemorySegment[VectorCalls.KEEP];
     private int count;
     private long totalBytes;
 
@@ -48,6 +53,9 @@ public final class IoVec {
     public IoVec add(MemorySegment buf) {
         if (!buf.isNative()) throw new IllegalArgumentException("iovec entries must be off-heap segments");
         Memory.checkAlive(buf, "iovec", -1);
+        if (!buf.isAccessibleBy(Thread.currentThread())) {
+            throw new WrongThreadException("iovec: the segment is confined to another thread");
+        }
         if (count == entries.length) throw new IllegalStateException("iovec is full (" + entries.length + " entries)");
         MemorySegment e = iovec.asSlice(array, count);
         iovec.iov_base(e, buf);
@@ -86,13 +94,45 @@ public final class IoVec {
      * calls it for you; it is public for callers making their own foreign calls.
      *
      * @throws IllegalStateException if an arena is closed
-     * @throws IllegalArgumentException if {@code target} and an entry is read-only
+     * @throws IllegalArgumentException if {@code target} and an entry is read-only, or if the
+     *         array and its entries come from more than 6 arenas (each is kept alive during a call, see
+     *         {@link FileDescriptor#readv})
+     * @throws WrongThreadException if an entry is confined to another thread
      */
     public void check(String call, int fd, boolean target) {
         Memory.checkAlive(array, call, fd);
+        java.util.Arrays.fill(keep, MemorySegment.NULL);
+        int kept = 0;
+        if (!array.scope().equals(GLOBAL)) keep[kept++] = array; // sendmsg passes it inside a msghdr
+        Thread self = Thread.currentThread();
         for (int i = 0; i < count; i++) {
-            if (target) Memory.checkTarget(entries[i], call, fd);
-            else Memory.checkAlive(entries[i], call, fd);
+            MemorySegment e = entries[i];
+            if (target) Memory.checkTarget(e, call, fd);
+            else Memory.checkAlive(e, call, fd);
+            if (!e.isAccessibleBy(self)) {
+                throw new WrongThreadException(call + "(fd=" + fd + "): iovec entry " + i + " is confined to another thread");
+            }
+            if (e.scope().equals(GLOBAL)) continue; // never freed
+            int k = 0;
+            while (k < kept && !keep[k].scope().equals(e.scope())) k++;
+            if (k == kept) {
+                if (kept == keep.length) {
+                    throw new IllegalArgumentException(call + "(fd=" + fd + "): iovec entries from more than "
+                            + keep.length + " arenas; each must be kept alive during the call");
+                }
+                keep[kept++] = e;
+            }
         }
+    }
+
+    private static final MemorySegment.Scope GLOBAL = Arena.global().scope();
+
+    static {
+        dev.panio.internal.io.IoVecs.register(IoVec::kept);
+    }
+
+    /** After {@link #check}: the segments whose arenas the call keeps alive. */
+    MemorySegment[] kept() {
+        return keep;
     }
 }

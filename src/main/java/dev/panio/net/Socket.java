@@ -3,11 +3,13 @@ package dev.panio.net;
 import dev.panio.internal.gen.LibC;
 import dev.panio.internal.gen.linger;
 import dev.panio.internal.gen.msghdr;
+import dev.panio.internal.io.IoVecs;
 import dev.panio.internal.io.Memory;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.io.SockAddrs;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.SocketCalls;
+import dev.panio.internal.sys.VectorCalls;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
@@ -319,7 +321,11 @@ public final class Socket implements AutoCloseable {
         return (int) n;
     }
 
-    /** Gather write with {@code sendmsg(MSG_NOSIGNAL)}; bytes or WOULD_BLOCK. Every entry is checked first: alive. */
+    /**
+     * Gather write with {@code sendmsg(MSG_NOSIGNAL)}; bytes or WOULD_BLOCK. Every entry is
+     * checked first (alive, accessible from this thread), and the arenas of the array and its
+     * entries are kept alive until the call returns.
+     */
     public long writev(IoVec iov) throws ErrnoException {
         iov.check("sendmsg", fd.intValue(), false);
         CallState cs = CallState.current();
@@ -331,7 +337,7 @@ public final class Socket implements AutoCloseable {
         try {
             long r;
             do {
-                r = SocketCalls.sendmsg(cs.errno, raw, msg, LibC.MSG_NOSIGNAL());
+                r = VectorCalls.sendmsg(cs.errno, raw, msg, LibC.MSG_NOSIGNAL(), IoVecs.kept(iov));
             } while (Results.interrupted(r));
             return transfer(r, "sendmsg");
         } finally {

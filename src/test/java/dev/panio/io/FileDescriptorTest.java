@@ -180,4 +180,45 @@ class FileDescriptorTest {
             assertEquals(123, p.source().available());
         }
     }
+
+    @Test
+    void readvKeepsTheArenasOfItsEntriesAliveWhileItWaits() throws Exception {
+        try (Pipe p = Pipe.open(false)) {
+            Arena entryArena = Arena.ofShared();
+            MemorySegment buf = entryArena.allocate(64);
+            java.util.concurrent.CompletableFuture<Long> read = new java.util.concurrent.CompletableFuture<>();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try (Arena mine = Arena.ofConfined()) {
+                    read.complete(p.source().readv(new IoVec(mine, 1).add(buf)));
+                } catch (Throwable t) {
+                    read.completeExceptionally(t);
+                }
+            });
+            Thread.sleep(100); // let it block in readv
+            // The kernel will write into buf: its arena must not go away under the call.
+            IllegalStateException e = assertThrows(IllegalStateException.class, entryArena::close);
+            assertTrue(e.getMessage().contains("acquired"), e.getMessage());
+            p.sink().write(MemorySegment.ofArray(new byte[] {1, 2, 3}));
+            assertEquals(3, read.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            reader.join();
+            assertEquals(2, buf.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 1));
+            entryArena.close(); // free now that the call has returned
+        }
+    }
+
+    @Test
+    void anIoVecEntryConfinedToAnotherThreadIsRefused() throws Exception {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mine = a.allocate(8);
+            java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread.ofPlatform().start(() -> {
+                try (Arena other = Arena.ofConfined()) {
+                    new IoVec(other, 1).add(mine);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            }).join();
+            assertTrue(thrown.get() instanceof WrongThreadException, String.valueOf(thrown.get()));
+        }
+    }
 }

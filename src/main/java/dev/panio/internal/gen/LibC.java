@@ -17,6 +17,33 @@ public class LibC extends LibC_1 {
     LibC() {
         // Should not be called directly
     }
+    private static final int IORING_FEAT_CUR_PERSONALITY = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FEAT_CUR_PERSONALITY 16
+     * }
+     */
+    public static int IORING_FEAT_CUR_PERSONALITY() {
+        return IORING_FEAT_CUR_PERSONALITY;
+    }
+    private static final int IORING_FEAT_FAST_POLL = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FEAT_FAST_POLL 32
+     * }
+     */
+    public static int IORING_FEAT_FAST_POLL() {
+        return IORING_FEAT_FAST_POLL;
+    }
+    private static final int IORING_FEAT_POLL_32BITS = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FEAT_POLL_32BITS 64
+     * }
+     */
+    public static int IORING_FEAT_POLL_32BITS() {
+        return IORING_FEAT_POLL_32BITS;
+    }
     private static final int IORING_FEAT_SQPOLL_NONFIXED = (int)128L;
     /**
      * {@snippet lang=c :

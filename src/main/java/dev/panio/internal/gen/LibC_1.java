@@ -4370,6 +4370,33 @@ class LibC_1 extends LibC$shared {
     public static int MAP_HUGE_MASK() {
         return MAP_HUGE_MASK;
     }
+    private static final int __NR_readv = (int)19L;
+    /**
+     * {@snippet lang=c :
+     * #define __NR_readv 19
+     * }
+     */
+    public static int __NR_readv() {
+        return __NR_readv;
+    }
+    private static final int __NR_writev = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * #define __NR_writev 20
+     * }
+     */
+    public static int __NR_writev() {
+        return __NR_writev;
+    }
+    private static final int __NR_sendmsg = (int)46L;
+    /**
+     * {@snippet lang=c :
+     * #define __NR_sendmsg 46
+     * }
+     */
+    public static int __NR_sendmsg() {
+        return __NR_sendmsg;
+    }
     private static final int __NR_gettid = (int)186L;
     /**
      * {@snippet lang=c :
@@ -12242,33 +12269,6 @@ class LibC_1 extends LibC$shared {
      */
     public static int IORING_FEAT_RW_CUR_POS() {
         return IORING_FEAT_RW_CUR_POS;
-    }
-    private static final int IORING_FEAT_CUR_PERSONALITY = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FEAT_CUR_PERSONALITY 16
-     * }
-     */
-    public static int IORING_FEAT_CUR_PERSONALITY() {
-        return IORING_FEAT_CUR_PERSONALITY;
-    }
-    private static final int IORING_FEAT_FAST_POLL = (int)32L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FEAT_FAST_POLL 32
-     * }
-     */
-    public static int IORING_FEAT_FAST_POLL() {
-        return IORING_FEAT_FAST_POLL;
-    }
-    private static final int IORING_FEAT_POLL_32BITS = (int)64L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FEAT_POLL_32BITS 64
-     * }
-     */
-    public static int IORING_FEAT_POLL_32BITS() {
-        return IORING_FEAT_POLL_32BITS;
     }
 }
 
