@@ -102,10 +102,10 @@ public final class FileDescriptor implements AutoCloseable {
     }
 
     /**
-     * The exception for a call that failed with {@code -errno} {@code r}: a
-     * {@link ClosedException} if this descriptor was closed while the call ran (a socket
-     * shut down under a blocked {@code accept} reports {@code EINVAL}, which would mislead),
-     * otherwise the {@link ErrnoException}.
+     * The exception for a call that failed with {@code -errno} {@code r}, to be thrown by the
+     * caller; but if this descriptor was closed while the call ran, throws
+     * {@link ClosedException} itself (a socket shut down under a blocked {@code accept}
+     * reports {@code EINVAL}, which would mislead).
      */
     public ErrnoException failure(String call, String detail, long r) {
         if (uses.isClosed()) throw new ClosedException(call, toString());
@@ -121,14 +121,20 @@ public final class FileDescriptor implements AutoCloseable {
      */
     @Override
     public void close() throws ErrnoException {
-        int inFlight = uses.close();
+        int inFlight = uses.closeHolding();
         if (inFlight < 0) return;
         if (inFlight == 0) {
             int r = closeNow();
-            if (r < 0 && r != -Errno.EINTR.code()) throw Results.failure("close", null, fd, r);
-        } else {
+            if (r < 0 && !Results.interrupted(r)) throw Results.failure("close", null, fd, r);
+            return;
+        }
+        // Calls are in flight, and this thread holds a use of its own, so the number cannot be
+        // closed and reused before the shutdown below reaches it.
+        try {
             // Wake threads blocked in accept/recv/send on a socket; ENOTSOCK otherwise, ignored.
             SocketCalls.shutdown(CallState.current().errno, fd, LibC.SHUT_RDWR());
+        } finally {
+            release();
         }
     }
 

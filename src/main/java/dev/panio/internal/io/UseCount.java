@@ -52,9 +52,13 @@ public final class UseCount {
      * @return true if this was the last call after a close: the caller must now free
      */
     public boolean release() {
-        int s = (int) STATE.getAndAdd(this, -ONE_USE) - ONE_USE;
-        if (s < 0) throw new IllegalStateException("release without acquire");
-        return s == CLOSED;
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            // A release without its acquire must not take another call's use (whose fd or
+            // memory could then be freed under it) nor wrap the count: refuse, change nothing.
+            if (s >>> 1 == 0) throw new IllegalStateException("release without acquire");
+            if (STATE.weakCompareAndSet(this, s, s - ONE_USE)) return s - ONE_USE == CLOSED;
+        }
     }
 
     /**
@@ -68,6 +72,23 @@ public final class UseCount {
             int s = (int) STATE.getVolatile(this);
             if ((s & CLOSED) != 0) return -1;
             if (STATE.weakCompareAndSet(this, s, s | CLOSED)) return s >>> 1;
+        }
+    }
+
+    /**
+     * Sets CLOSED and, if calls are in flight, takes one more use for the caller in the same
+     * step: the caller can then still act on the resource (shut a socket down to wake the
+     * calls) without the last of them freeing it meanwhile, and must {@link #release()}.
+     *
+     * @return -1 if it was already closed; 0 if no call was in flight (free now; no use was
+     *         taken); more: the calls in flight, and the caller holds a use
+     */
+    public int closeHolding() {
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & CLOSED) != 0) return -1;
+            int next = s == 0 ? CLOSED : (s + ONE_USE) | CLOSED;
+            if (STATE.weakCompareAndSet(this, s, next)) return s >>> 1;
         }
     }
 
