@@ -53,6 +53,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * kernel before panio checked them; they run in a child JVM ({@link Forked}), so a
  * regression fails that case with the crash log's summary instead of ending the suite.
  */
+@org.junit.jupiter.api.Timeout(300) // a hang guard
 @ExtendWith(NoFdLeaks.class)
 class BadInputTest {
     static final InetSocketAddress V4 = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -622,6 +623,16 @@ class BadInputTest {
                 (ring, p, a) -> ring.sqe().nop().userData(-1));
         uringCase("Sqe.flags unknown bit", IllegalArgumentException.class, "IOSQE", false,
                 (ring, p, a) -> ring.sqe().nop().flags(0x100));
+        uringCase("Sqe.flags IO_DRAIN", IllegalArgumentException.class, "IO_DRAIN", false,
+                (ring, p, a) -> ring.sqe().nop().flags(Sqe.IO_DRAIN));
+        uringCase("Sqe.cancel of panio's close wake-up", IllegalArgumentException.class, "panio's own", false,
+                (ring, p, a) -> ring.sqe().cancel(-1));
+        uringCase("Sqe.pollRemove of panio's close wake-up", IllegalArgumentException.class, "panio's own", false,
+                (ring, p, a) -> ring.sqe().pollRemove(-1));
+        uringCase("Sqe.readFixed offset Long.MAX_VALUE", IndexOutOfBoundsException.class, "outside", false, (ring, p, a) -> {
+            ring.registerBuffers(1, 64);
+            ring.sqe().readFixed(p.source().intValue(), 0, Long.MAX_VALUE, 1, -1);
+        });
         uringCase("Sqe.fileIndex(-1)", IllegalArgumentException.class, "fixed-file index", false,
                 (ring, p, a) -> ring.sqe().accept(p.source().intValue(), false).fileIndex(-1));
         uringCase("Sqe.timeout(-1)", IllegalArgumentException.class, "negative", false,

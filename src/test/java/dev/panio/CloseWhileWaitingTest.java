@@ -37,6 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * kernel takes), and no fd is left behind. Run in a child JVM: the io_uring race used to
  * crash the JVM.
  */
+@org.junit.jupiter.api.Timeout(300) // a hang guard
 @ExtendWith(NoFdLeaks.class)
 class CloseWhileWaitingTest {
     static final int ROUNDS = 100;
@@ -94,6 +95,10 @@ class CloseWhileWaitingTest {
         CASES.put("io_uring submitAndWait(1, Long.MAX_VALUE)", p -> {
             IoUring ring = IoUring.open(8);
             return waitable(ring, () -> ring.submitAndWait(1, Long.MAX_VALUE));
+        });
+        CASES.put("io_uring submitAndWait(16, -1)", p -> {
+            IoUring ring = IoUring.open(8);
+            return waitable(ring, () -> ring.submitAndWait(16, -1));
         });
         CASES.put("io_uring submitAndWait(1, 300 ms)", p -> {
             IoUring ring = IoUring.open(8);

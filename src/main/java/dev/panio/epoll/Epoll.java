@@ -76,14 +76,19 @@ public final class Epoll implements AutoCloseable {
         CallState cs = CallState.current();
         FileDescriptor epfd = FileDescriptor.adopt(Results.check(MultiplexCalls.epollCreate1(cs.errno, LibC.EPOLL_CLOEXEC()), "epoll_create1", -1));
         EventFd wake = null;
+        Epoll ep = null;
         try {
             wake = EventFd.open();
-            Epoll ep = new Epoll(epfd, wake, maxEvents);
+            ep = new Epoll(epfd, wake, maxEvents);
             ep.ctl(LibC.EPOLL_CTL_ADD(), "ADD", wake.fd(), LibC.EPOLLIN(), 0);
             return ep;
         } catch (ErrnoException | RuntimeException e) {
-            epfd.close();
-            if (wake != null) wake.close();
+            if (ep != null) {
+                ep.close(); // closes epfd, the eventfd and the event array
+            } else {
+                epfd.close();
+                if (wake != null) wake.close();
+            }
             throw e;
         }
     }
@@ -178,13 +183,21 @@ public final class Epoll implements AutoCloseable {
     /** The {@code EPOLL*} bits of event {@code i} of the last wait. */
     public int events(int i) {
         check(i);
-        return events.get(epoll_event.events$layout(), i * EVENT_SIZE + epoll_event.events$offset());
+        try {
+            return events.get(epoll_event.events$layout(), i * EVENT_SIZE + epoll_event.events$offset());
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "epoll event");
+        }
     }
 
     /** The user value of event {@code i} of the last wait. */
     public long data(int i) {
         check(i);
-        return events.get(ValueLayout.JAVA_LONG_UNALIGNED, i * EVENT_SIZE + epoll_event.data$offset());
+        try {
+            return events.get(ValueLayout.JAVA_LONG_UNALIGNED, i * EVENT_SIZE + epoll_event.data$offset());
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "epoll event");
+        }
     }
 
     private void check(int i) {
@@ -212,12 +225,15 @@ public final class Epoll implements AutoCloseable {
     private void free() {
         try {
             epfd.close();
+        } catch (ErrnoException e) {
+            // close(2) released the number anyway
+        }
+        try {
             closeWake.close();
         } catch (ErrnoException e) {
-            // close(2) released the numbers anyway
-        } finally {
-            arena.close();
+            // likewise
         }
+        arena.close();
     }
 
     @Override

@@ -69,7 +69,13 @@ public final class Poll implements AutoCloseable {
         }
         int cap = Math.max(4, initialCapacity);
         closeWake = EventFd.open();
-        fds = arena.allocate(SIZE * (cap + 1L), 8);
+        try {
+            fds = arena.allocate(SIZE * (cap + 1L), 8);
+        } catch (RuntimeException e) {
+            closeWake.close();
+            arena.close();
+            throw e;
+        }
         pollfd.fd(fds, closeWake.fd().intValue());
         pollfd.events(fds, POLLIN);
         descriptors = new FileDescriptor[cap];
@@ -85,12 +91,16 @@ public final class Poll implements AutoCloseable {
     public int add(FileDescriptor fd, short events, long userData) {
         life.ensureOpen(this, "poll add");
         if (!fd.isOpen()) throw new IllegalArgumentException("poll: " + fd + " is closed");
-        if (size == descriptors.length) grow();
+        try {
+            if (size == descriptors.length) grow();
+            MemorySegment e = fds.asSlice((size + 1) * SIZE, SIZE);
+            pollfd.fd(e, fd.intValue());
+            pollfd.events(e, events);
+            pollfd.revents(e, (short) 0);
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "poll add");
+        }
         int i = size++;
-        MemorySegment e = fds.asSlice((i + 1) * SIZE, SIZE);
-        pollfd.fd(e, fd.intValue());
-        pollfd.events(e, events);
-        pollfd.revents(e, (short) 0);
         descriptors[i] = fd;
         data[i] = userData;
         return i;
@@ -108,7 +118,11 @@ public final class Poll implements AutoCloseable {
 
     /** Changes the events watched at {@code index}. */
     public void modify(int index, short events) {
-        pollfd.events(entry(index, "poll modify"), events);
+        try {
+            pollfd.events(entry(index, "poll modify"), events);
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "poll modify");
+        }
     }
 
     /**
@@ -123,7 +137,11 @@ public final class Poll implements AutoCloseable {
             descriptors[last] = null;
             return -1;
         }
-        MemorySegment.copy(fds, (last + 1) * SIZE, fds, (index + 1) * SIZE, SIZE);
+        try {
+            MemorySegment.copy(fds, (last + 1) * SIZE, fds, (index + 1) * SIZE, SIZE);
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "poll remove");
+        }
         descriptors[index] = descriptors[last];
         descriptors[last] = null;
         data[index] = data[last];
@@ -163,12 +181,20 @@ public final class Poll implements AutoCloseable {
 
     /** What the last {@link #poll} found at {@code index}. */
     public short revents(int index) {
-        return pollfd.revents(entry(index, "poll revents"));
+        try {
+            return pollfd.revents(entry(index, "poll revents"));
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "poll revents");
+        }
     }
 
     /** The events watched at {@code index}. */
     public short events(int index) {
-        return pollfd.events(entry(index, "poll events"));
+        try {
+            return pollfd.events(entry(index, "poll events"));
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "poll events");
+        }
     }
 
     /** The descriptor at {@code index}. */

@@ -103,11 +103,15 @@ public final class Select implements AutoCloseable {
         if ((ops & ~(READ | WRITE | EXCEPT)) != 0 || ops == 0) {
             throw new IllegalArgumentException("select ops must be a non-empty mix of READ, WRITE, EXCEPT: " + ops);
         }
+        try {
+            for (int set = 0; set < 3; set++) {
+                setBit(interest[set], n, (ops & (1 << set)) != 0);
+            }
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "select add");
+        }
         if (registered[n] == null) count++;
         registered[n] = fd;
-        for (int set = 0; set < 3; set++) {
-            setBit(interest[set], n, (ops & (1 << set)) != 0);
-        }
         if (n > maxFd) maxFd = n;
     }
 
@@ -116,9 +120,13 @@ public final class Select implements AutoCloseable {
         life.ensureOpen(this, "select remove");
         int n = fd.intValue();
         if (n >= FD_SETSIZE || registered[n] != fd) return;
+        try {
+            for (int set = 0; set < 3; set++) setBit(interest[set], n, false);
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "select remove");
+        }
         registered[n] = null;
         count--;
-        for (int set = 0; set < 3; set++) setBit(interest[set], n, false);
         while (maxFd >= 0 && registered[maxFd] == null) maxFd--;
     }
 
@@ -184,8 +192,12 @@ public final class Select implements AutoCloseable {
         life.ensureOpen(this, "select readyOps");
         if (fd < 0 || fd > maxFd || registered[fd] == null) return 0;
         int ops = 0;
-        for (int set = 0; set < 3; set++) {
-            if (bit(ready[set], fd)) ops |= 1 << set;
+        try {
+            for (int set = 0; set < 3; set++) {
+                if (bit(ready[set], fd)) ops |= 1 << set;
+            }
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "select readyOps");
         }
         return ops;
     }
@@ -194,6 +206,14 @@ public final class Select implements AutoCloseable {
     public int nextReady(int from) {
         life.ensureOpen(this, "select nextReady");
         if (from < 0) from = 0;
+        try {
+            return scanReady(from);
+        } catch (IllegalStateException raced) {
+            throw life.closedIfClosed(raced, this, "select nextReady");
+        }
+    }
+
+    private int scanReady(int from) {
         for (int w = from >>> 6; w < WORDS && (w << 6) <= maxFd; w++) {
             long bits = ready[0].getAtIndex(ValueLayout.JAVA_LONG, w)
                     | ready[1].getAtIndex(ValueLayout.JAVA_LONG, w)

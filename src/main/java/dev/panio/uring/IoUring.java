@@ -113,7 +113,12 @@ public final class IoUring implements AutoCloseable {
     private final Thread owner;
     private final boolean singleIssuer;
     private final CallState cs = new CallState(); // for the one thread that submits and reaps
-    private final Arena arena = Arena.ofShared();  // the mappings, side memory, ring-owned memory
+    private final Arena arena = Arena.ofShared();  // the mappings and side memory: never handed to a downcall
+    // Ring-owned memory (allocate, registerBuffers, BufferRing) has an arena of its own: the
+    // caller may pass it to a blocking call elsewhere, which holds the arena while it runs.
+    private final Arena owned = Arena.ofShared();
+    /** Arenas of ring-owned memory a teardown could not close (a call elsewhere still held them); retried. */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Arena> PENDING = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final int setupFlags;
     private final int featureBits;
     private final Set<Capability> masked;
@@ -139,9 +144,14 @@ public final class IoUring implements AutoCloseable {
     private final int sqHeadStart;
     private int cqHead;        // our consumer position; published after each drained batch
     private int finalCqes;     // completions without CQE_F_MORE reaped: requests finished
-    boolean uncountable;       // CQE_SKIP_SUCCESS was used: in-flight requests cannot be counted
+    private boolean uncountable; // CQE_SKIP_SUCCESS was used: in-flight requests cannot be counted
     private boolean reaping;
     private boolean wakeReaped;
+    /**
+     * The last thread that took an SQE or submitted. A teardown may use the SQ (to cancel)
+     * only on that thread, or once it has ended: otherwise it could race an SQE being filled.
+     */
+    private Thread lastIssuer;
     private RegisteredBuffers registered;
 
     private IoUring(int fd, MemorySegment params, int setupFlags, Set<Capability> masked) throws ErrnoException {
@@ -178,6 +188,7 @@ public final class IoUring implements AutoCloseable {
             if (wake != null) wake.close();
             ringFd.close();
             arena.close();
+            owned.close();
             throw e;
         }
         closeWake = wake;
@@ -328,9 +339,16 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Whether the calling thread may submit and reap: any thread, or the owner of a SINGLE_ISSUER ring. */
+    /**
+     * Whether teardown may submit and reap on the calling thread: the owner of a SINGLE_ISSUER
+     * ring; on another ring, the thread that used the submission side last, or any thread
+     * once that one has ended (no SQE can be half-filled then).
+     */
     private boolean mayIssue() {
-        return !singleIssuer || Thread.currentThread() == owner;
+        Thread self = Thread.currentThread();
+        if (singleIssuer) return self == owner;
+        Thread last = lastIssuer;
+        return last == null || last == self || !last.isAlive();
     }
 
     private void enterCall(String call) {
@@ -347,6 +365,7 @@ public final class IoUring implements AutoCloseable {
 
     /** Requests submitted and not yet finished, the close wake-up poll included. */
     private int inFlight() {
+        // Pairs with the kernel's store-release of sq.head: SQEs before it were consumed.
         sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
         return (sqHeadCached - sqHeadStart) - finalCqes;
     }
@@ -363,10 +382,23 @@ public final class IoUring implements AutoCloseable {
     public Sqe sqe() {
         life.ensureOpen(this, "sqe");
         checkThread("sqe");
-        int slot = nextSlot();
-        if (slot < 0) return null;
-        sqe.position(slot);
-        return sqe;
+        lastIssuer = Thread.currentThread();
+        try {
+            int slot = nextSlot();
+            if (slot < 0) return null;
+            sqe.position(slot);
+            return sqe;
+        } catch (IllegalStateException raced) {
+            throw closedIfClosed(raced, "sqe");
+        }
+    }
+
+    /**
+     * A memory access that raced a close on another thread ends in the arena's
+     * {@code IllegalStateException}; report it as what it is.
+     */
+    private RuntimeException closedIfClosed(IllegalStateException e, String call) {
+        return life.closedIfClosed(e, this, call);
     }
 
     private int nextSlot() {
@@ -379,8 +411,18 @@ public final class IoUring implements AutoCloseable {
         return sqeTail++ & sqMask;
     }
 
-    /** A slot for an internal SQE, submitting what is queued if the ring is full. */
+    /**
+     * A slot for an internal SQE. What the caller prepared is submitted first, in its own
+     * {@code io_uring_enter}: a chain ends with the call that submits it, so an SQE of panio's
+     * can never become the next link of a caller's {@code IO_LINK}.
+     */
     private void internalSlot() throws ErrnoException {
+        // Published is not submitted: what the kernel has not consumed yet would enter with ours.
+        // Load-acquire of sq.head pairs with the kernel's store-release after consuming SQEs.
+        if (sqeTail != (int) RING_INT.getAcquire(sqRing, sqHeadOff)) {
+            submitInternal();
+            if (sqpoll) awaitSqConsumed();
+        }
         int slot = nextSlot();
         while (slot < 0) {
             submitInternal();
@@ -390,11 +432,26 @@ public final class IoUring implements AutoCloseable {
         sqe.position(slot);
     }
 
+    /** With SQPOLL the kernel thread submits: wait (up to a second) until it has taken everything published. */
+    private void awaitSqConsumed() throws ErrnoException {
+        long deadline = Timeouts.deadlineNanos(1_000_000_000L);
+        // Load-acquire of sq.head pairs with the SQPOLL thread's store-release after it consumed SQEs.
+        while ((int) RING_INT.getAcquire(sqRing, sqHeadOff) != sqTailPublished && Timeouts.pending(deadline)) {
+            if (sqpollNeedsWakeup()) enter(0, 0, LibC.IORING_ENTER_SQ_WAKEUP(), 0, 0);
+            Thread.onSpinWait();
+        }
+    }
+
     /** Slots that can be taken with {@link #sqe()} before a submit. */
     public int sqSpace() {
         life.ensureOpen(this, "sqSpace");
-        sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
-        return sqEntries - (sqeTail - sqHeadCached);
+        try {
+            // Pairs with the kernel's store-release of sq.head after it consumed SQEs.
+            sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
+            return sqEntries - (sqeTail - sqHeadCached);
+        } catch (IllegalStateException raced) {
+            throw closedIfClosed(raced, "sqSpace");
+        }
     }
 
     /** Publishes the filled SQEs and returns how many the kernel has not consumed yet. */
@@ -403,6 +460,7 @@ public final class IoUring implements AutoCloseable {
         // SQE contents written before it are visible to the kernel once it sees the tail.
         RING_INT.setRelease(sqRing, sqTailOff, sqeTail);
         sqTailPublished = sqeTail;
+        // Pairs with the kernel's store-release of sq.head: how much of the batch it took already.
         sqHeadCached = (int) RING_INT.getAcquire(sqRing, sqHeadOff);
         return sqeTail - sqHeadCached;
     }
@@ -424,6 +482,7 @@ public final class IoUring implements AutoCloseable {
      */
     public int submit() throws ErrnoException {
         enterCall("submit");
+        lastIssuer = Thread.currentThread();
         try {
             return submitInternal();
         } finally {
@@ -463,6 +522,7 @@ public final class IoUring implements AutoCloseable {
             throw new IllegalArgumentException("io_uring_enter: waitNr must be 0.." + cqEntries + ", was " + waitNr);
         }
         enterCall("submitAndWait");
+        lastIssuer = Thread.currentThread();
         try {
             int ready = waitInternal(waitNr, Timeouts.deadlineNanos(timeoutNanos));
             if (life.isClosed()) throw new ClosedException("submitAndWait", toString());
@@ -488,7 +548,7 @@ public final class IoUring implements AutoCloseable {
             long argAddr = 0, argSize = 0;
             int f = flags;
             long left = Timeouts.remainingNanos(deadline);
-            if (left >= 0 && waitNr > 0) {
+            if (left > 0 && waitNr > 0) {
                 if (extArg) {
                     __kernel_timespec.tv_sec(waitTs, left / 1_000_000_000L);
                     __kernel_timespec.tv_nsec(waitTs, left % 1_000_000_000L);
@@ -505,7 +565,11 @@ public final class IoUring implements AutoCloseable {
                     toSubmit = sqpoll ? 0 : flushSq();
                 }
             }
-            int r = UringCalls.enter(cs.errno, fd, toSubmit, left == 0 ? 0 : waitNr, f, argAddr, argSize);
+            // min_complete counts what is in the CQ, so wait for one more than is there now
+            // rather than for waitNr: a close posts only one completion (its wake-up), which
+            // must end the wait whatever waitNr is. The loop goes on until waitNr are ready.
+            int min = left == 0 || waitNr == 0 ? 0 : Math.min(waitNr, ready() + 1);
+            int r = UringCalls.enter(cs.errno, fd, toSubmit, min, f, argAddr, argSize);
             int ready = ready();
             if (life.isClosed() || ready >= waitNr) return ready;
             if (r >= 0 || Results.is(r, Errno.ETIME) || Results.interrupted(r)) {
@@ -535,7 +599,11 @@ public final class IoUring implements AutoCloseable {
      */
     public int cqReady() {
         life.ensureOpen(this, "cqReady");
-        return ready();
+        try {
+            return ready();
+        } catch (IllegalStateException raced) {
+            throw closedIfClosed(raced, "cqReady");
+        }
     }
 
     private int ready() {
@@ -600,6 +668,7 @@ public final class IoUring implements AutoCloseable {
     }
 
     private boolean cqOverflowPending() {
+        // Pairs with the kernel's atomic set of IORING_SQ_CQ_OVERFLOW when a CQE did not fit.
         return ((int) RING_INT.getAcquire(sqRing, sqFlagsOff) & LibC.IORING_SQ_CQ_OVERFLOW()) != 0;
     }
 
@@ -649,6 +718,11 @@ public final class IoUring implements AutoCloseable {
     /** The {@code IORING_SETUP_*} flags this ring was created with: the required ones and the preferred ones granted. */
     public int setupFlags() {
         return setupFlags;
+    }
+
+    /** An SQE asked for {@code CQE_SKIP_SUCCESS}: from now on a close cannot count what is in flight. */
+    void markUncountable() {
+        uncountable = true;
     }
 
     /** Whether {@code c} is masked for this ring by {@value Capability#MASK_PROPERTY}. */
@@ -711,7 +785,7 @@ public final class IoUring implements AutoCloseable {
             long addr = MiscCalls.mmap(CallState.current().errno, 0, size, LibC.PROT_READ() | LibC.PROT_WRITE(),
                     LibC.MAP_PRIVATE() | LibC.MAP_ANONYMOUS(), -1, 0);
             if (addr < 0) throw Results.failure("mmap", "io_uring allocate " + size + " bytes", -1, (int) addr);
-            return MemorySegment.ofAddress(addr).reinterpret(size, arena, this::releaseOwned).asSlice(0, bytes);
+            return MemorySegment.ofAddress(addr).reinterpret(size, owned, this::releaseOwned).asSlice(0, bytes);
         } finally {
             leaveCall();
         }
@@ -828,7 +902,25 @@ public final class IoUring implements AutoCloseable {
         } catch (ErrnoException ignored) {
             // released anyway
         }
-        arena.close(); // unmaps the rings; ring-owned memory is unmapped or quarantined
+        arena.close(); // unmaps the rings: nothing outside this class ever holds this arena
+        closeOwned(owned);
+        for (int n = PENDING.size(); n > 0; n--) {
+            Arena a = PENDING.poll();
+            if (a != null) closeOwned(a);
+        }
+    }
+
+    /**
+     * Frees ring-owned memory (unmapped, or quarantined); if a blocking call elsewhere still
+     * holds it (the caller passed it to a read on another fd, say), the memory stays valid and
+     * a later teardown of any ring tries again.
+     */
+    private static void closeOwned(Arena a) {
+        try {
+            a.close();
+        } catch (IllegalStateException held) {
+            PENDING.add(a);
+        }
     }
 
     /**

@@ -55,7 +55,7 @@ public final class RegisteredBuffers {
         if (index < 0 || index >= count) {
             throw new IndexOutOfBoundsException("io_uring " + op + ": registered buffer " + index + " of " + count);
         }
-        if (offset < 0 || length < 0 || offset + length > size) {
+        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             throw new IndexOutOfBoundsException("io_uring " + op + ": range " + offset + "+" + length
                     + " outside a registered buffer of " + size + " bytes");
         }

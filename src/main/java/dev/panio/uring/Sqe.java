@@ -46,7 +46,10 @@ public final class Sqe {
     public static final int FIXED_FILE = LibC.IOSQE_FIXED_FILE();
     /** {@code IOSQE_ASYNC}: go straight to a worker instead of trying non-blocking first. */
     public static final int ASYNC = LibC.IOSQE_ASYNC();
-    /** {@code IOSQE_IO_DRAIN}: start only after everything submitted before has completed. */
+    /**
+     * {@code IOSQE_IO_DRAIN}: start only after everything submitted before has completed. Refused
+     * by {@link #flags}: a panio ring always has its close wake-up in flight.
+     */
     public static final int IO_DRAIN = LibC.IOSQE_IO_DRAIN();
     /** {@code IOSQE_CQE_SKIP_SUCCESS}: post no completion if it succeeds. */
     public static final int CQE_SKIP_SUCCESS = LibC.IOSQE_CQE_SKIP_SUCCESS();
@@ -147,11 +150,17 @@ public final class Sqe {
         if ((iosqeFlags & ~(KNOWN_FLAGS & ~BUFFER_SELECT)) != 0) {
             throw new IllegalArgumentException("io_uring: unknown or internal IOSQE flags 0x" + Integer.toHexString(iosqeFlags));
         }
+        if ((iosqeFlags & IO_DRAIN) != 0) {
+            // The ring keeps its close wake-up poll in flight for its whole life, so a drain
+            // (wait for everything submitted before) would wait until the ring is closed.
+            throw new IllegalArgumentException("io_uring: IOSQE_IO_DRAIN is not available on a panio ring (its close "
+                    + "wake-up is always in flight, so the drain would never start); order with IO_LINK instead");
+        }
         return addFlags(iosqeFlags);
     }
 
     private Sqe addFlags(int iosqeFlags) {
-        if ((iosqeFlags & CQE_SKIP_SUCCESS) != 0) ring.uncountable = true;
+        if ((iosqeFlags & CQE_SKIP_SUCCESS) != 0) ring.markUncountable();
         sqes.set(U8, base + FLAGS, (byte) (sqes.get(U8, base + FLAGS) | iosqeFlags));
         return this;
     }
@@ -319,6 +328,7 @@ public final class Sqe {
 
     /** {@code IORING_OP_POLL_REMOVE} of the poll submitted with {@code targetUserData}. */
     public Sqe pollRemove(long targetUserData) {
+        checkTarget(targetUserData, "POLL_REMOVE");
         return prep(Opcode.POLL_REMOVE, -1, targetUserData, 0, 0);
     }
 
@@ -344,7 +354,16 @@ public final class Sqe {
      * completes with 0, {@code -ENOENT} (not found) or {@code -EALREADY} (already running).
      */
     public Sqe cancel(long targetUserData) {
+        checkTarget(targetUserData, "ASYNC_CANCEL");
         return prep(Opcode.ASYNC_CANCEL, -1, targetUserData, 0, 0);
+    }
+
+    /** panio's own operations (the close wake-up above all) cannot be cancelled or removed by a caller. */
+    private static void checkTarget(long targetUserData, String op) {
+        if (Long.compareUnsigned(targetUserData, IoUring.RESERVED_USER_DATA) >= 0) {
+            throw new IllegalArgumentException("io_uring " + op + ": user data 0x" + Long.toHexString(targetUserData)
+                    + " belongs to panio's own operations");
+        }
     }
 
     /** {@code IORING_OP_ASYNC_CANCEL} of every request in flight ({@code IORING_ASYNC_CANCEL_ANY | ALL}, 5.19). */

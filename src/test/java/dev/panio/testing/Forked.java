@@ -34,7 +34,8 @@ public final class Forked {
         }
     }
 
-    private static final long CASE_TIMEOUT_SECONDS = 120;
+    /** The longest a case may run without a line from the child. */
+    private static final long CASE_TIMEOUT_SECONDS = 60;
 
     /** Runs {@code names} through {@code cls.runForked} in child JVMs; returns each result by name. */
     public static Map<String, Result> run(Class<?> cls, List<String> names, String... extraJvmArgs) throws IOException, InterruptedException {
@@ -46,8 +47,27 @@ public final class Forked {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String running = null;
             StringBuilder output = new StringBuilder();
+            // A hung case must not hang the suite: with no line from the child for this long,
+            // it is killed, and the case it was in fails as hung.
+            java.util.concurrent.atomic.AtomicLong lastLine = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+            java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
+                while (p.isAlive()) {
+                    if (System.nanoTime() - lastLine.get() > TimeUnit.SECONDS.toNanos(CASE_TIMEOUT_SECONDS)) {
+                        killed.set(true);
+                        p.destroyForcibly();
+                        return;
+                    }
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
+                    lastLine.set(System.nanoTime());
                     if (line.startsWith("CASE ")) {
                         running = line.substring(5);
                         output.setLength(0);
@@ -76,10 +96,13 @@ public final class Forked {
                 }
             }
             if (!p.waitFor(CASE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) p.destroyForcibly();
+            p.waitFor();
+            watchdog.interrupt();
             int exit = p.exitValue();
             if (running != null) {
                 String crash = crashSummary(errorDir);
-                results.put(running, new Result(running, false, "the child JVM died (exit " + exit + ") in this case"
+                String how = killed.get() ? "hung: no progress for " + CASE_TIMEOUT_SECONDS + " s, killed" : "the child JVM died (exit " + exit + ")";
+                results.put(running, new Result(running, false, how + " in this case"
                         + (crash.isEmpty() ? "" : ": " + crash) + (output.isEmpty() ? "" : "\n" + output)));
                 left.remove(running);
             } else if (!left.isEmpty()) {

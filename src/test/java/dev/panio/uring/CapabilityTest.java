@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Capabilities, their mask for tests, and setup flags that fall back one by one. */
+@org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a hang guard: a wait stuck in a downcall ignores interrupts
 @ExtendWith(NoFdLeaks.class)
 class CapabilityTest {
     private final String before = System.getProperty(Capability.MASK_PROPERTY);
@@ -91,6 +92,22 @@ class CapabilityTest {
             ring.sqe().nop().userData(5);
             assertEquals(5, c.await(1).get(0).userData());
             assertNotNull(ring.sqe());
+        }
+    }
+
+    @Test
+    void panioOwnTimeoutNeverJoinsACallersLinkChain() throws Exception {
+        assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        System.setProperty(Capability.MASK_PROPERTY, "EXT_ARG");
+        try (IoUring ring = IoUring.open(8); dev.panio.io.Pipe p = dev.panio.io.Pipe.open(true)) {
+            java.lang.foreign.MemorySegment buf = ring.allocate(16);
+            // A dangling link on the last SQE: the wait's own TIMEOUT must not become its next link.
+            ring.sqe().read(p.source().intValue(), buf, -1).link().userData(1);
+            ring.submitAndWait(1, 50_000_000L);
+            Completions c = new Completions(ring);
+            Completions.Cqe read = c.await(1).get(0);
+            assertEquals(1, read.userData());
+            assertEquals(-dev.panio.io.Errno.EAGAIN.code(), read.res(), "the empty non-blocking pipe answers EAGAIN at once");
         }
     }
 }

@@ -108,6 +108,15 @@ public final class UseCount {
     }
 
     /**
+     * What to throw for an {@code IllegalStateException} from an owner's arena: a memory
+     * access that raced a close on another thread is reported as the {@link ClosedException}
+     * it is; anything else is returned as it was.
+     */
+    public RuntimeException closedIfClosed(IllegalStateException e, Object owner, String call) {
+        return isClosed() && !(e instanceof ClosedException) ? new ClosedException(call, String.valueOf(owner)) : e;
+    }
+
+    /**
      * Throws if closed; for calls that only touch memory the owner keeps in an arena (a
      * race with a close then ends in the arena's {@code IllegalStateException}).
      */

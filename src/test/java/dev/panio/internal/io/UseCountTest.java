@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panio.io.ClosedException;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a hang guard: a wait stuck in a downcall ignores interrupts
 class UseCountTest {
     @Test
     void theLastReleaseAfterCloseIsTheOneThatFrees() {
