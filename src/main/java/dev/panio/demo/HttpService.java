@@ -73,7 +73,8 @@ final class HttpService implements AutoCloseable {
               .append(",\"acceptErrors\":").append(m.acceptErrors()).append(",\"bytesRead\":").append(m.bytesRead())
               .append(",\"bytesWritten\":").append(m.bytesWritten()).append(",\"reads\":").append(m.reads())
               .append(",\"writes\":").append(m.writes()).append(",\"wakeups\":").append(m.wakeups())
-              .append(",\"allocatedBytes\":").append(m.allocatedBytes()).append('}');
+              .append(",\"allocatedBytes\":").append(m.allocatedBytes())
+              .append(",\"handlerFailures\":").append(m.handlerFailures()).append('}');
         }
         return sb.append("]}").toString();
     }

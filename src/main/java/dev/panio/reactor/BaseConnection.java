@@ -55,8 +55,8 @@ abstract class BaseConnection implements Connection {
         if (loop.options.idleTimeoutMillis() > 0) setIdleTimeout(loop.options.idleTimeoutMillis());
         try {
             handler.onOpen(this);
-        } catch (RuntimeException e) {
-            failed(new IOException("onOpen threw", e));
+        } catch (Throwable t) {
+            handlerFailed("onOpen", t);
         }
     }
 
@@ -71,8 +71,8 @@ abstract class BaseConnection implements Connection {
         countRead(data.byteSize());
         try {
             handler.onData(this, data);
-        } catch (RuntimeException e) {
-            failed(new IOException("onData threw", e));
+        } catch (Throwable t) {
+            handlerFailed("onData", t);
         }
     }
 
@@ -124,6 +124,16 @@ abstract class BaseConnection implements Connection {
         return new IOException("file ended at offset " + position + " with " + remaining + " promised bytes unsent");
     }
 
+    /**
+     * A handler callback threw: the failure is reported (counted, rate-limited log) and the
+     * connection closed with {@link CloseCause#ERROR} and an exception carrying it. The loop
+     * goes on.
+     */
+    final void handlerFailed(String callback, Throwable t) {
+        loop.failures.report(callback + " threw; connection closed", t);
+        failed(new IOException(callback + " threw", t));
+    }
+
     /** Closes with the cause an I/O error implies. */
     final void failed(IOException e) {
         if (closed) return;
@@ -143,8 +153,8 @@ abstract class BaseConnection implements Connection {
         release();
         try {
             handler.onClose(this, cause, error);
-        } catch (RuntimeException e) {
-            System.getLogger(BaseConnection.class.getName()).log(System.Logger.Level.WARNING, "onClose threw", e);
+        } catch (Throwable t) {
+            loop.failures.report("onClose threw", t);
         }
     }
 

@@ -44,6 +44,22 @@ abstract class Driver {
     abstract void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis,
                           CompletableFuture<Connection> result);
 
+    /**
+     * A handler from {@code handlers}, or null if the supplier threw or returned null: that
+     * is reported as a failure (counted, logged) and the caller closes the new connection's
+     * fd; the loop goes on.
+     */
+    final ConnectionHandler newHandler(java.util.function.Supplier<ConnectionHandler> handlers) {
+        try {
+            ConnectionHandler h = handlers.get();
+            if (h != null) return h;
+            loop.failures.report("the handler supplier returned null; connection closed", null);
+        } catch (Throwable t) {
+            loop.failures.report("the handler supplier threw; connection closed", t);
+        }
+        return null;
+    }
+
     private int connections;
 
     /** Counts a connection that is now open (loop thread). */

@@ -25,7 +25,7 @@ public final class EventLoop implements Executor {
         // resolve once stays failed for the referring class. (From a jar, already open,
         // loading needs none.)
         new dev.panio.io.ErrnoException("preload", -1, dev.panio.io.Errno.EMFILE).getMessage();
-        for (Class<?> c : new Class<?>[] {CloseCause.class, ScheduledTask.class, Warnings.class, FdReserve.class,
+        for (Class<?> c : new Class<?>[] {CloseCause.class, ScheduledTask.class, Warnings.class, Failures.class, FdReserve.class,
                 BaseConnection.class, WriteQueue.class, ChunkPool.class, LoopMetrics.class, Slots.class}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
@@ -50,6 +50,9 @@ public final class EventLoop implements Executor {
     private volatile boolean shuttingDown;
     private long shutdownDeadline;
 
+    /** Failures of user code on this loop: counted, logged with a rate limit, never fatal. */
+    final Failures failures;
+
     // metrics, written by the loop thread only
     long open, accepted, acceptErrors, bytesRead, bytesWritten, reads, writes, wakeups, turns;
 
@@ -59,6 +62,7 @@ public final class EventLoop implements Executor {
         this.options = options;
         this.driver = Drivers.create(backend, this);
         this.thread = Thread.ofPlatform().name("panio-" + backend.cliName() + "-" + index).daemon(true).unstarted(this::run);
+        this.failures = new Failures(thread.getName());
     }
 
     void start() throws IOException {
@@ -138,11 +142,11 @@ public final class EventLoop implements Executor {
         while ((r = tasks.poll()) != null) safely(r);
     }
 
-    private static void safely(Runnable r) {
+    private void safely(Runnable r) {
         try {
             r.run();
         } catch (Throwable t) {
-            System.getLogger(EventLoop.class.getName()).log(System.Logger.Level.WARNING, "task failed", t);
+            failures.report("a task or timer threw", t);
         }
     }
 
@@ -203,7 +207,7 @@ public final class EventLoop implements Executor {
     /** This loop's counters. */
     public LoopMetrics metrics() {
         return driver.metrics(new LoopMetrics(open, accepted, acceptErrors, bytesRead, bytesWritten, reads, writes, wakeups, turns,
-                allocatedBytes()));
+                allocatedBytes(), failures.count()));
     }
 
     private static final com.sun.management.ThreadMXBean THREADS =

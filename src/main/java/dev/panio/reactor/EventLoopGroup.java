@@ -166,7 +166,7 @@ public final class EventLoopGroup implements AutoCloseable {
 
     /** The sum of every loop's counters. */
     public LoopMetrics metrics() {
-        LoopMetrics sum = new LoopMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        LoopMetrics sum = new LoopMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         for (EventLoop l : loops) sum = sum.plus(l.metrics());
         return sum;
     }

@@ -17,14 +17,17 @@ package dev.panio.reactor;
  *                    their own ({@link Backend#BLOCKING}, {@link Backend#VIRTUAL}) or the JVM
  *                    does not count. The difference over a run divided by requests is the
  *                    allocation per request.
+ * @param handlerFailures handler callbacks, handler suppliers, timers and tasks that threw:
+ *                    each closed what it concerned, none stopped the loop
  */
 public record LoopMetrics(long open, long accepted, long acceptErrors, long bytesRead, long bytesWritten,
-                          long reads, long writes, long wakeups, long turns, long allocatedBytes) {
+                          long reads, long writes, long wakeups, long turns, long allocatedBytes, long handlerFailures) {
     /** Component-wise sum. */
     public LoopMetrics plus(LoopMetrics o) {
         return new LoopMetrics(open + o.open, accepted + o.accepted, acceptErrors + o.acceptErrors,
                 bytesRead + o.bytesRead, bytesWritten + o.bytesWritten, reads + o.reads, writes + o.writes,
                 wakeups + o.wakeups, turns + o.turns,
-                allocatedBytes < 0 || o.allocatedBytes < 0 ? -1 : allocatedBytes + o.allocatedBytes);
+                allocatedBytes < 0 || o.allocatedBytes < 0 ? -1 : allocatedBytes + o.allocatedBytes,
+                handlerFailures + o.handlerFailures);
     }
 }

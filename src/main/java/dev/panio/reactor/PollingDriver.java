@@ -158,7 +158,12 @@ final class PollingDriver extends Driver implements Poller.Ready {
                 continue;
             }
             loop.accepted++;
-            PollingConnection c = new PollingConnection(this, Socket.adopt(owned, listener.family()), handlers.get());
+            ConnectionHandler h = newHandler(handlers);
+            if (h == null) {
+                closeQuietly(owned);
+                continue;
+            }
+            PollingConnection c = new PollingConnection(this, Socket.adopt(owned, listener.family()), h);
             if (c.register(Poller.READ)) {
                 connectionOpened();
                 c.opened();

@@ -99,8 +99,8 @@ abstract class QueuedConnection extends BaseConnection {
         if (!notify) return;
         try {
             handler.onWritable(this);
-        } catch (RuntimeException e) {
-            failed(new IOException("onWritable threw", e));
+        } catch (Throwable t) {
+            handlerFailed("onWritable", t);
         }
     }
 
@@ -124,8 +124,8 @@ abstract class QueuedConnection extends BaseConnection {
         inputClosed = true;
         try {
             handler.onInputClosed(this);
-        } catch (RuntimeException e) {
-            failed(new IOException("onInputClosed threw", e));
+        } catch (Throwable t) {
+            handlerFailed("onInputClosed", t);
             return;
         }
         if (!closed && outputShut) closeNow(CloseCause.PEER_CLOSED, null);

@@ -102,8 +102,8 @@ final class ThreadConnection extends BaseConnection {
                     withCallbacks(() -> {
                         try {
                             handler.onInputClosed(this);
-                        } catch (RuntimeException e) {
-                            failed(new IOException("onInputClosed threw", e));
+                        } catch (Throwable t) {
+                            handlerFailed("onInputClosed", t);
                         }
                         if (!closed && outputShut) closeNow(CloseCause.PEER_CLOSED, null);
                     });

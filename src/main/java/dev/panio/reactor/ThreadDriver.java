@@ -73,7 +73,12 @@ final class ThreadDriver extends Driver {
                     continue;
                 }
                 accepted.increment();
-                ThreadConnection c = new ThreadConnection(this, s, handlers.get());
+                ConnectionHandler h = newHandler(handlers);
+                if (h == null) {
+                    PollingDriver.closeQuietly(s.fd());
+                    continue;
+                }
+                ThreadConnection c = new ThreadConnection(this, s, h);
                 c.startReader();
             } catch (ErrnoException e) {
                 if (!listeners.contains(listener)) return;
@@ -125,7 +130,7 @@ final class ThreadDriver extends Driver {
     @Override
     LoopMetrics metrics(LoopMetrics base) {
         return new LoopMetrics(open.get(), accepted.sum(), acceptErrors.sum(), bytesRead.sum(), bytesWritten.sum(),
-                reads.sum(), writes.sum(), base.wakeups(), base.turns(), -1);
+                reads.sum(), writes.sum(), base.wakeups(), base.turns(), -1, base.handlerFailures());
     }
 
     @Override

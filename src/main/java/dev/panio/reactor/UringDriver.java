@@ -271,10 +271,15 @@ final class UringDriver extends Driver implements CompletionHandler {
                     closeRaw(res);
                 } else {
                     loop.accepted++;
-                    UringConnection c = new UringConnection(UringDriver.this,
-                            Socket.adopt(FileDescriptor.adopt(res), socket.family()), handlers.get());
-                    connectionOpened();
-                    c.start();
+                    ConnectionHandler h = newHandler(handlers);
+                    if (h == null) {
+                        closeRaw(res);
+                    } else {
+                        UringConnection c = new UringConnection(UringDriver.this,
+                                Socket.adopt(FileDescriptor.adopt(res), socket.family()), h);
+                        connectionOpened();
+                        c.start();
+                    }
                 }
             } else {
                 loop.acceptErrors++; // not logged: a log line may itself need the fd that is missing

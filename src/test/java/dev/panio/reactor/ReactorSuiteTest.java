@@ -110,6 +110,79 @@ class ReactorSuiteTest {
         return s;
     }
 
+    /** Sends one byte and reads until the server closes; true if it closed (EOF or reset) without answering. */
+    static boolean closedWithoutAnswer(Listener l) throws IOException {
+        try (Socket s = client(l)) {
+            s.setSoTimeout(10_000);
+            try {
+                s.getOutputStream().write(7);
+                return s.getInputStream().read() == -1;
+            } catch (java.net.SocketException reset) {
+                return true;
+            }
+        }
+    }
+
+    static void echoOnce(Listener l) throws IOException {
+        try (Socket s = client(l)) {
+            byte[] msg = "still served".getBytes();
+            s.getOutputStream().write(msg);
+            assertArrayEquals(msg, s.getInputStream().readNBytes(msg.length));
+        }
+    }
+
+    static void awaitFailures(EventLoopGroup g, long n) throws InterruptedException {
+        for (int i = 0; i < 500 && g.metrics().handlerFailures() < n; i++) Thread.sleep(10);
+        assertEquals(n, g.metrics().handlerFailures());
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aHandlerSupplierThatThrowsOrReturnsNullCostsOneConnectionNotTheLoop(Backend b) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (EventLoopGroup g = start(b, opts().withLoops(1))) {
+            Listener l = g.listen(ANY, () -> switch (calls.getAndIncrement()) {
+                case 0 -> throw new IllegalStateException("supplier failed once");
+                case 1 -> null;
+                default -> new EchoHandler();
+            });
+            assertTrue(closedWithoutAnswer(l), "the connection whose handler could not be made is closed");
+            assertTrue(closedWithoutAnswer(l), "likewise for a null handler");
+            for (int i = 0; i < 3; i++) echoOnce(l);
+            awaitFailures(g, 2);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aHandlerThatThrowsOnEveryReadLosesItsConnectionsButNotTheLoop(Backend b) throws Exception {
+        BlockingQueue<Object[]> closes = new ArrayBlockingQueue<>(64);
+        try (EventLoopGroup g = start(b, opts())) {
+            Listener bad = g.listen(ANY, () -> new ConnectionHandler() {
+                @Override
+                public void onData(Connection c, MemorySegment data) {
+                    throw new UnsupportedOperationException("this handler fails on every read");
+                }
+
+                @Override
+                public void onClose(Connection c, CloseCause cause, IOException error) {
+                    closes.add(new Object[] {cause, error});
+                }
+            });
+            Listener good = g.listen(ANY, EchoHandler::new);
+            int n = 20;
+            for (int i = 0; i < n; i++) assertTrue(closedWithoutAnswer(bad), "connection " + i);
+            for (int i = 0; i < n; i++) {
+                Object[] close = closes.poll(10, TimeUnit.SECONDS);
+                assertNotNull(close, "onClose " + i);
+                assertSame(CloseCause.ERROR, close[0]);
+                assertTrue(close[1] instanceof IOException e && e.getCause() instanceof UnsupportedOperationException, String.valueOf(close[1]));
+            }
+            echoOnce(good);
+            awaitFailures(g, n);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void echoesOneMebibyteOnEachOfOneHundredConnections(Backend b) throws Exception {
