@@ -22,7 +22,8 @@ abstract class BaseConnection implements Connection {
     private ScheduledTask idleTimer;
     private long readNanos;
     private ScheduledTask readTimer;
-    boolean closed;
+    /** Written on the loop thread; read from others to refuse work on a gone connection early. */
+    volatile boolean closed;
 
     BaseConnection(EventLoop loop, ConnectionHandler handler) {
         this.loop = loop;
@@ -39,10 +40,14 @@ abstract class BaseConnection implements Connection {
         }
     }
 
-    /** Runs {@code action} on the loop thread (now if already there). */
+    /**
+     * Runs {@code action} on the loop thread (now if already there): true means "you are on
+     * the loop, go on"; false that it was handed over, or dropped because the loop has ended
+     * (then the connection is closed already and there is nothing left to do).
+     */
     final boolean onLoop(Runnable action) {
         if (loop.inEventLoop()) return true;
-        loop.execute(action);
+        loop.offer(action);
         return false;
     }
 

@@ -49,6 +49,11 @@ public final class EventLoop implements Executor {
     private final AtomicLong seq = new AtomicLong();
     private volatile boolean shuttingDown;
     private long shutdownDeadline;
+    /** The driver started: wake-ups may be sent. */
+    private volatile boolean running;
+    /** The loop has ended: no task handed over now would ever run. */
+    private volatile boolean stopped;
+    private final java.util.ArrayList<ScheduledTask> timersAgain = new java.util.ArrayList<>();
 
     /** Failures of user code on this loop: counted, logged with a rate limit, never fatal. */
     final Failures failures;
@@ -82,10 +87,12 @@ public final class EventLoop implements Executor {
             driver.start();
         } catch (Throwable t) {
             startFailure = t;
+            stopped = true;
             started.countDown();
             terminated.countDown();
             return;
         }
+        running = true;
         started.countDown();
         try {
             for (;;) {
@@ -104,8 +111,12 @@ public final class EventLoop implements Executor {
         } finally {
             try {
                 driver.abortAll();
+                // From here on offer() refuses; what was handed over before runs now, on
+                // connections that are closed (so writes return false, files are closed).
+                stopped = true;
                 runTasks();
             } finally {
+                running = false;
                 driver.close();
                 terminated.countDown();
             }
@@ -123,17 +134,31 @@ public final class EventLoop implements Executor {
         return Math.max(0, next.deadline - System.nanoTime());
     }
 
+    /**
+     * Runs the timers that were due when this turn began, at most: a fixed-rate timer whose
+     * task takes longer than its period, or a timer a task schedules with no delay, waits for
+     * the next turn, after I/O and tasks have had theirs.
+     */
     private void runTimers() {
         long now = System.nanoTime();
+        long lastSeq = seq.get(); // timers scheduled from here on belong to a later turn
         ScheduledTask t;
         while ((t = timers.peek()) != null && t.deadline - now <= 0) {
             timers.poll();
             if (t.cancelled) continue;
+            if (t.seq >= lastSeq) {
+                timersAgain.add(t);
+                continue;
+            }
             safely(t.task);
             if (t.periodNanos > 0 && !t.cancelled) {
                 t.deadline += t.periodNanos;
-                timers.add(t);
+                timersAgain.add(t); // even if due again already: next turn
             }
+        }
+        if (!timersAgain.isEmpty()) {
+            timers.addAll(timersAgain);
+            timersAgain.clear();
         }
     }
 
@@ -155,30 +180,70 @@ public final class EventLoop implements Executor {
         return Thread.currentThread() == thread;
     }
 
-    /** Runs {@code task} on the loop thread, soon; from any thread. */
+    /**
+     * Runs {@code task} on the loop thread, soon; from any thread.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
+     *         (its loops take no new work), naming the loop
+     */
     @Override
     public void execute(Runnable task) {
-        tasks.add(task);
-        if (!inEventLoop() && wakeupPending.compareAndSet(false, true)) driver.wakeup();
+        java.util.Objects.requireNonNull(task, "task");
+        rejectIfShutDown("execute");
+        if (!offer(task)) throw rejected("execute");
     }
 
-    /** Runs {@code task} once after {@code delay}. */
+    /**
+     * Hands {@code task} to the loop thread for panio's own hand-overs, which must still run
+     * during a graceful shutdown (to flush and close); false once the loop has ended, when
+     * the task will never run and the caller must release what it carries.
+     */
+    boolean offer(Runnable task) {
+        if (stopped) return false;
+        tasks.add(task);
+        if (stopped && tasks.remove(task)) return false; // lost the race with the loop's last drain
+        if (running && !inEventLoop() && wakeupPending.compareAndSet(false, true)) driver.wakeup();
+        return true;
+    }
+
+    private void rejectIfShutDown(String call) {
+        if (group.isShutdown()) throw rejected(call);
+    }
+
+    private java.util.concurrent.RejectedExecutionException rejected(String call) {
+        return new java.util.concurrent.RejectedExecutionException(call + " on " + thread.getName()
+                + ": the event loop group is shut down");
+    }
+
+    /**
+     * Runs {@code task} once after {@code delay}.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
+     */
     public Timer schedule(Runnable task, long delay, TimeUnit unit) {
         return schedule(task, unit.toNanos(delay), 0);
     }
 
-    /** Runs {@code task} every {@code period}, first after {@code initialDelay}. */
+    /**
+     * Runs {@code task} every {@code period}, first after {@code initialDelay}. A run that
+     * takes longer than the period does not make the next runs pile up in one turn: each turn
+     * runs a timer at most once, after the loop's I/O and tasks.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
+     */
     public Timer scheduleAtFixedRate(Runnable task, long initialDelay, long period, TimeUnit unit) {
         if (period <= 0) throw new IllegalArgumentException("period must be positive");
         return schedule(task, unit.toNanos(initialDelay), unit.toNanos(period));
     }
 
     private Timer schedule(Runnable task, long delayNanos, long periodNanos) {
+        java.util.Objects.requireNonNull(task, "task");
+        rejectIfShutDown("schedule");
         ScheduledTask t = new ScheduledTask(task, System.nanoTime() + Math.max(0, delayNanos), periodNanos, seq.getAndIncrement());
         if (inEventLoop()) {
             addTimer(t);
-        } else {
-            execute(() -> addTimer(t));
+        } else if (!offer(() -> addTimer(t))) {
+            throw rejected("schedule");
         }
         return t;
     }
@@ -202,6 +267,10 @@ public final class EventLoop implements Executor {
 
     boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         return terminated.await(timeout, unit);
+    }
+
+    boolean isTerminated() {
+        return terminated.getCount() == 0;
     }
 
     /** This loop's counters. */

@@ -67,7 +67,13 @@ public final class EventLoopGroup implements AutoCloseable {
                 loop.start();
             }
         } catch (IOException | RuntimeException e) {
-            g.shutdownGracefully(1000);
+            // The loop that failed has released what it opened; stop the others, and let
+            // nothing that happens while doing so hide the real cause.
+            try {
+                g.shutdownGracefully(1000);
+            } catch (RuntimeException | Error during) {
+                e.addSuppressed(during);
+            }
             throw e;
         }
         String chosen = g.loops.get(0).driver.describe();
@@ -105,6 +111,7 @@ public final class EventLoopGroup implements AutoCloseable {
      * thread-per-connection backends use a single acceptor.
      */
     public Listener listen(InetSocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
+        if (shutdown) throw new java.util.concurrent.RejectedExecutionException("listen on " + address + ": the event loop group is shut down");
         List<Socket> sockets = new ArrayList<>();
         InetSocketAddress bound = address;
         int count = backend == Backend.BLOCKING || backend == Backend.VIRTUAL ? 1 : loops.size();
@@ -126,7 +133,7 @@ public final class EventLoopGroup implements AutoCloseable {
             Socket s = sockets.get(i);
             EventLoop loop = loops.get(i);
             CompletableFuture<Void> done = new CompletableFuture<>();
-            loop.execute(() -> {
+            boolean handed = loop.offer(() -> {
                 try {
                     loop.driver.listen(s, handlers);
                     done.complete(null);
@@ -134,7 +141,14 @@ public final class EventLoopGroup implements AutoCloseable {
                     done.completeExceptionally(t);
                 }
             });
-            join(done);
+            if (!handed) done.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
+                    "listen on " + address + ": the event loop group is shut down"));
+            try {
+                join(done);
+            } catch (IOException | RuntimeException e) {
+                for (int j = i; j < count; j++) PollingDriver.closeQuietly(sockets.get(j).fd());
+                throw e;
+            }
         }
         return new Listener(this, bound, sockets);
     }
@@ -144,10 +158,12 @@ public final class EventLoopGroup implements AutoCloseable {
             Socket s = l.sockets.get(i);
             EventLoop loop = loops.get(i);
             CompletableFuture<Void> done = new CompletableFuture<>();
-            loop.execute(() -> {
+            if (!loop.offer(() -> {
                 loop.driver.unlisten(s);
                 done.complete(null);
-            });
+            })) {
+                continue; // the loop has ended; its driver closed the listener
+            }
             try {
                 done.get(5, TimeUnit.SECONDS);
             } catch (Exception e) {
@@ -160,8 +176,39 @@ public final class EventLoopGroup implements AutoCloseable {
     public CompletableFuture<Connection> connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis) {
         CompletableFuture<Connection> result = new CompletableFuture<>();
         EventLoop loop = nextLoop();
-        loop.execute(() -> loop.driver.connect(address, handler, timeoutMillis, result));
+        if (shutdown || !loop.offer(() -> loop.driver.connect(address, handler, timeoutMillis, result))) {
+            result.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
+                    "connect to " + address + ": the event loop group is shut down"));
+        }
         return result;
+    }
+
+    /** Whether {@link #shutdownGracefully} (or {@link #close}) has been called. */
+    public boolean isShutdown() {
+        return shutdown;
+    }
+
+    /** Whether every loop has ended. */
+    public boolean isTerminated() {
+        for (EventLoop l : loops) {
+            if (!l.isTerminated()) return false;
+        }
+        return true;
+    }
+
+    /**
+     * Waits until every loop has ended (after a shutdown), for a {@code main} that serves
+     * until another thread shuts the group down. The loop threads are daemon threads: they
+     * do not keep the JVM alive by themselves.
+     *
+     * @return true if the group terminated within the timeout
+     */
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (EventLoop l : loops) {
+            if (!l.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) return false;
+        }
+        return true;
     }
 
     /** The sum of every loop's counters. */
@@ -182,7 +229,7 @@ public final class EventLoopGroup implements AutoCloseable {
         shutdown = true;
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         boolean clean = true;
-        for (EventLoop l : loops) l.execute(() -> l.beginShutdown(deadline));
+        for (EventLoop l : loops) l.offer(() -> l.beginShutdown(deadline));
         for (EventLoop l : loops) {
             try {
                 long left = Math.max(0, deadline - System.nanoTime()) + 2_000_000_000L;

@@ -50,10 +50,17 @@ final class PollingDriver extends Driver implements Poller.Ready {
     @Override
     void start() throws IOException {
         arena = Arena.ofShared();
-        readBuffer = arena.allocate(loop.options.readBufferBytes(), 64);
-        poller = factory.create();
-        wakeupFd = EventFd.open();
-        reserve = new FdReserve();
+        try {
+            readBuffer = arena.allocate(loop.options.readBufferBytes(), 64);
+            poller = factory.create();
+            wakeupFd = EventFd.open();
+            reserve = new FdReserve();
+        } catch (IOException | RuntimeException | Error e) {
+            if (poller != null) poller.close();
+            if (wakeupFd != null) closeQuietly(wakeupFd.fd());
+            arena.close();
+            throw e;
+        }
         register(wakeupFd.fd(), Poller.READ, events -> {
             try {
                 wakeupFd.drain();

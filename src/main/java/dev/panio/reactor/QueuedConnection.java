@@ -14,7 +14,8 @@ import java.io.IOException;
 abstract class QueuedConnection extends BaseConnection {
     final Socket socket;
     final WriteQueue queue;
-    boolean writable = true;
+    /** Written on the loop thread; read from others by write() and isWritable(). */
+    volatile boolean writable = true;
     boolean inputClosed;
     boolean shutdownRequested;
     boolean outputShut;
@@ -35,8 +36,9 @@ abstract class QueuedConnection extends BaseConnection {
     public final boolean write(java.lang.foreign.MemorySegment data, long offset, long length) {
         java.util.Objects.checkFromIndexSize(offset, length, data.byteSize());
         if (!loop.inEventLoop()) {
+            if (closed) return false;
             java.lang.foreign.MemorySegment copy = copyOf(data.asSlice(offset, length));
-            loop.execute(() -> write(copy));
+            if (!loop.offer(() -> write(copy))) return false; // the loop has ended: the connection is gone
             return writable;
         }
         if (closed || shutdownRequested || closeRequested) return false;
@@ -50,7 +52,10 @@ abstract class QueuedConnection extends BaseConnection {
     public final boolean sendFile(FileDescriptor file, long position, long count) {
         checkFileRange(file, position, count);
         if (!loop.inEventLoop()) {
-            loop.execute(() -> sendFile(file, position, count));
+            if (closed || !loop.offer(() -> sendFile(file, position, count))) {
+                PollingDriver.closeQuietly(file); // handed over to a connection that is gone
+                return false;
+            }
             return writable;
         }
         if (closed || shutdownRequested || closeRequested) {

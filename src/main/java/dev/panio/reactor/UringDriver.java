@@ -104,6 +104,10 @@ final class UringDriver extends Driver implements CompletionHandler {
         try {
             int bufferSize = Math.min(loop.options.readBufferBytes(), 16 * 1024);
             int count = loop.options.uringBuffers();
+            if (Integer.bitCount(count) != 1 || count > BufferRing.MAX_COUNT) {
+                throw new IllegalArgumentException("io_uring receive buffers must be a power of two up to "
+                        + BufferRing.MAX_COUNT + ": " + count + " (ReactorOptions.withUringBuffers)");
+            }
             ownBuffers = !ring.has(Capability.PBUF_RING);
             multishotRecv = !ownBuffers && ring.has(Capability.RECV_MULTISHOT);
             multishotAccept = ring.has(Capability.ACCEPT_MULTISHOT);
@@ -121,8 +125,10 @@ final class UringDriver extends Driver implements CompletionHandler {
             }
             wakeupFd = EventFd.open();
             reserve = new FdReserve();
-        } catch (IOException e) {
-            ring.close();
+        } catch (IOException | RuntimeException | Error e) {
+            if (wakeupFd != null) PollingDriver.closeQuietly(wakeupFd.fd());
+            if (reserve != null) reserve.close();
+            ring.close(); // and with it the buffer ring and ring-owned memory
             throw e;
         }
         armWakeup();

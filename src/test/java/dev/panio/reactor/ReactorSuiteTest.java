@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -180,6 +181,73 @@ class ReactorSuiteTest {
             }
             echoOnce(good);
             awaitFailures(g, n);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aShutDownGroupSaysSoToEveryCall(Backend b) throws Exception {
+        EventLoopGroup g = start(b, opts());
+        BlockingQueue<Connection> opened = new ArrayBlockingQueue<>(1);
+        Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+            @Override
+            public void onOpen(Connection c) {
+                opened.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, MemorySegment data) { }
+        });
+        InetSocketAddress where = l.localAddress();
+        try (Socket peer = client(l)) {
+            Connection c = opened.poll(10, TimeUnit.SECONDS);
+            assertNotNull(c);
+            assertTrue(g.shutdownGracefully(5_000));
+            assertTrue(g.isShutdown());
+            assertTrue(g.awaitTermination(10, TimeUnit.SECONDS));
+            assertTrue(g.isTerminated());
+            EventLoop loop = g.loops().get(0);
+            assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> loop.execute(() -> { }));
+            assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> loop.schedule(() -> { }, 1, TimeUnit.MILLISECONDS));
+            assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> g.listen(ANY, EchoHandler::new));
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> g.connect(where, new EchoHandler(), 1000).get(10, TimeUnit.SECONDS));
+            assertTrue(refused.getCause() instanceof java.util.concurrent.RejectedExecutionException, String.valueOf(refused.getCause()));
+            // From a thread that is not the loop's: a write says false, a file handed over is closed.
+            assertFalse(c.write(MemorySegment.ofArray(new byte[] {1})));
+            dev.panio.io.FileDescriptor file = dev.panio.io.Files.memfd("handed-over", 16);
+            assertFalse(c.sendFile(file, 0, 16));
+            assertFalse(file.isOpen(), "sendFile on a gone connection closes the file it was given");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStartThatFailsThrowsItsRealCause() {
+        // The io_uring loop is the one with a start-time option to get wrong (its receive buffers).
+        assumeTrue(backends().anyMatch(b -> b == Backend.IO_URING), "io_uring not selected by panio.test.backends");
+        assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        IOException e = assertThrows(IOException.class, () -> EventLoopGroup.start(Backend.IO_URING, opts().withUringBuffers(65536)));
+        assertTrue(e.getCause() instanceof IllegalArgumentException, String.valueOf(e.getCause()));
+        assertTrue(e.getCause().getMessage().contains("65536"), e.getCause().getMessage());
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aTimerSlowerThanItsPeriodStarvesNeitherTasksNorReads(Backend b) throws Exception {
+        try (EventLoopGroup g = start(b, opts().withLoops(1))) {
+            EventLoop loop = g.loops().get(0);
+            Timer slow = loop.scheduleAtFixedRate(() -> java.util.concurrent.locks.LockSupport.parkNanos(3_000_000L),
+                    0, 1, TimeUnit.MILLISECONDS);
+            try {
+                Thread.sleep(50); // the timer is behind its schedule from now on
+                CompletableFuture<Boolean> ran = new CompletableFuture<>();
+                loop.execute(() -> ran.complete(true));
+                assertTrue(ran.get(10, TimeUnit.SECONDS), "a task ran while the timer was behind");
+                Listener l = g.listen(ANY, EchoHandler::new);
+                echoOnce(l);
+            } finally {
+                slow.cancel();
+            }
         }
     }
 
