@@ -8,7 +8,7 @@ import dev.panio.reactor.Listener;
 import dev.panio.reactor.ReactorOptions;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -70,14 +70,15 @@ public final class DemoServer {
                 group.backendDescription(), group.loops().size());
         if (mode.equals("http")) System.out.printf("try: curl http://%s:%d/plaintext  or open http://%s:%d/status%n", host, port, host, port);
         if (files != null && mode.equals("http")) System.out.printf("serving %s at http://%s:%d/files/%n", files.toAbsolutePath(), host, port);
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             boolean clean = group.shutdownGracefully(5000);
             service.close();
             System.out.println(clean ? "stopped" : "stopped (some connections were closed at the deadline)");
-            stopped.countDown();
         }));
-        stopped.await();
+        // The loop threads are daemons: serve until Ctrl-C or SIGTERM shuts the group down.
+        while (!group.awaitTermination(1, TimeUnit.DAYS)) {
+            // still serving
+        }
     }
 
     private static int number(String[] args, int i, String option) {
