@@ -8,6 +8,13 @@ import java.util.Arrays;
  * token is recognised as stale and dropped, even after the slot is reused.
  */
 final class Slots<T> {
+    /**
+     * The most slots: a slot index must fit the 24 bits the io_uring driver gives it in a
+     * completion's user data (beside a 32-bit generation and an 8-bit kind). One less than
+     * 2^24, so no token can encode to io_uring's reserved user data.
+     */
+    static final int MAX_SLOTS = (1 << 24) - 1;
+
     private Object[] items = new Object[64];
     private int[] generations = new int[64];
     private int[] free = new int[64];
@@ -15,6 +22,9 @@ final class Slots<T> {
     private int next;
 
     long add(T item) {
+        if (freeCount == 0 && next >= MAX_SLOTS) {
+            throw new IllegalStateException("more than " + MAX_SLOTS + " live objects in one loop");
+        }
         int slot = freeCount > 0 ? free[--freeCount] : next++;
         if (slot >= items.length) {
             items = Arrays.copyOf(items, items.length * 2);

@@ -93,8 +93,27 @@ final class UringDriver extends Driver implements CompletionHandler {
                 + (ring.has(Capability.EXT_ARG) ? ", EXT_ARG waits" : ", TIMEOUT-bounded waits");
     }
 
+    private static final long GENERATION = 0xFFFF_FFFF_0000_0000L;
+    private static final long SLOT = 0xFF_FFFFL;
+
+    /**
+     * A completion's user data: the owner's slot token (generation << 32 | slot, see
+     * {@link Slots}) and the kind of operation. All 32 bits of the generation are kept, so a
+     * slot reused 2^24 times and more still tells a stale completion from a live one; the slot
+     * takes 24 bits ({@link Slots#MAX_SLOTS}), the kind 8.
+     */
     static long userData(long token, int kind) {
-        return token << 8 | kind;
+        return (token & GENERATION) | (token & SLOT) << 8 | kind;
+    }
+
+    /** The slot token in {@code userData}. */
+    static long tokenOf(long userData) {
+        return (userData & GENERATION) | (userData >>> 8) & SLOT;
+    }
+
+    /** The kind of operation in {@code userData}. */
+    static int kindOf(long userData) {
+        return (int) (userData & 0xff);
     }
 
     @Override
@@ -218,8 +237,8 @@ final class UringDriver extends Driver implements CompletionHandler {
 
     @Override
     public void complete(long userData, int res, int flags) {
-        int kind = (int) (userData & 0xff);
-        long token = userData >>> 8;
+        int kind = kindOf(userData);
+        long token = tokenOf(userData);
         switch (kind) {
             case WAKEUP -> {
                 try {
