@@ -6,6 +6,7 @@ import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
+import dev.panio.poll.Poll;
 import dev.panio.uring.IoUring;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -90,6 +91,7 @@ final class UringConnection extends QueuedConnection {
             case UringDriver.SEND -> sent(res);
             case UringDriver.SPLICE_IN -> splicedIn(res);
             case UringDriver.SPLICE_OUT -> splicedOut(res);
+            case UringDriver.SPLICE_WAIT -> writeSpace(res);
             case UringDriver.CONNECT -> connected(res);
             default -> { }
         }
@@ -277,6 +279,13 @@ final class UringConnection extends QueuedConnection {
             released();
             return;
         }
+        if (Results.wouldBlock(res)) {
+            // The socket's buffer is full (a slow reader): the splice runs in a worker that
+            // cannot wait for it, so wait for write space with a POLL_ADD, then splice again.
+            start(UringDriver.SPLICE_WAIT).pollAdd(fd, Poll.POLLOUT, false)
+                    .userData(UringDriver.userData(token, UringDriver.SPLICE_WAIT));
+            return;
+        }
         if (res <= 0) {
             failed(res == 0 ? new IOException("splice to the socket moved nothing") : Results.failure("splice", null, fd, res));
             return;
@@ -286,6 +295,20 @@ final class UringConnection extends QueuedConnection {
         if (!queue.isEmpty() || pipeBytes > 0) sendHead();
         else afterDrained();
         maybeWritable(true);
+    }
+
+    /** The socket has write space again after a splice found it full: carry on with the pipe. */
+    private void writeSpace(int res) {
+        inFlight = 0;
+        if (closed) {
+            released();
+            return;
+        }
+        if (res < 0) {
+            failed(Results.failure("poll", "POLLOUT", fd, res));
+            return;
+        }
+        sendHead();
     }
 
     /** The operation in flight at close has completed: its buffers and files can go. */

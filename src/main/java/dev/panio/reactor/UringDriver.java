@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * operation, and a stale token (owner gone) drops the completion.
  */
 final class UringDriver extends Driver implements CompletionHandler {
-    static final int ACCEPT = 1, RECV = 2, SEND = 3, CONNECT = 4, WAKEUP = 5, IGNORE = 6, SPLICE_IN = 7, SPLICE_OUT = 8;
+    static final int ACCEPT = 1, RECV = 2, SEND = 3, CONNECT = 4, WAKEUP = 5, IGNORE = 6, SPLICE_IN = 7, SPLICE_OUT = 8,
+            SPLICE_WAIT = 9;
     private static final int BUFFER_GROUP = 1;
 
     IoUring ring;
@@ -253,7 +254,7 @@ final class UringDriver extends Driver implements CompletionHandler {
                 if (o instanceof UringListener l) l.accepted(res, flags);
                 else if (res >= 0) closeRaw(res); // the listener is gone: do not leak its last accept
             }
-            case RECV, SEND, CONNECT, SPLICE_IN, SPLICE_OUT -> {
+            case RECV, SEND, CONNECT, SPLICE_IN, SPLICE_OUT, SPLICE_WAIT -> {
                 Object o = owners.get(token);
                 if (o instanceof UringConnection c) c.completed(kind, res, flags);
                 else if (kind == RECV && (flags & IoUring.CQE_F_BUFFER) != 0) recycleRecv(IoUring.bufferId(flags));

@@ -396,6 +396,60 @@ class ReactorSuiteTest {
         }
     }
 
+    /**
+     * A 64 MiB file sent to a reader that first does not read, then reads slowly: the socket's
+     * buffer fills again and again (on io_uring the pipe-to-socket splice finds it full), and
+     * every byte still arrives, in order.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aLargeFileReachesASlowReaderByteExact(Backend b) throws Exception {
+        int size = 64 << 20;
+        try (dev.panio.io.FileDescriptor source = dev.panio.io.Files.memfd("large", size);
+             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment chunk = arena.allocate(1 << 20);
+            for (int off = 0; off < size; off += (int) chunk.byteSize()) {
+                for (int i = 0; i < chunk.byteSize(); i += 8) chunk.set(ValueLayout.JAVA_LONG_UNALIGNED, i, pattern(off + i));
+                long n = 0;
+                while (n < chunk.byteSize()) n += source.write(chunk.asSlice(n));
+            }
+            try (EventLoopGroup g = start(b, opts())) {
+                Listener l = g.listen(ANY, () -> (c, data) -> {
+                    try {
+                        c.sendFile(source.duplicate(0), 0, size);
+                        c.close();
+                    } catch (ErrnoException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                try (Socket s = client(l)) {
+                    s.setReceiveBufferSize(64 * 1024);
+                    s.getOutputStream().write('g');
+                    Thread.sleep(300); // not reading: the server's socket buffer fills
+                    InputStream in = s.getInputStream();
+                    byte[] buf = new byte[64 * 1024];
+                    long got = 0;
+                    long mismatches = 0;
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        for (int i = 0; i < n; i++) {
+                            long at = got + i;
+                            byte want = (byte) (pattern(at & ~7L) >>> (8 * (at & 7)));
+                            if (buf[i] != want) mismatches++;
+                        }
+                        got += n;
+                        if ((got & ((8 << 20) - 1)) < n) Thread.sleep(20); // slowly: a pause every 8 MiB
+                    }
+                    assertEquals(size, got, "bytes received");
+                    assertEquals(0, mismatches, "bytes differing from the file");
+                }
+            }
+        }
+    }
+
+    private static long pattern(long offset) {
+        return offset * 0x9E3779B97F4A7C15L;
+    }
+
     /** write(data, offset, length) sends exactly that range, on the loop and from another thread, and refuses a bad range. */
     @ParameterizedTest
     @MethodSource("backends")
