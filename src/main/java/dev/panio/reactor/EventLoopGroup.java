@@ -107,26 +107,55 @@ public final class EventLoopGroup implements AutoCloseable {
 
     /**
      * Accepts connections on {@code address}, each served by a handler from {@code handlers}.
-     * On the event-driven backends every loop gets its own {@code SO_REUSEPORT} socket; the
+     * On the event-driven backends every loop gets its own socket, joined in one
+     * {@code SO_REUSEPORT} group so that the kernel spreads connections over the loops; the
      * thread-per-connection backends use a single acceptor.
+     *
+     * <p>The port is this group's alone: if any other socket (another process, another group)
+     * already listens on it, this fails with {@code EADDRINUSE} naming the address, whatever
+     * that socket's options; {@link #listenShared} shares on purpose.
+     *
+     * @throws ErrnoException {@code bind(127.0.0.1:8080): EADDRINUSE} and the like
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     public Listener listen(InetSocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
+        return listen(address, handlers, false);
+    }
+
+    /**
+     * {@link #listen}, but sharing the port with other {@code SO_REUSEPORT} sockets of the
+     * same user, in this process or others: the kernel then spreads connections over all of
+     * them. For running several server processes on one port, or handing a port over to a new
+     * process without refusing connections.
+     */
+    public Listener listenShared(InetSocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
+        return listen(address, handlers, true);
+    }
+
+    private Listener listen(InetSocketAddress address, Supplier<ConnectionHandler> handlers, boolean share) throws IOException {
         if (shutdown) throw new java.util.concurrent.RejectedExecutionException("listen on " + address + ": the event loop group is shut down");
         List<Socket> sockets = new ArrayList<>();
         InetSocketAddress bound = address;
         int count = backend == Backend.BLOCKING || backend == Backend.VIRTUAL ? 1 : loops.size();
+        boolean reusePort = share || count > 1;
         try {
+            // A port held by any socket, with or without SO_REUSEPORT, refuses this bind: so
+            // unless sharing was asked for, claim it alone first (port 0: pick a free one).
+            if (reusePort && !share) bound = Ports.claim(address);
             for (int i = 0; i < count; i++) {
                 Socket s = Socket.tcp(Socket.Family.of(address));
                 sockets.add(s);
                 s.setReuseAddress(true);
-                s.setReusePort(true);
+                if (reusePort) s.setReusePort(true);
                 s.bind(bound);
                 s.listen(4096);
                 bound = s.localAddress();
             }
-        } catch (IOException e) {
-            for (Socket s : sockets) s.close();
+            // Between the claim and the binds another SO_REUSEPORT socket could have slipped
+            // into the group: the kernel's list of listeners on the port tells.
+            if (reusePort && !share) Ports.checkAlone(bound, count);
+        } catch (IOException | RuntimeException e) {
+            for (Socket s : sockets) PollingDriver.closeQuietly(s.fd());
             throw e;
         }
         for (int i = 0; i < count; i++) {

@@ -253,6 +253,30 @@ class ReactorSuiteTest {
 
     @ParameterizedTest
     @MethodSource("backends")
+    void aPortHeldByAnotherSocketIsRefusedUnlessSharingWasAskedFor(Backend b) throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (ServerSocket held = new ServerSocket(0, 50, lo); EventLoopGroup g = start(b, opts())) {
+            InetSocketAddress taken = new InetSocketAddress(lo, held.getLocalPort());
+            ErrnoException e = assertThrows(ErrnoException.class, () -> g.listen(taken, EchoHandler::new));
+            assertSame(Errno.EADDRINUSE, e.errno());
+            assertTrue(e.getMessage().contains(String.valueOf(held.getLocalPort())), e.getMessage());
+        }
+        try (EventLoopGroup first = start(b, opts()); EventLoopGroup second = start(b, opts())) {
+            Listener l = first.listen(ANY, EchoHandler::new);
+            ErrnoException e = assertThrows(ErrnoException.class, () -> second.listen(l.localAddress(), EchoHandler::new));
+            assertSame(Errno.EADDRINUSE, e.errno(), "a second server on the same port would take a share of its connections");
+            echoOnce(l);
+        }
+        try (EventLoopGroup first = start(b, opts()); EventLoopGroup second = start(b, opts())) {
+            Listener one = first.listenShared(ANY, EchoHandler::new);
+            Listener two = second.listenShared(one.localAddress(), EchoHandler::new);
+            assertEquals(one.localAddress(), two.localAddress());
+            for (int i = 0; i < 4; i++) echoOnce(one);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
     void echoesOneMebibyteOnEachOfOneHundredConnections(Backend b) throws Exception {
         int conns = 100, size = 1 << 20;
         try (EventLoopGroup g = start(b, opts()); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
