@@ -292,12 +292,13 @@ public final class FileDescriptor implements AutoCloseable {
      */
     public long readv(IoVec iov) throws ErrnoException {
         iov.check("readv", fd, true);
+        MemorySegment[] keep = iov.keepAlive("readv", fd, false); // the array itself is an argument
         CallState cs = CallState.current();
         acquire("readv");
         try {
             long r;
             do {
-                r = VectorCalls.readv(cs.errno, fd, iov.segment(), iov.count(), iov.kept());
+                r = VectorCalls.readv(cs.errno, fd, iov.segment(), iov.count(), keep);
             } while (Results.interrupted(r));
             return r == 0 && iov.totalBytes() > 0 ? EOF : transfer(r, "readv");
         } finally {
@@ -314,12 +315,13 @@ public final class FileDescriptor implements AutoCloseable {
      */
     public long writev(IoVec iov) throws ErrnoException {
         iov.check("writev", fd, false);
+        MemorySegment[] keep = iov.keepAlive("writev", fd, false);
         CallState cs = CallState.current();
         acquire("writev");
         try {
             long r;
             do {
-                r = VectorCalls.writev(cs.errno, fd, iov.segment(), iov.count(), iov.kept());
+                r = VectorCalls.writev(cs.errno, fd, iov.segment(), iov.count(), keep);
             } while (Results.interrupted(r));
             return transfer(r, "writev");
         } finally {

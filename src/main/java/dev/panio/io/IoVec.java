@@ -90,20 +90,16 @@ public final class IoVec {
 
     /**
      * Checks, before {@code call} hands the array to the kernel, that the array and every
-     * entry are alive and, if the kernel writes into them ({@code target}), writable. panio
-     * calls it for you; it is public for callers making their own foreign calls.
+     * entry are alive, accessible from this thread and, if the kernel writes into them
+     * ({@code target}), writable. panio calls it for you; it is public for callers making their
+     * own foreign calls.
      *
      * @throws IllegalStateException if an arena is closed
-     * @throws IllegalArgumentException if {@code target} and an entry is read-only, or if the
-     *         array and its entries come from more than 6 arenas (each is kept alive during a call, see
-     *         {@link FileDescriptor#readv})
+     * @throws IllegalArgumentException if {@code target} and an entry is read-only
      * @throws WrongThreadException if an entry is confined to another thread
      */
     public void check(String call, int fd, boolean target) {
         Memory.checkAlive(array, call, fd);
-        java.util.Arrays.fill(keep, MemorySegment.NULL);
-        int kept = 0;
-        if (!array.scope().equals(GLOBAL)) keep[kept++] = array; // sendmsg passes it inside a msghdr
         Thread self = Thread.currentThread();
         for (int i = 0; i < count; i++) {
             MemorySegment e = entries[i];
@@ -112,27 +108,40 @@ public final class IoVec {
             if (!e.isAccessibleBy(self)) {
                 throw new WrongThreadException(call + "(fd=" + fd + "): iovec entry " + i + " is confined to another thread");
             }
+        }
+    }
+
+    /**
+     * Picks one segment per arena of the entries (and of the array, if the call passes the
+     * array only inside another structure), for the call to keep alive.
+     *
+     * @throws IllegalArgumentException for more arenas than a call can keep alive
+     */
+    MemorySegment[] keepAlive(String call, int fd, boolean withArray) {
+        java.util.Arrays.fill(keep, MemorySegment.NULL);
+        int kept = 0;
+        if (withArray && !array.scope().equals(GLOBAL)) keep[kept++] = array;
+        for (int i = 0; i < count; i++) {
+            MemorySegment e = entries[i];
             if (e.scope().equals(GLOBAL)) continue; // never freed
             int k = 0;
             while (k < kept && !keep[k].scope().equals(e.scope())) k++;
             if (k == kept) {
                 if (kept == keep.length) {
-                    throw new IllegalArgumentException(call + "(fd=" + fd + "): iovec entries from more than "
+                    throw new IllegalArgumentException(call + "(fd=" + fd + "): iovec memory from more than "
                             + keep.length + " arenas; each must be kept alive during the call");
                 }
                 keep[kept++] = e;
             }
         }
+        return keep;
     }
 
     private static final MemorySegment.Scope GLOBAL = Arena.global().scope();
 
     static {
-        dev.panio.internal.io.IoVecs.register(IoVec::kept);
+        dev.panio.internal.io.IoVecs.register(IoVec::keepAlive);
     }
 
-    /** After {@link #check}: the segments whose arenas the call keeps alive. */
-    MemorySegment[] kept() {
-        return keep;
-    }
+
 }

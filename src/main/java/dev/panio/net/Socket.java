@@ -328,6 +328,8 @@ public final class Socket implements AutoCloseable {
      */
     public long writev(IoVec iov) throws ErrnoException {
         iov.check("sendmsg", fd.intValue(), false);
+        // the array goes inside the msghdr, not as an argument: keep its arena too
+        MemorySegment[] keep = IoVecs.keepAlive(iov, "sendmsg", fd.intValue(), true);
         CallState cs = CallState.current();
         MemorySegment msg = cs.scratch.asSlice(MSG_OFF, msghdr.layout());
         msg.fill((byte) 0);
@@ -337,7 +339,7 @@ public final class Socket implements AutoCloseable {
         try {
             long r;
             do {
-                r = VectorCalls.sendmsg(cs.errno, raw, msg, LibC.MSG_NOSIGNAL(), IoVecs.kept(iov));
+                r = VectorCalls.sendmsg(cs.errno, raw, msg, LibC.MSG_NOSIGNAL(), keep);
             } while (Results.interrupted(r));
             return transfer(r, "sendmsg");
         } finally {

@@ -101,7 +101,7 @@ abstract class BaseConnection implements Connection {
         if (closed || readNanos == 0) return;
         long quiet = System.nanoTime() - lastRead;
         if (quiet >= readNanos) {
-            closeNow(CloseCause.TIMEOUT, null);
+            timedOut();
         } else {
             readTimer = loop.scheduleOnLoop(this::checkRead, readNanos - quiet);
         }
@@ -111,10 +111,15 @@ abstract class BaseConnection implements Connection {
         if (closed || idleNanos == 0) return;
         long idle = System.nanoTime() - lastActivity;
         if (idle >= idleNanos) {
-            closeNow(CloseCause.TIMEOUT, null);
+            timedOut();
         } else {
             idleTimer = loop.scheduleOnLoop(this::checkIdle, idleNanos - idle);
         }
+    }
+
+    /** A timeout expired: close with {@link CloseCause#TIMEOUT}. */
+    void timedOut() {
+        closeNow(CloseCause.TIMEOUT, null);
     }
 
     /** Refuses a negative file range, closing the file the caller handed over. */

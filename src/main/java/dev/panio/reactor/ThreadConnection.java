@@ -19,12 +19,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * classic model's backpressure: the writer waits). Blocking sockets on
  * {@link Backend#BLOCKING}; on {@link Backend#VIRTUAL} non-blocking sockets whose
  * would-block results park the virtual thread on the {@link VirtualPoller}.
+ *
+ * <p>Locks: {@code callbacks} serialises the handler's callbacks and the close;
+ * {@code writes} serialises writers. No thread waits for {@code callbacks} while holding
+ * {@code writes} (a failed write reports after letting go of it), and a close first shuts
+ * the socket down, which wakes a writer blocked on a peer that never reads, so the handler
+ * holding {@code callbacks} returns. The loop thread never waits for either lock: a timeout
+ * that finds the handler busy shuts the socket down and lets the connection's own thread
+ * finish the close, with {@link CloseCause#TIMEOUT}.
  */
 final class ThreadConnection extends BaseConnection {
     private final ThreadDriver driver;
     private final Socket socket;
     private final ReentrantLock callbacks = new ReentrantLock();
     private final ReentrantLock writes = new ReentrantLock();
+    /** A cause decided by a thread that could not take {@code callbacks}; used by the close that follows. */
+    private volatile CloseCause pendingCause;
     private VirtualPoller.Waiter readWaiter;
     private VirtualPoller.Waiter writeWaiter;
     private volatile boolean readSuspended;
@@ -64,7 +74,14 @@ final class ThreadConnection extends BaseConnection {
                 socket.finishConnect();
             }
         } catch (ErrnoException e) {
+            // As on the event-driven backends: the handler hears of the failed connect too.
             PollingDriver.closeQuietly(socket.fd());
+            closed = true;
+            try {
+                handler.onClose(this, e.errno() == Errno.ETIMEDOUT ? CloseCause.TIMEOUT : CloseCause.ERROR, e);
+            } catch (Throwable t) {
+                loop.failures.report("onClose threw", t);
+            }
             result.completeExceptionally(e);
             return;
         }
@@ -118,6 +135,8 @@ final class ThreadConnection extends BaseConnection {
             }
         } catch (ErrnoException e) {
             failedLocked(e);
+        } catch (dev.panio.io.ClosedException closedUnderUs) {
+            // closed by another thread between the check and the read: nothing left to do
         }
     }
 
@@ -145,30 +164,52 @@ final class ThreadConnection extends BaseConnection {
         driver.bytesRead.add(n);
     }
 
+    // The loop thread runs the idle and read timers of every connection of the loop: it must
+    // never wait for a handler that may be blocked writing to a peer that does not read.
     @Override
-    void checkIdle() {
-        callbacks.lock();
-        try {
-            super.checkIdle();
-        } finally {
-            callbacks.unlock();
+    void timedOut() {
+        if (callbacks.tryLock()) {
+            try {
+                closeNow(CloseCause.TIMEOUT, null);
+            } finally {
+                callbacks.unlock();
+            }
+            return;
         }
+        // The handler is running (perhaps blocked in a write): unblock it; the connection's
+        // own thread then closes, with the cause decided here.
+        pendingCause = CloseCause.TIMEOUT;
+        unblock();
     }
 
     @Override
-    void checkRead() {
-        callbacks.lock();
+    void closeNow(CloseCause cause, IOException error) {
+        CloseCause decided = pendingCause;
+        super.closeNow(decided != null ? decided : cause, decided != null ? null : error);
+    }
+
+    /** Shuts the socket down: a read returns end of stream, a blocked write fails, so the handler returns. */
+    private void unblock() {
         try {
-            super.checkRead();
-        } finally {
-            callbacks.unlock();
+            socket.fd().acquire("shutdown");
+        } catch (dev.panio.io.ClosedException gone) {
+            return;
         }
+        try {
+            dev.panio.internal.sys.SocketCalls.shutdown(dev.panio.internal.sys.CallState.current().errno,
+                    socket.fd().intValue(), dev.panio.internal.gen.LibC.SHUT_RDWR());
+        } finally {
+            socket.fd().release();
+        }
+        if (readWaiter != null) readWaiter.wake();
+        if (writeWaiter != null) writeWaiter.wake();
     }
 
     @Override
     public boolean write(MemorySegment data, long offset, long length) {
         java.util.Objects.checkFromIndexSize(offset, length, data.byteSize());
         if (closed) return false;
+        ErrnoException failure = null;
         writes.lock();
         try {
             if (closed || outputShut) return false;
@@ -184,10 +225,15 @@ final class ThreadConnection extends BaseConnection {
             }
             return true;
         } catch (ErrnoException e) {
-            failedLocked(e);
+            failure = e;
+            return false;
+        } catch (dev.panio.io.ClosedException closedUnderUs) {
             return false;
         } finally {
             writes.unlock();
+            // Reported after letting go of `writes`: the handler's thread may hold
+            // `callbacks` and be waiting for `writes` right now.
+            if (failure != null) failedLocked(failure);
         }
     }
 
@@ -206,6 +252,7 @@ final class ThreadConnection extends BaseConnection {
     @Override
     public boolean sendFile(FileDescriptor file, long position, long count) {
         checkFileRange(file, position, count);
+        IOException failure = null;
         writes.lock();
         try {
             if (closed || outputShut) return false;
@@ -216,7 +263,7 @@ final class ThreadConnection extends BaseConnection {
                     continue;
                 }
                 if (n == 0) {
-                    failedLocked(fileEndedEarly(position, count));
+                    failure = fileEndedEarly(position, count);
                     return false;
                 }
                 wrote(n);
@@ -225,11 +272,14 @@ final class ThreadConnection extends BaseConnection {
             }
             return true;
         } catch (ErrnoException e) {
-            failedLocked(e);
+            failure = e;
+            return false;
+        } catch (dev.panio.io.ClosedException closedUnderUs) {
             return false;
         } finally {
             writes.unlock();
             PollingDriver.closeQuietly(file);
+            if (failure != null) failedLocked(failure);
         }
     }
 
@@ -245,40 +295,57 @@ final class ThreadConnection extends BaseConnection {
 
     @Override
     public void shutdownOutput() {
+        ErrnoException failure = null;
         writes.lock();
         try {
             if (closed || outputShut) return;
             socket.shutdownOutput();
             outputShut = true;
         } catch (ErrnoException e) {
-            failedLocked(e);
+            failure = e;
+        } catch (dev.panio.io.ClosedException closedUnderUs) {
+            // nothing to shut down any more
         } finally {
             writes.unlock();
+            if (failure != null) failedLocked(failure);
         }
     }
 
+    /**
+     * Closes the connection once a write in progress has finished: writes are synchronous, so
+     * what a write sent is sent. The wait holds no lock the writer needs, and a writer blocked
+     * on a peer that never reads is ended by {@link #abort()} (which a graceful shutdown calls
+     * at its deadline).
+     */
     @Override
     public void close() {
-        writes.lock(); // writes are synchronous: once we hold this, nothing is half-sent
-        try {
-            callbacks.lock();
-            try {
-                closeNow(CloseCause.LOCAL, null);
-            } finally {
-                callbacks.unlock();
-            }
-        } finally {
-            writes.unlock();
-        }
-    }
-
-    @Override
-    public void abort() {
+        if (closed) return;
+        writes.lock(); // wait for a write in progress ...
+        writes.unlock(); // ... without holding `writes` while waiting for `callbacks`
         callbacks.lock();
         try {
             closeNow(CloseCause.LOCAL, null);
         } finally {
             callbacks.unlock();
+        }
+    }
+
+    /**
+     * Closes now: a read or write in progress is cut short (shut down), so this never waits
+     * for the peer; if the handler is running, its own thread finishes the close.
+     */
+    @Override
+    public void abort() {
+        if (closed) return;
+        unblock();
+        if (callbacks.tryLock()) {
+            try {
+                closeNow(CloseCause.LOCAL, null);
+            } finally {
+                callbacks.unlock();
+            }
+        } else {
+            pendingCause = CloseCause.LOCAL;
         }
     }
 

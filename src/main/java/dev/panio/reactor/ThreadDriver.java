@@ -1,5 +1,6 @@
 package dev.panio.reactor;
 
+import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
 import dev.panio.net.Socket;
 import java.io.IOException;
@@ -80,6 +81,8 @@ final class ThreadDriver extends Driver {
                 }
                 ThreadConnection c = new ThreadConnection(this, s, h);
                 c.startReader();
+            } catch (ClosedException e) {
+                return; // unlisten closed the socket under the accept
             } catch (ErrnoException e) {
                 if (!listeners.contains(listener)) return;
                 acceptErrors.increment();

@@ -79,7 +79,7 @@ final class VirtualPoller implements AutoCloseable {
                     if (t != null) LockSupport.unpark(t);
                 }
             }
-        } catch (ErrnoException e) {
+        } catch (ErrnoException | dev.panio.io.ClosedException e) {
             if (!closed) System.getLogger(VirtualPoller.class.getName()).log(System.Logger.Level.ERROR, "poller stopped", e);
         }
     }

@@ -90,6 +90,8 @@ public final class IoUring implements AutoCloseable {
     static final long UD_CLOSE_WAKE = -1L;
     static final long UD_TIMEOUT = -2L;
     static final long UD_CANCEL = -3L;
+    /** A slot taken with sqe() whose preparation threw: it goes out as a NOP that is never delivered. */
+    static final long UD_ABANDONED = -4L;
 
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -151,13 +153,14 @@ public final class IoUring implements AutoCloseable {
      * The last thread that took an SQE or submitted. A teardown may use the SQ (to cancel)
      * only on that thread, or once it has ended: otherwise it could race an SQE being filled.
      */
-    private Thread lastIssuer;
+    private volatile Thread lastIssuer;
     private RegisteredBuffers registered;
 
     private IoUring(int fd, MemorySegment params, int setupFlags, Set<Capability> masked) throws ErrnoException {
         this.ringFd = FileDescriptor.adopt(fd);
         this.fd = fd;
         this.owner = Thread.currentThread();
+        this.lastIssuer = owner;
         this.setupFlags = setupFlags;
         this.singleIssuer = (setupFlags & IoUringOptions.SETUP_SINGLE_ISSUER) != 0;
         int features = io_uring_params.features(params);
@@ -247,6 +250,7 @@ public final class IoUring implements AutoCloseable {
     }
 
     private static IoUring open(IoUringOptions options, Set<Capability> masked) throws ErrnoException {
+        retryPending();
         int required = options.flags();
         int preferred = options.preferredFlags() & ~required;
         for (Capability c : masked) {
@@ -419,9 +423,15 @@ public final class IoUring implements AutoCloseable {
     private void internalSlot() throws ErrnoException {
         // Published is not submitted: what the kernel has not consumed yet would enter with ours.
         // Load-acquire of sq.head pairs with the kernel's store-release after consuming SQEs.
-        if (sqeTail != (int) RING_INT.getAcquire(sqRing, sqHeadOff)) {
-            submitInternal();
-            if (sqpoll) awaitSqConsumed();
+        // Without SUBMIT_ALL an SQE that fails at submission stops the batch there: enter
+        // again until the kernel has taken everything (each enter takes the failing SQE).
+        for (int tries = 0; sqeTail != (int) RING_INT.getAcquire(sqRing, sqHeadOff) && tries <= sqEntries; tries++) {
+            if (sqpoll) {
+                flushSq();
+                awaitSqConsumed();
+            } else if (submitInternal() == 0) {
+                break; // EBUSY/EAGAIN: the kernel takes nothing now
+            }
         }
         int slot = nextSlot();
         while (slot < 0) {
@@ -524,7 +534,7 @@ public final class IoUring implements AutoCloseable {
         enterCall("submitAndWait");
         lastIssuer = Thread.currentThread();
         try {
-            int ready = waitInternal(waitNr, Timeouts.deadlineNanos(timeoutNanos));
+            int ready = waitInternal(waitNr, Timeouts.deadlineNanos(timeoutNanos), true);
             if (life.isClosed()) throw new ClosedException("submitAndWait", toString());
             return ready;
         } finally {
@@ -532,54 +542,71 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    private int waitInternal(int waitNr, long deadline) throws ErrnoException {
+    /** @param user a caller's wait, which a close ends; false for teardown's own waits */
+    private int waitInternal(int waitNr, long deadline, boolean user) throws ErrnoException {
         int pending = flushSq();
-        int flags = LibC.IORING_ENTER_GETEVENTS();
-        int toSubmit = pending;
-        if (sqpoll) {
-            toSubmit = 0;
-            if (sqpollNeedsWakeup()) flags |= LibC.IORING_ENTER_SQ_WAKEUP();
-        }
         // With DEFER_TASKRUN completions are only posted inside io_uring_enter(GETEVENTS):
         // never skip the call there, even when enough are already visible.
         if (pending == 0 && ready() >= waitNr && (setupFlags & LibC.IORING_SETUP_DEFER_TASKRUN()) == 0) return ready();
         boolean extArg = (featureBits & LibC.IORING_FEAT_EXT_ARG()) != 0;
+        long left = Timeouts.remainingNanos(deadline);
+        if (!extArg && left > 0 && waitNr > 0) {
+            // Before 5.11: one TIMEOUT operation of panio's own, for the whole wait, wakes it
+            // at the deadline (its completion is never delivered). If the wait ends sooner, it
+            // fires later and is dropped then.
+            internalSlot();
+            sqe.timeout(left, 0).internalUserData(UD_TIMEOUT);
+            flushSq();
+        }
         for (;;) {
             long argAddr = 0, argSize = 0;
-            int f = flags;
-            long left = Timeouts.remainingNanos(deadline);
-            if (left > 0 && waitNr > 0) {
-                if (extArg) {
-                    __kernel_timespec.tv_sec(waitTs, left / 1_000_000_000L);
-                    __kernel_timespec.tv_nsec(waitTs, left % 1_000_000_000L);
-                    waitArg.fill((byte) 0);
-                    io_uring_getevents_arg.ts(waitArg, waitTs.address());
-                    argAddr = waitArg.address();
-                    argSize = io_uring_getevents_arg.sizeof();
-                    f |= LibC.IORING_ENTER_EXT_ARG();
-                } else {
-                    // Before 5.11: a TIMEOUT operation completes after `left`, or once waitNr
-                    // other completions have arrived; either way it wakes this wait.
-                    internalSlot();
-                    sqe.timeout(left, waitNr).internalUserData(UD_TIMEOUT);
-                    toSubmit = sqpoll ? 0 : flushSq();
-                }
+            int flags = LibC.IORING_ENTER_GETEVENTS();
+            // SQPOLL: the kernel thread submits what is published; wake it if it sleeps.
+            int toSubmit = sqpoll ? 0 : sqeTail - (int) RING_INT.getAcquire(sqRing, sqHeadOff);
+            if (sqpoll && sqpollNeedsWakeup()) flags |= LibC.IORING_ENTER_SQ_WAKEUP();
+            left = Timeouts.remainingNanos(deadline);
+            if (extArg && left > 0 && waitNr > 0) {
+                __kernel_timespec.tv_sec(waitTs, left / 1_000_000_000L);
+                __kernel_timespec.tv_nsec(waitTs, left % 1_000_000_000L);
+                waitArg.fill((byte) 0);
+                io_uring_getevents_arg.ts(waitArg, waitTs.address());
+                argAddr = waitArg.address();
+                argSize = io_uring_getevents_arg.sizeof();
+                flags |= LibC.IORING_ENTER_EXT_ARG();
             }
             // min_complete counts what is in the CQ, so wait for one more than is there now
             // rather than for waitNr: a close posts only one completion (its wake-up), which
             // must end the wait whatever waitNr is. The loop goes on until waitNr are ready.
             int min = left == 0 || waitNr == 0 ? 0 : Math.min(waitNr, ready() + 1);
-            int r = UringCalls.enter(cs.errno, fd, toSubmit, min, f, argAddr, argSize);
-            int ready = ready();
-            if (life.isClosed() || ready >= waitNr) return ready;
+            // A close whose wake-up was already counted in `min` must not be waited for again.
+            // (close() sets the state before it signals, so either this sees it, or the
+            // wake-up completion arrives after `min` was taken and ends the enter.)
+            if (user && life.isClosed()) return userReady(extArg);
+            int r = UringCalls.enter(cs.errno, fd, toSubmit, min, flags, argAddr, argSize);
+            int ready = userReady(extArg);
+            if ((user && life.isClosed()) || ready >= waitNr) return ready;
             if (r >= 0 || Results.is(r, Errno.ETIME) || Results.interrupted(r)) {
                 if (!Timeouts.pending(deadline)) return ready;
-                toSubmit = sqpoll ? 0 : flushSq();
                 continue;
             }
             if (Results.wouldBlock(r) || Results.is(r, Errno.EBUSY)) return ready;
             throw Results.failure("io_uring_enter", "wait", fd, r);
         }
+    }
+
+    /**
+     * Completions ready for the caller: without EXT_ARG the CQ may also hold the TIMEOUT
+     * completions of earlier waits, which are never delivered and so are not counted.
+     */
+    private int userReady(boolean extArg) {
+        int tail = (int) RING_INT.getAcquire(cqRing, cqTailOff);
+        if (extArg) return tail - cqHead;
+        int n = 0;
+        for (int head = cqHead; head != tail; head++) {
+            long userData = cqRing.get(LONG, cqesOff + (head & cqMask) * CQE_SIZE + CQE_USER_DATA);
+            if (Long.compareUnsigned(userData, RESERVED_USER_DATA) < 0) n++;
+        }
+        return n;
     }
 
     private void enter(int toSubmit, int minComplete, int flags, long arg, long argSize) throws ErrnoException {
@@ -665,6 +692,11 @@ public final class IoUring implements AutoCloseable {
             // ring now that there is room.
             enter(0, 0, LibC.IORING_ENTER_GETEVENTS(), 0, 0);
         }
+    }
+
+    /** An access of a prepared SQE that raced a close: report it as a {@link ClosedException}. */
+    RuntimeException closedIfClosed(IllegalStateException e, String op, boolean unused) {
+        return life.closedIfClosed(e, this, op);
     }
 
     private boolean cqOverflowPending() {
@@ -779,6 +811,7 @@ public final class IoUring implements AutoCloseable {
      */
     public MemorySegment allocate(long bytes) throws ErrnoException {
         if (bytes <= 0) throw new IllegalArgumentException("io_uring allocate: bytes must be positive: " + bytes);
+        retryPending();
         enterCall("allocate");
         try {
             long size = (bytes + PAGE - 1) & -PAGE;
@@ -904,6 +937,11 @@ public final class IoUring implements AutoCloseable {
         }
         arena.close(); // unmaps the rings: nothing outside this class ever holds this arena
         closeOwned(owned);
+        retryPending();
+    }
+
+    /** Frees ring-owned memory that earlier teardowns had to leave (a call elsewhere held it). */
+    private static void retryPending() {
         for (int n = PENDING.size(); n > 0; n--) {
             Arena a = PENDING.poll();
             if (a != null) closeOwned(a);
@@ -938,14 +976,14 @@ public final class IoUring implements AutoCloseable {
         closeWake.signal(1);
         reap(null);
         while (!wakeReaped && Timeouts.pending(deadline)) {
-            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))));
+            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))), false);
             reap(null);
         }
         if (inFlight() == 0) return true;
         internalSlot();
         sqe.cancelAny().internalUserData(UD_CANCEL);
         while (inFlight() > 0 && Timeouts.pending(deadline)) {
-            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))));
+            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))), false);
             reap(null);
         }
         return inFlight() == 0;

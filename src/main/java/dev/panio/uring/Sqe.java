@@ -32,7 +32,8 @@ import java.net.InetSocketAddress;
  * SQE is submitted.
  *
  * <p>Bad arguments (negative lengths, out-of-range indexes and groups, reserved user data,
- * unknown flags) throw before anything is written to the slot's operation.
+ * unknown flags) throw, and the slot then goes out as a NOP whose completion is never
+ * delivered: a refused SQE never runs, and never completes as user data 0.
  *
  * <p>Threads: the thread that took the slot from {@link IoUring#sqe()}, before its next
  * {@code sqe()} or submit.
@@ -92,12 +93,24 @@ public final class Sqe {
         base = slot * SIZE;
         sideBase = slot * IoUring.SIDE_BYTES;
         for (long o = 0; o < SIZE; o += 8) sqes.set(U64, base + o, 0L);
+        // Zeroed, the slot is a NOP; until userData() is set it carries panio's "abandoned"
+        // value, so a slot whose preparation threw completes unseen instead of as user data 0.
+        sqes.set(U64, base + USER_DATA, IoUring.UD_ABANDONED);
     }
 
     /** The {@code IOSQE_*} bits an SQE may carry (through {@code IOSQE_CQE_SKIP_SUCCESS}). */
     private static final int KNOWN_FLAGS = IO_LINK | IO_HARDLINK | FIXED_FILE | ASYNC | IO_DRAIN | CQE_SKIP_SUCCESS | BUFFER_SELECT;
 
     private Sqe prep(Opcode op, int fd, long addr, int len, long off) {
+        try {
+            return write(op, fd, addr, len, off);
+        } catch (IllegalStateException raced) {
+            throw ring.closedIfClosed(raced, "io_uring " + op, true);
+        }
+    }
+
+    private Sqe write(Opcode op, int fd, long addr, int len, long off) {
+        sqes.set(U64, base + USER_DATA, 0L); // prepared: the caller's user data from here on (0 unless set)
         sqes.set(U8, base + OPCODE, (byte) op.code());
         sqes.set(U32, base + FD, fd);
         sqes.set(U64, base + ADDR, addr);
@@ -107,7 +120,8 @@ public final class Sqe {
     }
 
     /** The address of {@code buf} after the checks the kernel cannot make (see the class comment). */
-    private static long addressOf(MemorySegment buf, String op, int fd, boolean target) {
+    private long addressOf(MemorySegment buf, String op, int fd, boolean target) {
+        ring.ensureOpen("io_uring " + op);
         Memory.checkKept(buf, "io_uring " + op, fd, target);
         return buf.address();
     }
@@ -121,6 +135,13 @@ public final class Sqe {
 
     // ---- per-entry settings --------------------------------------------------------------
 
+    /** Turns the slot back into a NOP that completes unseen: a preparation step was refused. */
+    private IllegalArgumentException abandon(IllegalArgumentException refused) {
+        for (long o = 0; o < SIZE; o += 8) sqes.set(U64, base + o, 0L);
+        sqes.set(U64, base + USER_DATA, IoUring.UD_ABANDONED);
+        return refused;
+    }
+
     /**
      * The 64-bit value the completion carries back.
      *
@@ -128,8 +149,8 @@ public final class Sqe {
      */
     public Sqe userData(long userData) {
         if (Long.compareUnsigned(userData, IoUring.RESERVED_USER_DATA) >= 0) {
-            throw new IllegalArgumentException("io_uring user data 0x" + Long.toHexString(userData)
-                    + " is reserved for panio's own operations (0x" + Long.toHexString(IoUring.RESERVED_USER_DATA) + " and up)");
+            throw abandon(new IllegalArgumentException("io_uring user data 0x" + Long.toHexString(userData)
+                    + " is reserved for panio's own operations (0x" + Long.toHexString(IoUring.RESERVED_USER_DATA) + " and up)"));
         }
         return internalUserData(userData);
     }
@@ -148,13 +169,13 @@ public final class Sqe {
      */
     public Sqe flags(int iosqeFlags) {
         if ((iosqeFlags & ~(KNOWN_FLAGS & ~BUFFER_SELECT)) != 0) {
-            throw new IllegalArgumentException("io_uring: unknown or internal IOSQE flags 0x" + Integer.toHexString(iosqeFlags));
+            throw abandon(new IllegalArgumentException("io_uring: unknown or internal IOSQE flags 0x" + Integer.toHexString(iosqeFlags)));
         }
         if ((iosqeFlags & IO_DRAIN) != 0) {
             // The ring keeps its close wake-up poll in flight for its whole life, so a drain
             // (wait for everything submitted before) would wait until the ring is closed.
-            throw new IllegalArgumentException("io_uring: IOSQE_IO_DRAIN is not available on a panio ring (its close "
-                    + "wake-up is always in flight, so the drain would never start); order with IO_LINK instead");
+            throw abandon(new IllegalArgumentException("io_uring: IOSQE_IO_DRAIN is not available on a panio ring (its close "
+                    + "wake-up is always in flight, so the drain would never start); order with IO_LINK instead"));
         }
         return addFlags(iosqeFlags);
     }
@@ -222,12 +243,14 @@ public final class Sqe {
 
     /** {@code IORING_OP_READV} into the entries of {@code iov}. The array and its entries must stay valid (entries writable) until the completion. */
     public Sqe readv(int fd, IoVec iov, long offset) {
+        ring.ensureOpen("io_uring READV");
         iov.check("io_uring READV", fd, true);
         return prep(Opcode.READV, fd, iov.segment().address(), iov.count(), offset);
     }
 
     /** {@code IORING_OP_WRITEV} from the entries of {@code iov}. The array and its entries must stay valid until the completion. */
     public Sqe writev(int fd, IoVec iov, long offset) {
+        ring.ensureOpen("io_uring WRITEV");
         iov.check("io_uring WRITEV", fd, false);
         return prep(Opcode.WRITEV, fd, iov.segment().address(), iov.count(), offset);
     }
@@ -379,8 +402,8 @@ public final class Sqe {
      */
     public Sqe fileIndex(int index) {
         if (index < 0) {
-            throw new IllegalArgumentException("io_uring fixed-file index must not be negative: " + index
-                    + " (fileIndexAlloc() lets the kernel pick)");
+            throw abandon(new IllegalArgumentException("io_uring fixed-file index must not be negative: " + index
+                    + " (fileIndexAlloc() lets the kernel pick)"));
         }
         sqes.set(U32, base + FILE_INDEX, index + 1); // the kernel's encoding is index + 1
         return this;

@@ -275,6 +275,64 @@ class ReactorSuiteTest {
         }
     }
 
+    /** A handler that writes to its peer until the peer stops reading: the write blocks or queues. */
+    static ConnectionHandler floodsAPeerThatNeverReads(CompletableFuture<CloseCause> closed) {
+        return new ConnectionHandler() {
+            @Override
+            public void onData(Connection c, MemorySegment data) {
+                MemorySegment chunk = MemorySegment.ofArray(new byte[64 * 1024]);
+                for (int i = 0; i < 1024 && c.write(chunk); i++) { } // blocks on the thread backends
+            }
+
+            @Override
+            public void onClose(Connection c, CloseCause cause, IOException error) {
+                closed.complete(cause);
+            }
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void shutdownReturnsInTimeEvenWithAWriterBlockedOnAPeerThatNeverReads(Backend b) throws Exception {
+        CompletableFuture<CloseCause> closed = new CompletableFuture<>();
+        EventLoopGroup g = start(b, opts());
+        Listener l = g.listen(ANY, () -> floodsAPeerThatNeverReads(closed));
+        try (Socket peer = client(l)) {
+            peer.setReceiveBufferSize(4096);
+            peer.getOutputStream().write(1); // never reads after this
+            Thread.sleep(200); // the server's writes back up
+            CompletableFuture<Boolean> done = CompletableFuture.supplyAsync(() -> g.shutdownGracefully(1000));
+            // A bound on hanging, generous beside the 1 s asked for (it took 3 s, or forever, before).
+            done.get(3, TimeUnit.SECONDS);
+            assertNotNull(closed.get(10, TimeUnit.SECONDS));
+        } finally {
+            g.close();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aWriterBlockedOnOneConnectionDelaysNoOtherConnectionsTimeout(Backend b) throws Exception {
+        CompletableFuture<CloseCause> blockedClosed = new CompletableFuture<>();
+        CompletableFuture<CloseCause> idleClosed = new CompletableFuture<>();
+        try (EventLoopGroup g = start(b, opts().withLoops(1).withIdleTimeout(300))) {
+            Listener flood = g.listen(ANY, () -> floodsAPeerThatNeverReads(blockedClosed));
+            Listener quiet = g.listen(ANY, () -> new EchoHandler() {
+                @Override
+                public void onClose(Connection c, CloseCause cause, IOException error) {
+                    idleClosed.complete(cause);
+                }
+            });
+            try (Socket stuck = client(flood); Socket idle = client(quiet)) {
+                stuck.setReceiveBufferSize(4096);
+                stuck.getOutputStream().write(1);
+                assertSame(CloseCause.TIMEOUT, idleClosed.get(10, TimeUnit.SECONDS), "the idle connection timed out");
+                assertSame(CloseCause.TIMEOUT, blockedClosed.get(10, TimeUnit.SECONDS),
+                        "so did the one whose writer no peer unblocks");
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void echoesOneMebibyteOnEachOfOneHundredConnections(Backend b) throws Exception {
@@ -787,10 +845,17 @@ class ReactorSuiteTest {
             port = ss.getLocalPort();
         }
         try (EventLoopGroup g = start(b, opts())) {
-            CompletableFuture<Connection> f = g.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), new EchoHandler(), 5000);
+            CompletableFuture<CloseCause> closed = new CompletableFuture<>();
+            CompletableFuture<Connection> f = g.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), new EchoHandler() {
+                @Override
+                public void onClose(Connection c, CloseCause cause, IOException error) {
+                    closed.complete(cause);
+                }
+            }, 5000);
             ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof ErrnoException, String.valueOf(e.getCause()));
             assertSame(Errno.ECONNREFUSED, ((ErrnoException) e.getCause()).errno());
+            assertSame(CloseCause.ERROR, closed.get(10, TimeUnit.SECONDS), "the handler hears of the refused connect on every backend");
         }
     }
 

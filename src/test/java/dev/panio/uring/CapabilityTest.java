@@ -85,7 +85,7 @@ class CapabilityTest {
         System.setProperty(Capability.MASK_PROPERTY, "EXT_ARG");
         try (IoUring ring = IoUring.open(8)) {
             assertFalse(ring.has(Capability.EXT_ARG));
-            assertEquals(0, ring.submitAndWait(1, 20_000_000L) - ring.cqReady()); // returns after the timeout
+            assertEquals(0, ring.submitAndWait(1, 20_000_000L), "returns after the timeout, counting only what it delivers");
             Completions c = new Completions(ring);
             ring.forEachCompletion(c);
             assertTrue(c.all.isEmpty(), "panio's TIMEOUT completion is never delivered: " + c.all);
@@ -108,6 +108,33 @@ class CapabilityTest {
             Completions.Cqe read = c.await(1).get(0);
             assertEquals(1, read.userData());
             assertEquals(-dev.panio.io.Errno.EAGAIN.code(), read.res(), "the empty non-blocking pipe answers EAGAIN at once");
+        }
+    }
+
+    @Test
+    void withoutExtArgATimedWaitOnAnSqpollRingTimesOut() throws Exception {
+        assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        System.setProperty(Capability.MASK_PROPERTY, "EXT_ARG");
+        try (IoUring ring = IoUring.open(IoUringOptions.entries(8).withSqPoll(10))) {
+            assertEquals(0, ring.submitAndWait(1, 50_000_000L), "nothing completed; panio's own TIMEOUT is not counted");
+            Completions c = new Completions(ring);
+            ring.forEachCompletion(c);
+            assertTrue(c.all.isEmpty(), String.valueOf(c.all));
+        }
+    }
+
+    @Test
+    void withoutSubmitAllALinkAfterAFailedSubmissionStillGetsItsOwnChain() throws Exception {
+        assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        System.setProperty(Capability.MASK_PROPERTY, "EXT_ARG,SUBMIT_ALL");
+        try (IoUring ring = IoUring.open(8); dev.panio.io.Pipe p = dev.panio.io.Pipe.open(true)) {
+            java.lang.foreign.MemorySegment buf = ring.allocate(16);
+            ring.sqe().close(0).fixedFile().userData(1); // no fixed files: fails at submission
+            ring.sqe().read(p.source().intValue(), buf, -1).link().userData(2);
+            ring.submitAndWait(2, 200_000_000L); // returns: panio's TIMEOUT is not a link of the read
+            Completions c = new Completions(ring);
+            java.util.List<Completions.Cqe> got = c.await(2);
+            assertEquals(java.util.Set.of(1L, 2L), java.util.Set.of(got.get(0).userData(), got.get(1).userData()));
         }
     }
 }

@@ -508,6 +508,38 @@ class IoUringTest {
     }
 
     @Test
+    void aRefusedSqeNeverRunsNorCompletesAsUserDataZero() throws Exception {
+        try (IoUring ring = IoUring.open(8)) {
+            assertThrows(IllegalArgumentException.class, () -> ring.sqe().cancel(-1));
+            assertThrows(IllegalArgumentException.class, () -> ring.sqe().nop().flags(0x100));
+            assertThrows(IllegalArgumentException.class, () -> ring.sqe().nop().userData(-2));
+            ring.sqe().nop().userData(5);
+            Completions c = new Completions(ring);
+            assertEquals(5, c.await(1).get(0).userData());
+            ring.submitAndWait(1, 20_000_000L);
+            ring.forEachCompletion(c);
+            assertEquals(1, c.all.size(), "only the NOP that was prepared: " + c.all);
+        }
+    }
+
+    @Test
+    void aReadvSqeTakesEntriesFromAnyNumberOfArenas() throws Exception {
+        try (IoUring ring = IoUring.open(8); Pipe p = Pipe.open(true); java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            java.util.List<java.lang.foreign.Arena> arenas = new java.util.ArrayList<>();
+            IoVec iov = new IoVec(a, 8);
+            for (int i = 0; i < 8; i++) {
+                java.lang.foreign.Arena each = java.lang.foreign.Arena.ofConfined();
+                arenas.add(each);
+                iov.add(each.allocate(2));
+            }
+            p.sink().write(MemorySegment.ofArray(new byte[16]));
+            ring.sqe().readv(p.source().intValue(), iov, -1).userData(1);
+            assertEquals(16, new Completions(ring).await(1).get(0).res());
+            for (java.lang.foreign.Arena each : arenas) each.close();
+        }
+    }
+
+    @Test
     void closingARingUnmapsItsRings() throws Exception {
         long before = uringMappings();
         try (IoUring ring = IoUring.open(IoUringOptions.entries(4).withCqEntries(8))) {

@@ -13,7 +13,7 @@ public final class IoVecs {
 
     /** The accessor {@code IoVec} registers. */
     public interface Access {
-        MemorySegment[] kept(IoVec iov);
+        MemorySegment[] keepAlive(IoVec iov, String call, int fd, boolean withArray);
     }
 
     private static Access access;
@@ -22,8 +22,11 @@ public final class IoVecs {
         access = a;
     }
 
-    /** After {@link IoVec#check}: one segment per arena of the entries, NULL-padded. */
-    public static MemorySegment[] kept(IoVec iov) {
-        return access.kept(iov);
+    /**
+     * One segment per arena of the entries (and the array, {@code withArray}), NULL-padded,
+     * for a call to keep alive; refuses more arenas than a call can keep.
+     */
+    public static MemorySegment[] keepAlive(IoVec iov, String call, int fd, boolean withArray) {
+        return access.keepAlive(iov, call, fd, withArray);
     }
 }
