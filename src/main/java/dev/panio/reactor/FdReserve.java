@@ -7,10 +7,10 @@ import dev.panio.net.Socket;
 
 /**
  * One descriptor held back for the moment the process runs out. At {@code EMFILE} the
- * pending connection stays queued, and a listener that stays ready would make a loop spin
- * (or, on io_uring, leave the client waiting). Shedding gives the reserve up, accepts the
- * connection and closes it at once (the client sees it closed instead of hanging), and
- * takes the reserve back.
+ * pending connections stay queued, and a listener that stays ready would make a loop spin
+ * (or, on io_uring, leave the clients waiting). Shedding gives the reserve up, then accepts
+ * and closes every pending connection at once, through the one free number (each client sees
+ * its connection closed instead of hanging, as fast as they come), and takes the reserve back.
  */
 final class FdReserve {
     private FileDescriptor spare;
@@ -19,21 +19,34 @@ final class FdReserve {
         spare = EventFd.open().fd();
     }
 
-    /** Accepts and closes one pending connection on {@code listener}, using the reserve. */
-    void shedOne(Socket listener) {
+    /** The most connections one shed accepts and closes: a bound on the time it takes. */
+    private static final int BATCH = 1024;
+
+    /**
+     * Accepts and closes the connections pending on {@code listener}, using the reserve.
+     *
+     * @return whether the reserve is held again (if not, the caller should stop watching the
+     *         listener for a while: nothing could shed the next connection)
+     */
+    boolean shed(Socket listener) {
         // No logging here: writing a log line may itself need a file descriptor.
         PollingDriver.closeQuietly(spare);
         spare = null;
-        try {
-            int fd = listener.acceptRaw(true);
-            if (fd >= 0) PollingDriver.closeQuietly(FileDescriptor.adopt(fd));
-        } catch (ErrnoException ignored) {
-            // nothing pending after all, or still no fd
+        for (int i = 0; i < BATCH; i++) {
+            try {
+                int fd = listener.acceptRaw(true);
+                if (fd < 0) break; // nothing pending
+                PollingDriver.closeQuietly(FileDescriptor.adopt(fd));
+            } catch (ErrnoException | dev.panio.io.ClosedException stop) {
+                break; // still no fd (another thread took it), or the listener is gone
+            }
         }
         try {
             spare = EventFd.open().fd();
+            return true;
         } catch (ErrnoException e) {
             spare = null; // taken back at the next shed
+            return false;
         }
     }
 

@@ -149,8 +149,9 @@ final class PollingDriver extends Driver implements Poller.Ready {
             } catch (ErrnoException e) {
                 loop.acceptErrors++;
                 if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
-                    reserve.shedOne(listener);
-                    pauseAccepting(listener, token);
+                    // Everything pending is shed at once; only without the reserve back is there
+                    // nothing to shed the next arrival with, and watching the listener would spin.
+                    if (!reserve.shed(listener)) pauseAccepting(listener, token);
                 }
                 return;
             }

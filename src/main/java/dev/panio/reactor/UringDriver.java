@@ -311,10 +311,12 @@ final class UringDriver extends Driver implements CompletionHandler {
                 loop.acceptErrors++; // not logged: a log line may itself need the fd that is missing
             }
             boolean outOfFds = res == -Errno.EMFILE.code() || res == -Errno.ENFILE.code();
-            if (outOfFds && open) reserve.shedOne(socket);
+            // Out of fds: shed everything pending at once; pause only if the reserve could not
+            // be taken back (nothing would shed the next arrival).
+            boolean pause = outOfFds && open && !reserve.shed(socket);
             if ((flags & IoUring.CQE_F_MORE) == 0 && open) {
-                // The multishot ended (error, CQ overflow): re-arm, after a pause if out of fds.
-                if (outOfFds) {
+                // The multishot ended (error, CQ overflow): re-arm, after a pause if still stuck.
+                if (pause) {
                     loop.scheduleOnLoop(() -> { if (open) arm(); }, 10_000_000L);
                 } else {
                     arm();
