@@ -6,11 +6,9 @@ import dev.panio.internal.io.Results;
 import dev.panio.internal.io.Timeouts;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.MultiplexCalls;
-import dev.panio.internal.io.CloseWake;
-import dev.panio.internal.io.UseCount;
+import dev.panio.internal.io.MultiplexerLife;
 import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
-import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -50,18 +48,22 @@ public final class Epoll implements AutoCloseable {
     private static final long EVENT_SIZE = epoll_event.sizeof();
 
     private final FileDescriptor epfd;
-    private final EventFd closeWake;
-    private final UseCount life = new UseCount();
     private final Arena arena = Arena.ofShared();
+    private final MultiplexerLife life;
     private final MemorySegment events;
     private final int maxEvents;
     private int ready;
 
-    private Epoll(FileDescriptor epfd, EventFd closeWake, int maxEvents) {
+    private Epoll(FileDescriptor epfd, int maxEvents) throws ErrnoException {
         this.epfd = epfd;
-        this.closeWake = closeWake;
         this.maxEvents = maxEvents;
-        this.events = arena.allocate(EVENT_SIZE * maxEvents, 8);
+        this.life = new MultiplexerLife(arena, epfd); // closes epfd and the arena if it fails
+        try {
+            this.events = arena.allocate(EVENT_SIZE * maxEvents, 8);
+        } catch (RuntimeException e) {
+            life.close();
+            throw e;
+        }
     }
 
     /**
@@ -75,20 +77,12 @@ public final class Epoll implements AutoCloseable {
         }
         CallState cs = CallState.current();
         FileDescriptor epfd = FileDescriptor.adopt(Results.check(MultiplexCalls.epollCreate1(cs.errno, LibC.EPOLL_CLOEXEC()), "epoll_create1", -1));
-        EventFd wake = null;
-        Epoll ep = null;
+        Epoll ep = new Epoll(epfd, maxEvents);
         try {
-            wake = EventFd.open();
-            ep = new Epoll(epfd, wake, maxEvents);
-            ep.ctl(LibC.EPOLL_CTL_ADD(), "ADD", wake.fd(), LibC.EPOLLIN(), 0);
+            ep.ctl(LibC.EPOLL_CTL_ADD(), "ADD", ep.life.wakeFd(), LibC.EPOLLIN(), 0);
             return ep;
         } catch (ErrnoException | RuntimeException e) {
-            if (ep != null) {
-                ep.close(); // closes epfd, the eventfd and the event array
-            } else {
-                epfd.close();
-                if (wake != null) wake.close();
-            }
+            ep.close(); // closes epfd, the eventfd and the event array
             throw e;
         }
     }
@@ -143,7 +137,7 @@ public final class Epoll implements AutoCloseable {
                 fd.release();
             }
         } finally {
-            if (life.release()) free();
+            life.release();
         }
     }
 
@@ -176,7 +170,7 @@ public final class Epoll implements AutoCloseable {
                 epfd.release();
             }
         } finally {
-            if (life.release()) free();
+            life.release();
         }
     }
 
@@ -211,29 +205,8 @@ public final class Epoll implements AutoCloseable {
      * {@link ClosedException}, and the memory is freed when it leaves.
      */
     @Override
-    public void close() throws ErrnoException {
-        int inFlight = life.close();
-        if (inFlight < 0) return;
-        if (inFlight == 0) {
-            free();
-        } else {
-            CloseWake.signal(closeWake);
-        }
-    }
-
-    /** Runs once, when closed and no call is in flight. */
-    private void free() {
-        try {
-            epfd.close();
-        } catch (ErrnoException e) {
-            // close(2) released the number anyway
-        }
-        try {
-            closeWake.close();
-        } catch (ErrnoException e) {
-            // likewise
-        }
-        arena.close();
+    public void close() {
+        life.close();
     }
 
     @Override

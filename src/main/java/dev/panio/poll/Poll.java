@@ -2,15 +2,13 @@ package dev.panio.poll;
 
 import dev.panio.internal.gen.LibC;
 import dev.panio.internal.gen.pollfd;
-import dev.panio.internal.io.CloseWake;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.io.Timeouts;
-import dev.panio.internal.io.UseCount;
+import dev.panio.internal.io.MultiplexerLife;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.MultiplexCalls;
 import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
-import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -49,9 +47,8 @@ public final class Poll implements AutoCloseable {
 
     private static final long SIZE = pollfd.sizeof();
 
-    private final UseCount life = new UseCount();
-    private final EventFd closeWake;
     private final Arena arena = Arena.ofShared();
+    private final MultiplexerLife life;
     // Native entry 0 is the close wake-up; user entry i is native entry i + 1.
     private MemorySegment fds;
     private FileDescriptor[] descriptors;
@@ -68,15 +65,14 @@ public final class Poll implements AutoCloseable {
             throw new IllegalArgumentException("poll: initial capacity must be 0.." + MAX_INITIAL_CAPACITY + ", was " + initialCapacity);
         }
         int cap = Math.max(4, initialCapacity);
-        closeWake = EventFd.open();
+        life = new MultiplexerLife(arena, null);
         try {
             fds = arena.allocate(SIZE * (cap + 1L), 8);
         } catch (RuntimeException e) {
-            closeWake.close();
-            arena.close();
+            life.close();
             throw e;
         }
-        pollfd.fd(fds, closeWake.fd().intValue());
+        pollfd.fd(fds, life.wakeFd().intValue());
         pollfd.events(fds, POLLIN);
         descriptors = new FileDescriptor[cap];
         data = new long[cap];
@@ -169,7 +165,7 @@ public final class Poll implements AutoCloseable {
                 if (r < 0 && !Results.interrupted(r)) throw Results.failure("poll", null, -1, r);
             }
         } finally {
-            if (life.release()) free();
+            life.release();
         }
     }
 
@@ -221,21 +217,7 @@ public final class Poll implements AutoCloseable {
      */
     @Override
     public void close() {
-        int inFlight = life.close();
-        if (inFlight < 0) return;
-        if (inFlight == 0) free();
-        else CloseWake.signal(closeWake);
-    }
-
-    /** Runs once, when closed and no call is in flight. */
-    private void free() {
-        try {
-            closeWake.close();
-        } catch (ErrnoException ignored) {
-            // close(2) released the number anyway
-        } finally {
-            arena.close();
-        }
+        life.close();
     }
 
     @Override

@@ -63,10 +63,6 @@ final class EpollPoller implements Poller {
 
     @Override
     public void close() {
-        try {
-            epoll.close();
-        } catch (ErrnoException ignored) {
-            // closing the epoll fd: nothing left to do
-        }
+        epoll.close();
     }
 }

@@ -94,8 +94,6 @@ final class VirtualPoller implements AutoCloseable {
             epoll.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ErrnoException ignored) {
-            // nothing left to do
         }
     }
 }

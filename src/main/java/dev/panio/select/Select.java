@@ -2,16 +2,14 @@ package dev.panio.select;
 
 import dev.panio.internal.gen.fd_set;
 import dev.panio.internal.gen.timeval;
-import dev.panio.internal.io.CloseWake;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.io.Timeouts;
-import dev.panio.internal.io.UseCount;
+import dev.panio.internal.io.MultiplexerLife;
 import dev.panio.internal.sys.CallState;
 import dev.panio.internal.sys.MultiplexCalls;
 import dev.panio.io.ClosedException;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
-import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -48,10 +46,9 @@ public final class Select implements AutoCloseable {
 
     private static final int WORDS = FD_SETSIZE / 64;
 
-    private final UseCount life = new UseCount();
-    private final EventFd closeWake;
-    private final int wakeFd;
     private final Arena arena = Arena.ofShared();
+    private final MultiplexerLife life;
+    private final int wakeFd;
     private final MemorySegment[] interest = new MemorySegment[3];
     private final MemorySegment[] ready = new MemorySegment[3];
     private final MemorySegment timeout = arena.allocate(timeval.layout());
@@ -70,21 +67,13 @@ public final class Select implements AutoCloseable {
             interest[i] = arena.allocate(fd_set.layout());
             ready[i] = arena.allocate(fd_set.layout());
         }
-        EventFd wake;
-        try {
-            wake = EventFd.open();
-        } catch (ErrnoException | RuntimeException e) {
-            arena.close();
-            throw e;
-        }
-        if (wake.fd().intValue() >= FD_SETSIZE) {
-            int n = wake.fd().intValue();
-            wake.close();
-            arena.close();
+        life = new MultiplexerLife(arena, null);
+        int n = life.wakeFd().intValue();
+        if (n >= FD_SETSIZE) {
+            life.close();
             throw new ErrnoException("select", "no fd below FD_SETSIZE (" + FD_SETSIZE + ") left for the close wake-up", n, Errno.EMFILE);
         }
-        closeWake = wake;
-        wakeFd = wake.fd().intValue();
+        wakeFd = n;
     }
 
     /**
@@ -174,7 +163,7 @@ public final class Select implements AutoCloseable {
                 throw Results.failure("select", null, -1, r);
             }
         } finally {
-            if (life.release()) free();
+            life.release();
         }
     }
 
@@ -252,21 +241,7 @@ public final class Select implements AutoCloseable {
      */
     @Override
     public void close() {
-        int inFlight = life.close();
-        if (inFlight < 0) return;
-        if (inFlight == 0) free();
-        else CloseWake.signal(closeWake);
-    }
-
-    /** Runs once, when closed and no call is in flight. */
-    private void free() {
-        try {
-            closeWake.close();
-        } catch (ErrnoException ignored) {
-            // close(2) released the number anyway
-        } finally {
-            arena.close();
-        }
+        life.close();
     }
 
     @Override

@@ -583,7 +583,8 @@ public final class IoUring implements AutoCloseable {
             // wake-up completion arrives after `min` was taken and ends the enter.)
             if (user && life.isClosed()) return userReady(extArg);
             int r = UringCalls.enter(cs.errno, fd, toSubmit, min, flags, argAddr, argSize);
-            int ready = userReady(extArg);
+            // Teardown waits for panio's own completions too (the wake-up, the cancel).
+            int ready = user ? userReady(extArg) : ready();
             if ((user && life.isClosed()) || ready >= waitNr) return ready;
             if (r >= 0 || Results.is(r, Errno.ETIME) || Results.interrupted(r)) {
                 if (!Timeouts.pending(deadline)) return ready;
@@ -976,17 +977,39 @@ public final class IoUring implements AutoCloseable {
         closeWake.signal(1);
         reap(null);
         while (!wakeReaped && Timeouts.pending(deadline)) {
-            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))), false);
+            settle(deadline);
             reap(null);
         }
         if (inFlight() == 0) return true;
         internalSlot();
         sqe.cancelAny().internalUserData(UD_CANCEL);
         while (inFlight() > 0 && Timeouts.pending(deadline)) {
-            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))), false);
+            settle(deadline);
             reap(null);
         }
         return inFlight() == 0;
+    }
+
+    /**
+     * Teardown's wait for completions: up to 10 ms with {@code EXT_ARG}; without it, a
+     * non-blocking enter (which submits and runs deferred completion work) and a short sleep:
+     * a TIMEOUT operation here would be one more request in flight, and the drain would
+     * never see the ring empty.
+     */
+    private void settle(long deadline) throws ErrnoException {
+        if ((featureBits & LibC.IORING_FEAT_EXT_ARG()) != 0) {
+            waitInternal(1, Timeouts.deadlineNanos(Math.min(10_000_000L, Timeouts.remainingNanos(deadline))), false);
+            return;
+        }
+        int toSubmit = sqpoll ? 0 : sqeTail - flushSqHead();
+        enter(toSubmit, 0, LibC.IORING_ENTER_GETEVENTS(), 0, 0);
+        if (ready() == 0) java.util.concurrent.locks.LockSupport.parkNanos(200_000L);
+    }
+
+    /** Publishes the prepared SQEs and returns the kernel's SQ head. */
+    private int flushSqHead() {
+        flushSq();
+        return sqHeadCached;
     }
 
     @Override

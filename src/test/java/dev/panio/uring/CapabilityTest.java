@@ -137,4 +137,22 @@ class CapabilityTest {
             assertEquals(java.util.Set.of(1L, 2L), java.util.Set.of(got.get(0).userData(), got.get(1).userData()));
         }
     }
+
+    @Test
+    void withoutExtArgCloseStillDrainsTheRingAndReturnsItsMemory() throws Exception {
+        assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+        System.setProperty(Capability.MASK_PROPERTY, "EXT_ARG");
+        IoUring ring = IoUring.open(IoUringOptions.entries(8).forSingleThread());
+        long address = ring.allocate(4096).address();
+        for (int i = 0; i < 3; i++) ring.submitAndWait(1, 2_000_000L); // each arms a TIMEOUT of panio's
+        ring.close();
+        // Drained: the memory is unmapped, not left PROT_NONE as when close cannot know the kernel is done.
+        boolean mapped = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream().anyMatch(l -> {
+            String[] range = l.substring(0, l.indexOf(' ')).split("-");
+            return Long.compareUnsigned(Long.parseUnsignedLong(range[0], 16), address) <= 0
+                    && Long.compareUnsigned(address, Long.parseUnsignedLong(range[1], 16)) < 0
+                    && l.contains(" ---p ");
+        });
+        assertFalse(mapped, "ring memory quarantined: the drain did not finish");
+    }
 }
