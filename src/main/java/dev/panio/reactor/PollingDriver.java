@@ -143,6 +143,14 @@ final class PollingDriver extends Driver implements Poller.Ready {
 
     private void acceptSome(Socket listener, Supplier<ConnectionHandler> handlers, long token) {
         for (int i = 0; i < 64; i++) {
+            if (i == 63 && poller.edgeTriggered()) {
+                // An edge-triggered listener reports no new edge for connections already
+                // pending: after this batch, come back for the rest in this turn's tasks
+                // (the other fds have had their turn) instead of leaving them queued.
+                loop.offer(() -> {
+                    if (listeners.contains(listener)) acceptSome(listener, handlers, token);
+                });
+            }
             int fd;
             try {
                 fd = listener.acceptRaw(true);

@@ -333,6 +333,36 @@ class ReactorSuiteTest {
         }
     }
 
+    /**
+     * Many connections queued while the loop is busy, and none arriving after: all are
+     * accepted. (An edge-triggered listener gives one edge for the whole backlog; accepting a
+     * batch and waiting for the next edge left the rest queued.)
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aBacklogQueuedWhileTheLoopWasBusyIsAcceptedWhole(Backend b) throws Exception {
+        int n = 200;
+        try (EventLoopGroup g = start(b, opts().withLoops(1))) {
+            Listener l = g.listen(ANY, EchoHandler::new);
+            CountDownLatch busy = new CountDownLatch(1);
+            g.loops().get(0).execute(() -> {
+                busy.countDown();
+                java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L); // the loop is busy
+            });
+            busy.await();
+            List<Socket> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) clients.add(client(l)); // queued in the backlog meanwhile
+                byte[] ping = "ping".getBytes();
+                for (Socket s : clients) s.getOutputStream().write(ping);
+                for (Socket s : clients) assertArrayEquals(ping, s.getInputStream().readNBytes(ping.length));
+            } finally {
+                for (Socket s : clients) s.close();
+            }
+            assertEquals(n, g.metrics().accepted());
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void echoesOneMebibyteOnEachOfOneHundredConnections(Backend b) throws Exception {
