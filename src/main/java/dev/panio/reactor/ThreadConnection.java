@@ -51,6 +51,9 @@ final class ThreadConnection extends BaseConnection {
         driver.open.incrementAndGet();
         driver.connections.add(this);
         driver.threads(loop + "-conn-" + socket.fd().intValue()).start(this::run);
+        // The loop may have closed its connections between this one's accept (or connect)
+        // and its registration above: then nobody else would close it.
+        if (driver.stopping) abort();
     }
 
     void connectAndRun(InetSocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
@@ -116,6 +119,12 @@ final class ThreadConnection extends BaseConnection {
                 if (n == FileDescriptor.WOULD_BLOCK) {
                     readWaiter.await(Epoll.EPOLLIN, -1);
                 } else if (n == FileDescriptor.EOF) {
+                    if (pendingCause != null) {
+                        // Another thread shut the socket down to close it (a timeout, an abort)
+                        // while the handler ran: finish that close here.
+                        withCallbacks(() -> closeNow(pendingCause, null));
+                        return;
+                    }
                     withCallbacks(() -> {
                         try {
                             handler.onInputClosed(this);
@@ -126,7 +135,10 @@ final class ThreadConnection extends BaseConnection {
                     });
                     // Keep the thread until the connection closes: a half-closed connection
                     // may still write. Nothing more to read.
-                    while (!closed) java.util.concurrent.locks.LockSupport.parkNanos(this, 5_000_000L);
+                    while (!closed) {
+                        if (pendingCause != null) withCallbacks(() -> closeNow(pendingCause, null));
+                        else java.util.concurrent.locks.LockSupport.parkNanos(this, 5_000_000L);
+                    }
                     return;
                 } else {
                     MemorySegment data = buf.asSlice(0, n);
@@ -338,7 +350,16 @@ final class ThreadConnection extends BaseConnection {
     public void abort() {
         if (closed) return;
         unblock();
-        if (callbacks.tryLock()) {
+        boolean locked;
+        try {
+            // The shutdown above ends a blocked read or write at once; a handler busy otherwise
+            // gets a moment to return before its own thread is left to finish the close.
+            locked = callbacks.tryLock(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (locked) {
             try {
                 closeNow(CloseCause.LOCAL, null);
             } finally {

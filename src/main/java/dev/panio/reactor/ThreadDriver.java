@@ -26,6 +26,8 @@ final class ThreadDriver extends Driver {
     private final Set<Socket> listeners = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Socket, Thread> acceptors = new ConcurrentHashMap<>();
     final AtomicInteger open = new AtomicInteger();
+    /** Set when the loop closes its connections: one that starts after must close at once. */
+    volatile boolean stopping;
     final LongAdder accepted = new LongAdder(), acceptErrors = new LongAdder(), bytesRead = new LongAdder(),
             bytesWritten = new LongAdder(), reads = new LongAdder(), writes = new LongAdder();
 
@@ -72,6 +74,10 @@ final class ThreadDriver extends Driver {
                 if (s == null) {
                     waiter.await(dev.panio.epoll.Epoll.EPOLLIN, -1);
                     continue;
+                }
+                if (stopping || !listeners.contains(listener)) {
+                    PollingDriver.closeQuietly(s.fd()); // accepted as the listener closed
+                    return;
                 }
                 accepted.increment();
                 ConnectionHandler h = newHandler(handlers);
@@ -120,12 +126,14 @@ final class ThreadDriver extends Driver {
 
     @Override
     void closeAllGracefully() {
+        stopping = true;
         for (Socket l : listeners) unlisten(l);
         for (ThreadConnection c : connections) threads("close").start(c::close);
     }
 
     @Override
     void abortAll() {
+        stopping = true;
         for (Socket l : listeners) unlisten(l);
         for (ThreadConnection c : connections) c.abort();
     }
