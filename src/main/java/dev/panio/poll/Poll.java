@@ -49,7 +49,7 @@ public final class Poll implements AutoCloseable {
 
     private final Arena arena = Arena.ofShared();
     private final MultiplexerLife life;
-    // Native entry 0 is the close wake-up; user entry i is native entry i + 1.
+    // Entry 0 of the off-heap array is the close wake-up; user entry i is array entry i + 1.
     private MemorySegment fds;
     private FileDescriptor[] descriptors;
     private long[] data;

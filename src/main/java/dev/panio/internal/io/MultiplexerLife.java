@@ -7,7 +7,7 @@ import java.lang.foreign.Arena;
 
 /**
  * The lifecycle {@code Select}, {@code Poll} and {@code Epoll} share: a {@link UseCount}, the
- * arena their native arrays live in, an eventfd that only {@link #close()} signals (each
+ * arena their off-heap arrays live in, an eventfd that only {@link #close()} signals (each
  * multiplexer watches it, so a close wakes a thread in its wait), and for epoll its own fd.
  * Whoever brings the use count to "closed, idle" frees all of it, once: {@code close()} when
  * nothing is in flight, else the last call's {@link #release()}.
