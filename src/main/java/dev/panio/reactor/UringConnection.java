@@ -79,7 +79,7 @@ final class UringConnection extends QueuedConnection {
         if (timeoutMillis > 0) {
             connectTimer = loop.scheduleOnLoop(() -> {
                 if (connecting != null) {
-                    driver.sqe().cancel(UringDriver.userData(token, UringDriver.CONNECT)).userData(UringDriver.IGNORE);
+                    driver.cancel(token, UringDriver.CONNECT);
                 }
             }, timeoutMillis * 1_000_000L);
         }
@@ -155,7 +155,7 @@ final class UringConnection extends QueuedConnection {
         if (held.size() >= 8 && recvArmed && !pausedForBacklog) {
             // Stop the kernel from handing this connection every provided buffer.
             pausedForBacklog = true;
-            driver.sqe().cancel(UringDriver.userData(token, UringDriver.RECV)).userData(UringDriver.IGNORE);
+            driver.cancel(token, UringDriver.RECV);
         }
     }
 
@@ -371,7 +371,7 @@ final class UringConnection extends QueuedConnection {
         if (!onLoop(this::suspendReading) || closed || readSuspended) return;
         readSuspended = true;
         if (recvArmed) {
-            driver.sqe().cancel(UringDriver.userData(token, UringDriver.RECV)).userData(UringDriver.IGNORE);
+            driver.cancel(token, UringDriver.RECV);
         }
     }
 
@@ -385,17 +385,17 @@ final class UringConnection extends QueuedConnection {
     @Override
     void release() {
         if (recvArmed) {
-            driver.sqe().cancel(UringDriver.userData(token, UringDriver.RECV)).userData(UringDriver.IGNORE);
+            driver.cancel(token, UringDriver.RECV);
         }
         if (connecting != null) {
-            driver.sqe().cancel(UringDriver.userData(token, UringDriver.CONNECT)).userData(UringDriver.IGNORE);
+            driver.cancel(token, UringDriver.CONNECT);
         }
         releaseHeld();
         if (inFlight != 0) {
             // The kernel may still read the head chunk or file: keep both until the
             // operation completes (cancelled now; a blocked splice would otherwise wait
             // for a peer that may never read).
-            driver.sqe().cancel(UringDriver.userData(token, inFlight)).userData(UringDriver.IGNORE);
+            driver.cancel(token, inFlight);
         } else {
             queue.clear();
         }

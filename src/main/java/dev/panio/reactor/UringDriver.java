@@ -181,6 +181,11 @@ final class UringDriver extends Driver implements CompletionHandler {
         return s;
     }
 
+    /** Cancels the operation of {@code kind} that the owner of {@code token} has in flight; its completion says when it is gone. */
+    void cancel(long token, int kind) {
+        sqe().cancel(userData(token, kind)).userData(IGNORE);
+    }
+
     // ---- receive buffers ----------------------------------------------------------------------
 
     /** Whether receives are multishot (one RECV keeps producing completions). */
@@ -327,7 +332,7 @@ final class UringDriver extends Driver implements CompletionHandler {
         void close() {
             if (!open) return;
             open = false;
-            sqe().cancel(userData(token, ACCEPT)).userData(IGNORE);
+            cancel(token, ACCEPT);
             PollingDriver.closeQuietly(socket.fd());
         }
     }
