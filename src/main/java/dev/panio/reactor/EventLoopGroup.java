@@ -254,9 +254,17 @@ public final class EventLoopGroup implements AutoCloseable {
      * @return true if every connection closed by itself within the deadline
      */
     public boolean shutdownGracefully(long timeoutMillis) {
-        if (shutdown) return true;
-        shutdown = true;
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        if (shutdown) {
+            // Already shutting down (or shut down): wait for the loops as asked, no more.
+            try {
+                return awaitTermination(Math.max(0, deadline - System.nanoTime()) + 2_000_000_000L, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        shutdown = true;
         boolean clean = true;
         for (EventLoop l : loops) l.offer(() -> l.beginShutdown(deadline));
         for (EventLoop l : loops) {

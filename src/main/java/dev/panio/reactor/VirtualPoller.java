@@ -89,9 +89,9 @@ final class VirtualPoller implements AutoCloseable {
     public void close() {
         closed = true;
         waiting.values().forEach(LockSupport::unpark);
+        epoll.close(); // wakes the poller thread out of its wait at once
         try {
             thread.join(1000);
-            epoll.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -307,6 +307,7 @@ class ReactorSuiteTest {
             assertNotNull(closed.get(10, TimeUnit.SECONDS));
         } finally {
             g.close();
+            assertTrue(g.awaitTermination(10, TimeUnit.SECONDS), "the loops end");
         }
     }
 
