@@ -209,6 +209,15 @@ public final class Socket implements AutoCloseable {
         shutdown(LibC.SHUT_RD(), "SHUT_RD");
     }
 
+    /**
+     * {@code shutdown(SHUT_RDWR)}: both directions at once. Threads blocked on this socket wake:
+     * a read returns {@link FileDescriptor#EOF}, a write fails with {@code EPIPE}. The socket
+     * stays open (and its fd number reserved) until {@link #close()}.
+     */
+    public void shutdownBoth() throws ErrnoException {
+        shutdown(LibC.SHUT_RDWR(), "SHUT_RDWR");
+    }
+
     private void shutdown(int how, String name) throws ErrnoException {
         CallState cs = CallState.current();
         int raw = fd.acquire("shutdown");

@@ -203,15 +203,9 @@ final class ThreadConnection extends BaseConnection {
     /** Shuts the socket down: a read returns end of stream, a blocked write fails, so the handler returns. */
     private void unblock() {
         try {
-            socket.fd().acquire("shutdown");
-        } catch (dev.panio.io.ClosedException gone) {
-            return;
-        }
-        try {
-            dev.panio.internal.sys.SocketCalls.shutdown(dev.panio.internal.sys.CallState.current().errno,
-                    socket.fd().intValue(), dev.panio.internal.gen.LibC.SHUT_RDWR());
-        } finally {
-            socket.fd().release();
+            socket.shutdownBoth();
+        } catch (ErrnoException | dev.panio.io.ClosedException gone) {
+            // not connected any more, or closed: nothing is blocked on it
         }
         if (readWaiter != null) readWaiter.wake();
         if (writeWaiter != null) writeWaiter.wake();
