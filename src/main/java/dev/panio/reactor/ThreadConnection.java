@@ -50,10 +50,20 @@ final class ThreadConnection extends BaseConnection {
     void startReader() {
         driver.open.incrementAndGet();
         driver.connections.add(this);
+        // The loop sets `stopping` before it sweeps `connections`: a connection registered
+        // after the sweep sees the flag here and closes itself (nobody else would); one
+        // registered before is in the sweep. Checked before the thread starts, so nothing of
+        // the handler has run yet.
+        if (driver.stopping) {
+            callbacks.lock();
+            try {
+                closeNow(CloseCause.LOCAL, null);
+            } finally {
+                callbacks.unlock();
+            }
+            return;
+        }
         driver.threads(loop + "-conn-" + socket.fd().intValue()).start(this::run);
-        // The loop may have closed its connections between this one's accept (or connect)
-        // and its registration above: then nobody else would close it.
-        if (driver.stopping) abort();
     }
 
     void connectAndRun(InetSocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
