@@ -64,6 +64,7 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
             if (leaked.isEmpty()) return;
             Thread.sleep(20); // a deferred close on another thread may still be finishing
         }
+        leaked.replaceAll((fd, target) -> target + describeSocket(target));
         throw new AssertionError(context.getDisplayName() + " leaked file descriptors: " + leaked);
     }
 
@@ -80,6 +81,25 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
             }
         }
         return fds;
+    }
+
+    /** For {@code socket:[inode]}: its TCP addresses and state from /proc/net/tcp(6), to tell which test left it. */
+    static String describeSocket(String target) {
+        if (!target.startsWith("socket:[")) return "";
+        String inode = target.substring(8, target.length() - 1);
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            try {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 9 && f[9].equals(inode)) {
+                        return " (" + table.substring(10) + " " + f[1] + " -> " + f[2] + " state " + f[3] + ")";
+                    }
+                }
+            } catch (IOException ignored) {
+                // no table: say nothing more
+            }
+        }
+        return " (not TCP)";
     }
 
     private static boolean jvmOwn(String target) {
