@@ -97,9 +97,12 @@ public final class EventLoop implements Executor {
         try {
             for (;;) {
                 turns++;
+                // Cleared before the queue is looked at and the wait begins: every task handed
+                // over from now on wakes this wait, even if something consumed an earlier wake-up
+                // (an unpark permit taken by a task's own park, say).
+                wakeupPending.set(false);
                 driver.poll(waitNanos());
                 wakeups++;
-                wakeupPending.set(false);
                 runTimers();
                 runTasks();
                 if (shuttingDown && (driver.connectionCount() == 0 || System.nanoTime() - shutdownDeadline >= 0)) break;

@@ -50,8 +50,11 @@ final class ThreadDriver extends Driver {
 
     @Override
     void poll(long timeoutNanos) {
-        if (timeoutNanos < 0) LockSupport.park(this);
-        else if (timeoutNanos > 0) LockSupport.parkNanos(this, timeoutNanos);
+        // The loop thread only runs tasks and timers here; its wake-up is an unpark, whose
+        // permit any code on this thread could take. Never park without a bound.
+        long bound = 100_000_000L;
+        if (timeoutNanos < 0) LockSupport.parkNanos(this, bound);
+        else if (timeoutNanos > 0) LockSupport.parkNanos(this, Math.min(timeoutNanos, bound));
     }
 
     @Override
