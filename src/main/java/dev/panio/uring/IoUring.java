@@ -386,7 +386,7 @@ public final class IoUring implements AutoCloseable {
     public Sqe sqe() {
         life.ensureOpen(this, "sqe");
         checkThread("sqe");
-        lastIssuer = Thread.currentThread();
+        noteIssuer();
         try {
             int slot = nextSlot();
             if (slot < 0) return null;
@@ -492,7 +492,7 @@ public final class IoUring implements AutoCloseable {
      */
     public int submit() throws ErrnoException {
         enterCall("submit");
-        lastIssuer = Thread.currentThread();
+        noteIssuer();
         try {
             return submitInternal();
         } finally {
@@ -532,7 +532,7 @@ public final class IoUring implements AutoCloseable {
             throw new IllegalArgumentException("io_uring_enter: waitNr must be 0.." + cqEntries + ", was " + waitNr);
         }
         enterCall("submitAndWait");
-        lastIssuer = Thread.currentThread();
+        noteIssuer();
         try {
             int ready = waitInternal(waitNr, Timeouts.deadlineNanos(timeoutNanos), true);
             if (life.isClosed()) throw new ClosedException("submitAndWait", toString());
@@ -696,8 +696,14 @@ public final class IoUring implements AutoCloseable {
     }
 
     /** An access of a prepared SQE that raced a close: report it as a {@link ClosedException}. */
-    RuntimeException closedIfClosed(IllegalStateException e, String op, boolean unused) {
+    RuntimeException racedClose(IllegalStateException e, String op) {
         return life.closedIfClosed(e, this, op);
+    }
+
+    /** Records the thread using the submission side; a volatile store only when it changes (not per SQE). */
+    private void noteIssuer() {
+        Thread self = Thread.currentThread();
+        if (lastIssuer != self) lastIssuer = self;
     }
 
     private boolean cqOverflowPending() {

@@ -105,7 +105,7 @@ public final class Sqe {
         try {
             return write(op, fd, addr, len, off);
         } catch (IllegalStateException raced) {
-            throw ring.closedIfClosed(raced, "io_uring " + op, true);
+            throw ring.racedClose(raced, "io_uring " + op);
         }
     }
 

@@ -71,23 +71,13 @@ public final class Forked {
                     if (line.startsWith("CASE ")) {
                         running = line.substring(5);
                         output.setLength(0);
-                    } else if (line.startsWith("PASS ")) {
-                        String n = line.substring(5);
-                        results.put(n, new Result(n, true, ""));
-                        left.remove(n);
-                        running = null;
-                    } else if (line.startsWith("SKIP ")) {
+                    } else if (line.startsWith("PASS ") || line.startsWith("SKIP ") || line.startsWith("FAIL ")) {
                         String rest = line.substring(5);
-                        int sp = rest.indexOf('\t');
-                        String n = sp < 0 ? rest : rest.substring(0, sp);
-                        results.put(n, new Result(n, true, sp < 0 ? "" : rest.substring(sp + 1), true));
-                        left.remove(n);
-                        running = null;
-                    } else if (line.startsWith("FAIL ")) {
-                        String rest = line.substring(5);
-                        int sp = rest.indexOf('\t');
-                        String n = sp < 0 ? rest : rest.substring(0, sp);
-                        results.put(n, new Result(n, false, sp < 0 ? "" : rest.substring(sp + 1)));
+                        int tab = rest.indexOf('\t');
+                        String n = tab < 0 ? rest : rest.substring(0, tab);
+                        String detail = tab < 0 ? "" : rest.substring(tab + 1);
+                        boolean skipped = line.startsWith("SKIP ");
+                        results.put(n, new Result(n, !line.startsWith("FAIL "), detail, skipped));
                         left.remove(n);
                         running = null;
                     } else if (output.length() < 4000) {
