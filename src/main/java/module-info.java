@@ -21,5 +21,6 @@ module dev.panio {
     exports dev.panio.poll;
     exports dev.panio.epoll;
     exports dev.panio.uring;
+    exports dev.panio.signal;
     exports dev.panio.reactor;
 }

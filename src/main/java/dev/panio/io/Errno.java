@@ -19,6 +19,7 @@ public final class Errno {
 
     public static final Errno EPERM = of(1);
     public static final Errno ENOENT = of(2);
+    public static final Errno ESRCH = of(3);
     public static final Errno EINTR = of(4);
     public static final Errno ENXIO = of(6);
     public static final Errno EBADF = of(9);

@@ -1,5 +1,12 @@
 package dev.panio.reactor;
 
+import dev.panio.internal.reactor.Driver;
+import dev.panio.internal.reactor.Fds;
+import dev.panio.internal.reactor.Loop;
+import dev.panio.internal.reactor.Ports;
+import dev.panio.internal.reactor.completion.UringDriver;
+import dev.panio.internal.reactor.readiness.PollingDriver;
+import dev.panio.internal.reactor.threads.ThreadDriver;
 import dev.panio.io.ResourceLimits;
 import dev.panio.net.Socket;
 import dev.panio.uring.IoUring;
@@ -30,7 +37,7 @@ public final class EventLoopGroup implements AutoCloseable {
     private final Backend backend;
     private volatile String backendNote;
     private final ReactorOptions options;
-    private final List<EventLoop> loops = new ArrayList<>();
+    private final List<Loop> loops = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private volatile boolean shutdown;
 
@@ -61,8 +68,9 @@ public final class EventLoopGroup implements AutoCloseable {
         if (options.raiseFdLimit()) ResourceLimits.raiseOpenFilesToHard();
         EventLoopGroup g = new EventLoopGroup(backend, note, options);
         try {
+            Backend model = backend;
             for (int i = 0; i < options.loops(); i++) {
-                EventLoop loop = new EventLoop(g, i, backend, options);
+                Loop loop = new Loop(g, i, backend.cliName(), options, l -> driver(model, l));
                 g.loops.add(loop);
                 loop.start();
             }
@@ -79,6 +87,21 @@ public final class EventLoopGroup implements AutoCloseable {
         String chosen = g.loops.get(0).driver.describe();
         if (!chosen.isEmpty()) g.backendNote = note + " [" + chosen + "]";
         return g;
+    }
+
+    /** The driver of {@code backend}: the one place that maps a backend to the code of its model. */
+    private static Driver driver(Backend backend, Loop loop) {
+        return switch (backend) {
+            case SELECT -> PollingDriver.select(loop);
+            case POLL -> PollingDriver.poll(loop);
+            case EPOLL -> PollingDriver.epoll(loop, false);
+            case EPOLL_ET -> PollingDriver.epoll(loop, true);
+            case SIGNAL -> PollingDriver.signal(loop);
+            case IO_URING -> new UringDriver(loop);
+            case BLOCKING -> new ThreadDriver(loop, false);
+            case VIRTUAL -> new ThreadDriver(loop, true);
+            case AUTO -> throw new IllegalArgumentException("AUTO is resolved by start()");
+        };
     }
 
     /** The backend in use (AUTO resolved). */
@@ -155,12 +178,12 @@ public final class EventLoopGroup implements AutoCloseable {
             // into the group: the kernel's list of listeners on the port tells.
             if (reusePort && !share) Ports.checkAlone(bound, count);
         } catch (IOException | RuntimeException e) {
-            for (Socket s : sockets) PollingDriver.closeQuietly(s.fd());
+            for (Socket s : sockets) Fds.closeQuietly(s.fd());
             throw e;
         }
         for (int i = 0; i < count; i++) {
             Socket s = sockets.get(i);
-            EventLoop loop = loops.get(i);
+            Loop loop = loops.get(i);
             CompletableFuture<Void> done = new CompletableFuture<>();
             boolean handed = loop.offer(() -> {
                 try {
@@ -175,7 +198,7 @@ public final class EventLoopGroup implements AutoCloseable {
             try {
                 join(done);
             } catch (IOException | RuntimeException e) {
-                for (int j = i; j < count; j++) PollingDriver.closeQuietly(sockets.get(j).fd());
+                for (int j = i; j < count; j++) Fds.closeQuietly(sockets.get(j).fd());
                 throw e;
             }
         }
@@ -185,7 +208,7 @@ public final class EventLoopGroup implements AutoCloseable {
     void unlisten(Listener l) {
         for (int i = 0; i < l.sockets.size(); i++) {
             Socket s = l.sockets.get(i);
-            EventLoop loop = loops.get(i);
+            Loop loop = loops.get(i);
             CompletableFuture<Void> done = new CompletableFuture<>();
             if (!loop.offer(() -> {
                 loop.driver.unlisten(s);
@@ -204,7 +227,7 @@ public final class EventLoopGroup implements AutoCloseable {
     /** Opens a connection to {@code address} on the next loop; fails after {@code timeoutMillis} (0: the kernel's). */
     public CompletableFuture<Connection> connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis) {
         CompletableFuture<Connection> result = new CompletableFuture<>();
-        EventLoop loop = nextLoop();
+        Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
         if (shutdown || !loop.offer(() -> loop.driver.connect(address, handler, timeoutMillis, result))) {
             result.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
                     "connect to " + address + ": the event loop group is shut down"));
@@ -219,7 +242,7 @@ public final class EventLoopGroup implements AutoCloseable {
 
     /** Whether every loop has ended. */
     public boolean isTerminated() {
-        for (EventLoop l : loops) {
+        for (Loop l : loops) {
             if (!l.isTerminated()) return false;
         }
         return true;
@@ -234,7 +257,7 @@ public final class EventLoopGroup implements AutoCloseable {
      */
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        for (EventLoop l : loops) {
+        for (Loop l : loops) {
             if (!l.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) return false;
         }
         return true;
@@ -243,7 +266,7 @@ public final class EventLoopGroup implements AutoCloseable {
     /** The sum of every loop's counters. */
     public LoopMetrics metrics() {
         LoopMetrics sum = new LoopMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-        for (EventLoop l : loops) sum = sum.plus(l.metrics());
+        for (Loop l : loops) sum = sum.plus(l.metrics());
         return sum;
     }
 
@@ -266,8 +289,8 @@ public final class EventLoopGroup implements AutoCloseable {
         }
         shutdown = true;
         boolean clean = true;
-        for (EventLoop l : loops) l.offer(() -> l.beginShutdown(deadline));
-        for (EventLoop l : loops) {
+        for (Loop l : loops) l.offer(() -> l.beginShutdown(deadline));
+        for (Loop l : loops) {
             try {
                 long left = Math.max(0, deadline - System.nanoTime()) + 2_000_000_000L;
                 if (!l.awaitTermination(left, TimeUnit.NANOSECONDS)) clean = false;

@@ -1,0 +1,108 @@
+package dev.panio.internal.reactor;
+
+import dev.panio.net.Socket;
+import dev.panio.reactor.Connection;
+import dev.panio.reactor.ConnectionHandler;
+import dev.panio.reactor.LoopMetrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The I/O half of a {@link Loop}: one implementation per model (readiness, completion,
+ * threads). Every method runs on the loop thread; {@link #waker()} is the driver's answer to
+ * "how does another thread interrupt your wait".
+ */
+public abstract class Driver {
+    /** The loop this driver belongs to. */
+    public final Loop loop;
+
+    protected Driver(Loop loop) {
+        this.loop = loop;
+    }
+
+    /**
+     * Sets up off-heap resources on the loop thread, before the first {@link #poll}. On
+     * failure it releases what it opened and throws the cause.
+     */
+    public abstract void start() throws IOException;
+
+    /** How other threads wake this driver's wait; valid after {@link #start()}. */
+    public abstract Waker waker();
+
+    /** What this driver chose to use on this kernel, if it chooses anything; "" otherwise. */
+    public String describe() {
+        return "";
+    }
+
+    /**
+     * Waits up to {@code timeoutNanos} (-1: no limit, 0: do not wait) for I/O or a wake-up,
+     * and dispatches what happened.
+     */
+    public abstract void poll(long timeoutNanos) throws IOException;
+
+    /** Starts accepting on {@code listener} (bound, listening, non-blocking). */
+    public abstract void listen(Socket listener, Supplier<ConnectionHandler> handlers) throws IOException;
+
+    /** Stops accepting on {@code listener} and closes it. */
+    public abstract void unlisten(Socket listener);
+
+    /**
+     * Opens an outbound connection and completes {@code result} with it, or exceptionally;
+     * a connection that was made and failed to connect has its handler's {@code onClose}
+     * called too, on every backend.
+     */
+    public abstract void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis,
+                                 CompletableFuture<Connection> result);
+
+    /**
+     * A handler from {@code handlers}, or null if the supplier threw or returned null: that
+     * is reported as a failure (counted, logged) and the caller closes the new connection's
+     * fd; the loop goes on.
+     */
+    protected final ConnectionHandler newHandler(Supplier<ConnectionHandler> handlers) {
+        try {
+            ConnectionHandler h = handlers.get();
+            if (h != null) return h;
+            loop.failures.report("the handler supplier returned null; connection closed", null);
+        } catch (Throwable t) {
+            loop.failures.report("the handler supplier threw; connection closed", t);
+        }
+        return null;
+    }
+
+    /** Counts a connection that is now open (loop thread). */
+    public void connectionOpened() {
+        loop.open++;
+    }
+
+    /** Counts a connection that has closed (loop thread). */
+    public void connectionClosed() {
+        loop.open--;
+    }
+
+    /** Connections open now. */
+    public int connectionCount() {
+        return (int) loop.open;
+    }
+
+    /** Asks every connection to close once flushed, and stops accepting. */
+    public abstract void closeAllGracefully();
+
+    /** Closes every connection now, and stops accepting. */
+    public abstract void abortAll();
+
+    /** Whether {@link #poll} has work that must not wait (e.g. read budget carried over). */
+    public boolean hasPendingWork() {
+        return false;
+    }
+
+    /** Adds counters kept outside the loop thread (thread-per-connection backends). */
+    public LoopMetrics metrics(LoopMetrics loopCounters) {
+        return loopCounters;
+    }
+
+    /** Frees off-heap resources; the last call on the loop thread. */
+    public abstract void close();
+}

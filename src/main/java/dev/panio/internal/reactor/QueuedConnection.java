@@ -1,0 +1,213 @@
+package dev.panio.internal.reactor;
+
+import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
+import dev.panio.net.Socket;
+import dev.panio.reactor.CloseCause;
+import dev.panio.reactor.ConnectionHandler;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * The part of an event-driven connection that does not depend on how bytes reach the
+ * kernel: the write queue and its watermarks, and the {@link Lifecycle} calls
+ * ({@code shutdownOutput}, {@code close}, {@code abort}, read suspension) written once for
+ * both event-driven models. The readiness model writes the queue when the socket is
+ * writable, the completion model with SEND operations; each says when its queue is
+ * {@link #drained()} and what to do when reading is switched on or off.
+ *
+ * <p>Threads: every public method may be called from any thread; off the loop thread it is
+ * handed to the loop (writes with a copy of the data). Everything else runs on the loop thread.
+ */
+public abstract class QueuedConnection extends BaseConnection {
+    protected final Socket socket;
+    protected final WriteQueue queue;
+    /** Written on the loop thread; read from others by write() and isWritable(). */
+    private volatile boolean writable = true;
+
+    protected QueuedConnection(Loop loop, Socket socket, ChunkPool chunks, ConnectionHandler handler) {
+        super(loop, handler);
+        this.socket = socket;
+        this.queue = new WriteQueue(chunks);
+        configure(socket);
+    }
+
+    @Override
+    public final boolean write(MemorySegment data, long offset, long length) {
+        Objects.checkFromIndexSize(offset, length, data.byteSize());
+        if (!loop.inEventLoop()) {
+            if (!Lifecycle.acceptsWrites(state())) return false;
+            MemorySegment copy = copyOf(data.asSlice(offset, length));
+            if (!loop.offer(() -> write(copy))) return false; // the loop has ended: the connection is gone
+            return writable;
+        }
+        if (!Lifecycle.acceptsWrites(state())) return false;
+        if (length == 0) return writable;
+        boolean wasDrained = drained();
+        boolean r = writeOnLoop(data, offset, length);
+        if (wasDrained && !drained()) lastWriteProgress = System.nanoTime(); // began waiting now
+        return r;
+    }
+
+    /** Writes or queues {@code data[offset, offset + length)} on the loop thread; the return value of {@link #write}. */
+    protected abstract boolean writeOnLoop(MemorySegment data, long offset, long length);
+
+    @Override
+    public final boolean sendFile(FileDescriptor file, long position, long count) {
+        checkFileRange(file, position, count);
+        if (!loop.inEventLoop()) {
+            if (!Lifecycle.acceptsWrites(state()) || !loop.offer(() -> sendFile(file, position, count))) {
+                Fds.closeQuietly(file); // handed over to a connection that is gone
+                return false;
+            }
+            return writable;
+        }
+        if (!Lifecycle.acceptsWrites(state())) {
+            Fds.closeQuietly(file);
+            return false;
+        }
+        if (count == 0) {
+            Fds.closeQuietly(file);
+            return writable;
+        }
+        boolean wasDrained = drained();
+        boolean r = sendFileOnLoop(file, position, count);
+        if (wasDrained && !drained()) lastWriteProgress = System.nanoTime();
+        return r;
+    }
+
+    /** Sends or queues a file region on the loop thread; the return value of {@link #sendFile}. */
+    protected abstract boolean sendFileOnLoop(FileDescriptor file, long position, long count);
+
+    /** Whether nothing written is left to hand to the kernel (queue empty, nothing in flight). */
+    protected abstract boolean drained();
+
+    /** Reading was switched on or off ({@link Lifecycle#reading}): arm or disarm it. */
+    protected abstract void readingChanged();
+
+    @Override
+    protected final boolean writeWaiting() {
+        return !drained();
+    }
+
+    // ---- the lifecycle calls, for both event-driven models ---------------------------------
+
+    @Override
+    public final void shutdownOutput() {
+        if (!onLoop(this::shutdownOutput)) return;
+        if (apply(Lifecycle.Event.SHUTDOWN_OUTPUT) && drained()) afterDrained();
+    }
+
+    @Override
+    public final void close() {
+        if (!onLoop(this::close)) return;
+        if (has(Lifecycle.CONNECTING)) {
+            closeNow(CloseCause.LOCAL, null); // nothing can have been written yet
+            return;
+        }
+        if (apply(Lifecycle.Event.CLOSE) && drained()) afterDrained();
+    }
+
+    @Override
+    public final void abort() {
+        if (!onLoop(this::abort)) return;
+        closeNow(CloseCause.LOCAL, null);
+    }
+
+    @Override
+    public final void suspendReading() {
+        if (!onLoop(this::suspendReading)) return;
+        if (apply(Lifecycle.Event.SUSPEND_READ)) readingChanged();
+    }
+
+    @Override
+    public final void resumeReading() {
+        if (!onLoop(this::resumeReading)) return;
+        if (apply(Lifecycle.Event.RESUME_READ)) readingChanged();
+    }
+
+    /** The queue has drained: carry out a requested half-close or close. */
+    protected final void afterDrained() {
+        if (has(Lifecycle.OUTPUT_SHUTTING)) {
+            try {
+                socket.shutdownOutput();
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+            apply(Lifecycle.Event.OUTPUT_DONE);
+        }
+        int s = state();
+        if ((s & Lifecycle.CLOSING) != 0) {
+            closeNow((s & Lifecycle.INPUT_CLOSED) != 0 ? CloseCause.PEER_CLOSED : CloseCause.LOCAL, null);
+        } else if (Lifecycle.bothDone(s)) {
+            closeNow(CloseCause.PEER_CLOSED, null);
+        }
+    }
+
+    // ---- the queue ------------------------------------------------------------------------
+
+    /** A queued file that ended before its promised bytes: the response cannot be completed. */
+    protected final void fileEnded(long position, long remaining) {
+        failed(fileEndedEarly(position, remaining));
+    }
+
+    /** After appending to the queue: not writable any more past the high watermark. */
+    protected final void checkHighWatermark() {
+        if (queue.bytes() > loop.options.highWatermark()) writable = false;
+    }
+
+    /** Whether a write of {@code more} bytes may be queued; if not, the connection is closed. */
+    protected final boolean admit(long more) {
+        if (queue.memoryBytes() + more <= loop.options.maxQueuedBytes()) return true;
+        failed(new IOException("write queue over its limit of " + loop.options.maxQueuedBytes()
+                + " bytes: the peer is not reading and the handler ignored isWritable()"));
+        return false;
+    }
+
+    /** Records {@code n} bytes taken by the kernel. */
+    protected final void wrote(long n) {
+        loop.writes++;
+        loop.bytesWritten += n;
+        lastActivity = lastWriteProgress = System.nanoTime();
+    }
+
+    /** After queued bytes went out: writable again under the low watermark, telling the handler if {@code notify}. */
+    protected final void maybeWritable(boolean notify) {
+        if (isClosed() || writable || queue.bytes() > loop.options.lowWatermark()) return;
+        writable = true;
+        if (!notify) return;
+        try {
+            handler.onWritable(this);
+        } catch (Throwable t) {
+            handlerFailed("onWritable", t);
+        }
+    }
+
+    /** Whether the write queue is under the high watermark (any thread). */
+    protected final boolean writableFlag() {
+        return writable;
+    }
+
+    @Override
+    public boolean isWritable() {
+        return writable && !isClosed();
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queue.bytes();
+    }
+
+    @Override
+    protected final int fdForMessages() {
+        return socket.fd().intValue();
+    }
+
+    @Override
+    protected final InetSocketAddress queryRemote() throws IOException {
+        return socket.remoteAddress();
+    }
+}

@@ -1,0 +1,429 @@
+package dev.panio.internal.reactor.completion;
+
+import dev.panio.internal.io.Results;
+import dev.panio.internal.reactor.ChunkPool;
+import dev.panio.internal.reactor.Fds;
+import dev.panio.internal.reactor.Lifecycle;
+import dev.panio.internal.reactor.QueuedConnection;
+import dev.panio.internal.reactor.WriteQueue;
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
+import dev.panio.io.Pipe;
+import dev.panio.net.Socket;
+import dev.panio.poll.Poll;
+import dev.panio.reactor.Connection;
+import dev.panio.reactor.ConnectionHandler;
+import dev.panio.uring.IoUring;
+import dev.panio.uring.Sqe;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A connection on the io_uring backend: one (multishot) RECV armed while reading, at most one
+ * SEND or SPLICE in flight (of the write queue's head, which stays untouched until it
+ * completes), and the fd closed only when nothing is outstanding. Files go file to pipe to
+ * socket with two SPLICEs per pipeful, through a pipe made on the first file sent; a splice
+ * into a full socket waits for write space with a POLL_ADD and carries on. Loop thread only,
+ * but for the {@link Connection} methods, which hand over.
+ */
+final class UringConnection extends QueuedConnection {
+    private static final int PIPE_CHUNK = 64 * 1024; // the default pipe capacity
+
+    private final UringDriver driver;
+    private final int fd;
+    private final long token;
+    private boolean recvArmed;
+    private int recvBufferId;    // the own buffer of the RECV in flight, when the driver has no buffer ring
+    private int inFlight;        // the kind (SEND, SPLICE_IN, SPLICE_OUT, SPLICE_WAIT) of the write operation outstanding, 0 for none
+    private boolean sendRetryQueued;
+    private Pipe splicePipe;
+    private int pipeBytes;       // file bytes spliced into the pipe, not yet into the socket
+    private boolean connectInFlight;
+    private boolean released;
+    // Receive completions held back for fairness: (buffer id << 32 | length), oldest first.
+    private final ArrayDeque<Long> held = new ArrayDeque<>();
+    private int heldEnd = 1;          // a held end of stream (0) or error (< 0); 1 for none
+    private boolean pausedForBacklog;
+    private long turnSeen;
+    private long turnBytes;
+
+    UringConnection(UringDriver driver, Socket socket, ConnectionHandler handler) {
+        super(driver.loop, socket, driver.chunks, handler);
+        this.driver = driver;
+        this.fd = socket.fd().intValue();
+        this.token = driver.owners.add(this);
+    }
+
+    /** An accepted connection: reading starts, the handler hears onOpen. */
+    void start() {
+        opened();
+    }
+
+    private void armRecv() {
+        if (recvArmed || pausedForBacklog || !Lifecycle.reading(state())) return;
+        if (driver.ownBuffers) {
+            // No buffer ring on this kernel: one single-shot RECV into a buffer of the driver's.
+            int id = driver.takeOwnBuffer(this);
+            if (id < 0) return; // all out: bufferAvailable() re-arms
+            Sqe s = driver.sqe(this::armRecv);
+            if (s == null) {
+                driver.untakeOwnBuffer(id);
+                return;
+            }
+            recvBufferId = id;
+            recvArmed = true;
+            s.recv(fd, driver.recvBuffer(id), 0).userData(UserData.of(token, UserData.RECV));
+            return;
+        }
+        Sqe s = driver.sqe(this::armRecv);
+        if (s == null) return;
+        recvArmed = true;
+        s.recvSelect(fd, driver.buffers.group(), driver.multishotRecv()).userData(UserData.of(token, UserData.RECV));
+    }
+
+    /** An own receive buffer came back after this connection found none. */
+    void bufferAvailable() {
+        armRecv();
+    }
+
+    void connect(InetSocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
+        connecting(result, timeoutMillis);
+        submitConnect(address);
+    }
+
+    private void submitConnect(InetSocketAddress address) {
+        if (!isConnecting()) return; // timed out or closed while waiting for room
+        Sqe s = driver.sqe(() -> submitConnect(address));
+        if (s == null) return;
+        connectInFlight = true;
+        s.connect(fd, address, socket.family() == Socket.Family.INET6).userData(UserData.of(token, UserData.CONNECT));
+    }
+
+    void completed(int kind, int res, int flags) {
+        switch (kind) {
+            case UserData.RECV -> received(res, flags);
+            case UserData.SEND -> sent(res);
+            case UserData.SPLICE_IN -> splicedIn(res);
+            case UserData.SPLICE_OUT -> splicedOut(res);
+            case UserData.SPLICE_WAIT -> writeSpace(res);
+            case UserData.CONNECT -> connectDone(res);
+            default -> { }
+        }
+    }
+
+    private void connectDone(int res) {
+        connectInFlight = false;
+        if (isClosed()) { // ended (timed out, aborted) while the CONNECT was in flight
+            maybeRelease();
+            return;
+        }
+        if (res < 0) {
+            connectFailed(new ErrnoException("connect", fd, Errno.of(-res)));
+            return;
+        }
+        connected(); // opened() arms the first RECV
+    }
+
+    @Override
+    protected void opened() {
+        armRecv();
+        super.opened();
+    }
+
+    private void received(int res, int flags) {
+        boolean more = (flags & IoUring.CQE_F_MORE) != 0;
+        if (!more) recvArmed = false;
+        if (driver.ownBuffers && res <= 0) driver.recycleRecv(recvBufferId); // the buffer came back empty
+        if (res > 0) {
+            int id = driver.ownBuffers ? recvBufferId : IoUring.bufferId(flags);
+            if (isClosed()) {
+                driver.recycleRecv(id);
+            } else if (!held.isEmpty() || overBudget()) {
+                hold(((long) id << 32) | res);
+            } else {
+                deliver(id, res);
+            }
+        } else if (res != -Errno.ENOBUFS.code() && res != -Errno.ECANCELED.code()) {
+            if (held.isEmpty()) ended(res);
+            else heldEnd = res; // after the held data
+        }
+        // ENOBUFS: every buffer was out in this batch; they come back as data is delivered.
+        if (!more) {
+            if (isClosed()) maybeRelease();
+            else armRecv();
+        }
+    }
+
+    /**
+     * Per-turn read budget, as for edge-triggered epoll: a multishot receive keeps filling
+     * buffers for a flooding peer, and delivering all of them in one turn would starve the
+     * connections whose completions come later in the queue.
+     */
+    private boolean overBudget() {
+        if (turnSeen != driver.turn) {
+            turnSeen = driver.turn;
+            turnBytes = 0;
+        }
+        return turnBytes >= loop.options.readBudgetBytes();
+    }
+
+    private void hold(long entry) {
+        if (held.isEmpty()) driver.deferred.addLast(this);
+        held.addLast(entry);
+        if (held.size() >= 8 && recvArmed && !pausedForBacklog) {
+            // Stop the kernel from handing this connection every provided buffer.
+            pausedForBacklog = true;
+            driver.cancel(token, UserData.RECV);
+        }
+    }
+
+    /** Delivers held data within this turn's budget; true if some is still held. */
+    boolean deliverHeld() {
+        while (!held.isEmpty() && !isClosed()) {
+            if (overBudget()) return true;
+            long e = held.pollFirst();
+            deliver((int) (e >>> 32), (int) e);
+        }
+        if (isClosed()) {
+            releaseHeld();
+            return false;
+        }
+        if (heldEnd != 1) {
+            int end = heldEnd;
+            heldEnd = 1;
+            ended(end);
+        }
+        if (pausedForBacklog && !isClosed()) {
+            pausedForBacklog = false;
+            armRecv();
+        }
+        return false;
+    }
+
+    private void deliver(int id, int len) {
+        turnBytes += len;
+        try {
+            delivered(driver.recvBuffer(id).asSlice(0, len));
+        } finally {
+            driver.recycleRecv(id);
+        }
+    }
+
+    private void ended(int res) {
+        if (res == 0) {
+            inputEnded();
+        } else {
+            failed(Results.failure("recv", null, fd, res));
+        }
+    }
+
+    private void releaseHeld() {
+        Long e;
+        while ((e = held.pollFirst()) != null) driver.recycleRecv((int) (e >>> 32));
+    }
+
+    @Override
+    protected boolean writeOnLoop(MemorySegment data, long offset, long length) {
+        if (!admit(length)) return false;
+        queue.append(data, offset, length);
+        checkHighWatermark();
+        sendHead();
+        return writableFlag();
+    }
+
+    @Override
+    protected boolean sendFileOnLoop(FileDescriptor file, long position, long count) {
+        queue.appendFile(file, position, count);
+        checkHighWatermark();
+        sendHead();
+        return writableFlag() && !isClosed();
+    }
+
+    /** Starts the next SEND or SPLICE if none is in flight: pipe contents first, then the queue's head. */
+    private void sendHead() {
+        if (inFlight != 0 || sendRetryQueued || isClosed() || (queue.isEmpty() && pipeBytes == 0)) return;
+        WriteQueue.FileRegion f = pipeBytes > 0 ? null : queue.headFile();
+        if (f != null && splicePipe == null) {
+            try {
+                splicePipe = Pipe.open(false);
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+        }
+        Sqe s = driver.sqe(this::retrySend);
+        if (s == null) {
+            sendRetryQueued = true;
+            return;
+        }
+        if (pipeBytes > 0) {
+            inFlight = UserData.SPLICE_OUT;
+            s.splice(splicePipe.source().intValue(), -1, fd, -1, pipeBytes).userData(UserData.of(token, UserData.SPLICE_OUT));
+        } else if (f == null) {
+            ChunkPool.Chunk c = queue.headChunk();
+            inFlight = UserData.SEND;
+            s.send(fd, c.segment, c.start, c.end - c.start, 0).userData(UserData.of(token, UserData.SEND));
+        } else {
+            inFlight = UserData.SPLICE_IN;
+            s.splice(f.file.intValue(), f.position, splicePipe.sink().intValue(), -1, (int) Math.min(f.remaining, PIPE_CHUNK))
+                    .userData(UserData.of(token, UserData.SPLICE_IN));
+        }
+    }
+
+    private void retrySend() {
+        sendRetryQueued = false;
+        sendHead();
+    }
+
+    private void splicedIn(int res) {
+        inFlight = 0;
+        if (isClosed()) {
+            releaseWrites();
+            return;
+        }
+        WriteQueue.FileRegion f = queue.headFile();
+        if (res < 0) {
+            failed(Results.failure("splice", null, f.file.intValue(), res));
+            return;
+        }
+        if (res == 0) {
+            fileEnded(f.position, f.remaining);
+            return;
+        }
+        pipeBytes = res;
+        queue.consume(res); // out of the file (closed once fully read); now counted in pipeBytes
+        sendHead();
+    }
+
+    private void splicedOut(int res) {
+        inFlight = 0;
+        if (isClosed()) {
+            releaseWrites();
+            return;
+        }
+        if (Results.wouldBlock(res)) {
+            // The socket's buffer is full (a slow reader): the splice runs in a worker that
+            // cannot wait for it, so wait for write space with a POLL_ADD, then splice again.
+            Sqe s = driver.sqe(() -> {
+                sendRetryQueued = false;
+                splicedOut(res);
+            });
+            if (s == null) {
+                sendRetryQueued = true; // no other write operation may start meanwhile
+                return;
+            }
+            inFlight = UserData.SPLICE_WAIT;
+            s.pollAdd(fd, Poll.POLLOUT, false).userData(UserData.of(token, UserData.SPLICE_WAIT));
+            return;
+        }
+        if (res <= 0) {
+            failed(res == 0 ? new IOException("splice to the socket moved nothing") : Results.failure("splice", null, fd, res));
+            return;
+        }
+        pipeBytes -= res;
+        wrote(res);
+        if (!queue.isEmpty() || pipeBytes > 0) sendHead();
+        else afterDrained();
+        maybeWritable(true);
+    }
+
+    /** The socket has write space again after a splice found it full: carry on with the pipe. */
+    private void writeSpace(int res) {
+        inFlight = 0;
+        if (isClosed()) {
+            releaseWrites();
+            return;
+        }
+        if (res < 0) {
+            failed(Results.failure("poll", "POLLOUT", fd, res));
+            return;
+        }
+        sendHead();
+    }
+
+    private void sent(int res) {
+        inFlight = 0;
+        if (isClosed()) {
+            releaseWrites();
+            return;
+        }
+        if (res < 0) {
+            failed(Results.failure("send", null, fd, res));
+            return;
+        }
+        wrote(res);
+        queue.consume(res);
+        if (!queue.isEmpty()) {
+            sendHead();
+        } else {
+            afterDrained();
+        }
+        maybeWritable(true);
+    }
+
+    /** The write operation in flight at the end has completed: its buffers and files can go. */
+    private void releaseWrites() {
+        queue.clear();
+        maybeRelease();
+    }
+
+    @Override
+    protected boolean drained() {
+        return queue.isEmpty() && pipeBytes == 0 && inFlight == 0;
+    }
+
+    @Override
+    protected void readingChanged() {
+        if (Lifecycle.reading(state())) {
+            armRecv();
+        } else if (recvArmed) {
+            driver.cancel(token, UserData.RECV);
+        }
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queue.bytes() + pipeBytes;
+    }
+
+    @Override
+    protected void release() {
+        if (recvArmed) driver.cancel(token, UserData.RECV);
+        if (connectInFlight) driver.cancel(token, UserData.CONNECT);
+        releaseHeld();
+        if (inFlight != 0) {
+            // The kernel may still read the head chunk or file: keep both until the
+            // operation completes (cancelled now; a blocked splice would otherwise wait
+            // for a peer that may never read).
+            driver.cancel(token, inFlight);
+        } else {
+            queue.clear();
+        }
+        driver.connectionClosed();
+        maybeRelease();
+    }
+
+    /** Closes the fd once no operation on it is outstanding. */
+    private void maybeRelease() {
+        if (released || recvArmed || inFlight != 0 || connectInFlight) return;
+        released = true;
+        driver.owners.remove(token);
+        Fds.closeQuietly(socket.fd());
+        if (splicePipe != null) {
+            try {
+                splicePipe.close();
+            } catch (ErrnoException ignored) {
+                // nothing was pending in it any more
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + socket + ", " + Lifecycle.describe(state()) + ", queued " + queuedBytes() + "]";
+    }
+}

@@ -1,0 +1,80 @@
+package dev.panio.internal.reactor.completion;
+
+import dev.panio.internal.reactor.Fds;
+import dev.panio.io.Errno;
+import dev.panio.io.FileDescriptor;
+import dev.panio.net.Socket;
+import dev.panio.reactor.ConnectionHandler;
+import dev.panio.uring.IoUring;
+import dev.panio.uring.Sqe;
+import java.util.function.Supplier;
+
+/**
+ * A listening socket on the io_uring driver, with its (multishot, where the kernel has it)
+ * ACCEPT. Out of fds, it sheds every pending connection at once through the driver's
+ * reserve; an accepted fd at or over the soft {@code RLIMIT_NOFILE} (lowered while the ACCEPT
+ * was armed: the kernel checked the limit as it was when armed) is closed and counted as an
+ * accept error, as the readiness backends would get {@code EMFILE} for it. Loop thread only.
+ */
+final class UringListener {
+    private final UringDriver driver;
+    final Socket socket;
+    private final Supplier<ConnectionHandler> handlers;
+    private final long token;
+    private boolean open = true;
+    private boolean armed;
+
+    UringListener(UringDriver driver, Socket socket, Supplier<ConnectionHandler> handlers) {
+        this.driver = driver;
+        this.socket = socket;
+        this.handlers = handlers;
+        this.token = driver.owners.add(this);
+    }
+
+    void arm() {
+        if (!open || armed) return;
+        Sqe s = driver.sqe(this::arm);
+        if (s == null) return; // retried when the ring has room
+        armed = true;
+        s.accept(socket.fd().intValue(), driver.multishotAccept()).userData(UserData.of(token, UserData.ACCEPT));
+    }
+
+    void accepted(int res, int flags) {
+        boolean more = (flags & IoUring.CQE_F_MORE) != 0;
+        if (!more) armed = false;
+        boolean outOfFds = res == -Errno.EMFILE.code() || res == -Errno.ENFILE.code();
+        if (res >= 0) {
+            if (!open) {
+                Fds.closeRaw(res);
+            } else if (res >= driver.fdLimit()) {
+                Fds.closeRaw(res);
+                driver.loop.acceptErrors++;
+                outOfFds = true;
+            } else {
+                driver.loop.accepted++;
+                driver.serve(Socket.adopt(FileDescriptor.adopt(res), socket.family()), handlers);
+            }
+        } else if (res != -Errno.ECANCELED.code()) {
+            driver.loop.acceptErrors++; // not logged: a log line may itself need the fd that is missing
+        }
+        // Out of fds: shed everything pending at once; pause only if the reserve could not be
+        // taken back (nothing would shed the next arrival).
+        boolean pause = outOfFds && open && !driver.shed(socket);
+        if (!armed && open) {
+            // The multishot ended (error, CQ overflow) or was single-shot: re-arm, after a pause if still stuck.
+            if (pause) {
+                driver.loop.scheduleOnLoop(this::arm, 10_000_000L);
+            } else {
+                arm();
+            }
+        }
+    }
+
+    void close() {
+        if (!open) return;
+        open = false;
+        if (armed) driver.cancel(token, UserData.ACCEPT);
+        Fds.closeQuietly(socket.fd());
+        // the slot stays until the teardown: a last ACCEPT completion must find this listener to close its fd
+    }
+}

@@ -1,0 +1,68 @@
+package dev.panio.internal.reactor.readiness;
+
+import dev.panio.epoll.Epoll;
+import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
+
+/** {@link Poller} over epoll, level- or edge-triggered. */
+final class EpollPoller implements Poller {
+    private final Epoll epoll;
+    private final boolean edge;
+
+    EpollPoller(boolean edge) throws ErrnoException {
+        this.epoll = Epoll.open(512);
+        this.edge = edge;
+    }
+
+    private int bits(int interest) {
+        int b = Epoll.EPOLLRDHUP;
+        if ((interest & READ) != 0) b |= Epoll.EPOLLIN;
+        if ((interest & WRITE) != 0) b |= Epoll.EPOLLOUT;
+        if (edge) b |= Epoll.EPOLLET;
+        return b;
+    }
+
+    @Override
+    public void add(FileDescriptor fd, long token, int interest) throws ErrnoException {
+        epoll.add(fd, bits(interest), token);
+    }
+
+    @Override
+    public void modify(FileDescriptor fd, long token, int interest) throws ErrnoException {
+        epoll.modify(fd, bits(interest), token);
+    }
+
+    @Override
+    public void remove(FileDescriptor fd) throws ErrnoException {
+        epoll.delete(fd);
+    }
+
+    @Override
+    public int poll(long timeoutNanos, Ready handler) throws ErrnoException {
+        int n = epoll.wait(Poller.millis(timeoutNanos));
+        for (int i = 0; i < n; i++) {
+            int ev = epoll.events(i);
+            int r = 0;
+            if ((ev & (Epoll.EPOLLIN | Epoll.EPOLLRDHUP)) != 0) r |= READ;
+            if ((ev & Epoll.EPOLLOUT) != 0) r |= WRITE;
+            if ((ev & (Epoll.EPOLLERR | Epoll.EPOLLHUP)) != 0) r |= ERROR;
+            handler.ready(epoll.data(i), r);
+        }
+        return n;
+    }
+
+    @Override
+    public boolean edgeTriggered() {
+        return edge;
+    }
+
+    @Override
+    public int maxFd() {
+        return Integer.MAX_VALUE;
+    }
+
+    @Override
+    public void close() {
+        epoll.close();
+    }
+}

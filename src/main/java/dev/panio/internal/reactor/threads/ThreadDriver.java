@@ -1,0 +1,202 @@
+package dev.panio.internal.reactor.threads;
+
+import dev.panio.internal.reactor.Driver;
+import dev.panio.internal.reactor.FdReserve;
+import dev.panio.internal.reactor.Fds;
+import dev.panio.internal.reactor.Loop;
+import dev.panio.internal.reactor.Waker;
+import dev.panio.io.ClosedException;
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.net.Socket;
+import dev.panio.reactor.Connection;
+import dev.panio.reactor.ConnectionHandler;
+import dev.panio.reactor.LoopMetrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/**
+ * The thread models: {@code BLOCKING} gives each connection a platform thread doing blocking
+ * reads; {@code VIRTUAL} a virtual thread whose would-block calls park on a
+ * {@link VirtualPoller} (the coroutine model). Acceptors are threads too; the loop thread
+ * itself only runs tasks and timers, and its wait is a park that {@link #waker()} unparks.
+ */
+public final class ThreadDriver extends Driver {
+    final boolean virtual;
+    VirtualPoller readPoller;
+    VirtualPoller writePoller;
+    final Set<ThreadConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> listeners = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<Socket, Thread> acceptors = new ConcurrentHashMap<>();
+    final AtomicInteger open = new AtomicInteger();
+    /** Set when the loop closes its connections: one that starts after must close at once. */
+    volatile boolean stopping;
+    final LongAdder accepted = new LongAdder(), acceptErrors = new LongAdder(), bytesRead = new LongAdder(),
+            bytesWritten = new LongAdder(), reads = new LongAdder(), writes = new LongAdder();
+
+    private FdReserve reserve;
+
+    public ThreadDriver(Loop loop, boolean virtual) {
+        super(loop);
+        this.virtual = virtual;
+    }
+
+    @Override
+    public void start() throws IOException {
+        try {
+            reserve = new FdReserve();
+            if (virtual) {
+                readPoller = new VirtualPoller(loop + "-read-poller");
+                writePoller = new VirtualPoller(loop + "-write-poller");
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Waker waker() {
+        Thread t = loop.thread();
+        return () -> LockSupport.unpark(t);
+    }
+
+    Thread.Builder threads(String name) {
+        return virtual ? Thread.ofVirtual().name(name) : Thread.ofPlatform().name(name).daemon(true).stackSize(256 * 1024);
+    }
+
+    @Override
+    public void poll(long timeoutNanos) {
+        // The loop thread only runs tasks and timers here; its wake-up is an unpark, whose
+        // permit any code on this thread could take. Never park without a bound.
+        long bound = 100_000_000L;
+        if (timeoutNanos < 0) LockSupport.parkNanos(this, bound);
+        else if (timeoutNanos > 0) LockSupport.parkNanos(this, Math.min(timeoutNanos, bound));
+    }
+
+    @Override
+    public void listen(Socket listener, Supplier<ConnectionHandler> handlers) throws IOException {
+        if (!virtual) listener.fd().setNonBlocking(false);
+        listeners.add(listener);
+        acceptors.put(listener, threads(loop + "-acceptor").start(() -> acceptLoop(listener, handlers)));
+    }
+
+    private void acceptLoop(Socket listener, Supplier<ConnectionHandler> handlers) {
+        VirtualPoller.Waiter waiter = virtual ? readPoller.waiter(listener.fd()) : null;
+        while (listeners.contains(listener)) {
+            try {
+                Socket s = listener.accept(virtual);
+                if (s == null) {
+                    waiter.await(dev.panio.epoll.Epoll.EPOLLIN, -1);
+                    continue;
+                }
+                if (stopping || !listeners.contains(listener)) {
+                    Fds.closeQuietly(s.fd()); // accepted as the listener closed
+                    return;
+                }
+                accepted.increment();
+                ConnectionHandler h = newHandler(handlers);
+                if (h == null) {
+                    Fds.closeQuietly(s.fd());
+                    continue;
+                }
+                new ThreadConnection(this, s, h).start();
+            } catch (ClosedException e) {
+                return; // unlisten closed the socket under the accept
+            } catch (ErrnoException e) {
+                if (!listeners.contains(listener)) return;
+                acceptErrors.increment();
+                if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+                    // Shed everything pending at once through the reserve fd; back off only if
+                    // the reserve could not be taken back (the next accept would fail the same way).
+                    boolean held;
+                    synchronized (reserve) {
+                        held = shed(listener);
+                    }
+                    if (!held) LockSupport.parkNanos(10_000_000L);
+                } else {
+                    LockSupport.parkNanos(10_000_000L); // an unexpected error: do not spin on it
+                }
+            } catch (RuntimeException | Error e) {
+                // an acceptor never dies of one connection: count it, log it, go on
+                loop.failures.report("the acceptor failed on a connection", e);
+            }
+        }
+    }
+
+    /** {@link FdReserve#shed} needs accepts that return at once: a blocking listener is non-blocking meanwhile. */
+    private boolean shed(Socket listener) {
+        try {
+            if (!virtual) listener.fd().setNonBlocking(true);
+            try {
+                return reserve.shed(listener);
+            } finally {
+                if (!virtual) listener.fd().setNonBlocking(false);
+            }
+        } catch (ErrnoException | ClosedException e) {
+            return false; // the listener is gone, or fcntl failed: the caller backs off
+        }
+    }
+
+    @Override
+    public void unlisten(Socket listener) {
+        if (!listeners.remove(listener)) return;
+        Fds.closeQuietly(listener.fd()); // wakes a blocked accept (shutdown) ...
+        Thread acceptor = acceptors.remove(listener);
+        if (acceptor != null) LockSupport.unpark(acceptor); // ... or a parked one
+    }
+
+    @Override
+    public void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis, CompletableFuture<Connection> result) {
+        threads(loop + "-connect").start(() -> {
+            Socket s;
+            try {
+                s = Socket.tcp(Socket.Family.of(address));
+            } catch (ErrnoException | RuntimeException e) {
+                result.completeExceptionally(e);
+                return;
+            }
+            new ThreadConnection(this, s, handler).connectAndRun(address, timeoutMillis, result); // this thread becomes its owner
+        });
+    }
+
+    @Override
+    public int connectionCount() {
+        return open.get();
+    }
+
+    /** Stops accepting and asks every connection to close; none of it waits (a close never does here). */
+    @Override
+    public void closeAllGracefully() {
+        stopping = true;
+        for (Socket l : listeners) unlisten(l);
+        for (ThreadConnection c : connections) c.close();
+    }
+
+    @Override
+    public void abortAll() {
+        stopping = true;
+        for (Socket l : listeners) unlisten(l);
+        for (ThreadConnection c : connections) c.abort();
+    }
+
+    @Override
+    public LoopMetrics metrics(LoopMetrics base) {
+        return new LoopMetrics(open.get(), accepted.sum(), acceptErrors.sum(), bytesRead.sum(), bytesWritten.sum(),
+                reads.sum(), writes.sum(), base.wakeups(), base.turns(), -1, base.handlerFailures());
+    }
+
+    @Override
+    public void close() {
+        if (readPoller != null) readPoller.close();
+        if (writePoller != null) writePoller.close();
+        if (reserve != null) reserve.close();
+    }
+}

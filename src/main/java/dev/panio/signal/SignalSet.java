@@ -1,0 +1,92 @@
+package dev.panio.signal;
+
+import dev.panio.internal.io.Results;
+import dev.panio.internal.sys.SignalCalls;
+import dev.panio.io.ErrnoException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An immutable set of signal numbers (1 to {@value #MAX_SIGNAL}), the Java side of a
+ * {@code sigset_t}. It is written into a {@code sigset_t} with {@code sigemptyset} and
+ * {@code sigaddset} only for the call that takes it, so a set holds no off-heap memory.
+ *
+ * <p>Threads: immutable; any thread.
+ */
+public final class SignalSet {
+    /** The highest signal number Linux has ({@code _NSIG - 1}; real-time signals end here). */
+    public static final int MAX_SIGNAL = 64;
+
+    private static final SignalSet EMPTY = new SignalSet(0);
+
+    private final long bits; // bit (signo - 1)
+
+    private SignalSet(long bits) {
+        this.bits = bits;
+    }
+
+    /** The empty set. */
+    public static SignalSet empty() {
+        return EMPTY;
+    }
+
+    /**
+     * The set of {@code signals}.
+     *
+     * @throws IllegalArgumentException naming a number outside 1 to {@value #MAX_SIGNAL}
+     */
+    public static SignalSet of(int... signals) {
+        SignalSet s = EMPTY;
+        for (int signo : signals) s = s.with(signo);
+        return s;
+    }
+
+    /** This set plus {@code signo}. */
+    public SignalSet with(int signo) {
+        check("sigaddset", signo);
+        return new SignalSet(bits | 1L << (signo - 1));
+    }
+
+    /** Whether {@code signo} is in the set. */
+    public boolean contains(int signo) {
+        return signo >= 1 && signo <= MAX_SIGNAL && (bits & 1L << (signo - 1)) != 0;
+    }
+
+    /** Whether no signal is in the set. */
+    public boolean isEmpty() {
+        return bits == 0;
+    }
+
+    /** Refuses a signal number the kernel would refuse, naming {@code call}. */
+    static void check(String call, int signo) {
+        if (signo < 1 || signo > MAX_SIGNAL) {
+            throw new IllegalArgumentException(call + ": signal number must be 1 to " + MAX_SIGNAL + ": " + signo);
+        }
+    }
+
+    /** Fills the {@code sigset_t} at {@code set} (at least {@code sizeof(sigset_t)} bytes) with this set. */
+    void writeTo(MemorySegment errno, MemorySegment set) throws ErrnoException {
+        Results.check(SignalCalls.sigemptyset(errno, set), "sigemptyset", -1);
+        for (int signo = 1; signo <= MAX_SIGNAL; signo++) {
+            if (contains(signo)) Results.check(SignalCalls.sigaddset(errno, set, signo), "sigaddset", -1);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SignalSet s && s.bits == bits;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(bits);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("SignalSet[");
+        for (int signo = 1; signo <= MAX_SIGNAL; signo++) {
+            if (contains(signo)) sb.append(sb.length() > 10 ? ", " : "").append(signo);
+        }
+        return sb.append(']').toString();
+    }
+}
