@@ -10,7 +10,8 @@ package dev.panio.reactor;
  * @param bytesWritten bytes written
  * @param reads       read calls or receive completions that returned data
  * @param writes      write calls or send completions
- * @param wakeups     returns from the backend's wait
+ * @param wakeups     wake-ups other threads sent to the loop to hand it work (its {@code Waker}:
+ *                    eventfd, signal or unpark); a task handed over while one is pending sends none
  * @param turns       loop iterations
  * @param allocatedBytes heap bytes the loop's thread has allocated since it started (JDK
  *                    thread allocation accounting); -1 where handlers run on threads of
