@@ -62,7 +62,8 @@ public final class DemoServer {
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true));
+        EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true)
+                .withWriteTimeout(30_000) // a client that stops reading is dropped after 30 s, not held forever);
         HttpService service = new HttpService(group, files);
         Supplier<ConnectionHandler> handlers = mode.equals("http") ? () -> new HttpHandler(service) : Echo::new;
         Listener l = group.listen(new InetSocketAddress(host, port), handlers);
