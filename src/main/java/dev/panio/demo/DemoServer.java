@@ -62,8 +62,9 @@ public final class DemoServer {
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
+        // A client that stops reading is dropped after 30 s (write timeout), not held forever.
         EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true)
-                .withWriteTimeout(30_000) // a client that stops reading is dropped after 30 s, not held forever);
+                .withWriteTimeout(30_000));
         HttpService service = new HttpService(group, files);
         Supplier<ConnectionHandler> handlers = mode.equals("http") ? () -> new HttpHandler(service) : Echo::new;
         Listener l = group.listen(new InetSocketAddress(host, port), handlers);
