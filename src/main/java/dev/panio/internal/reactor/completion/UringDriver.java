@@ -97,8 +97,6 @@ public final class UringDriver extends Driver implements CompletionHandler {
     private int[] ownFree;
     private int ownFreeCount;
     private final ArrayDeque<UringConnection> waitingForBuffer = new ArrayDeque<>();
-    private long fdLimit = Long.MAX_VALUE;
-    private long fdLimitRead;
 
     /** What this loop's ring could use, for {@code backendDescription()}. */
     @Override
@@ -190,21 +188,17 @@ public final class UringDriver extends Driver implements CompletionHandler {
     }
 
     /**
-     * The soft {@code RLIMIT_NOFILE}, read again at most every 100 ms: an armed multishot
-     * accept does not see the limit lowered after it was armed, so its fds are checked here.
+     * The soft {@code RLIMIT_NOFILE} now: an armed multishot accept does not see the limit
+     * lowered after it was armed, so each accepted fd is checked against it (one
+     * {@code getrlimit} per accept, small beside the accept itself).
      */
     long fdLimit() {
-        long now = System.nanoTime();
-        if (now - fdLimitRead >= 100_000_000L || fdLimitRead == 0) {
-            fdLimitRead = now;
-            try {
-                long soft = ResourceLimits.openFiles().soft();
-                fdLimit = soft < 0 ? Long.MAX_VALUE : soft;
-            } catch (ErrnoException e) {
-                // keep the last value
-            }
+        try {
+            long soft = ResourceLimits.openFiles().soft();
+            return soft < 0 ? Long.MAX_VALUE : soft;
+        } catch (ErrnoException e) {
+            return Long.MAX_VALUE;
         }
-        return fdLimit;
     }
 
     /** Sheds pending connections on {@code listener} at {@code EMFILE}; false if the reserve could not be taken back. */

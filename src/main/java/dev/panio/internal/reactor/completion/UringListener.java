@@ -12,9 +12,9 @@ import java.util.function.Supplier;
 /**
  * A listening socket on the io_uring driver, with its (multishot, where the kernel has it)
  * ACCEPT. Out of fds, it sheds every pending connection at once through the driver's
- * reserve; an accepted fd at or over the soft {@code RLIMIT_NOFILE} (lowered while the ACCEPT
- * was armed: the kernel checked the limit as it was when armed) is closed and counted as an
- * accept error, as the readiness backends would get {@code EMFILE} for it. Loop thread only.
+ * reserve; an accepted fd at or over the soft {@code RLIMIT_NOFILE} (lowered while a multishot
+ * ACCEPT was armed, which keeps accepting past it) is closed and counted as an accept error,
+ * as the readiness backends would get {@code EMFILE} for it. Loop thread only.
  */
 final class UringListener {
     private final UringDriver driver;
