@@ -15,9 +15,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The demo server's HTTP/1.1 connection: requests parsed as bytes arrive, answered in
- * order (pipelining), keep-alive by default, and a close after any malformed request with
- * the status it deserves. A request whose header section is not complete within
- * {@link #HEADER_TIMEOUT_MS} is answered 408 and closed (slowloris).
+ * order (pipelining), keep-alive by default (HTTP/1.0 when asked, announced in the
+ * response), {@code 100 Continue} before the body of a request that expects it, and a close
+ * after any malformed request with the status it deserves. A request whose header section is
+ * not complete within {@link #HEADER_TIMEOUT_MS} is answered 408 and closed (slowloris).
+ *
+ * <p>Closing after a response (an error, {@code Connection: close}) is lingering: the server
+ * shuts down its output, so the client reads the whole response, then reads and discards
+ * what the client still sends for up to {@link #LINGER_MS} or {@link #LINGER_BYTES} before
+ * closing. Closing with unread input at once would make the kernel answer with a reset,
+ * which can destroy the response before the client has read it.
  *
  * <p>Bytes are parsed where they are: in a per-thread scratch array when a read holds
  * whole requests (the steady state of keep-alive and pipelined clients), and only the tail
@@ -26,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpHandler implements ConnectionHandler {
     static final long HEADER_TIMEOUT_MS = 10_000;
+    static final long LINGER_MS = 2_000;
+    static final long LINGER_BYTES = 1 << 20;
     private static final int FLUSH_BYTES = 32 * 1024;
     private static final int MAX_PENDING = HttpParser.MAX_HEADER_BYTES + 2 * HttpParser.MAX_BODY_BYTES;
 
@@ -42,6 +51,9 @@ final class HttpHandler implements ConnectionHandler {
     private byte[] pending;       // an incomplete request (or requests held back by backpressure)
     private int pendingLen;
     private boolean closing;
+    private boolean lingering;
+    private long discarded;
+    private boolean continueSent;
     private boolean suspended;
     private Timer headerTimer;
     private Connection connection; // for the header timer's task
@@ -52,6 +64,11 @@ final class HttpHandler implements ConnectionHandler {
 
     @Override
     public void onData(Connection c, MemorySegment data) {
+        if (lingering) {
+            discarded += data.byteSize();
+            if (discarded > LINGER_BYTES) c.close();
+            return;
+        }
         if (closing) return;
         int n = (int) data.byteSize();
         if (pendingLen == 0 && !suspended) {
@@ -107,6 +124,10 @@ final class HttpHandler implements ConnectionHandler {
         boolean more = true;
         while (!closing && at < len) {
             int r = parser.parse(b, at, len);
+            if (r == HttpParser.NEED_MORE && parser.headersDone && parser.expectContinue && !continueSent) {
+                continueSent = true; // the client waits for this before sending the body
+                out.continue100();
+            }
             if (r == HttpParser.NEED_MORE) {
                 if (headerTimer == null) {
                     connection = c;
@@ -119,16 +140,16 @@ final class HttpHandler implements ConnectionHandler {
                 headerTimer = null;
             }
             if (r == HttpParser.ERROR) {
-                out.writeTo(c);
+                out.writeTo(c); // the responses to the requests before it go first
                 fail(c, parser.status);
                 return len;
             }
             at = parser.consumed();
+            continueSent = false;
             more = respond(c, b, out);
             if (!parser.keepAlive) {
                 out.writeTo(c);
-                closing = true;
-                c.close();
+                closeLingering(c);
                 return len;
             }
             if (out.length() >= FLUSH_BYTES) more = out.writeTo(c) && more;
@@ -160,7 +181,7 @@ final class HttpHandler implements ConnectionHandler {
         }
         if (p.pathIs(b, ECHO)) {
             if (!post) return send(c, out, 405, TEXT, USE_POST, ALLOW_POST, head);
-            out.start(200, OCTETS, p.bodyLength).endHeaders(!p.keepAlive).body(p.bodyArray, p.bodyStart, p.bodyLength);
+            out.start(200, OCTETS, p.bodyLength).endHeaders(!p.keepAlive, p.http10).body(p.bodyArray, p.bodyStart, p.bodyLength);
             return true;
         }
         if (p.pathIs(b, STATS)) {
@@ -177,14 +198,14 @@ final class HttpHandler implements ConnectionHandler {
     }
 
     private boolean sendFile(Connection c, byte[] b, ResponseWriter out, boolean head) {
-        String relative = Paths.decode(b, parser.targetStart + FILES.length, parser.pathEnd);
+        String relative = Paths.decode(b, parser.pathStart + FILES.length, parser.pathEnd);
         if (relative == null) return send(c, out, 400, TEXT, ascii("bad percent-encoding in path\n"), NONE, head);
         HttpService.FileLookup f = service.open(relative);
         if (f.file() == null) {
             byte[] why = f.status() == 403 ? ascii("path leaves the served directory\n") : ascii(ResponseWriter.reason(f.status()) + "\n");
             return send(c, out, f.status(), TEXT, why, NONE, head);
         }
-        out.start(200, Paths.contentType(relative), f.size()).endHeaders(!parser.keepAlive);
+        out.start(200, Paths.contentType(relative), f.size()).endHeaders(!parser.keepAlive, parser.http10);
         boolean more = out.writeTo(c); // the file follows everything before it
         if (head) {
             HttpService.closeQuietly(f.file());
@@ -201,11 +222,41 @@ final class HttpHandler implements ConnectionHandler {
         out.reset(); // a half-built batch (none outside process) never precedes an error
         out.start(status, TEXT, body.length).endHeaders(true).body(body, 0, body.length);
         out.writeTo(c);
-        c.close();
+        closeLingering(c);
+    }
+
+    /**
+     * Ends the connection after the responses written so far: output shut down once they are
+     * flushed (the client reads them, then end of stream), input read and discarded until the
+     * client closes, {@link #LINGER_BYTES} arrive, or {@link #LINGER_MS} pass, then closed.
+     */
+    private void closeLingering(Connection c) {
+        closing = true;
+        if (lingering) return;
+        lingering = true;
+        if (headerTimer != null) {
+            headerTimer.cancel();
+            headerTimer = null;
+        }
+        if (suspended) {
+            suspended = false;
+            c.resumeReading(); // keep draining what the client sends, or its send could block on us
+        }
+        c.shutdownOutput();
+        try {
+            c.loop().schedule(c::close, LINGER_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            c.close(); // the group's shutdown closes it anyway
+        }
+    }
+
+    @Override
+    public void onInputClosed(Connection c) {
+        c.close(); // the client is done (while lingering: it has read the response and closed)
     }
 
     private boolean send(Connection c, ResponseWriter out, int status, byte[] type, byte[] body, byte[] extra, boolean head) {
-        out.start(status, type, body.length).header(extra).endHeaders(!parser.keepAlive);
+        out.start(status, type, body.length).header(extra).endHeaders(!parser.keepAlive, parser.http10);
         if (!head) out.body(body, 0, body.length);
         return true;
     }

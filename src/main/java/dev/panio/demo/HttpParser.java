@@ -6,9 +6,28 @@ import java.nio.charset.StandardCharsets;
  * An incremental HTTP/1.1 request parser (RFC 9112) over bytes that arrive split anywhere.
  * {@link #parse} either needs more bytes, yields one complete request (then
  * {@link #consumed()} bytes can be dropped), or names the status that malformed input
- * deserves. It accepts only what the RFC allows, and refuses the request-smuggling shapes:
- * Content-Length together with Transfer-Encoding, differing duplicate Content-Lengths,
- * Transfer-Encoding other than chunked, obsolete line folding.
+ * deserves. It frames exactly as RFC 9112 says and, where the RFC lets a server choose,
+ * takes the strict option:
+ *
+ * <ul>
+ * <li>every line ends in CRLF: a bare LF or a bare CR anywhere (request line, fields, chunk
+ *     lines, trailers) is refused with 400 as soon as it is seen (§2.2 allows accepting a
+ *     lone LF; one rule everywhere is what keeps two parsers from framing differently);
+ * <li>empty lines before the request line are ignored (§2.2);
+ * <li>field lines, in the header and the trailer section alike, are {@code token ":" OWS
+ *     value OWS} with values of VCHAR, obs-text (0x80-0xFF), SP and HTAB; whitespace before
+ *     the colon, obsolete line folding, NUL and other controls are refused (§5);
+ * <li>chunk sizes are hex digits, chunk extensions follow the chunk-ext grammar (§7.1.1),
+ *     trailer fields are parsed as fields and then ignored (§7.1.2);
+ * <li>Content-Length with Transfer-Encoding, differing Content-Lengths, a list in
+ *     Content-Length, more than one Host, and Transfer-Encoding in HTTP/1.0 (§6.1) are
+ *     refused with 400 (the connection then closes); a Transfer-Encoding other than chunked
+ *     gets 501;
+ * <li>the request target may be origin-form, absolute-form ({@code http://host/path}, whose
+ *     authority is then the host, §3.2.2) or asterisk-form;
+ * <li>{@code Expect: 100-continue} is reported ({@link #expectContinue}) for the server to
+ *     answer; any other expectation gets 417.
+ * </ul>
  *
  * <p>Allocation-free in steady state: the request is described by offsets into the caller's
  * array (method, target, body), compared as bytes; only a chunked body is copied, into an
@@ -18,19 +37,28 @@ final class HttpParser {
     static final int NEED_MORE = 0, OK = 1, ERROR = 2;
     static final int MAX_HEADER_BYTES = 8 * 1024;
     static final int MAX_BODY_BYTES = 1 << 20;
+    /** The longest chunk-size line (size and extensions). */
+    static final int MAX_CHUNK_LINE = 1024;
     /** Methods by kind: the ones the server answers, other registered ones (405), unknown (501). */
     static final int GET = 1, HEAD = 2, POST = 3, OTHER_KNOWN = 4, UNKNOWN = 5;
 
     // The last parse's result. Offsets are into the array given to parse.
     int status;            // error status when ERROR
     int method;
-    int methodEnd;         // the method is [from, methodEnd)
-    int targetStart, targetEnd, pathEnd; // path: [targetStart, pathEnd), query after it
+    int methodStart, methodEnd;
+    int targetStart, targetEnd;
+    int pathStart, pathEnd; // the path ([pathStart, pathEnd), empty for an absolute-form target without one: "/")
     boolean http10;
     boolean keepAlive;
+    /** The header section is complete and valid; only body bytes are missing (NEED_MORE). */
+    boolean headersDone;
+    /** {@code Expect: 100-continue} on an HTTP/1.1 request. */
+    boolean expectContinue;
+    /** Content-Length of the body, -1 for chunked or none. */
+    long contentLength;
+    boolean chunkedBody;
     byte[] bodyArray;      // the caller's array, or the decoded chunked body
     int bodyStart, bodyLength;
-    private int from;
     private int consumed;
     private byte[] chunked = new byte[0];
 
@@ -45,103 +73,243 @@ final class HttpParser {
 
     /** Parses the request starting at {@code b[from]}, with bytes up to {@code b[to]} available. */
     int parse(byte[] b, int from, int to) {
-        this.from = from;
-        int headerEnd = indexOfCrlfCrlf(b, from, to);
-        if (headerEnd < 0) return to - from > MAX_HEADER_BYTES ? error(431) : NEED_MORE;
-        if (headerEnd + 4 - from > MAX_HEADER_BYTES) return error(431);
-        int lineEnd = indexOfCrlf(b, from, headerEnd + 2);
-        if (!requestLine(b, from, lineEnd)) return ERROR;
-        long contentLength = -1;
-        boolean chunkedTe = false, host = false, close = false, ka = false;
-        int pos = lineEnd + 2;
-        while (pos < headerEnd + 2) {
-            int end = indexOfCrlf(b, pos, headerEnd + 2);
-            if (b[pos] == ' ' || b[pos] == '\t') return error(400); // obs-fold
-            int colon = -1;
-            for (int i = pos; i < end; i++) {
-                if (b[i] == ':') {
-                    colon = i;
-                    break;
-                }
-                if (!tchar(b[i])) return error(400);
+        headersDone = expectContinue = chunkedBody = false;
+        contentLength = -1;
+        int limit = from + MAX_HEADER_BYTES;
+        int pos = from;
+        // Empty lines before the request line are ignored (§2.2).
+        int lineEnd;
+        for (;;) {
+            lineEnd = lineEnd(b, pos, to, limit);
+            if (lineEnd == NEED) return NEED_MORE;
+            if (lineEnd == TOO_LONG) return error(pos == from ? 414 : 431); // a request line longer than the whole limit
+            if (lineEnd < 0) return lineError(lineEnd);
+            if (lineEnd != pos) break;
+            pos = lineEnd + 2;
+        }
+        if (!requestLine(b, pos, lineEnd)) return ERROR;
+        long length = -1;
+        boolean te = false, host = false, close = false, ka = false, expect = false;
+        pos = lineEnd + 2;
+        for (;;) {
+            int end = lineEnd(b, pos, to, limit);
+            if (end == NEED) return NEED_MORE;
+            if (end < 0) return lineError(end);
+            if (end == pos) { // the empty line: end of the header section
+                pos = end + 2;
+                break;
             }
-            if (colon <= pos) return error(400);
-            for (int i = colon + 1; i < end; i++) {
-                if ((b[i] < 0x20 && b[i] != '\t') || b[i] == 0x7f) return error(400);
-            }
+            int colon = fieldLine(b, pos, end);
+            if (colon < 0) return error(400);
             int vs = colon + 1, ve = end; // the value without surrounding whitespace
             while (vs < ve && (b[vs] == ' ' || b[vs] == '\t')) vs++;
             while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) ve--;
-            if (nameIs(b, pos, colon, CONTENT_LENGTH)) {
+            if (equalsIgnoreCase(b, pos, colon, CONTENT_LENGTH)) {
                 long v = parseLength(b, vs, ve);
-                if (v < 0 || (contentLength >= 0 && contentLength != v)) return error(400);
-                contentLength = v;
-            } else if (nameIs(b, pos, colon, TRANSFER_ENCODING)) {
-                if (chunkedTe || !equalsIgnoreCase(b, vs, ve, CHUNKED)) return error(501);
-                chunkedTe = true;
-            } else if (nameIs(b, pos, colon, HOST)) {
-                if (host) return error(400);
+                if (v < 0 || (length >= 0 && length != v)) return error(400);
+                length = v;
+            } else if (equalsIgnoreCase(b, pos, colon, TRANSFER_ENCODING)) {
+                if (te) return error(400); // chunked twice, or a list split over lines
+                if (!equalsIgnoreCase(b, vs, ve, CHUNKED)) return error(501);
+                te = true;
+            } else if (equalsIgnoreCase(b, pos, colon, HOST)) {
+                if (host || !hostValue(b, vs, ve)) return error(400);
                 host = true;
-            } else if (nameIs(b, pos, colon, CONNECTION)) {
+            } else if (equalsIgnoreCase(b, pos, colon, EXPECT)) {
+                if (!equalsIgnoreCase(b, vs, ve, CONTINUE_100)) return error(417);
+                expect = true;
+            } else if (equalsIgnoreCase(b, pos, colon, CONNECTION)) {
                 for (int t = vs; t < ve; ) { // comma-separated tokens
                     int comma = t;
                     while (comma < ve && b[comma] != ',') comma++;
-                    int ts = t, te = comma;
-                    while (ts < te && (b[ts] == ' ' || b[ts] == '\t')) ts++;
-                    while (te > ts && (b[te - 1] == ' ' || b[te - 1] == '\t')) te--;
-                    if (equalsIgnoreCase(b, ts, te, CLOSE)) close = true;
-                    if (equalsIgnoreCase(b, ts, te, KEEP_ALIVE)) ka = true;
+                    int ts = t, tend = comma;
+                    while (ts < tend && (b[ts] == ' ' || b[ts] == '\t')) ts++;
+                    while (tend > ts && (b[tend - 1] == ' ' || b[tend - 1] == '\t')) tend--;
+                    if (equalsIgnoreCase(b, ts, tend, CLOSE)) close = true;
+                    if (equalsIgnoreCase(b, ts, tend, KEEP_ALIVE)) ka = true;
                     t = comma + 1;
                 }
             }
             pos = end + 2;
         }
-        if (chunkedTe && contentLength >= 0) return error(400);
+        if (te && length >= 0) return error(400);
+        if (te && http10) { // §6.1: faulty framing in HTTP/1.0; refuse, and close
+            keepAlive = false;
+            return error(400);
+        }
         if (!http10 && !host) return error(400);
         keepAlive = http10 ? ka && !close : !close;
-        int bodyAt = headerEnd + 4;
-        if (chunkedTe) return chunkedBody(b, bodyAt, to);
-        if (contentLength > MAX_BODY_BYTES) return error(413);
-        int cl = (int) Math.max(0, contentLength);
-        if (to - bodyAt < cl) return NEED_MORE;
+        expectContinue = expect && !http10; // §10.1.1: ignored in HTTP/1.0
+        headersDone = true;
+        if (te) {
+            chunkedBody = true;
+            return chunkedBody(b, pos, to);
+        }
+        contentLength = length;
+        if (length > MAX_BODY_BYTES) return error(413);
+        int cl = (int) Math.max(0, length);
+        if (to - pos < cl) return NEED_MORE;
         bodyArray = b;
-        bodyStart = bodyAt;
+        bodyStart = pos;
         bodyLength = cl;
-        consumed = bodyAt + cl;
+        consumed = pos + cl;
         return OK;
     }
 
-    /** Checks the whole chunked body is there, then copies its data into {@link #chunked}. */
+    // ---- lines ---------------------------------------------------------------------------------
+
+    private static final int NEED = -1, BARE_LF = -2, BARE_CR = -3, TOO_LONG = -4;
+
+    /**
+     * The index of the CR of the CRLF that ends the line at {@code pos}, or {@link #NEED} (not
+     * complete within {@code to}), {@link #BARE_LF} / {@link #BARE_CR} (a line ending RFC 9112
+     * does not allow, here refused), {@link #TOO_LONG} (no end before {@code limit}).
+     */
+    private static int lineEnd(byte[] b, int pos, int to, int limit) {
+        int end = Math.min(to, limit);
+        for (int i = pos; i < end; i++) {
+            byte c = b[i];
+            if (c == '\n') return BARE_LF;
+            if (c == '\r') {
+                if (i + 1 >= to) return i + 1 >= limit ? TOO_LONG : NEED;
+                return b[i + 1] == '\n' ? i : BARE_CR;
+            }
+        }
+        return end == limit && to >= limit ? TOO_LONG : NEED;
+    }
+
+    private int lineError(int e) {
+        return error(e == TOO_LONG ? 431 : 400);
+    }
+
+    /**
+     * Checks a field line {@code [pos, end)}: {@code token ":" OWS value OWS}, the value of
+     * VCHAR, obs-text, SP, HTAB. Returns the colon's index, or -1.
+     */
+    private static int fieldLine(byte[] b, int pos, int end) {
+        int colon = -1;
+        for (int i = pos; i < end; i++) {
+            if (b[i] == ':') {
+                colon = i;
+                break;
+            }
+            if (!tchar(b[i])) return -1; // includes whitespace before the colon and obs-fold
+        }
+        if (colon <= pos) return -1;
+        for (int i = colon + 1; i < end; i++) {
+            int c = b[i] & 0xff;
+            if (c < 0x20 && c != '\t' || c == 0x7f) return -1; // obs-text (0x80-0xFF) is allowed
+        }
+        return colon;
+    }
+
+    // ---- the request line ------------------------------------------------------------------------
+
+    private boolean requestLine(byte[] b, int from, int end) {
+        int sp1 = -1, sp2 = -1;
+        for (int i = from; i < end; i++) {
+            if (b[i] == ' ') {
+                if (sp1 < 0) sp1 = i;
+                else if (sp2 < 0) sp2 = i;
+                else return error(400) == OK;
+            }
+        }
+        if (sp1 <= from || sp2 < 0 || sp2 == sp1 + 1 || sp2 == end - 1) return error(400) == OK;
+        for (int i = from; i < sp1; i++) if (!tchar(b[i])) return error(400) == OK;
+        for (int i = sp1 + 1; i < sp2; i++) {
+            int c = b[i] & 0xff;
+            if (c <= 0x20 || c >= 0x7f) return error(400) == OK; // no controls, spaces or raw non-ASCII in a URI
+        }
+        int v = sp2 + 1;
+        if (end - v != 8 || !startsWith(b, v, HTTP_SLASH) || !digit(b[v + 5]) || b[v + 6] != '.' || !digit(b[v + 7])) {
+            return error(400) == OK;
+        }
+        if (b[v + 5] != '1' || (b[v + 7] != '1' && b[v + 7] != '0')) return error(505) == OK;
+        http10 = b[v + 7] == '0';
+        methodStart = from;
+        methodEnd = sp1;
+        method = methodKind(b, from, sp1);
+        targetStart = sp1 + 1;
+        targetEnd = sp2;
+        return target(b, targetStart, targetEnd) || error(400) == OK;
+    }
+
+    /** Finds the path in an origin-form, absolute-form or asterisk-form target (§3.2). */
+    private boolean target(byte[] b, int from, int to) {
+        if (b[from] == '/') { // origin-form
+            pathStart = from;
+        } else if (to - from == 1 && b[from] == '*') { // asterisk-form (OPTIONS)
+            pathStart = pathEnd = from;
+            pathEnd = to;
+            return true;
+        } else { // absolute-form: scheme "://" authority path-abempty [ "?" query ]
+            int s = from;
+            if (startsWithIgnoreCase(b, s, to, HTTP_SCHEME)) s += HTTP_SCHEME.length;
+            else if (startsWithIgnoreCase(b, s, to, HTTPS_SCHEME)) s += HTTPS_SCHEME.length;
+            else return false;
+            int a = s;
+            while (a < to && b[a] != '/' && b[a] != '?' && b[a] != '#') a++;
+            if (a == s || !hostValue(b, s, a) || (a < to && b[a] == '#')) return false;
+            pathStart = a;
+        }
+        pathEnd = pathStart;
+        while (pathEnd < to && b[pathEnd] != '?') {
+            if (b[pathEnd] == '#') return false; // a fragment is never sent
+            pathEnd++;
+        }
+        return true;
+    }
+
+    /** A Host value or an authority: reg-name / IP-literal, optional port; empty is allowed for Host. */
+    private static boolean hostValue(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            int c = b[i] & 0xff;
+            if (c >= 0x80 || !HOST_CHAR[c]) return false;
+        }
+        return true;
+    }
+
+    private static int methodKind(byte[] b, int from, int to) {
+        if (equals(b, from, to, M_GET)) return GET;
+        if (equals(b, from, to, M_HEAD)) return HEAD;
+        if (equals(b, from, to, M_POST)) return POST;
+        for (byte[] m : OTHER_METHODS) if (equals(b, from, to, m)) return OTHER_KNOWN;
+        return UNKNOWN;
+    }
+
+    // ---- chunked bodies ------------------------------------------------------------------------
+
+    /** Checks the whole chunked body is there and well formed, then copies its data into {@link #chunked}. */
     private int chunkedBody(byte[] b, int start, int to) {
         int size = 0;
         for (int pass = 0; pass < 2; pass++) {
             int pos = start, out = 0;
             for (;;) {
-                int end = indexOfCrlf(b, pos, to);
-                if (end < 0) return to - pos > 1024 ? error(400) : NEED_MORE;
-                int semi = end;
-                for (int i = pos; i < end; i++) {
-                    if (b[i] == ';') {
-                        semi = i;
-                        break;
-                    }
-                }
-                if (semi == pos) return error(400);
+                int end = lineEnd(b, pos, to, pos + MAX_CHUNK_LINE);
+                if (end == NEED) return NEED_MORE;
+                if (end < 0) return error(400);
+                int digitsEnd = pos;
                 long n = 0;
-                for (int i = pos; i < semi; i++) {
-                    int d = Character.digit(b[i], 16);
-                    if (d < 0 || n > MAX_BODY_BYTES) return error(400);
-                    n = n * 16 + d;
+                while (digitsEnd < end && hex(b[digitsEnd]) >= 0) {
+                    n = n * 16 + hex(b[digitsEnd]);
+                    if (n > MAX_BODY_BYTES) return error(413);
+                    digitsEnd++;
                 }
+                if (digitsEnd == pos || !chunkExtensions(b, digitsEnd, end)) return error(400);
                 if (out + n > MAX_BODY_BYTES) return error(413);
                 pos = end + 2;
-                if (n == 0) { // trailer section: header lines up to an empty line
+                if (n == 0) { // the trailer section: field lines up to an empty line (§7.1.2)
+                    int limit = pos + MAX_HEADER_BYTES;
                     for (;;) {
-                        int t = indexOfCrlf(b, pos, to);
-                        if (t < 0) return to - pos > MAX_HEADER_BYTES ? error(431) : NEED_MORE;
-                        boolean empty = t == pos;
+                        int t = lineEnd(b, pos, to, limit);
+                        if (t == NEED) return NEED_MORE;
+                        if (t < 0) return lineError(t);
+                        if (t == pos) {
+                            pos = t + 2;
+                            break;
+                        }
+                        if (fieldLine(b, pos, t) < 0) return error(400); // parsed as a field, then ignored
                         pos = t + 2;
-                        if (empty) break;
                     }
                     break;
                 }
@@ -165,44 +333,62 @@ final class HttpParser {
         return OK;
     }
 
-    private boolean requestLine(byte[] b, int from, int end) {
-        int sp1 = -1, sp2 = -1;
-        for (int i = from; i < end; i++) {
-            if (b[i] == ' ') {
-                if (sp1 < 0) sp1 = i;
-                else if (sp2 < 0) sp2 = i;
-                else return error(400) == OK;
+    /**
+     * {@code *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )} over {@code [pos, end)},
+     * where a name is a token and a value a token or a quoted-string (§7.1.1).
+     */
+    static boolean chunkExtensions(byte[] b, int pos, int end) {
+        for (;;) {
+            pos = skipWhitespace(b, pos, end);
+            if (pos == end) return true;
+            if (b[pos] != ';') return false;
+            pos = skipWhitespace(b, pos + 1, end);
+            int name = pos;
+            while (pos < end && tchar(b[pos])) pos++;
+            if (pos == name) return false;
+            int after = skipWhitespace(b, pos, end);
+            if (after < end && b[after] == '=') {
+                pos = skipWhitespace(b, after + 1, end);
+                if (pos < end && b[pos] == '"') {
+                    pos = quotedString(b, pos, end);
+                    if (pos < 0) return false;
+                } else {
+                    int value = pos;
+                    while (pos < end && tchar(b[pos])) pos++;
+                    if (pos == value) return false;
+                }
+            } else {
+                pos = after;
             }
         }
-        if (sp1 <= from || sp2 < 0 || sp2 == sp1 + 1 || sp2 == end - 1) return error(400) == OK;
-        for (int i = from; i < sp1; i++) if (!tchar(b[i])) return error(400) == OK;
-        for (int i = sp1 + 1; i < sp2; i++) if (b[i] <= 0x20 || b[i] == 0x7f) return error(400) == OK;
-        int v = sp2 + 1;
-        if (end - v != 8 || !startsWith(b, v, HTTP_SLASH) || !digit(b[v + 5]) || b[v + 6] != '.' || !digit(b[v + 7])) {
-            return error(400) == OK;
-        }
-        if (b[v + 5] != '1' || (b[v + 7] != '1' && b[v + 7] != '0')) return error(505) == OK;
-        http10 = b[v + 7] == '0';
-        methodEnd = sp1;
-        method = methodKind(b, from, sp1);
-        targetStart = sp1 + 1;
-        targetEnd = sp2;
-        pathEnd = targetEnd;
-        for (int i = targetStart; i < targetEnd; i++) {
-            if (b[i] == '?') {
-                pathEnd = i;
-                break;
-            }
-        }
-        return true;
     }
 
-    private static int methodKind(byte[] b, int from, int to) {
-        if (equals(b, from, to, M_GET)) return GET;
-        if (equals(b, from, to, M_HEAD)) return HEAD;
-        if (equals(b, from, to, M_POST)) return POST;
-        for (byte[] m : OTHER_METHODS) if (equals(b, from, to, m)) return OTHER_KNOWN;
-        return UNKNOWN;
+    /** The index after the quoted-string starting at {@code b[pos] == '"'}, or -1. */
+    private static int quotedString(byte[] b, int pos, int end) {
+        for (int i = pos + 1; i < end; i++) {
+            int c = b[i] & 0xff;
+            if (c == '"') return i + 1;
+            if (c == '\\') {
+                if (++i >= end) return -1;
+                c = b[i] & 0xff;
+                if (c < 0x20 && c != '\t' || c == 0x7f) return -1;
+            } else if (c < 0x20 && c != '\t' || c == 0x7f) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static int skipWhitespace(byte[] b, int pos, int end) {
+        while (pos < end && (b[pos] == ' ' || b[pos] == '\t')) pos++;
+        return pos;
+    }
+
+    private static int hex(byte c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
     }
 
     private int error(int s) {
@@ -210,19 +396,22 @@ final class HttpParser {
         return ERROR;
     }
 
-    /** Whether the request path equals {@code path} (ASCII bytes). */
+    // ---- the parsed request ----------------------------------------------------------------
+
+    /** Whether the request path equals {@code path} (ASCII bytes); an absolute-form target without a path is "/". */
     boolean pathIs(byte[] b, byte[] path) {
-        return equals(b, targetStart, pathEnd, path);
+        if (pathEnd == pathStart) return path.length == 1 && path[0] == '/';
+        return equals(b, pathStart, pathEnd, path);
     }
 
     /** Whether the request path starts with {@code prefix}. */
     boolean pathStartsWith(byte[] b, byte[] prefix) {
-        return pathEnd - targetStart >= prefix.length && startsWith(b, targetStart, prefix);
+        return pathEnd - pathStart >= prefix.length && startsWith(b, pathStart, prefix);
     }
 
     // For tests, logs and error messages: these allocate.
     String methodName(byte[] b) {
-        return new String(b, from, methodEnd - from, StandardCharsets.ISO_8859_1);
+        return new String(b, methodStart, methodEnd - methodStart, StandardCharsets.ISO_8859_1);
     }
 
     String target(byte[] b) {
@@ -232,6 +421,8 @@ final class HttpParser {
     byte[] body() {
         return java.util.Arrays.copyOfRange(bodyArray, bodyStart, bodyStart + bodyLength);
     }
+
+    // ---- bytes ---------------------------------------------------------------------------------
 
     private static long parseLength(byte[] b, int from, int to) {
         if (from == to || to - from > 18) return -1;
@@ -248,25 +439,27 @@ final class HttpParser {
     }
 
     private static final boolean[] TCHAR = new boolean[128];
+    private static final boolean[] HOST_CHAR = new boolean[128];
 
     static {
-        for (int c = '0'; c <= '9'; c++) TCHAR[c] = true;
-        for (int c = 'a'; c <= 'z'; c++) TCHAR[c] = true;
-        for (int c = 'A'; c <= 'Z'; c++) TCHAR[c] = true;
+        for (int c = '0'; c <= '9'; c++) TCHAR[c] = HOST_CHAR[c] = true;
+        for (int c = 'a'; c <= 'z'; c++) TCHAR[c] = HOST_CHAR[c] = true;
+        for (int c = 'A'; c <= 'Z'; c++) TCHAR[c] = HOST_CHAR[c] = true;
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TCHAR[c] = true;
+        // reg-name (unreserved, pct-encoded, sub-delims), IP-literal brackets and the port's colon
+        for (char c : "-._~%!$&'()*+,;=:[]".toCharArray()) HOST_CHAR[c] = true;
     }
 
-    private static boolean tchar(byte c) {
+    static boolean tchar(byte c) {
         return c >= 0 && TCHAR[c];
     }
 
-    /** Header names compare case-insensitively; {@code lower} is given in lower case. */
-    private static boolean nameIs(byte[] b, int from, int to, byte[] lower) {
-        return equalsIgnoreCase(b, from, to, lower);
+    private static boolean equalsIgnoreCase(byte[] b, int from, int to, byte[] lower) {
+        return to - from == lower.length && startsWithIgnoreCase(b, from, to, lower);
     }
 
-    private static boolean equalsIgnoreCase(byte[] b, int from, int to, byte[] lower) {
-        if (to - from != lower.length) return false;
+    private static boolean startsWithIgnoreCase(byte[] b, int from, int to, byte[] lower) {
+        if (to - from < lower.length) return false;
         for (int i = 0; i < lower.length; i++) {
             int c = b[from + i];
             if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
@@ -284,26 +477,15 @@ final class HttpParser {
         return true;
     }
 
-    static int indexOfCrlf(byte[] b, int from, int to) {
-        for (int i = from; i < to - 1; i++) if (b[i] == '\r' && b[i + 1] == '\n') return i;
-        return -1;
-    }
-
-    static int indexOfCrlfCrlf(byte[] b, int from, int to) {
-        for (int i = from; i < to - 3; i++) {
-            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') return i;
-        }
-        return -1;
-    }
-
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static final byte[] CONTENT_LENGTH = ascii("content-length"), TRANSFER_ENCODING = ascii("transfer-encoding"),
             HOST = ascii("host"), CONNECTION = ascii("connection"), CHUNKED = ascii("chunked"), CLOSE = ascii("close"),
-            KEEP_ALIVE = ascii("keep-alive"), HTTP_SLASH = ascii("HTTP/"), M_GET = ascii("GET"), M_HEAD = ascii("HEAD"),
-            M_POST = ascii("POST");
+            KEEP_ALIVE = ascii("keep-alive"), EXPECT = ascii("expect"), CONTINUE_100 = ascii("100-continue"),
+            HTTP_SLASH = ascii("HTTP/"), HTTP_SCHEME = ascii("http://"), HTTPS_SCHEME = ascii("https://"),
+            M_GET = ascii("GET"), M_HEAD = ascii("HEAD"), M_POST = ascii("POST");
     private static final byte[][] OTHER_METHODS = {ascii("PUT"), ascii("DELETE"), ascii("PATCH"), ascii("OPTIONS"),
             ascii("TRACE"), ascii("CONNECT")};
 }

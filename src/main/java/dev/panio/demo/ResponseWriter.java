@@ -42,8 +42,24 @@ final class ResponseWriter {
 
     /** Ends the header section, with {@code Connection: close} if asked. */
     ResponseWriter endHeaders(boolean close) {
+        return endHeaders(close, false);
+    }
+
+    /**
+     * Ends the header section with {@code Connection: close}, or with {@code Connection:
+     * keep-alive} when {@code announceKeepAlive} (an HTTP/1.0 client keeps the connection only
+     * if the response says so, RFC 9112 §9.3).
+     */
+    ResponseWriter endHeaders(boolean close, boolean announceKeepAlive) {
         if (close) put(CONNECTION_CLOSE);
+        else if (announceKeepAlive) put(CONNECTION_KEEP_ALIVE);
         put(CRLF);
+        return this;
+    }
+
+    /** An interim {@code 100 Continue} (no headers). */
+    ResponseWriter continue100() {
+        put(CONTINUE_100);
         return this;
     }
 
@@ -120,6 +136,8 @@ final class ResponseWriter {
             case 405 -> "Method Not Allowed";
             case 408 -> "Request Timeout";
             case 413 -> "Content Too Large";
+            case 414 -> "URI Too Long";
+            case 417 -> "Expectation Failed";
             case 431 -> "Request Header Fields Too Large";
             case 500 -> "Internal Server Error";
             case 501 -> "Not Implemented";
@@ -128,7 +146,7 @@ final class ResponseWriter {
         };
     }
 
-    private static final int[] STATUSES = {200, 400, 403, 404, 405, 408, 413, 431, 500, 501, 505};
+    private static final int[] STATUSES = {200, 400, 403, 404, 405, 408, 413, 414, 417, 431, 500, 501, 505};
     private static final byte[][] STATUS_LINES = new byte[600][];
 
     static {
@@ -146,5 +164,6 @@ final class ResponseWriter {
     }
 
     private static final byte[] SERVER_DATE = ascii("Server: panio\r\nDate: "), CONTENT_TYPE = ascii("\r\nContent-Type: "),
-            CONTENT_LENGTH = ascii("\r\nContent-Length: "), CRLF = ascii("\r\n"), CONNECTION_CLOSE = ascii("Connection: close\r\n");
+            CONTENT_LENGTH = ascii("\r\nContent-Length: "), CRLF = ascii("\r\n"), CONNECTION_CLOSE = ascii("Connection: close\r\n"),
+            CONNECTION_KEEP_ALIVE = ascii("Connection: keep-alive\r\n"), CONTINUE_100 = ascii("HTTP/1.1 100 Continue\r\n\r\n");
 }

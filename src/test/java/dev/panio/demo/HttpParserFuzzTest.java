@@ -70,4 +70,52 @@ class HttpParserFuzzTest {
             if (r == HttpParser.ERROR) assertTrue(p.status >= 400 && p.status < 600);
         }
     }
+
+    /** Frames {@code b[0, len)} as the server does: requests one after another until one needs more or is refused. */
+    private static java.util.List<String> frames(byte[] b, int len) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        HttpParser p = new HttpParser();
+        int at = 0;
+        while (at < len) {
+            int r = p.parse(b, at, len);
+            if (r == HttpParser.NEED_MORE) break;
+            if (r == HttpParser.ERROR) {
+                out.add("refused " + p.status);
+                return out; // nothing past a refusal is processed
+            }
+            out.add(p.methodName(b) + " " + p.target(b) + " " + java.util.Arrays.hashCode(p.body()) + " @" + p.consumed());
+            at = p.consumed();
+        }
+        return out;
+    }
+
+    /**
+     * The smuggling invariants: the bytes of every framing case, and of pipelined pairs of
+     * valid requests with one byte changed, frame the same requests whether they arrive at once
+     * or split at any position; a pair yields two requests, or a refusal with nothing after it.
+     */
+    @Test
+    void framingDoesNotDependOnWhereTheBytesSplit() {
+        java.util.List<byte[]> inputs = new java.util.ArrayList<>();
+        for (Object[] c : HttpFramingTest.CASES) inputs.add(((String) c[0]).getBytes(StandardCharsets.ISO_8859_1));
+        Random rnd = new Random(3);
+        for (int i = 0; i < 300; i++) {
+            byte[] pair = (VALID[rnd.nextInt(VALID.length)] + VALID[rnd.nextInt(VALID.length)]).getBytes(StandardCharsets.ISO_8859_1);
+            pair[rnd.nextInt(pair.length)] = (byte) "\r\n :;0aZ\t\u0000\u00ff".charAt(rnd.nextInt(11));
+            inputs.add(pair);
+        }
+        for (byte[] all : inputs) {
+            java.util.List<String> whole = frames(all, all.length);
+            for (int split = 1; split < all.length; split++) {
+                // what a server that received `split` bytes first would have framed, then the rest
+                java.util.List<String> first = frames(all, split);
+                if (!first.isEmpty() && first.get(first.size() - 1).startsWith("refused")) {
+                    assertEquals(whole.subList(0, first.size()), first, "a refusal on a prefix is the refusal of the whole");
+                    continue;
+                }
+                assertEquals(whole.subList(0, Math.min(first.size(), whole.size())), first,
+                        "split at " + split + " of " + new String(all, StandardCharsets.ISO_8859_1));
+            }
+        }
+    }
 }

@@ -69,9 +69,14 @@ class HttpServerTest {
     /** A running server for one test. */
     record Server(EventLoopGroup group, HttpService service, Listener listener) implements AutoCloseable {
         static Server start(Backend b) throws Exception {
+            return start(b, files);
+        }
+
+        /** A server with {@code root} under /files/ (null: none). */
+        static Server start(Backend b, Path root) throws Exception {
             if (b == Backend.IO_URING) assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
             EventLoopGroup g = EventLoopGroup.start(b, ReactorOptions.defaults().withLoops(2));
-            HttpService service = new HttpService(g, files);
+            HttpService service = new HttpService(g, root);
             return new Server(g, service, g.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> new HttpHandler(service)));
         }
 

@@ -1,0 +1,188 @@
+package dev.panio.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panio.demo.HttpServerTest.Response;
+import dev.panio.demo.HttpServerTest.Server;
+import dev.panio.reactor.Backend;
+import dev.panio.testing.NoFdLeaks;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Framing as RFC 9112 says, on the wire, on every backend: each case is the exact bytes a
+ * client sends and the exact statuses it must get back, in number and order (a different
+ * number of responses than requests is how request smuggling starts behind a proxy).
+ */
+@ExtendWith(NoFdLeaks.class)
+@Timeout(300)
+class HttpFramingTest {
+    static Stream<Backend> backends() {
+        return HttpServerTest.backends();
+    }
+
+    private static final String CHUNKED_POST = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    private static final String NEXT = "GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    /** {request bytes, expected statuses in order}; every refusal closes the connection after its response. */
+    static final Object[][] CASES = {
+        // trailers are field lines: anything else is refused, nothing after it is answered
+        {CHUNKED_POST + "5\r\nhello\r\n0\r\n\nGET /stats HTTP/1.1\r\nHost: x\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "5\r\nhello\r\n0\r\nGET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "0\r\nX : y\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "0\r\nX: a\u0000b\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "0\r\nX: a\rb\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "0\r\nX y\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "0\r\n \r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "0\r\nX-Trailer: fine\r\n\r\n" + NEXT, new int[] {200, 200}}, // a valid trailer is ignored
+        // chunk extensions follow their grammar
+        {CHUNKED_POST + "c;a\nX\r\nhello world!\r\n0\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "5;a\rX\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "5;a\u0000\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "5;=b\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "5;a=b c\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
+        {CHUNKED_POST + "5 ; a = b ; c=\"q \\\" d\"\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {200, 200}},
+        // bare LF: refused at once, wherever it is (not a 408 ten seconds later)
+        {"GET /plaintext HTTP/1.1\nHost: x\n\n", new int[] {400}},
+        {"GET /plaintext HTTP/1.1\r\nHost: x\n\r\n", new int[] {400}},
+        {"GET /plaintext HTTP/1.1\r\nHost: x\r\n\n", new int[] {400}},
+        {CHUNKED_POST + "5\nhello\r\n0\r\n\r\n", new int[] {400}},
+        {"GET /plaintext HTTP/1.1\rHost: x\r\n\r\n", new int[] {400}}, // bare CR
+        // valid, so answered
+        {"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Latin: caf\u00e9 \u00ff\r\n\r\n", new int[] {200}},   // obs-text
+        {"GET http://127.0.0.1/plaintext HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", new int[] {200}},     // absolute-form
+        {"GET http://127.0.0.1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", new int[] {200}},               // no path: "/"
+        {"\r\nGET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n", new int[] {200}},                          // leading empty line
+        {NEXT + "\r\n" + NEXT, new int[] {200, 200}},
+        // HTTP/1.0 with Transfer-Encoding is faulty framing: refused, closed
+        {"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 1\r\n\r\nx", new int[] {417}},
+        {"GET /plaintext HTTP/1.1\r\nHost: a b\r\n\r\n", new int[] {400}},
+        {"GET /plaintext#frag HTTP/1.1\r\nHost: x\r\n\r\n", new int[] {400}},
+    };
+
+    /** Reads every response until the server closes; a reset after at least the expected responses counts as closed. */
+    private static List<Integer> statuses(Socket sock) throws Exception {
+        List<Integer> got = new ArrayList<>();
+        InputStream in = sock.getInputStream();
+        try {
+            Response r;
+            while ((r = Response.read(in)) != null) {
+                got.add(r.status());
+                if (r.headers().contains("Connection: close")) {
+                    assertEquals(-1, in.read(), "end of stream after Connection: close");
+                    break;
+                }
+            }
+        } catch (SocketException reset) {
+            got.add(-1); // a reset: the client may have lost responses
+        }
+        return got;
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void everyCaseGetsExactlyItsResponses(Backend b) throws Exception {
+        try (Server s = Server.start(b, null)) {
+            for (Object[] c : CASES) {
+                String request = (String) c[0];
+                int[] want = (int[]) c[1];
+                try (Socket sock = s.raw()) {
+                    sock.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+                    if (want[want.length - 1] == 200) sock.shutdownOutput(); // valid cases end with this side's close
+                    List<Integer> got = statuses(sock);
+                    List<Integer> expected = java.util.Arrays.stream(want).boxed().toList();
+                    assertEquals(expected, got, () -> "for " + printable(request));
+                }
+            }
+        }
+    }
+
+    private static String printable(String s) {
+        return s.replace("\r", "\\r").replace("\n", "\\n").replace("\u0000", "\\0");
+    }
+
+    /** An HTTP/1.0 client asking for keep-alive gets it, and is told so (ab -k waits for a close otherwise). */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void http10KeepAliveIsHonouredAndAnnounced(Backend b) throws Exception {
+        try (Server s = Server.start(b, null); Socket sock = s.raw()) {
+            OutputStream out = sock.getOutputStream();
+            InputStream in = sock.getInputStream();
+            for (int i = 0; i < 3; i++) {
+                out.write("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                Response r = Response.read(in);
+                assertEquals(200, r.status());
+                assertTrue(r.headers().contains("Connection: keep-alive"), r.headers());
+            }
+            out.write("GET /plaintext HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            Response last = Response.read(in);
+            assertTrue(last.headers().contains("Connection: close"), last.headers());
+            assertEquals(-1, in.read());
+        }
+    }
+
+    /** Expect: 100-continue is answered before the body is sent, and a refused body gets its final status at once. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void expectContinueIsAnswered(Backend b) throws Exception {
+        try (Server s = Server.start(b, null); Socket sock = s.raw()) {
+            OutputStream out = sock.getOutputStream();
+            InputStream in = sock.getInputStream();
+            out.write("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            Response interim = Response.read(in);
+            assertEquals(100, interim.status(), "100 Continue before the body");
+            out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+            Response r = Response.read(in);
+            assertEquals(200, r.status());
+            assertEquals("hello", r.text());
+            out.write(("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + (HttpParser.MAX_BODY_BYTES + 1)
+                    + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            assertEquals(413, Response.read(in).status(), "too large: the final status at once, no 100");
+        }
+    }
+
+    /**
+     * An error response reaches the client although the client is still sending (lingering
+     * close): without it the server's close with unread input makes the kernel send a reset,
+     * which destroys the response.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void anErrorResponseSurvivesAClientStillSending(Backend b) throws Exception {
+        try (Server s = Server.start(b, null)) {
+            String[] requests = {
+                "GET / HTTP/1.1\r\nHost: x\r\nX: " + "a".repeat(64 * 1024) + "\r\n\r\n",              // 431
+                "GET /" + "a".repeat(64 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n",                      // 414
+                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n" + "b".repeat(512 * 1024), // 413
+            };
+            int[] want = {431, 414, 413};
+            for (int i = 0; i < requests.length; i++) {
+                try (Socket sock = s.raw()) {
+                    byte[] bytes = requests[i].getBytes(StandardCharsets.ISO_8859_1);
+                    Thread writer = Thread.ofPlatform().start(() -> {
+                        try {
+                            sock.getOutputStream().write(bytes);
+                        } catch (Exception e) {
+                            // the server may close after lingering: the test reads what came back
+                        }
+                    });
+                    Response r = Response.read(sock.getInputStream());
+                    assertEquals(want[i], r == null ? -1 : r.status(), "request " + i);
+                    writer.join(10_000);
+                }
+            }
+        }
+    }
+}
