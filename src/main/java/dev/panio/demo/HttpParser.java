@@ -56,6 +56,8 @@ final class HttpParser {
     boolean expectContinue;
     /** Content-Length of the body, -1 for chunked or none. */
     long contentLength;
+    /** Where the body starts, once the header section is parsed. */
+    int bodyAt;
     boolean chunkedBody;
     byte[] bodyArray;      // the caller's array, or the decoded chunked body
     int bodyStart, bodyLength;
@@ -73,6 +75,16 @@ final class HttpParser {
 
     /** Parses the request starting at {@code b[from]}, with bytes up to {@code b[to]} available. */
     int parse(byte[] b, int from, int to) {
+        int r = parseHead(b, from, to);
+        return r == OK ? parseBody(b, to) : r;
+    }
+
+    /**
+     * Parses the request line and header section only: OK once they are complete and valid
+     * ({@link #headersDone}; the body starts at {@link #bodyAt}), for a caller that streams the
+     * body itself, or goes on with {@link #parseBody}.
+     */
+    int parseHead(byte[] b, int from, int to) {
         headersDone = expectContinue = chunkedBody = false;
         contentLength = -1;
         int limit = from + MAX_HEADER_BYTES;
@@ -141,11 +153,17 @@ final class HttpParser {
         keepAlive = http10 ? ka && !close : !close;
         expectContinue = expect && !http10; // §10.1.1: ignored in HTTP/1.0
         headersDone = true;
-        if (te) {
-            chunkedBody = true;
-            return chunkedBody(b, pos, to);
-        }
+        chunkedBody = te;
         contentLength = length;
+        bodyAt = pos;
+        return OK;
+    }
+
+    /** After {@link #parseHead}: the whole body, buffered (at most {@link #MAX_BODY_BYTES}). */
+    int parseBody(byte[] b, int to) {
+        int pos = bodyAt;
+        if (chunkedBody) return chunkedBody(b, pos, to);
+        long length = contentLength;
         if (length > MAX_BODY_BYTES) return error(413);
         int cl = (int) Math.max(0, length);
         if (to - pos < cl) return NEED_MORE;
@@ -158,14 +176,14 @@ final class HttpParser {
 
     // ---- lines ---------------------------------------------------------------------------------
 
-    private static final int NEED = -1, BARE_LF = -2, BARE_CR = -3, TOO_LONG = -4;
+    static final int NEED = -1, BARE_LF = -2, BARE_CR = -3, TOO_LONG = -4;
 
     /**
      * The index of the CR of the CRLF that ends the line at {@code pos}, or {@link #NEED} (not
      * complete within {@code to}), {@link #BARE_LF} / {@link #BARE_CR} (a line ending RFC 9112
      * does not allow, here refused), {@link #TOO_LONG} (no end before {@code limit}).
      */
-    private static int lineEnd(byte[] b, int pos, int to, int limit) {
+    static int lineEnd(byte[] b, int pos, int to, int limit) {
         int end = Math.min(to, limit);
         for (int i = pos; i < end; i++) {
             byte c = b[i];
@@ -186,7 +204,7 @@ final class HttpParser {
      * Checks a field line {@code [pos, end)}: {@code token ":" OWS value OWS}, the value of
      * VCHAR, obs-text, SP, HTAB. Returns the colon's index, or -1.
      */
-    private static int fieldLine(byte[] b, int pos, int end) {
+    static int fieldLine(byte[] b, int pos, int end) {
         int colon = -1;
         for (int i = pos; i < end; i++) {
             if (b[i] == ':') {
@@ -384,7 +402,7 @@ final class HttpParser {
         return pos;
     }
 
-    private static int hex(byte c) {
+    static int hex(byte c) {
         if (c >= '0' && c <= '9') return c - '0';
         if (c >= 'a' && c <= 'f') return c - 'a' + 10;
         if (c >= 'A' && c <= 'F') return c - 'A' + 10;

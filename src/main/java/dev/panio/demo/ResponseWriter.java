@@ -34,6 +34,41 @@ final class ResponseWriter {
         return this;
     }
 
+    /** Starts a response whose body follows in chunks ({@link #chunk}, {@link #lastChunk}). */
+    ResponseWriter startChunked(int status, byte[] contentType) {
+        put(statusLine(status));
+        put(SERVER_DATE);
+        put(currentDate());
+        put(CONTENT_TYPE);
+        put(contentType);
+        put(TRANSFER_ENCODING_CHUNKED);
+        return this;
+    }
+
+    /** One chunk of a chunked body. */
+    ResponseWriter chunk(byte[] b, int from, int n) {
+        if (n == 0) return this; // a zero-size chunk would end the body
+        putHex(n);
+        put(CRLF);
+        body(b, from, n);
+        put(CRLF);
+        return this;
+    }
+
+    /** The end of a chunked body (no trailers). */
+    ResponseWriter lastChunk() {
+        put(LAST_CHUNK);
+        return this;
+    }
+
+    private void putHex(int v) {
+        String h = Integer.toHexString(v); // small; allocation here only for chunked echoes
+        for (int i = 0; i < h.length(); i++) {
+            ensure(1);
+            buf[len++] = (byte) h.charAt(i);
+        }
+    }
+
     /** Adds a pre-encoded header line (ending in CRLF). */
     ResponseWriter header(byte[] line) {
         put(line);
@@ -165,5 +200,6 @@ final class ResponseWriter {
 
     private static final byte[] SERVER_DATE = ascii("Server: panio\r\nDate: "), CONTENT_TYPE = ascii("\r\nContent-Type: "),
             CONTENT_LENGTH = ascii("\r\nContent-Length: "), CRLF = ascii("\r\n"), CONNECTION_CLOSE = ascii("Connection: close\r\n"),
-            CONNECTION_KEEP_ALIVE = ascii("Connection: keep-alive\r\n"), CONTINUE_100 = ascii("HTTP/1.1 100 Continue\r\n\r\n");
+            CONNECTION_KEEP_ALIVE = ascii("Connection: keep-alive\r\n"), CONTINUE_100 = ascii("HTTP/1.1 100 Continue\r\n\r\n"),
+            TRANSFER_ENCODING_CHUNKED = ascii("\r\nTransfer-Encoding: chunked\r\n"), LAST_CHUNK = ascii("0\r\n\r\n");
 }

@@ -10,6 +10,10 @@ import java.lang.foreign.MemorySegment;
  * {@code sigset_t}. It is written into a {@code sigset_t} with {@code sigemptyset} and
  * {@code sigaddset} only for the call that takes it, so a set holds no off-heap memory.
  *
+ * <p>Signals the JVM or the C library rely on ({@link #reserved}) cannot be put in a set, nor
+ * passed to any call of this package: blocking or ignoring SIGSEGV, for one, makes the
+ * kernel kill the process at the JVM's next implicit null check.
+ *
  * <p>Threads: immutable; any thread.
  */
 public final class SignalSet {
@@ -56,10 +60,31 @@ public final class SignalSet {
         return bits == 0;
     }
 
-    /** Refuses a signal number the kernel would refuse, naming {@code call}. */
+    /**
+     * Signals the JVM and the C library need for themselves, refused everywhere in this package:
+     * HotSpot turns SIGSEGV, SIGBUS, SIGFPE and SIGILL into exceptions (blocked or ignored, the
+     * kernel kills the process on the next fault instead), SIGQUIT prints thread dumps, SIGUSR2
+     * suspends threads; glibc uses 32 and 33 (thread cancellation, set*id) and keeps 34.
+     */
+    private static final long RESERVED = bit(3) | bit(4) | bit(7) | bit(8) | bit(11) | bit(12) | bit(32) | bit(33) | bit(34);
+
+    private static long bit(int signo) {
+        return 1L << (signo - 1);
+    }
+
+    /** Whether panio refuses {@code signo} because the JVM or the C library relies on it. */
+    public static boolean reserved(int signo) {
+        return signo >= 1 && signo <= MAX_SIGNAL && (RESERVED & bit(signo)) != 0;
+    }
+
+    /** Refuses a signal number the kernel would refuse, or one the JVM relies on, naming {@code call}. */
     static void check(String call, int signo) {
         if (signo < 1 || signo > MAX_SIGNAL) {
             throw new IllegalArgumentException(call + ": signal number must be 1 to " + MAX_SIGNAL + ": " + signo);
+        }
+        if (reserved(signo)) {
+            throw new IllegalArgumentException(call + ": signal " + signo
+                    + " is the JVM's or the C library's (SIGQUIT, SIGILL, SIGBUS, SIGFPE, SIGSEGV, SIGUSR2, 32-34): refused");
         }
     }
 

@@ -14,7 +14,9 @@ import java.lang.foreign.MemorySegment;
  * around a {@link SignalFd}. Masks are per thread ({@code pthread_sigmask}); a disposition is
  * the whole process's.
  *
- * <p>Threads: any thread; the mask calls act on the calling thread.
+ * <p>Threads: any thread; the mask calls and {@link #currentThreadId()} act on the calling
+ * (kernel) thread, so call them from a platform thread: a virtual thread runs on carriers
+ * that change, and a mask set or a thread id taken there belongs to whichever carrier it was.
  */
 public final class Signals {
     private Signals() {}
@@ -42,6 +44,7 @@ public final class Signals {
     }
 
     private static void mask(int how, SignalSet set) throws ErrnoException {
+        refuseVirtual("pthread_sigmask");
         CallState cs = CallState.current();
         MemorySegment sigset = cs.scratch.asSlice(0, sigset_t.sizeof());
         set.writeTo(cs.errno, sigset);
@@ -61,8 +64,15 @@ public final class Signals {
         if (r < 0) throw Results.failure("signal", "SIG_IGN " + signo, -1, r);
     }
 
+    private static void refuseVirtual(String call) {
+        if (Thread.currentThread().isVirtual()) {
+            throw new IllegalStateException(call + ": called on a virtual thread, whose carrier (the kernel thread it acts on) changes");
+        }
+    }
+
     /** The calling thread's kernel thread id ({@code gettid}), for {@link AsyncIo#enable} and {@link #sendToThread}. */
     public static int currentThreadId() {
+        refuseVirtual("gettid");
         return MiscCalls.gettid(CallState.current().errno);
     }
 

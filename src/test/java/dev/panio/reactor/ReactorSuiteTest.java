@@ -359,6 +359,168 @@ class ReactorSuiteTest {
         }
     }
 
+    /** suspendReading stops onData at once, on every backend (io_uring kept delivering what its RECV had). */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void suspendedReadingDeliversNothingUntilResumed(Backend b) throws Exception {
+        AtomicLong afterSuspend = new AtomicLong(), total = new AtomicLong();
+        CompletableFuture<Connection> suspended = new CompletableFuture<>();
+        int size = 4 << 20;
+        try (EventLoopGroup g = start(b, opts().withLoops(1))) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                @Override
+                public void onData(Connection c, MemorySegment data) {
+                    total.addAndGet(data.byteSize());
+                    if (suspended.isDone()) {
+                        afterSuspend.addAndGet(data.byteSize());
+                    } else {
+                        c.suspendReading();
+                        suspended.complete(c);
+                    }
+                }
+            });
+            try (Socket s = client(l)) {
+                Thread writer = Thread.ofPlatform().start(() -> {
+                    try {
+                        s.getOutputStream().write(new byte[size]);
+                    } catch (IOException ignored) {
+                        // closed at the end
+                    }
+                });
+                Connection c = suspended.get(10, TimeUnit.SECONDS);
+                Thread.sleep(300); // the peer keeps sending meanwhile
+                assertEquals(0, afterSuspend.get(), "bytes delivered after suspendReading()");
+                c.resumeReading();
+                for (int i = 0; i < 1000 && total.get() < size; i++) Thread.sleep(10);
+                assertEquals(size, total.get(), "everything arrives after resumeReading()");
+                writer.join(10_000);
+            }
+        }
+    }
+
+    /** A connect that gets no answer (the peer's accept queue is full) times out as asked, on every backend. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aConnectThatGetsNoAnswerTimesOut(Backend b) throws Exception {
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<java.nio.channels.SocketChannel> fillers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open();
+                    ch.configureBlocking(false);
+                    ch.connect(full.getLocalSocketAddress());
+                    fillers.add(ch);
+                }
+                Thread.sleep(100); // the queue is full: further SYNs are dropped, the connect waits
+                try (EventLoopGroup g = start(b, opts())) {
+                    CompletableFuture<CloseCause> closed = new CompletableFuture<>();
+                    CompletableFuture<Connection> f = g.connect((InetSocketAddress) full.getLocalSocketAddress(), new EchoHandler() {
+                        @Override
+                        public void onClose(Connection c, CloseCause cause, IOException error) {
+                            closed.complete(cause);
+                        }
+                    }, 500);
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                    assertTrue(e.getCause() instanceof ErrnoException ee && ee.errno() == Errno.ETIMEDOUT, String.valueOf(e.getCause()));
+                    assertSame(CloseCause.TIMEOUT, closed.get(10, TimeUnit.SECONDS));
+                }
+            } finally {
+                for (java.nio.channels.SocketChannel ch : fillers) ch.close();
+            }
+        }
+    }
+
+    /** A connection half-closed by its peer and kept open (the answer comes later) costs the loop nothing meanwhile. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aHalfClosedConnectionKeptOpenDoesNotSpinTheLoop(Backend b) throws Exception {
+        CompletableFuture<Connection> halfClosed = new CompletableFuture<>();
+        try (EventLoopGroup g = start(b, opts().withLoops(1))) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                @Override
+                public void onData(Connection c, MemorySegment data) { }
+
+                @Override
+                public void onInputClosed(Connection c) {
+                    halfClosed.complete(c); // and keep it open
+                }
+            });
+            try (Socket s = client(l)) {
+                s.shutdownOutput();
+                Connection c = halfClosed.get(10, TimeUnit.SECONDS);
+                long before = g.metrics().turns();
+                Thread.sleep(500);
+                long turns = g.metrics().turns() - before;
+                assertTrue(turns < 1000, "the loop turned " + turns + " times in 500 ms with one idle half-closed connection");
+                c.write(MemorySegment.ofArray("late".getBytes()));
+                c.close();
+                assertEquals("late", new String(s.getInputStream().readAllBytes()));
+            }
+        }
+    }
+
+    /**
+     * A shutdown racing connections being accepted: every handler hears onClose exactly once,
+     * never before or during onOpen, and no callbacks of one connection overlap.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aShutdownRacingAcceptsKeepsEveryConnectionsCallbacksInOrder(Backend b) throws Exception {
+        java.util.concurrent.ConcurrentLinkedQueue<String> problems = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+        for (int round = 0; round < 10; round++) {
+            EventLoopGroup g = start(b, opts().withLoops(1));
+            Listener l = g.listen(ANY, () -> {
+                made.incrementAndGet();
+                return new ConnectionHandler() {
+                    final java.util.concurrent.atomic.AtomicBoolean in = new java.util.concurrent.atomic.AtomicBoolean();
+                    volatile boolean closed;
+
+                    void enter(String what) {
+                        if (!in.compareAndSet(false, true)) problems.add("concurrent " + what);
+                        if (closed) problems.add(what + " after onClose");
+                    }
+
+                    @Override
+                    public void onOpen(Connection c) {
+                        enter("onOpen");
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+                        in.set(false);
+                    }
+
+                    @Override
+                    public void onData(Connection c, MemorySegment d) {
+                        enter("onData");
+                        in.set(false);
+                    }
+
+                    @Override
+                    public void onClose(Connection c, CloseCause cause, IOException e) {
+                        enter("onClose");
+                        closed = true;
+                        closes.incrementAndGet();
+                        in.set(false);
+                    }
+                };
+            });
+            List<java.nio.channels.SocketChannel> clients = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open();
+                ch.configureBlocking(false);
+                ch.connect(l.localAddress());
+                clients.add(ch);
+            }
+            Thread.sleep(round % 5);
+            g.shutdownGracefully(0);
+            assertTrue(g.awaitTermination(10, TimeUnit.SECONDS));
+            for (java.nio.channels.SocketChannel ch : clients) ch.close();
+        }
+        for (int i = 0; i < 500 && closes.get() < made.get(); i++) Thread.sleep(10);
+        assertEquals(List.of(), List.copyOf(problems));
+        assertEquals(made.get(), closes.get(), "one onClose per handler");
+    }
+
     private static long awaitOpen(EventLoopGroup g, long want) throws InterruptedException {
         long open = g.metrics().open();
         for (int i = 0; i < 1000 && open != want; i++) {

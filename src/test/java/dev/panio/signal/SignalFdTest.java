@@ -108,6 +108,34 @@ class SignalFdTest {
         assertThrows(ClosedException.class, () -> closed.signo(0));
     }
 
+    /** The JVM's own signals are refused before any call: blocked or ignored, SIGSEGV kills the process at the next null check. */
+    @Test
+    void theSignalsTheJvmReliesOnAreRefused() throws Exception {
+        for (int signo : new int[] {3, 4, 7, 8, 11, 12, 32, 33, 34}) {
+            assertTrue(SignalSet.reserved(signo));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SignalSet.of(signo));
+            assertTrue(e.getMessage().contains(String.valueOf(signo)), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> Signals.ignore(signo));
+            assertThrows(IllegalArgumentException.class, () -> Signals.sendToThread(Signals.currentThreadId(), signo));
+            try (Pipe pipe = Pipe.open(true)) {
+                assertThrows(IllegalArgumentException.class, () -> AsyncIo.enable(pipe.source(), signo, Signals.currentThreadId()));
+                assertFalse(AsyncIo.isEnabled(pipe.source()), "refused before any fcntl");
+            }
+        }
+        assertFalse(SignalSet.reserved(SIGNAL));
+        // masks and thread ids belong to kernel threads: a virtual thread's carrier changes under it
+        CompletableFuture<Throwable> onVirtual = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                Signals.block(SignalSet.of(SIGNAL));
+                onVirtual.complete(null);
+            } catch (Throwable t) {
+                onVirtual.complete(t);
+            }
+        });
+        assertTrue(onVirtual.get(10, TimeUnit.SECONDS) instanceof IllegalStateException);
+    }
+
     @Test
     void aSetIsAValue() {
         SignalSet a = SignalSet.of(SIGNAL, Signals.SIGIO);

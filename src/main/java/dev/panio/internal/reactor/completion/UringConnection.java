@@ -48,6 +48,7 @@ final class UringConnection extends QueuedConnection {
     private final ArrayDeque<Long> held = new ArrayDeque<>();
     private int heldEnd = 1;          // a held end of stream (0) or error (< 0); 1 for none
     private boolean pausedForBacklog;
+    private boolean deferredQueued;
     private long turnSeen;
     private long turnBytes;
 
@@ -142,14 +143,16 @@ final class UringConnection extends QueuedConnection {
             int id = driver.ownBuffers ? recvBufferId : IoUring.bufferId(flags);
             if (isClosed()) {
                 driver.recycleRecv(id);
-            } else if (!held.isEmpty() || overBudget()) {
+            } else if (!held.isEmpty() || overBudget() || has(Lifecycle.READ_SUSPENDED)) {
+                // suspended: what the kernel had already received waits for resumeReading
                 hold(((long) id << 32) | res);
             } else {
                 deliver(id, res);
             }
         } else if (res != -Errno.ENOBUFS.code() && res != -Errno.ECANCELED.code()) {
-            if (held.isEmpty()) ended(res);
-            else heldEnd = res; // after the held data
+            // after the held data; an end of stream also waits for resumeReading (errors do not wait)
+            if (held.isEmpty() && (res < 0 || !has(Lifecycle.READ_SUSPENDED))) ended(res);
+            else heldEnd = res;
         }
         // ENOBUFS: every buffer was out in this batch; they come back as data is delivered.
         if (!more) {
@@ -172,7 +175,7 @@ final class UringConnection extends QueuedConnection {
     }
 
     private void hold(long entry) {
-        if (held.isEmpty()) driver.deferred.addLast(this);
+        if (held.isEmpty()) defer();
         held.addLast(entry);
         if (held.size() >= 8 && recvArmed && !pausedForBacklog) {
             // Stop the kernel from handing this connection every provided buffer.
@@ -181,9 +184,23 @@ final class UringConnection extends QueuedConnection {
         }
     }
 
-    /** Delivers held data within this turn's budget; true if some is still held. */
-    boolean deliverHeld() {
+    /** Queues this connection for {@link #runDeferred} at the start of the next turn (once). */
+    private void defer() {
+        if (deferredQueued) return;
+        deferredQueued = true;
+        driver.deferred.addLast(this);
+    }
+
+    /** The driver's call at the start of a turn: delivers what was held back, and stays queued if some still is. */
+    void runDeferred() {
+        deferredQueued = false;
+        if (deliverHeld()) defer();
+    }
+
+    /** Delivers held data within this turn's budget; true if some is still held and deliverable. */
+    private boolean deliverHeld() {
         while (!held.isEmpty() && !isClosed()) {
+            if (has(Lifecycle.READ_SUSPENDED)) return false; // resumeReading queues it again
             if (overBudget()) return true;
             long e = held.pollFirst();
             deliver((int) (e >>> 32), (int) e);
@@ -192,7 +209,7 @@ final class UringConnection extends QueuedConnection {
             releaseHeld();
             return false;
         }
-        if (heldEnd != 1) {
+        if (heldEnd != 1 && !has(Lifecycle.READ_SUSPENDED)) {
             int end = heldEnd;
             heldEnd = 1;
             ended(end);
@@ -379,6 +396,7 @@ final class UringConnection extends QueuedConnection {
     @Override
     protected void readingChanged() {
         if (Lifecycle.reading(state())) {
+            if (!held.isEmpty() || heldEnd != 1) defer(); // what arrived while suspended goes first
             armRecv();
         } else if (recvArmed) {
             driver.cancel(token, UserData.RECV);

@@ -252,10 +252,7 @@ public final class UringDriver extends Driver implements CompletionHandler {
     public void poll(long timeoutNanos) throws IOException {
         turn++;
         // Data held back last turn goes first, each connection within its budget again.
-        for (int n = deferred.size(); n > 0; n--) {
-            UringConnection c = deferred.pollFirst();
-            if (c.deliverHeld()) deferred.addLast(c);
-        }
+        for (int n = deferred.size(); n > 0; n--) deferred.pollFirst().runDeferred();
         boolean busy = !deferred.isEmpty() || !retries.isEmpty();
         try {
             ring.submitAndWait(timeoutNanos == 0 || busy ? 0 : 1, busy ? 0 : timeoutNanos);
@@ -370,6 +367,7 @@ public final class UringDriver extends Driver implements CompletionHandler {
         }
         waker.close();
         if (reserve != null) reserve.close();
+        for (Object o : owners.snapshot()) if (o instanceof UringListener l) l.closeFd();
         try {
             if (buffers != null) buffers.close();
         } catch (ErrnoException ignored) {

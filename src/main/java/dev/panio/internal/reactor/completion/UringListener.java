@@ -42,6 +42,7 @@ final class UringListener {
     void accepted(int res, int flags) {
         boolean more = (flags & IoUring.CQE_F_MORE) != 0;
         if (!more) armed = false;
+        if (!open && !armed) Fds.closeQuietly(socket.fd()); // the ACCEPT is over: the fd may go
         boolean outOfFds = res == -Errno.EMFILE.code() || res == -Errno.ENFILE.code();
         if (res >= 0) {
             if (!open) {
@@ -70,11 +71,20 @@ final class UringListener {
         }
     }
 
+    /**
+     * Stops accepting. The fd is closed once no ACCEPT is outstanding: one prepared this turn
+     * is submitted only at the next wait, and must not meet a closed (or reused) fd number.
+     * The slot stays until the teardown, so a last ACCEPT completion finds this listener.
+     */
     void close() {
         if (!open) return;
         open = false;
         if (armed) driver.cancel(token, UserData.ACCEPT);
+        else Fds.closeQuietly(socket.fd());
+    }
+
+    /** At teardown, after the ring's last reap: whatever is still outstanding is gone with the ring. */
+    void closeFd() {
         Fds.closeQuietly(socket.fd());
-        // the slot stays until the teardown: a last ACCEPT completion must find this listener to close its fd
     }
 }

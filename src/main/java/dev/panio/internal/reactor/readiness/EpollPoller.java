@@ -15,8 +15,10 @@ final class EpollPoller implements Poller {
     }
 
     private int bits(int interest) {
-        int b = Epoll.EPOLLRDHUP;
-        if ((interest & READ) != 0) b |= Epoll.EPOLLIN;
+        int b = 0;
+        // RDHUP only with read interest: level-triggered, a peer's FIN stays "ready", and a
+        // half-closed connection kept open (or one not reading) would make every wait return.
+        if ((interest & READ) != 0) b |= Epoll.EPOLLIN | Epoll.EPOLLRDHUP;
         if ((interest & WRITE) != 0) b |= Epoll.EPOLLOUT;
         if (edge) b |= Epoll.EPOLLET;
         return b;

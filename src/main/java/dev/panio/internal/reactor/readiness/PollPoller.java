@@ -16,8 +16,9 @@ final class PollPoller implements Poller {
     }
 
     private static short bits(int interest) {
-        short b = Poll.POLLRDHUP;
-        if ((interest & READ) != 0) b |= Poll.POLLIN;
+        short b = 0;
+        // RDHUP only with read interest: a peer's FIN stays "ready" (see EpollPoller)
+        if ((interest & READ) != 0) b |= Poll.POLLIN | Poll.POLLRDHUP;
         if ((interest & WRITE) != 0) b |= Poll.POLLOUT;
         return b;
     }

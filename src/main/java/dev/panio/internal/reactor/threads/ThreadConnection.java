@@ -85,7 +85,10 @@ final class ThreadConnection extends BaseConnection {
 
     /** An accepted connection: registers and starts the owner thread. */
     void start() {
-        if (register()) driver.threads(loop + "-conn-" + socket.fd().intValue()).start(() -> run(true));
+        if (!register()) return;
+        Thread t = driver.threads(loop + "-conn-" + socket.fd().intValue()).unstarted(() -> run(true));
+        owner = t; // from now on every end goes through it, even before it runs
+        t.start();
     }
 
     /** An outbound connection, on the thread that becomes its owner: connects, then serves. */
@@ -97,14 +100,15 @@ final class ThreadConnection extends BaseConnection {
             if (!socket.connect(address)) {
                 long timeoutNanos = timeoutMillis > 0 ? timeoutMillis * 1_000_000L : -1;
                 long deadline = System.nanoTime() + timeoutNanos;
+                VirtualPoller.Waiter w = driver.virtual ? writeWaiter = driver.writePoller.waiter(socket.fd()) : null;
                 while (!writableNow()) {
                     if (finishIfDue()) return; // aborted (or the loop stopped) while connecting
                     if (timeoutNanos >= 0 && System.nanoTime() - deadline >= 0) {
                         throw new ErrnoException("connect", "timed out after " + timeoutMillis + " ms", socket.fd().intValue(), Errno.ETIMEDOUT);
                     }
                     long left = timeoutNanos < 0 ? 100_000_000L : Math.min(100_000_000L, Math.max(1, deadline - System.nanoTime()));
-                    if (driver.virtual) {
-                        driver.writePoller.waiter(socket.fd()).await(Epoll.EPOLLOUT, left);
+                    if (w != null) {
+                        w.await(Epoll.EPOLLOUT, left);
                     } else {
                         try (Poll p = new Poll(1)) {
                             p.add(socket.fd(), Poll.POLLOUT, 0);
@@ -112,9 +116,11 @@ final class ThreadConnection extends BaseConnection {
                         }
                     }
                 }
+                if (finishIfDue()) return; // aborted: the shutdown that ended the wait is not a reset
                 socket.finishConnect();
             }
         } catch (ErrnoException e) {
+            if (finishIfDue()) return;
             connectFailed(e); // as on the event-driven backends: the handler hears onClose too
             return;
         } catch (RuntimeException e) {
@@ -134,6 +140,20 @@ final class ThreadConnection extends BaseConnection {
     /** The owner's life: set up, open, read and dispatch until the end, then end. */
     private void run(boolean accepted) {
         owner = Thread.currentThread();
+        try {
+            serve(accepted);
+        } catch (RuntimeException | Error e) {
+            // a fault of panio's own (a handler's is caught where it is called): end the
+            // connection rather than leave it open with no thread
+            if (!isClosed()) super.closeNow(CloseCause.ERROR, new IOException("connection thread failed", e));
+            if (e instanceof Error err && !(e instanceof StackOverflowError)) throw err;
+        } finally {
+            owner = null;
+        }
+    }
+
+    private void serve(boolean accepted) {
+        if (finishIfDue()) return; // ended (the loop stopping) before this thread ran
         try {
             if (!driver.virtual) socket.fd().setNonBlocking(false);
             else readWaiter = driver.readPoller.waiter(socket.fd());
@@ -183,8 +203,6 @@ final class ThreadConnection extends BaseConnection {
             }
         } catch (ErrnoException e) {
             failed(e);
-        } finally {
-            owner = null;
         }
     }
 

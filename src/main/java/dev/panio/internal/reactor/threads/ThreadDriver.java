@@ -195,6 +195,11 @@ public final class ThreadDriver extends Driver {
 
     @Override
     public void close() {
+        // The connections were ended (abortAll): give their threads a moment to finish the
+        // close while the pollers still wake them; a parked one left after that is woken by the
+        // pollers' close and finds its connection ended.
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (open.get() > 0 && System.nanoTime() - deadline < 0) LockSupport.parkNanos(1_000_000L);
         if (readPoller != null) readPoller.close();
         if (writePoller != null) writePoller.close();
         if (reserve != null) reserve.close();

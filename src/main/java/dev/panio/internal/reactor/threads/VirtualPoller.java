@@ -1,6 +1,7 @@
 package dev.panio.internal.reactor.threads;
 
 import dev.panio.epoll.Epoll;
+import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +45,10 @@ final class VirtualPoller implements AutoCloseable {
          * unparked (the caller then retries its call and may come back).
          */
         void await(int events, long timeoutNanos) throws ErrnoException {
-            int bits = events | Epoll.EPOLLONESHOT | Epoll.EPOLLRDHUP;
+            // RDHUP only when reading: a writer to a peer that has sent its FIN but does not
+            // read would otherwise be woken at once, again and again (a busy loop).
+            int bits = events | Epoll.EPOLLONESHOT | ((events & Epoll.EPOLLIN) != 0 ? Epoll.EPOLLRDHUP : 0);
+            if (closed) return; // the loop is ending: the caller finds its connection ended
             waiting.put(id, Thread.currentThread());
             try {
                 if (added) {
@@ -55,6 +59,8 @@ final class VirtualPoller implements AutoCloseable {
                 }
                 if (timeoutNanos < 0) LockSupport.park(this);
                 else LockSupport.parkNanos(this, timeoutNanos);
+            } catch (ClosedException pollerClosed) {
+                // closed under us as the loop ends: a wake-up like any other
             } finally {
                 waiting.remove(id);
             }
