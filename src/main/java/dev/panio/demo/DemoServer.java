@@ -34,6 +34,7 @@ public final class DemoServer {
     private static void run(String[] args) throws Exception {
         String host = "127.0.0.1", mode = "http";
         java.nio.file.Path files = null;
+        long maxBody = -1;
         int port = 8080, loops = Runtime.getRuntime().availableProcessors();
         Backend backend = Backend.AUTO;
         for (int i = 0; i < args.length; i++) {
@@ -42,8 +43,9 @@ public final class DemoServer {
                 case "--help", "-h" -> {
                     System.out.println("""
                         usage: scripts/server.sh [--port 8080] [--host 127.0.0.1] [--backend auto|select|poll|epoll|epoll-et|io_uring|signal|blocking|virtual]
-                                                 [--loops N (default: cores)] [--mode http|echo] [--files DIR]
-                        HTTP routes: GET / and /plaintext, POST /echo, GET /stats (JSON), GET /status (live page),
+                                                 [--loops N (default: cores)] [--mode http|echo] [--files DIR] [--max-body BYTES]
+                        HTTP routes: GET / and /plaintext, POST /echo (streams the body back; --max-body limits it, default none),
+                                     GET /stats (JSON), GET /status (live page),
                                      GET /files/<path> (files under DIR, sent with sendfile or splice; only with --files)""");
                     return;
                 }
@@ -51,6 +53,14 @@ public final class DemoServer {
                 case "--host" -> host = value(args, ++i, a);
                 case "--backend" -> backend = Backend.parse(value(args, ++i, a));
                 case "--loops" -> loops = number(args, ++i, a);
+                case "--max-body" -> {
+                    try {
+                        maxBody = Long.parseLong(value(args, ++i, a));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--max-body takes a number of bytes");
+                    }
+                    if (maxBody < 0) throw new IllegalArgumentException("--max-body must not be negative");
+                }
                 case "--files" -> {
                     files = java.nio.file.Path.of(value(args, ++i, a));
                     if (!java.nio.file.Files.isDirectory(files)) throw new IllegalArgumentException("--files " + files + " is not a directory");
@@ -65,7 +75,7 @@ public final class DemoServer {
         // A client that stops reading is dropped after 30 s (write timeout), not held forever.
         EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true)
                 .withWriteTimeout(30_000));
-        HttpService service = new HttpService(group, files);
+        HttpService service = new HttpService(group, files, maxBody);
         Supplier<ConnectionHandler> handlers = mode.equals("http") ? () -> new HttpHandler(service) : Echo::new;
         Listener l = group.listen(new InetSocketAddress(host, port), handlers);
         System.out.printf("panio %s server on %s:%d, backend %s, %d loop(s)%n", mode, host, l.localAddress().getPort(),

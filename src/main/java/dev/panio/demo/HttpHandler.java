@@ -55,6 +55,12 @@ final class HttpHandler implements ConnectionHandler {
     private long discarded;
     private boolean continueSent;
     private boolean suspended;
+    // POST /echo streams its body back as it arrives (see streamEcho)
+    private boolean streaming;
+    private boolean streamChunked;
+    private long streamRemaining;  // Content-Length mode: body bytes still to come
+    private boolean streamKeepAlive;
+    private final ChunkedDecoder decoder = new ChunkedDecoder();
     private Timer headerTimer;
     private Connection connection; // for the header timer's task
 
@@ -122,8 +128,28 @@ final class HttpHandler implements ConnectionHandler {
     private int process(Connection c, byte[] b, int len, ResponseWriter out) {
         int at = 0;
         boolean more = true;
-        while (!closing && at < len) {
-            int r = parser.parse(b, at, len);
+        while (!closing && (at < len || streaming && !streamChunked && streamRemaining == 0)) {
+            if (streaming) {
+                at = streamEcho(c, b, at, len, out);
+                if (closing) return len;
+                if (streaming) {
+                    more = !suspended; // streamEcho suspended reading for backpressure, or needs more bytes
+                    break;
+                }
+                if (!streamKeepAlive) {
+                    out.writeTo(c);
+                    closeLingering(c);
+                    return len;
+                }
+                continue;
+            }
+            int r = parser.parseHead(b, at, len);
+            if (r == HttpParser.OK && parser.method == HttpParser.POST && parser.pathIs(b, ECHO)) {
+                at = startEcho(c, out);
+                if (closing) return len;
+                continue;
+            }
+            if (r == HttpParser.OK) r = parser.parseBody(b, len);
             if (r == HttpParser.NEED_MORE && parser.headersDone && parser.expectContinue && !continueSent) {
                 continueSent = true; // the client waits for this before sending the body
                 out.continue100();
@@ -156,11 +182,84 @@ final class HttpHandler implements ConnectionHandler {
             if (!more) break;
         }
         more = out.writeTo(c) && more;
-        if (!more && !closing && c.isOpen()) {
-            suspended = true; // backpressure: the rest waits for onWritable
-            c.suspendReading();
-        }
+        if (!more && !closing && c.isOpen()) suspend(c); // backpressure: the rest waits for onWritable
         return at;
+    }
+
+    /**
+     * Starts answering {@code POST /echo} before its body is read: the response headers now
+     * (the body's own Content-Length, or chunked for a chunked body), then the body as it
+     * arrives, so a body of any size echoes in bounded memory. Returns where the body starts.
+     */
+    private int startEcho(Connection c, ResponseWriter out) {
+        HttpParser p = parser;
+        if (headerTimer != null) {
+            headerTimer.cancel();
+            headerTimer = null;
+        }
+        long max = service.maxBody();
+        if (max >= 0 && p.contentLength > max) {
+            out.writeTo(c);
+            fail(c, 413);
+            return p.bodyAt;
+        }
+        if (p.expectContinue) out.continue100();
+        streaming = true;
+        streamKeepAlive = p.keepAlive;
+        streamChunked = p.chunkedBody;
+        if (streamChunked) {
+            decoder.reset();
+            out.startChunked(200, OCTETS).endHeaders(!p.keepAlive, p.http10);
+        } else {
+            streamRemaining = Math.max(0, p.contentLength);
+            out.start(200, OCTETS, streamRemaining).endHeaders(!p.keepAlive, p.http10);
+        }
+        return p.bodyAt;
+    }
+
+    /**
+     * Echoes what is available of the body being streamed; returns where it stopped. Under
+     * backpressure (the peer reads slower than it sends) reading is suspended until
+     * {@code onWritable}, the rest staying with the connection.
+     */
+    private int streamEcho(Connection c, byte[] b, int at, int len, ResponseWriter out) {
+        if (!streamChunked) {
+            int n = (int) Math.min(streamRemaining, len - at);
+            out.body(b, at, n);
+            streamRemaining -= n;
+            at += n;
+            if (streamRemaining == 0) streaming = false;
+            if (!out.writeTo(c) && c.isOpen()) suspend(c);
+            return at;
+        }
+        int r = decoder.decode(b, at, len, (data, from, n) -> {
+            out.chunk(data, from, n);
+            long max = service.maxBody();
+            if (max >= 0 && decoder.total() + n > max) return false;
+            return out.length() < FLUSH_BYTES || out.writeTo(c);
+        });
+        at = decoder.at;
+        long max = service.maxBody();
+        if (r == ChunkedDecoder.ERROR || (max >= 0 && decoder.total() > max)) {
+            // The 200 is on its way: a malformed or oversized body can only end the connection
+            // before the last chunk, which tells the client the response is incomplete.
+            out.writeTo(c);
+            closing = true;
+            c.abort();
+            return len;
+        }
+        if (r == ChunkedDecoder.DONE) {
+            out.lastChunk();
+            streaming = false;
+        }
+        if (!out.writeTo(c) && c.isOpen() || r == ChunkedDecoder.PAUSED) suspend(c);
+        return at;
+    }
+
+    private void suspend(Connection c) {
+        if (suspended) return;
+        suspended = true;
+        c.suspendReading();
     }
 
     private void headerTimeout() {
@@ -179,10 +278,8 @@ final class HttpHandler implements ConnectionHandler {
         if (p.pathIs(b, PLAINTEXT) || p.pathIs(b, ROOT)) {
             return post ? send(c, out, 405, TEXT, USE_GET, ALLOW_GET_HEAD, false) : send(c, out, 200, TEXT, HELLO, NONE, head);
         }
-        if (p.pathIs(b, ECHO)) {
-            if (!post) return send(c, out, 405, TEXT, USE_POST, ALLOW_POST, head);
-            out.start(200, OCTETS, p.bodyLength).endHeaders(!p.keepAlive, p.http10).body(p.bodyArray, p.bodyStart, p.bodyLength);
-            return true;
+        if (p.pathIs(b, ECHO)) { // POST /echo is streamed (startEcho): only other methods get here
+            return send(c, out, 405, TEXT, USE_POST, ALLOW_POST, head);
         }
         if (p.pathIs(b, STATS)) {
             return send(c, out, 200, JSON, service.stats().getBytes(StandardCharsets.UTF_8), NO_STORE, head);

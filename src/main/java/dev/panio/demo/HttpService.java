@@ -18,10 +18,22 @@ import java.nio.file.Path;
 final class HttpService implements AutoCloseable {
     final EventLoopGroup group;
     private final FileDescriptor filesRoot; // null: no --files
+    private final long maxBody;
 
     HttpService(EventLoopGroup group, Path files) throws ErrnoException {
+        this(group, files, -1);
+    }
+
+    /** @param maxBody the largest body {@code /echo} streams back, -1 for no limit ({@code --max-body}) */
+    HttpService(EventLoopGroup group, Path files, long maxBody) throws ErrnoException {
         this.group = group;
+        this.maxBody = maxBody;
         this.filesRoot = files == null ? null : Files.openDirectory(files);
+    }
+
+    /** The largest body {@code /echo} takes, -1 for no limit (routes that buffer a body keep their 1 MiB). */
+    long maxBody() {
+        return maxBody;
     }
 
     boolean servesFiles() {

@@ -32,7 +32,10 @@ class HttpFramingTest {
         return HttpServerTest.backends();
     }
 
-    private static final String CHUNKED_POST = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    /** A chunked POST to a route that buffers its body (and then answers 405: /plaintext is GET only). */
+    private static final String CHUNKED_POST = "POST /plaintext HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    /** The same to /echo, which streams the body back as it is decoded. */
+    private static final String CHUNKED_ECHO = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
     private static final String NEXT = "GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n";
 
     /** {request bytes, expected statuses in order}; every refusal closes the connection after its response. */
@@ -45,14 +48,14 @@ class HttpFramingTest {
         {CHUNKED_POST + "0\r\nX: a\rb\r\n\r\n" + NEXT, new int[] {400}},
         {CHUNKED_POST + "0\r\nX y\r\n\r\n" + NEXT, new int[] {400}},
         {CHUNKED_POST + "0\r\n \r\n\r\n" + NEXT, new int[] {400}},
-        {CHUNKED_POST + "0\r\nX-Trailer: fine\r\n\r\n" + NEXT, new int[] {200, 200}}, // a valid trailer is ignored
+        {CHUNKED_POST + "0\r\nX-Trailer: fine\r\n\r\n" + NEXT, new int[] {405, 200}}, // a valid trailer is ignored
         // chunk extensions follow their grammar
         {CHUNKED_POST + "c;a\nX\r\nhello world!\r\n0\r\n\r\n" + NEXT, new int[] {400}},
         {CHUNKED_POST + "5;a\rX\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
         {CHUNKED_POST + "5;a\u0000\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
         {CHUNKED_POST + "5;=b\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
         {CHUNKED_POST + "5;a=b c\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
-        {CHUNKED_POST + "5 ; a = b ; c=\"q \\\" d\"\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {200, 200}},
+        {CHUNKED_POST + "5 ; a = b ; c=\"q \\\" d\"\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {405, 200}},
         // bare LF: refused at once, wherever it is (not a 408 ten seconds later)
         {"GET /plaintext HTTP/1.1\nHost: x\n\n", new int[] {400}},
         {"GET /plaintext HTTP/1.1\r\nHost: x\n\r\n", new int[] {400}},
@@ -68,6 +71,7 @@ class HttpFramingTest {
         // HTTP/1.0 with Transfer-Encoding is faulty framing: refused, closed
         {"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" + NEXT, new int[] {400}},
         {"POST /echo HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 1\r\n\r\nx", new int[] {417}},
+        {"POST /plaintext HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n", new int[] {413}},
         {"GET /plaintext HTTP/1.1\r\nHost: a b\r\n\r\n", new int[] {400}},
         {"GET /plaintext#frag HTTP/1.1\r\nHost: x\r\n\r\n", new int[] {400}},
     };
@@ -104,6 +108,39 @@ class HttpFramingTest {
                     List<Integer> got = statuses(sock);
                     List<Integer> expected = java.util.Arrays.stream(want).boxed().toList();
                     assertEquals(expected, got, () -> "for " + printable(request));
+                }
+            }
+        }
+    }
+
+    /**
+     * The malformed chunked cases again, to /echo, which has sent its 200 before the body is
+     * decoded: the bad bytes end the connection before the last chunk (the client sees an
+     * incomplete response) and nothing after them is answered.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aStreamedEchoEndsAtMalformedChunksAndAnswersNothingAfter(Backend b) throws Exception {
+        try (Server s = Server.start(b, null)) {
+            for (Object[] c : CASES) {
+                String request = (String) c[0];
+                int[] want = (int[]) c[1];
+                if (!request.startsWith(CHUNKED_POST) || want[0] != 400) continue;
+                String echo = CHUNKED_ECHO + request.substring(CHUNKED_POST.length());
+                try (Socket sock = s.raw()) {
+                    sock.getOutputStream().write(echo.getBytes(StandardCharsets.ISO_8859_1));
+                    InputStream in = sock.getInputStream();
+                    String head = HttpServerTest.readHeadOnly(in);
+                    assertTrue(head.startsWith("HTTP/1.1 200"), head);
+                    byte[] rest;
+                    try {
+                        rest = in.readAllBytes();
+                    } catch (SocketException reset) {
+                        rest = new byte[0];
+                    }
+                    String tail = new String(rest, StandardCharsets.ISO_8859_1);
+                    assertTrue(!tail.contains("0\r\n\r\n") && !tail.contains("HTTP/1.1"),
+                            "no last chunk and no further response for " + printable(echo) + ": " + printable(tail));
                 }
             }
         }
@@ -147,7 +184,8 @@ class HttpFramingTest {
             Response r = Response.read(in);
             assertEquals(200, r.status());
             assertEquals("hello", r.text());
-            out.write(("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + (HttpParser.MAX_BODY_BYTES + 1)
+            // a route that buffers its body refuses one over 1 MiB: at once, before the client sends it
+            out.write(("POST /plaintext HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + (HttpParser.MAX_BODY_BYTES + 1)
                     + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             assertEquals(413, Response.read(in).status(), "too large: the final status at once, no 100");
         }
@@ -165,7 +203,7 @@ class HttpFramingTest {
             String[] requests = {
                 "GET / HTTP/1.1\r\nHost: x\r\nX: " + "a".repeat(64 * 1024) + "\r\n\r\n",              // 431
                 "GET /" + "a".repeat(64 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n",                      // 414
-                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n" + "b".repeat(512 * 1024), // 413
+                "POST /plaintext HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n" + "b".repeat(512 * 1024), // 413
             };
             int[] want = {431, 414, 413};
             for (int i = 0; i < requests.length; i++) {
@@ -183,6 +221,106 @@ class HttpFramingTest {
                     writer.join(10_000);
                 }
             }
+        }
+    }
+
+    /** POST /echo streams: 64 MiB come back byte-exact while the client is still sending, in bounded server memory. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aLargeBodyEchoesByteExactAsItStreams(Backend b) throws Exception {
+        int size = 64 << 20;
+        byte[] body = new byte[size];
+        new java.util.Random(5).nextBytes(body);
+        try (Server s = Server.start(b, null); Socket sock = s.raw()) {
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    OutputStream out = sock.getOutputStream();
+                    out.write(("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    for (int off = 0; off < size; off += 1 << 20) out.write(body, off, 1 << 20);
+                } catch (Exception e) {
+                    // the read side reports what went wrong
+                }
+            });
+            InputStream in = sock.getInputStream();
+            String head = HttpServerTest.readHeadOnly(in);
+            assertTrue(head.startsWith("HTTP/1.1 200") && head.contains("Content-Length: " + size), head);
+            byte[] got = in.readNBytes(size);
+            writer.join(30_000);
+            assertTrue(java.util.Arrays.equals(body, got), "the echo is byte-exact");
+            long open = s.group().metrics().open();
+            assertTrue(open <= 1, "connections: " + open);
+        }
+    }
+
+    /** A chunked body echoes back chunked, byte-exact, then the connection serves the next request. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aChunkedBodyEchoesChunked(Backend b) throws Exception {
+        java.util.Random rnd = new java.util.Random(6);
+        java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        request.write(CHUNKED_ECHO.getBytes(StandardCharsets.ISO_8859_1));
+        for (int i = 0; i < 200; i++) {
+            byte[] chunk = new byte[1 + rnd.nextInt(40_000)];
+            rnd.nextBytes(chunk);
+            request.write((Integer.toHexString(chunk.length) + (i % 3 == 0 ? ";ext=\"v\"" : "") + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            request.write(chunk);
+            request.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            body.write(chunk);
+        }
+        request.write(("0\r\nX-Checksum: ignored\r\n\r\n" + NEXT).getBytes(StandardCharsets.ISO_8859_1));
+        try (Server s = Server.start(b, null); Socket sock = s.raw()) {
+            byte[] all = request.toByteArray();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    sock.getOutputStream().write(all);
+                } catch (Exception e) {
+                    // reported by the read side
+                }
+            });
+            InputStream in = sock.getInputStream();
+            String head = HttpServerTest.readHeadOnly(in);
+            assertTrue(head.contains("Transfer-Encoding: chunked"), head);
+            java.io.ByteArrayOutputStream echoed = new java.io.ByteArrayOutputStream();
+            for (;;) {
+                String line = readLine(in);
+                int n = Integer.parseInt(line, 16);
+                if (n == 0) {
+                    assertEquals("", readLine(in));
+                    break;
+                }
+                echoed.write(in.readNBytes(n));
+                assertEquals("", readLine(in));
+            }
+            assertTrue(java.util.Arrays.equals(body.toByteArray(), echoed.toByteArray()), "the chunked echo is byte-exact");
+            assertEquals(200, Response.read(in).status(), "the pipelined request after it is answered");
+            writer.join(10_000);
+        }
+    }
+
+    private static String readLine(InputStream in) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) throw new java.io.EOFException();
+            if (c != '\r') sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    /** --max-body: an /echo body over the limit is refused with 413 before it is read. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void maxBodyRefusesALargerEcho(Backend b) throws Exception {
+        if (b == Backend.IO_URING) org.junit.jupiter.api.Assumptions.assumeTrue(dev.panio.uring.IoUring.availability().available());
+        dev.panio.reactor.EventLoopGroup g = dev.panio.reactor.EventLoopGroup.start(b, dev.panio.reactor.ReactorOptions.defaults().withLoops(1));
+        try (HttpService service = new HttpService(g, null, 1000)) {
+            dev.panio.reactor.Listener l = g.listen(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), () -> new HttpHandler(service));
+            try (Socket sock = new Socket(l.localAddress().getAddress(), l.localAddress().getPort())) {
+                sock.getOutputStream().write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                assertEquals(413, Response.read(sock.getInputStream()).status());
+            }
+        } finally {
+            g.close();
         }
     }
 }
