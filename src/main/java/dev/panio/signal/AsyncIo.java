@@ -40,8 +40,7 @@ public final class AsyncIo {
             f_owner_ex.pid(owner, tid);
             Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETOWN_EX(), owner), "fcntl", "F_SETOWN_EX", raw);
             Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETSIG(), signo), "fcntl", "F_SETSIG", raw);
-            int flags = Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_GETFL(), 0), "fcntl", "F_GETFL", raw);
-            Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETFL(), flags | LibC.O_ASYNC() | LibC.O_NONBLOCK()),
+            Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETFL(), statusFlags(cs, raw) | LibC.O_ASYNC() | LibC.O_NONBLOCK()),
                     "fcntl", "F_SETFL", raw);
         } finally {
             fd.release();
@@ -53,8 +52,7 @@ public final class AsyncIo {
         CallState cs = CallState.current();
         int raw = fd.acquire("fcntl");
         try {
-            int flags = Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_GETFL(), 0), "fcntl", "F_GETFL", raw);
-            Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETFL(), flags & ~LibC.O_ASYNC()), "fcntl", "F_SETFL", raw);
+            Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETFL(), statusFlags(cs, raw) & ~LibC.O_ASYNC()), "fcntl", "F_SETFL", raw);
         } finally {
             fd.release();
         }
@@ -65,10 +63,13 @@ public final class AsyncIo {
         CallState cs = CallState.current();
         int raw = fd.acquire("fcntl");
         try {
-            int flags = Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_GETFL(), 0), "fcntl", "F_GETFL", raw);
-            return (flags & LibC.O_ASYNC()) != 0;
+            return (statusFlags(cs, raw) & LibC.O_ASYNC()) != 0;
         } finally {
             fd.release();
         }
+    }
+
+    private static int statusFlags(CallState cs, int raw) throws ErrnoException {
+        return Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_GETFL(), 0), "fcntl", "F_GETFL", raw);
     }
 }

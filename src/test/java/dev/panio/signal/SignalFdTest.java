@@ -9,6 +9,7 @@ import dev.panio.io.ClosedException;
 import dev.panio.io.Pipe;
 import dev.panio.poll.Poll;
 import dev.panio.testing.NoFdLeaks;
+import dev.panio.testing.OwnThread;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,32 +22,9 @@ class SignalFdTest {
     /** Clear of glibc's real-time signals, the JVM's, and the reactor's (40). */
     private static final int SIGNAL = 42;
 
-    /** Runs {@code body} on a thread of its own: signal masks are per thread, and this one ends with it. */
-    private static void onOwnThread(ThrowingRunnable body) throws Exception {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                body.run();
-                done.complete(null);
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        });
-        try {
-            done.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) throw ex;
-            throw (Error) e.getCause();
-        }
-    }
-
-    interface ThrowingRunnable {
-        void run() throws Exception;
-    }
-
     @Test
     void aPipeBecomingReadableRaisesTheSignalWithItsFdAndBand() throws Exception {
-        onOwnThread(() -> {
+        OwnThread.run(() -> {
             SignalSet set = SignalSet.of(SIGNAL);
             Signals.ignore(SIGNAL); // if it ever arrived unblocked, discarded instead of ending the process
             Signals.block(set);     // blocked: queued for the signalfd although ignored

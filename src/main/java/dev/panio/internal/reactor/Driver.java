@@ -57,6 +57,20 @@ public abstract class Driver {
                                  CompletableFuture<Connection> result);
 
     /**
+     * A new socket of {@code address}'s family for an outbound connection, or null if none
+     * could be made: then {@code result} has failed with the reason (no connection exists yet,
+     * so no handler is told).
+     */
+    protected static Socket socketFor(InetSocketAddress address, CompletableFuture<Connection> result) {
+        try {
+            return Socket.tcp(Socket.Family.of(address));
+        } catch (dev.panio.io.ErrnoException | RuntimeException e) {
+            result.completeExceptionally(e);
+            return null;
+        }
+    }
+
+    /**
      * A handler from {@code handlers}, or null if the supplier threw or returned null: that
      * is reported as a failure (counted, logged) and the caller closes the new connection's
      * fd; the loop goes on.

@@ -326,13 +326,8 @@ public final class UringDriver extends Driver implements CompletionHandler {
 
     @Override
     public void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis, CompletableFuture<Connection> result) {
-        Socket s;
-        try {
-            s = Socket.tcp(Socket.Family.of(address));
-        } catch (ErrnoException | RuntimeException e) {
-            result.completeExceptionally(e);
-            return;
-        }
+        Socket s = socketFor(address, result);
+        if (s == null) return;
         UringConnection c = new UringConnection(this, s, handler);
         connectionOpened();
         c.connect(address, timeoutMillis, result);

@@ -238,15 +238,12 @@ public final class PollingDriver extends Driver implements Poller.Ready {
 
     @Override
     public void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis, CompletableFuture<Connection> result) {
-        Socket s = null;
-        try {
-            s = Socket.tcp(Socket.Family.of(address));
-            if (s.fd().intValue() > poller.maxFd()) {
-                throw new ErrnoException("connect", "fd over this backend's limit", s.fd().intValue(), Errno.EMFILE);
-            }
-        } catch (ErrnoException | RuntimeException e) {
-            if (s != null) Fds.closeQuietly(s.fd());
-            result.completeExceptionally(e);
+        Socket s = socketFor(address, result);
+        if (s == null) return;
+        if (s.fd().intValue() > poller.maxFd()) { // select cannot watch it
+            Fds.closeQuietly(s.fd());
+            result.completeExceptionally(new ErrnoException("connect", "fd over this backend's limit of " + poller.maxFd(),
+                    s.fd().intValue(), Errno.EMFILE));
             return;
         }
         // From here the connection owns the socket: every outcome goes through its lifecycle.

@@ -156,13 +156,8 @@ public final class ThreadDriver extends Driver {
     @Override
     public void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis, CompletableFuture<Connection> result) {
         threads(loop + "-connect").start(() -> {
-            Socket s;
-            try {
-                s = Socket.tcp(Socket.Family.of(address));
-            } catch (ErrnoException | RuntimeException e) {
-                result.completeExceptionally(e);
-                return;
-            }
+            Socket s = socketFor(address, result);
+            if (s == null) return;
             new ThreadConnection(this, s, handler).connectAndRun(address, timeoutMillis, result); // this thread becomes its owner
         });
     }

@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panio.internal.reactor.Waker;
 import dev.panio.io.Pipe;
 import dev.panio.testing.NoFdLeaks;
+import dev.panio.testing.OwnThread;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,26 +49,14 @@ class PollerTest {
     }
 
     private static void onOwnThread(Kind kind, PollerBody body) throws Exception {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
+        OwnThread.run(() -> {
+            Poller p = kind.maker().make();
             try {
-                Poller p = kind.maker().make();
-                try {
-                    body.run(p);
-                } finally {
-                    p.close();
-                }
-                done.complete(null);
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
+                body.run(p);
+            } finally {
+                p.close();
             }
         });
-        try {
-            done.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) throw ex;
-            throw (Error) e.getCause();
-        }
     }
 
     interface PollerBody {
