@@ -33,8 +33,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpHandler implements ConnectionHandler {
     static final long HEADER_TIMEOUT_MS = 10_000;
-    static final long LINGER_MS = 2_000;
-    static final long LINGER_BYTES = 1 << 20;
+    /** How long a lingering close reads and drops what the client still sends (nginx's lingering_time is 30 s). */
+    static final long LINGER_MS = 5_000;
+    /** How much it drops at most: enough for a client that sends its whole upload before reading the refusal. */
+    static final long LINGER_BYTES = 64L << 20;
     private static final int FLUSH_BYTES = 32 * 1024;
     private static final int MAX_PENDING = HttpParser.MAX_HEADER_BYTES + 2 * HttpParser.MAX_BODY_BYTES;
 
@@ -192,6 +194,7 @@ final class HttpHandler implements ConnectionHandler {
      * arrives, so a body of any size echoes in bounded memory. Returns where the body starts.
      */
     private int startEcho(Connection c, ResponseWriter out) {
+        service.answered(c.loop().index());
         HttpParser p = parser;
         if (headerTimer != null) {
             headerTimer.cancel();
@@ -268,6 +271,7 @@ final class HttpHandler implements ConnectionHandler {
     }
 
     private boolean respond(Connection c, byte[] b, ResponseWriter out) {
+        service.answered(c.loop().index());
         HttpParser p = parser;
         boolean head = p.method == HttpParser.HEAD;
         if (p.method == HttpParser.OTHER_KNOWN || p.method == HttpParser.UNKNOWN) {

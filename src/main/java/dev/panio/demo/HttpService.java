@@ -19,6 +19,8 @@ final class HttpService implements AutoCloseable {
     final EventLoopGroup group;
     private final FileDescriptor filesRoot; // null: no --files
     private final long maxBody;
+    /** Requests answered, per loop (thread backends answer on many threads at once). */
+    private final java.util.concurrent.atomic.LongAdder[] requests;
 
     HttpService(EventLoopGroup group, Path files) throws ErrnoException {
         this(group, files, -1);
@@ -28,6 +30,8 @@ final class HttpService implements AutoCloseable {
     HttpService(EventLoopGroup group, Path files, long maxBody) throws ErrnoException {
         this.group = group;
         this.maxBody = maxBody;
+        this.requests = new java.util.concurrent.atomic.LongAdder[group.loops().size()];
+        for (int i = 0; i < requests.length; i++) requests[i] = new java.util.concurrent.atomic.LongAdder();
         this.filesRoot = files == null ? null : Files.openDirectory(files);
     }
 
@@ -75,13 +79,23 @@ final class HttpService implements AutoCloseable {
         }
     }
 
-    /** {@code /stats}: per-loop counters as JSON. */
+    /** Counts a request answered on loop {@code loop}. */
+    void answered(int loop) {
+        requests[loop].increment();
+    }
+
+    /**
+     * {@code /stats}: per-loop counters as JSON, with the server's monotonic clock
+     * ({@code nanos}) so that a reader computes rates over the time that really passed
+     * between two samples.
+     */
     String stats() {
-        StringBuilder sb = new StringBuilder("{\"backend\":\"").append(group.backendDescription()).append("\",\"loops\":[");
+        StringBuilder sb = new StringBuilder("{\"backend\":\"").append(json(group.backendDescription()))
+                .append("\",\"nanos\":").append(System.nanoTime()).append(",\"loops\":[");
         for (int i = 0; i < group.loops().size(); i++) {
             LoopMetrics m = group.loops().get(i).metrics();
             if (i > 0) sb.append(',');
-            sb.append("{\"open\":").append(m.open()).append(",\"accepted\":").append(m.accepted())
+            sb.append("{\"requests\":").append(requests[i].sum()).append(",\"open\":").append(m.open()).append(",\"accepted\":").append(m.accepted())
               .append(",\"acceptErrors\":").append(m.acceptErrors()).append(",\"bytesRead\":").append(m.bytesRead())
               .append(",\"bytesWritten\":").append(m.bytesWritten()).append(",\"reads\":").append(m.reads())
               .append(",\"writes\":").append(m.writes()).append(",\"wakeups\":").append(m.wakeups())
@@ -89,6 +103,10 @@ final class HttpService implements AutoCloseable {
               .append(",\"handlerFailures\":").append(m.handlerFailures()).append('}');
         }
         return sb.append("]}").toString();
+    }
+
+    private static String json(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     @Override

@@ -2,27 +2,69 @@ package dev.panio.demo;
 
 import dev.panio.reactor.EventLoopGroup;
 
-/** The {@code /status} page: backend, loops, connections and a live requests-per-second chart, no framework. */
+/**
+ * The {@code /status} page, plain HTML and JavaScript: the backend and how it was chosen,
+ * open connections, and a live chart of requests per second per loop (and the total), with
+ * labelled axes and a time scale. Rates are computed from {@code /stats} samples over the
+ * time that really passed between them on the server's clock, so a throttled background tab
+ * that samples late still shows the right rate. The current total rate is also written into
+ * the page ({@code #rate}), where a test (or a headless browser) can read it.
+ */
 final class StatusPage {
     private StatusPage() {}
 
     static String html(EventLoopGroup group) {
         return """
             <!doctype html><html><head><meta charset="utf-8"><title>panio status</title>
-            <style>body{font:14px system-ui;margin:2em}canvas{border:1px solid #ccc}td{padding:2px 10px}</style></head>
-            <body><h1>panio demo server</h1><p>Backend: <b>%s</b>, loops: <b>%d</b></p>
-            <table id="t"></table><p>reads per second (all loops)</p><canvas id="c" width="600" height="200"></canvas>
+            <style>body{font:14px system-ui,sans-serif;margin:2em}td{padding:2px 12px 2px 0}
+            canvas{border:1px solid #ccc}.k{color:#555}</style></head>
+            <body><h1>panio demo server</h1>
+            <p><span class="k">backend</span> <b id="backend">%s</b>, <span class="k">loops</span> <b>%d</b></p>
+            <table><tr><td class="k">open connections</td><td id="open">-</td></tr>
+            <tr><td class="k">requests per second</td><td id="rate">-</td></tr>
+            <tr><td class="k">bytes read / written per second</td><td id="bytes">-</td></tr></table>
+            <canvas id="c" width="720" height="260"></canvas>
             <script>
-            const pts=[];let last=null;
-            async function tick(){const s=await (await fetch('/stats')).json();
-              let open=0,reads=0,acc=0;for(const l of s.loops){open+=l.open;reads+=l.reads;acc+=l.accepted}
-              document.getElementById('t').innerHTML='<tr><td>open</td><td>'+open+'</td></tr><tr><td>accepted</td><td>'+acc+'</td></tr>';
-              if(last!==null){pts.push(reads-last);if(pts.length>120)pts.shift()}last=reads;
-              const c=document.getElementById('c').getContext('2d'),m=Math.max(1,...pts);c.clearRect(0,0,600,200);c.beginPath();
-              pts.forEach((v,i)=>{const x=i*5,y=195-190*v/m;i?c.lineTo(x,y):c.moveTo(x,y)});c.stroke();
-              c.fillText('max '+m+'/s',5,12)}
+            const W=720,H=260,L=60,R=10,T=12,B=36,SPAN=120; // plot area margins; seconds shown
+            const colors=['#1f77b4','#ff7f0e','#2ca02c','#d62728','#9467bd','#8c564b','#e377c2','#7f7f7f'];
+            let prev=null;const hist=[]; // {t: seconds, total, loops:[...]}
+            function fmt(v){return v>=1e6?(v/1e6).toFixed(1)+'M':v>=1e3?(v/1e3).toFixed(1)+'k':v.toFixed(0)}
+            async function tick(){
+              let s;try{s=await (await fetch('/stats',{cache:'no-store'})).json()}catch(e){return}
+              const t=s.nanos/1e9;let open=0;for(const l of s.loops)open+=l.open;
+              document.getElementById('open').textContent=open;
+              if(prev){const dt=t-prev.t;if(dt>0){
+                const loops=s.loops.map((l,i)=>(l.requests-prev.s.loops[i].requests)/dt);
+                const total=loops.reduce((a,b)=>a+b,0);
+                let br=0,bw=0;s.loops.forEach((l,i)=>{br+=l.bytesRead-prev.s.loops[i].bytesRead;bw+=l.bytesWritten-prev.s.loops[i].bytesWritten});
+                hist.push({t,total,loops});while(hist.length&&t-hist[0].t>SPAN)hist.shift();
+                document.getElementById('rate').textContent=total.toFixed(0);
+                document.getElementById('bytes').textContent=fmt(br/dt)+'B / '+fmt(bw/dt)+'B';
+                draw(t,s.loops.length)}}
+              prev={t,s}}
+            function draw(now,n){
+              const c=document.getElementById('c').getContext('2d');c.clearRect(0,0,W,H);
+              const pw=W-L-R,ph=H-T-B,max=Math.max(1,...hist.map(p=>p.total));
+              const step=Math.pow(10,Math.floor(Math.log10(max))),top=Math.ceil(max/step)*step; // a round scale
+              const x=t=>L+pw*(1-(now-t)/SPAN),y=v=>T+ph*(1-v/top);
+              c.strokeStyle='#ddd';c.fillStyle='#333';c.font='11px sans-serif';
+              for(let i=0;i<=4;i++){const v=top*i/4;c.beginPath();c.moveTo(L,y(v));c.lineTo(L+pw,y(v));c.stroke();
+                c.textAlign='right';c.fillText(fmt(v),L-6,y(v)+4)}
+              for(let s=0;s<=SPAN;s+=20){c.beginPath();c.moveTo(x(now-s),T);c.lineTo(x(now-s),T+ph);c.stroke();
+                c.textAlign='center';c.fillText(s?'-'+s+' s':'now',x(now-s),T+ph+14)}
+              c.save();c.translate(14,T+ph/2);c.rotate(-Math.PI/2);c.textAlign='center';c.fillText('requests per second',0,0);c.restore();
+              c.textAlign='center';c.fillText('time (seconds before now)',L+pw/2,H-4);
+              const line=(f,color,width)=>{c.strokeStyle=color;c.lineWidth=width;c.beginPath();
+                hist.forEach((p,i)=>{const X=x(p.t),Y=y(f(p));i?c.lineTo(X,Y):c.moveTo(X,Y)});c.stroke()};
+              if(n>1)for(let i=0;i<n;i++)line(p=>p.loops[i],colors[i%%colors.length],1);
+              line(p=>p.total,'#000',2);c.lineWidth=1;
+              c.textAlign='left';c.fillStyle='#000';c.fillText('total'+(n>1?' (thin: one line per loop)':''),L+6,T+12)}
             setInterval(tick,1000);tick();
             </script></body></html>
-            """.formatted(group.backendDescription(), group.loops().size());
+            """.formatted(escape(group.backendDescription()), group.loops().size());
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }
