@@ -1,0 +1,70 @@
+package dev.panio.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Coverage-guided fuzzing of the HTTP parser with Jazzer, against the invariants that catch
+ * request smuggling. In {@code mvn test} this replays the seeds and the corpus committed under
+ * {@code src/test/resources/dev/panio/demo/HttpParserJazzTestInputs/}; with {@code JAZZER_FUZZ=1}
+ * it fuzzes ({@code scripts/fuzz-http.sh}). For any input:
+ *
+ * <ul>
+ * <li>no exception escapes the parser;
+ * <li>the same bytes split at any position frame the same requests (a server framing the
+ *     first part, then all of it, agrees with one that got everything at once);
+ * <li>nothing past a refusal is framed;
+ * <li>two valid requests glued to the input's front yield exactly those two requests first.
+ * </ul>
+ */
+class HttpParserJazzTest {
+    private static final byte[] VALID_PAIR = ("GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n"
+            + "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
+    /** What a server would frame from {@code b[0, len)}: each request, or the refusal that ends it. */
+    static List<String> frames(byte[] b, int len) {
+        List<String> out = new ArrayList<>();
+        HttpParser p = new HttpParser();
+        int at = 0;
+        while (at < len) {
+            int r = p.parse(b, at, len);
+            if (r == HttpParser.NEED_MORE) break;
+            if (r == HttpParser.ERROR) {
+                assertTrue(p.status >= 400 && p.status < 600, "status " + p.status);
+                out.add("refused " + p.status);
+                return out;
+            }
+            assertEquals(HttpParser.OK, r);
+            assertTrue(p.consumed() > at && p.consumed() <= len, "progress within the input");
+            out.add(p.methodName(b) + " " + p.target(b) + " " + Arrays.hashCode(p.body()) + " @" + p.consumed());
+            at = p.consumed();
+        }
+        return out;
+    }
+
+    @FuzzTest
+    void framingIsTheSameHoweverTheBytesArrive(byte[] input) {
+        if (input.length > 4096) return;
+        List<String> whole = frames(input, input.length);
+        // Every split of a short input; of a longer one, 64 spread over it (and the last bytes),
+        // so that each run stays quick and the fuzzer explores more inputs.
+        int step = input.length <= 64 ? 1 : input.length / 64;
+        for (int split = 1; split < input.length; split = split + step < input.length - 8 ? split + step : split + 1) {
+            List<String> first = frames(input, split);
+            // a prefix frames a prefix of the same requests, or the same refusal
+            List<String> expected = whole.subList(0, Math.min(first.size(), whole.size()));
+            assertEquals(expected, first, "split at " + split);
+        }
+        byte[] glued = new byte[VALID_PAIR.length + input.length];
+        System.arraycopy(VALID_PAIR, 0, glued, 0, VALID_PAIR.length);
+        System.arraycopy(input, 0, glued, VALID_PAIR.length, input.length);
+        List<String> g = frames(glued, glued.length);
+        assertTrue(g.size() >= 2 && g.get(0).startsWith("GET /plaintext") && g.get(1).startsWith("POST /echo"),
+                "the two valid requests before it: " + g);
+    }
+}
