@@ -71,24 +71,6 @@ class HttpParserFuzzTest {
         }
     }
 
-    /** Frames {@code b[0, len)} as the server does: requests one after another until one needs more or is refused. */
-    private static java.util.List<String> frames(byte[] b, int len) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        HttpParser p = new HttpParser();
-        int at = 0;
-        while (at < len) {
-            int r = p.parse(b, at, len);
-            if (r == HttpParser.NEED_MORE) break;
-            if (r == HttpParser.ERROR) {
-                out.add("refused " + p.status);
-                return out; // nothing past a refusal is processed
-            }
-            out.add(p.methodName(b) + " " + p.target(b) + " " + java.util.Arrays.hashCode(p.body()) + " @" + p.consumed());
-            at = p.consumed();
-        }
-        return out;
-    }
-
     /**
      * The smuggling invariants: the bytes of every framing case, and of pipelined pairs of
      * valid requests with one byte changed, frame the same requests whether they arrive at once
@@ -105,10 +87,10 @@ class HttpParserFuzzTest {
             inputs.add(pair);
         }
         for (byte[] all : inputs) {
-            java.util.List<String> whole = frames(all, all.length);
+            java.util.List<String> whole = HttpParserJazzTest.frames(all, all.length);
             for (int split = 1; split < all.length; split++) {
                 // what a server that received `split` bytes first would have framed, then the rest
-                java.util.List<String> first = frames(all, split);
+                java.util.List<String> first = HttpParserJazzTest.frames(all, split);
                 if (!first.isEmpty() && first.get(first.size() - 1).startsWith("refused")) {
                     assertEquals(whole.subList(0, first.size()), first, "a refusal on a prefix is the refusal of the whole");
                     continue;

@@ -123,9 +123,7 @@ class PollerTest {
     @MethodSource("pollers")
     void aWaitEndsAtItsTimeoutOrWhenWoken(Kind kind) throws Exception {
         onOwnThread(kind, p -> {
-            long t0 = System.nanoTime();
             assertTrue(poll(p, 30 * MS).isEmpty());
-            assertTrue(System.nanoTime() - t0 >= 30 * MS, kind + ": never woken early");
             Waker w = p.waker();
             if (w == null) return; // woken by the driver's eventfd, tested with the loops
             Thread waker = Thread.ofPlatform().start(() -> {
