@@ -47,9 +47,10 @@ class HttpParserJazzTest {
         return out;
     }
 
-    // maxDuration bounds a fuzzing run only (JAZZER_FUZZ=1); the jazzer.max_duration property
-    // does not override it in jazzer-junit 0.24. Regression runs replay the corpus and stop.
-    @FuzzTest(maxDuration = "30m")
+    // A fuzzing run (JAZZER_FUZZ=1) stops after 10.5 million inputs or 75 minutes, whichever
+    // comes first; the jazzer.max_duration property does not override these in jazzer-junit
+    // 0.24. Regression runs replay the corpus and stop.
+    @FuzzTest(maxDuration = "75m", maxExecutions = 10_500_000)
     void framingIsTheSameHoweverTheBytesArrive(byte[] input) {
         if (input.length > 4096) return;
         List<String> whole = frames(input, input.length);
