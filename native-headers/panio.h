@@ -12,14 +12,44 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <net/if.h>
+/*
+ * The kernel's own tcp.h rather than glibc's netinet/tcp.h: glibc's
+ * struct tcp_info stops at tcpi_total_retrans, the kernel's goes on to
+ * tcpi_bytes_acked, tcpi_bytes_received and later fields. getsockopt
+ * fills as much as the length given, so a longer struct is safe on any
+ * kernel. Both headers define the same TCP_* options.
+ */
+#include <linux/tcp.h>
 
 /*
- * accept4 is a GNU extension, so glibc only declares it under
- * _GNU_SOURCE (with the union). Same ABI as glibc's declaration.
+ * GNU extensions that glibc only declares under _GNU_SOURCE (where the
+ * sockaddr parameters become the union above). Each is declared here
+ * with the same ABI as glibc's declaration; the values and layouts are
+ * the kernel's (include/linux/socket.h, include/uapi/linux/ipv6.h).
  */
+struct timespec;
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addr_len, int flags);
+struct mmsghdr {
+    struct msghdr msg_hdr;   /* the message */
+    unsigned int msg_len;    /* bytes the call sent or received for it */
+};
+extern int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags);
+extern int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags,
+                    struct timespec *timeout);
+struct ucred {               /* SO_PEERCRED, SCM_CREDENTIALS */
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+};
+enum { SCM_CREDENTIALS = 0x02 };
+struct in6_pktinfo {         /* IPV6_PKTINFO */
+    struct in6_addr ipi6_addr;
+    unsigned int ipi6_ifindex;
+};
 
 /*
  * Phase 2: everything else, with the GNU extensions panio needs
@@ -38,6 +68,7 @@ extern int accept4(int fd, struct sockaddr *addr, socklen_t *addr_len, int flags
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/select.h>

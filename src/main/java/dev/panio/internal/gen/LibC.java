@@ -17,6 +17,996 @@ public class LibC extends LibC_1 {
     LibC() {
         // Should not be called directly
     }
+    private static final int F_SETOWN_EX = (int)15L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SETOWN_EX 15
+     * }
+     */
+    public static int F_SETOWN_EX() {
+        return F_SETOWN_EX;
+    }
+    private static final int F_GETOWN_EX = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define F_GETOWN_EX 16
+     * }
+     */
+    public static int F_GETOWN_EX() {
+        return F_GETOWN_EX;
+    }
+    private static final int AT_FDCWD = (int)-100L;
+    /**
+     * {@snippet lang=c :
+     * #define AT_FDCWD -100
+     * }
+     */
+    public static int AT_FDCWD() {
+        return AT_FDCWD;
+    }
+    private static final int S_IFMT = (int)61440L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFMT 61440
+     * }
+     */
+    public static int S_IFMT() {
+        return S_IFMT;
+    }
+    private static final int S_IFDIR = (int)16384L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFDIR 16384
+     * }
+     */
+    public static int S_IFDIR() {
+        return S_IFDIR;
+    }
+    private static final int S_IFCHR = (int)8192L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFCHR 8192
+     * }
+     */
+    public static int S_IFCHR() {
+        return S_IFCHR;
+    }
+    private static final int S_IFBLK = (int)24576L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFBLK 24576
+     * }
+     */
+    public static int S_IFBLK() {
+        return S_IFBLK;
+    }
+    private static final int S_IFREG = (int)32768L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFREG 32768
+     * }
+     */
+    public static int S_IFREG() {
+        return S_IFREG;
+    }
+    private static final int S_IFIFO = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFIFO 4096
+     * }
+     */
+    public static int S_IFIFO() {
+        return S_IFIFO;
+    }
+    private static final int S_IFLNK = (int)40960L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFLNK 40960
+     * }
+     */
+    public static int S_IFLNK() {
+        return S_IFLNK;
+    }
+    private static final int S_IFSOCK = (int)49152L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFSOCK 49152
+     * }
+     */
+    public static int S_IFSOCK() {
+        return S_IFSOCK;
+    }
+    private static final MemorySegment SIG_ERR = MemorySegment.ofAddress(-1L);
+    /**
+     * {@snippet lang=c :
+     * #define SIG_ERR (void*) -1
+     * }
+     */
+    public static MemorySegment SIG_ERR() {
+        return SIG_ERR;
+    }
+    private static final MemorySegment SIG_DFL = MemorySegment.ofAddress(0L);
+    /**
+     * {@snippet lang=c :
+     * #define SIG_DFL (void*) 0
+     * }
+     */
+    public static MemorySegment SIG_DFL() {
+        return SIG_DFL;
+    }
+    private static final MemorySegment SIG_IGN = MemorySegment.ofAddress(1L);
+    /**
+     * {@snippet lang=c :
+     * #define SIG_IGN (void*) 1
+     * }
+     */
+    public static MemorySegment SIG_IGN() {
+        return SIG_IGN;
+    }
+    private static final int SIGIO = (int)29L;
+    /**
+     * {@snippet lang=c :
+     * #define SIGIO 29
+     * }
+     */
+    public static int SIGIO() {
+        return SIGIO;
+    }
+    private static final int SIGIOT = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define SIGIOT 6
+     * }
+     */
+    public static int SIGIOT() {
+        return SIGIOT;
+    }
+    private static final int SIGCLD = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * #define SIGCLD 17
+     * }
+     */
+    public static int SIGCLD() {
+        return SIGCLD;
+    }
+    private static final int SIOCINQ = (int)21531L;
+    /**
+     * {@snippet lang=c :
+     * #define SIOCINQ 21531
+     * }
+     */
+    public static int SIOCINQ() {
+        return SIOCINQ;
+    }
+    private static final int SIOCOUTQ = (int)21521L;
+    /**
+     * {@snippet lang=c :
+     * #define SIOCOUTQ 21521
+     * }
+     */
+    public static int SIOCOUTQ() {
+        return SIOCOUTQ;
+    }
+    private static final int MAP_ANON = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define MAP_ANON 32
+     * }
+     */
+    public static int MAP_ANON() {
+        return MAP_ANON;
+    }
+    private static final int MFD_CLOEXEC = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_CLOEXEC 1
+     * }
+     */
+    public static int MFD_CLOEXEC() {
+        return MFD_CLOEXEC;
+    }
+    private static final int MFD_ALLOW_SEALING = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_ALLOW_SEALING 2
+     * }
+     */
+    public static int MFD_ALLOW_SEALING() {
+        return MFD_ALLOW_SEALING;
+    }
+    private static final int MFD_HUGETLB = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_HUGETLB 4
+     * }
+     */
+    public static int MFD_HUGETLB() {
+        return MFD_HUGETLB;
+    }
+    private static final MemorySegment MAP_FAILED = MemorySegment.ofAddress(-1L);
+    /**
+     * {@snippet lang=c :
+     * #define MAP_FAILED (void*) -1
+     * }
+     */
+    public static MemorySegment MAP_FAILED() {
+        return MAP_FAILED;
+    }
+    private static final int RLIMIT_RSS = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_RSS 5
+     * }
+     */
+    public static int RLIMIT_RSS() {
+        return RLIMIT_RSS;
+    }
+    private static final int RLIMIT_OFILE = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_OFILE 7
+     * }
+     */
+    public static int RLIMIT_OFILE() {
+        return RLIMIT_OFILE;
+    }
+    private static final int RLIMIT_NPROC = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_NPROC 6
+     * }
+     */
+    public static int RLIMIT_NPROC() {
+        return RLIMIT_NPROC;
+    }
+    private static final int RLIMIT_MEMLOCK = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_MEMLOCK 8
+     * }
+     */
+    public static int RLIMIT_MEMLOCK() {
+        return RLIMIT_MEMLOCK;
+    }
+    private static final int RLIMIT_LOCKS = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_LOCKS 10
+     * }
+     */
+    public static int RLIMIT_LOCKS() {
+        return RLIMIT_LOCKS;
+    }
+    private static final int RLIMIT_SIGPENDING = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_SIGPENDING 11
+     * }
+     */
+    public static int RLIMIT_SIGPENDING() {
+        return RLIMIT_SIGPENDING;
+    }
+    private static final int RLIMIT_MSGQUEUE = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_MSGQUEUE 12
+     * }
+     */
+    public static int RLIMIT_MSGQUEUE() {
+        return RLIMIT_MSGQUEUE;
+    }
+    private static final int RLIMIT_NICE = (int)13L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_NICE 13
+     * }
+     */
+    public static int RLIMIT_NICE() {
+        return RLIMIT_NICE;
+    }
+    private static final int RLIMIT_RTPRIO = (int)14L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_RTPRIO 14
+     * }
+     */
+    public static int RLIMIT_RTPRIO() {
+        return RLIMIT_RTPRIO;
+    }
+    private static final int RLIMIT_RTTIME = (int)15L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_RTTIME 15
+     * }
+     */
+    public static int RLIMIT_RTTIME() {
+        return RLIMIT_RTTIME;
+    }
+    private static final int RLIMIT_NLIMITS = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIMIT_NLIMITS 16
+     * }
+     */
+    public static int RLIMIT_NLIMITS() {
+        return RLIMIT_NLIMITS;
+    }
+    private static final int RLIM_NLIMITS = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIM_NLIMITS 16
+     * }
+     */
+    public static int RLIM_NLIMITS() {
+        return RLIM_NLIMITS;
+    }
+    private static final long RLIM_INFINITY = -1L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIM_INFINITY -1
+     * }
+     */
+    public static long RLIM_INFINITY() {
+        return RLIM_INFINITY;
+    }
+    private static final long RLIM_SAVED_MAX = -1L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIM_SAVED_MAX -1
+     * }
+     */
+    public static long RLIM_SAVED_MAX() {
+        return RLIM_SAVED_MAX;
+    }
+    private static final long RLIM_SAVED_CUR = -1L;
+    /**
+     * {@snippet lang=c :
+     * #define RLIM_SAVED_CUR -1
+     * }
+     */
+    public static long RLIM_SAVED_CUR() {
+        return RLIM_SAVED_CUR;
+    }
+    private static final int SEEK_MAX = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define SEEK_MAX 4
+     * }
+     */
+    public static int SEEK_MAX() {
+        return SEEK_MAX;
+    }
+    private static final int IORING_FILE_INDEX_ALLOC = (int)4294967295L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FILE_INDEX_ALLOC 4294967295
+     * }
+     */
+    public static int IORING_FILE_INDEX_ALLOC() {
+        return IORING_FILE_INDEX_ALLOC;
+    }
+    private static final int IOSQE_FIXED_FILE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IOSQE_FIXED_FILE 1
+     * }
+     */
+    public static int IOSQE_FIXED_FILE() {
+        return IOSQE_FIXED_FILE;
+    }
+    private static final int IOSQE_IO_DRAIN = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IOSQE_IO_DRAIN 2
+     * }
+     */
+    public static int IOSQE_IO_DRAIN() {
+        return IOSQE_IO_DRAIN;
+    }
+    private static final int IOSQE_IO_LINK = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IOSQE_IO_LINK 4
+     * }
+     */
+    public static int IOSQE_IO_LINK() {
+        return IOSQE_IO_LINK;
+    }
+    private static final int IOSQE_IO_HARDLINK = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IOSQE_IO_HARDLINK 8
+     * }
+     */
+    public static int IOSQE_IO_HARDLINK() {
+        return IOSQE_IO_HARDLINK;
+    }
+    private static final int IOSQE_ASYNC = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define IOSQE_ASYNC 16
+     * }
+     */
+    public static int IOSQE_ASYNC() {
+        return IOSQE_ASYNC;
+    }
+    private static final int IOSQE_BUFFER_SELECT = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define IOSQE_BUFFER_SELECT 32
+     * }
+     */
+    public static int IOSQE_BUFFER_SELECT() {
+        return IOSQE_BUFFER_SELECT;
+    }
+    private static final int IOSQE_CQE_SKIP_SUCCESS = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define IOSQE_CQE_SKIP_SUCCESS 64
+     * }
+     */
+    public static int IOSQE_CQE_SKIP_SUCCESS() {
+        return IOSQE_CQE_SKIP_SUCCESS;
+    }
+    private static final int IORING_SETUP_IOPOLL = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_IOPOLL 1
+     * }
+     */
+    public static int IORING_SETUP_IOPOLL() {
+        return IORING_SETUP_IOPOLL;
+    }
+    private static final int IORING_SETUP_SQPOLL = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_SQPOLL 2
+     * }
+     */
+    public static int IORING_SETUP_SQPOLL() {
+        return IORING_SETUP_SQPOLL;
+    }
+    private static final int IORING_SETUP_SQ_AFF = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_SQ_AFF 4
+     * }
+     */
+    public static int IORING_SETUP_SQ_AFF() {
+        return IORING_SETUP_SQ_AFF;
+    }
+    private static final int IORING_SETUP_CQSIZE = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_CQSIZE 8
+     * }
+     */
+    public static int IORING_SETUP_CQSIZE() {
+        return IORING_SETUP_CQSIZE;
+    }
+    private static final int IORING_SETUP_CLAMP = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_CLAMP 16
+     * }
+     */
+    public static int IORING_SETUP_CLAMP() {
+        return IORING_SETUP_CLAMP;
+    }
+    private static final int IORING_SETUP_ATTACH_WQ = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_ATTACH_WQ 32
+     * }
+     */
+    public static int IORING_SETUP_ATTACH_WQ() {
+        return IORING_SETUP_ATTACH_WQ;
+    }
+    private static final int IORING_SETUP_R_DISABLED = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_R_DISABLED 64
+     * }
+     */
+    public static int IORING_SETUP_R_DISABLED() {
+        return IORING_SETUP_R_DISABLED;
+    }
+    private static final int IORING_SETUP_SUBMIT_ALL = (int)128L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_SUBMIT_ALL 128
+     * }
+     */
+    public static int IORING_SETUP_SUBMIT_ALL() {
+        return IORING_SETUP_SUBMIT_ALL;
+    }
+    private static final int IORING_SETUP_COOP_TASKRUN = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_COOP_TASKRUN 256
+     * }
+     */
+    public static int IORING_SETUP_COOP_TASKRUN() {
+        return IORING_SETUP_COOP_TASKRUN;
+    }
+    private static final int IORING_SETUP_TASKRUN_FLAG = (int)512L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_TASKRUN_FLAG 512
+     * }
+     */
+    public static int IORING_SETUP_TASKRUN_FLAG() {
+        return IORING_SETUP_TASKRUN_FLAG;
+    }
+    private static final int IORING_SETUP_SQE128 = (int)1024L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_SQE128 1024
+     * }
+     */
+    public static int IORING_SETUP_SQE128() {
+        return IORING_SETUP_SQE128;
+    }
+    private static final int IORING_SETUP_CQE32 = (int)2048L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_CQE32 2048
+     * }
+     */
+    public static int IORING_SETUP_CQE32() {
+        return IORING_SETUP_CQE32;
+    }
+    private static final int IORING_SETUP_SINGLE_ISSUER = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_SINGLE_ISSUER 4096
+     * }
+     */
+    public static int IORING_SETUP_SINGLE_ISSUER() {
+        return IORING_SETUP_SINGLE_ISSUER;
+    }
+    private static final int IORING_SETUP_DEFER_TASKRUN = (int)8192L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SETUP_DEFER_TASKRUN 8192
+     * }
+     */
+    public static int IORING_SETUP_DEFER_TASKRUN() {
+        return IORING_SETUP_DEFER_TASKRUN;
+    }
+    private static final int IORING_URING_CMD_FIXED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_URING_CMD_FIXED 1
+     * }
+     */
+    public static int IORING_URING_CMD_FIXED() {
+        return IORING_URING_CMD_FIXED;
+    }
+    private static final int IORING_FSYNC_DATASYNC = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FSYNC_DATASYNC 1
+     * }
+     */
+    public static int IORING_FSYNC_DATASYNC() {
+        return IORING_FSYNC_DATASYNC;
+    }
+    private static final int IORING_TIMEOUT_ABS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_TIMEOUT_ABS 1
+     * }
+     */
+    public static int IORING_TIMEOUT_ABS() {
+        return IORING_TIMEOUT_ABS;
+    }
+    private static final int IORING_TIMEOUT_UPDATE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_TIMEOUT_UPDATE 2
+     * }
+     */
+    public static int IORING_TIMEOUT_UPDATE() {
+        return IORING_TIMEOUT_UPDATE;
+    }
+    private static final int IORING_TIMEOUT_BOOTTIME = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_TIMEOUT_BOOTTIME 4
+     * }
+     */
+    public static int IORING_TIMEOUT_BOOTTIME() {
+        return IORING_TIMEOUT_BOOTTIME;
+    }
+    private static final int IORING_TIMEOUT_REALTIME = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_TIMEOUT_REALTIME 8
+     * }
+     */
+    public static int IORING_TIMEOUT_REALTIME() {
+        return IORING_TIMEOUT_REALTIME;
+    }
+    private static final int IORING_LINK_TIMEOUT_UPDATE = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_LINK_TIMEOUT_UPDATE 16
+     * }
+     */
+    public static int IORING_LINK_TIMEOUT_UPDATE() {
+        return IORING_LINK_TIMEOUT_UPDATE;
+    }
+    private static final int IORING_TIMEOUT_ETIME_SUCCESS = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_TIMEOUT_ETIME_SUCCESS 32
+     * }
+     */
+    public static int IORING_TIMEOUT_ETIME_SUCCESS() {
+        return IORING_TIMEOUT_ETIME_SUCCESS;
+    }
+    private static final int IORING_TIMEOUT_CLOCK_MASK = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_TIMEOUT_CLOCK_MASK 12
+     * }
+     */
+    public static int IORING_TIMEOUT_CLOCK_MASK() {
+        return IORING_TIMEOUT_CLOCK_MASK;
+    }
+    private static final int IORING_TIMEOUT_UPDATE_MASK = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_TIMEOUT_UPDATE_MASK 18
+     * }
+     */
+    public static int IORING_TIMEOUT_UPDATE_MASK() {
+        return IORING_TIMEOUT_UPDATE_MASK;
+    }
+    private static final int IORING_POLL_ADD_MULTI = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_POLL_ADD_MULTI 1
+     * }
+     */
+    public static int IORING_POLL_ADD_MULTI() {
+        return IORING_POLL_ADD_MULTI;
+    }
+    private static final int IORING_POLL_UPDATE_EVENTS = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_POLL_UPDATE_EVENTS 2
+     * }
+     */
+    public static int IORING_POLL_UPDATE_EVENTS() {
+        return IORING_POLL_UPDATE_EVENTS;
+    }
+    private static final int IORING_POLL_UPDATE_USER_DATA = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_POLL_UPDATE_USER_DATA 4
+     * }
+     */
+    public static int IORING_POLL_UPDATE_USER_DATA() {
+        return IORING_POLL_UPDATE_USER_DATA;
+    }
+    private static final int IORING_POLL_ADD_LEVEL = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_POLL_ADD_LEVEL 8
+     * }
+     */
+    public static int IORING_POLL_ADD_LEVEL() {
+        return IORING_POLL_ADD_LEVEL;
+    }
+    private static final int IORING_ASYNC_CANCEL_ALL = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ASYNC_CANCEL_ALL 1
+     * }
+     */
+    public static int IORING_ASYNC_CANCEL_ALL() {
+        return IORING_ASYNC_CANCEL_ALL;
+    }
+    private static final int IORING_ASYNC_CANCEL_FD = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ASYNC_CANCEL_FD 2
+     * }
+     */
+    public static int IORING_ASYNC_CANCEL_FD() {
+        return IORING_ASYNC_CANCEL_FD;
+    }
+    private static final int IORING_ASYNC_CANCEL_ANY = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ASYNC_CANCEL_ANY 4
+     * }
+     */
+    public static int IORING_ASYNC_CANCEL_ANY() {
+        return IORING_ASYNC_CANCEL_ANY;
+    }
+    private static final int IORING_ASYNC_CANCEL_FD_FIXED = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ASYNC_CANCEL_FD_FIXED 8
+     * }
+     */
+    public static int IORING_ASYNC_CANCEL_FD_FIXED() {
+        return IORING_ASYNC_CANCEL_FD_FIXED;
+    }
+    private static final int IORING_ASYNC_CANCEL_USERDATA = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ASYNC_CANCEL_USERDATA 16
+     * }
+     */
+    public static int IORING_ASYNC_CANCEL_USERDATA() {
+        return IORING_ASYNC_CANCEL_USERDATA;
+    }
+    private static final int IORING_ASYNC_CANCEL_OP = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ASYNC_CANCEL_OP 32
+     * }
+     */
+    public static int IORING_ASYNC_CANCEL_OP() {
+        return IORING_ASYNC_CANCEL_OP;
+    }
+    private static final int IORING_RECVSEND_POLL_FIRST = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_RECVSEND_POLL_FIRST 1
+     * }
+     */
+    public static int IORING_RECVSEND_POLL_FIRST() {
+        return IORING_RECVSEND_POLL_FIRST;
+    }
+    private static final int IORING_RECV_MULTISHOT = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_RECV_MULTISHOT 2
+     * }
+     */
+    public static int IORING_RECV_MULTISHOT() {
+        return IORING_RECV_MULTISHOT;
+    }
+    private static final int IORING_RECVSEND_FIXED_BUF = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_RECVSEND_FIXED_BUF 4
+     * }
+     */
+    public static int IORING_RECVSEND_FIXED_BUF() {
+        return IORING_RECVSEND_FIXED_BUF;
+    }
+    private static final int IORING_SEND_ZC_REPORT_USAGE = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SEND_ZC_REPORT_USAGE 8
+     * }
+     */
+    public static int IORING_SEND_ZC_REPORT_USAGE() {
+        return IORING_SEND_ZC_REPORT_USAGE;
+    }
+    private static final int IORING_NOTIF_USAGE_ZC_COPIED = (int)2147483648L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_NOTIF_USAGE_ZC_COPIED 2147483648
+     * }
+     */
+    public static int IORING_NOTIF_USAGE_ZC_COPIED() {
+        return IORING_NOTIF_USAGE_ZC_COPIED;
+    }
+    private static final int IORING_ACCEPT_MULTISHOT = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ACCEPT_MULTISHOT 1
+     * }
+     */
+    public static int IORING_ACCEPT_MULTISHOT() {
+        return IORING_ACCEPT_MULTISHOT;
+    }
+    private static final int IORING_MSG_RING_CQE_SKIP = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_MSG_RING_CQE_SKIP 1
+     * }
+     */
+    public static int IORING_MSG_RING_CQE_SKIP() {
+        return IORING_MSG_RING_CQE_SKIP;
+    }
+    private static final int IORING_CQE_F_BUFFER = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_CQE_F_BUFFER 1
+     * }
+     */
+    public static int IORING_CQE_F_BUFFER() {
+        return IORING_CQE_F_BUFFER;
+    }
+    private static final int IORING_CQE_F_MORE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_CQE_F_MORE 2
+     * }
+     */
+    public static int IORING_CQE_F_MORE() {
+        return IORING_CQE_F_MORE;
+    }
+    private static final int IORING_CQE_F_SOCK_NONEMPTY = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_CQE_F_SOCK_NONEMPTY 4
+     * }
+     */
+    public static int IORING_CQE_F_SOCK_NONEMPTY() {
+        return IORING_CQE_F_SOCK_NONEMPTY;
+    }
+    private static final int IORING_CQE_F_NOTIF = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_CQE_F_NOTIF 8
+     * }
+     */
+    public static int IORING_CQE_F_NOTIF() {
+        return IORING_CQE_F_NOTIF;
+    }
+    private static final long IORING_OFF_SQ_RING = 0L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_OFF_SQ_RING 0
+     * }
+     */
+    public static long IORING_OFF_SQ_RING() {
+        return IORING_OFF_SQ_RING;
+    }
+    private static final long IORING_OFF_CQ_RING = 134217728L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_OFF_CQ_RING 134217728
+     * }
+     */
+    public static long IORING_OFF_CQ_RING() {
+        return IORING_OFF_CQ_RING;
+    }
+    private static final long IORING_OFF_SQES = 268435456L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_OFF_SQES 268435456
+     * }
+     */
+    public static long IORING_OFF_SQES() {
+        return IORING_OFF_SQES;
+    }
+    private static final long IORING_OFF_MMAP_MASK = 4160749568L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_OFF_MMAP_MASK 4160749568
+     * }
+     */
+    public static long IORING_OFF_MMAP_MASK() {
+        return IORING_OFF_MMAP_MASK;
+    }
+    private static final int IORING_SQ_NEED_WAKEUP = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SQ_NEED_WAKEUP 1
+     * }
+     */
+    public static int IORING_SQ_NEED_WAKEUP() {
+        return IORING_SQ_NEED_WAKEUP;
+    }
+    private static final int IORING_SQ_CQ_OVERFLOW = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SQ_CQ_OVERFLOW 2
+     * }
+     */
+    public static int IORING_SQ_CQ_OVERFLOW() {
+        return IORING_SQ_CQ_OVERFLOW;
+    }
+    private static final int IORING_SQ_TASKRUN = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_SQ_TASKRUN 4
+     * }
+     */
+    public static int IORING_SQ_TASKRUN() {
+        return IORING_SQ_TASKRUN;
+    }
+    private static final int IORING_CQ_EVENTFD_DISABLED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_CQ_EVENTFD_DISABLED 1
+     * }
+     */
+    public static int IORING_CQ_EVENTFD_DISABLED() {
+        return IORING_CQ_EVENTFD_DISABLED;
+    }
+    private static final int IORING_ENTER_GETEVENTS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ENTER_GETEVENTS 1
+     * }
+     */
+    public static int IORING_ENTER_GETEVENTS() {
+        return IORING_ENTER_GETEVENTS;
+    }
+    private static final int IORING_ENTER_SQ_WAKEUP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ENTER_SQ_WAKEUP 2
+     * }
+     */
+    public static int IORING_ENTER_SQ_WAKEUP() {
+        return IORING_ENTER_SQ_WAKEUP;
+    }
+    private static final int IORING_ENTER_SQ_WAIT = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ENTER_SQ_WAIT 4
+     * }
+     */
+    public static int IORING_ENTER_SQ_WAIT() {
+        return IORING_ENTER_SQ_WAIT;
+    }
+    private static final int IORING_ENTER_EXT_ARG = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ENTER_EXT_ARG 8
+     * }
+     */
+    public static int IORING_ENTER_EXT_ARG() {
+        return IORING_ENTER_EXT_ARG;
+    }
+    private static final int IORING_ENTER_REGISTERED_RING = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_ENTER_REGISTERED_RING 16
+     * }
+     */
+    public static int IORING_ENTER_REGISTERED_RING() {
+        return IORING_ENTER_REGISTERED_RING;
+    }
+    private static final int IORING_FEAT_SINGLE_MMAP = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FEAT_SINGLE_MMAP 1
+     * }
+     */
+    public static int IORING_FEAT_SINGLE_MMAP() {
+        return IORING_FEAT_SINGLE_MMAP;
+    }
+    private static final int IORING_FEAT_NODROP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FEAT_NODROP 2
+     * }
+     */
+    public static int IORING_FEAT_NODROP() {
+        return IORING_FEAT_NODROP;
+    }
+    private static final int IORING_FEAT_SUBMIT_STABLE = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FEAT_SUBMIT_STABLE 4
+     * }
+     */
+    public static int IORING_FEAT_SUBMIT_STABLE() {
+        return IORING_FEAT_SUBMIT_STABLE;
+    }
+    private static final int IORING_FEAT_RW_CUR_POS = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IORING_FEAT_RW_CUR_POS 8
+     * }
+     */
+    public static int IORING_FEAT_RW_CUR_POS() {
+        return IORING_FEAT_RW_CUR_POS;
+    }
     private static final int IORING_FEAT_CUR_PERSONALITY = (int)16L;
     /**
      * {@snippet lang=c :

@@ -725,6 +725,15 @@ class LibC_1 extends LibC$shared {
     public static int SO_CNX_ADVICE() {
         return SO_CNX_ADVICE;
     }
+    private static final int SCM_TIMESTAMPING_OPT_STATS = (int)54L;
+    /**
+     * {@snippet lang=c :
+     * #define SCM_TIMESTAMPING_OPT_STATS 54
+     * }
+     */
+    public static int SCM_TIMESTAMPING_OPT_STATS() {
+        return SCM_TIMESTAMPING_OPT_STATS;
+    }
     private static final int SO_MEMINFO = (int)55L;
     /**
      * {@snippet lang=c :
@@ -751,6 +760,15 @@ class LibC_1 extends LibC$shared {
      */
     public static int SO_COOKIE() {
         return SO_COOKIE;
+    }
+    private static final int SCM_TIMESTAMPING_PKTINFO = (int)58L;
+    /**
+     * {@snippet lang=c :
+     * #define SCM_TIMESTAMPING_PKTINFO 58
+     * }
+     */
+    public static int SCM_TIMESTAMPING_PKTINFO() {
+        return SCM_TIMESTAMPING_PKTINFO;
     }
     private static final int SO_PEERGROUPS = (int)59L;
     /**
@@ -932,6 +950,411 @@ class LibC_1 extends LibC$shared {
     public static int SO_RCVMARK() {
         return SO_RCVMARK;
     }
+    private static final int IP_OPTIONS = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_OPTIONS 4
+     * }
+     */
+    public static int IP_OPTIONS() {
+        return IP_OPTIONS;
+    }
+    private static final int IP_HDRINCL = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_HDRINCL 3
+     * }
+     */
+    public static int IP_HDRINCL() {
+        return IP_HDRINCL;
+    }
+    private static final int IP_TOS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_TOS 1
+     * }
+     */
+    public static int IP_TOS() {
+        return IP_TOS;
+    }
+    private static final int IP_TTL = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_TTL 2
+     * }
+     */
+    public static int IP_TTL() {
+        return IP_TTL;
+    }
+    private static final int IP_RECVOPTS = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RECVOPTS 6
+     * }
+     */
+    public static int IP_RECVOPTS() {
+        return IP_RECVOPTS;
+    }
+    private static final int IP_RETOPTS = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RETOPTS 7
+     * }
+     */
+    public static int IP_RETOPTS() {
+        return IP_RETOPTS;
+    }
+    private static final int IP_MULTICAST_IF = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MULTICAST_IF 32
+     * }
+     */
+    public static int IP_MULTICAST_IF() {
+        return IP_MULTICAST_IF;
+    }
+    private static final int IP_MULTICAST_TTL = (int)33L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MULTICAST_TTL 33
+     * }
+     */
+    public static int IP_MULTICAST_TTL() {
+        return IP_MULTICAST_TTL;
+    }
+    private static final int IP_MULTICAST_LOOP = (int)34L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MULTICAST_LOOP 34
+     * }
+     */
+    public static int IP_MULTICAST_LOOP() {
+        return IP_MULTICAST_LOOP;
+    }
+    private static final int IP_ADD_MEMBERSHIP = (int)35L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_ADD_MEMBERSHIP 35
+     * }
+     */
+    public static int IP_ADD_MEMBERSHIP() {
+        return IP_ADD_MEMBERSHIP;
+    }
+    private static final int IP_DROP_MEMBERSHIP = (int)36L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_DROP_MEMBERSHIP 36
+     * }
+     */
+    public static int IP_DROP_MEMBERSHIP() {
+        return IP_DROP_MEMBERSHIP;
+    }
+    private static final int IP_UNBLOCK_SOURCE = (int)37L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_UNBLOCK_SOURCE 37
+     * }
+     */
+    public static int IP_UNBLOCK_SOURCE() {
+        return IP_UNBLOCK_SOURCE;
+    }
+    private static final int IP_BLOCK_SOURCE = (int)38L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_BLOCK_SOURCE 38
+     * }
+     */
+    public static int IP_BLOCK_SOURCE() {
+        return IP_BLOCK_SOURCE;
+    }
+    private static final int IP_ADD_SOURCE_MEMBERSHIP = (int)39L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_ADD_SOURCE_MEMBERSHIP 39
+     * }
+     */
+    public static int IP_ADD_SOURCE_MEMBERSHIP() {
+        return IP_ADD_SOURCE_MEMBERSHIP;
+    }
+    private static final int IP_DROP_SOURCE_MEMBERSHIP = (int)40L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_DROP_SOURCE_MEMBERSHIP 40
+     * }
+     */
+    public static int IP_DROP_SOURCE_MEMBERSHIP() {
+        return IP_DROP_SOURCE_MEMBERSHIP;
+    }
+    private static final int IP_MSFILTER = (int)41L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MSFILTER 41
+     * }
+     */
+    public static int IP_MSFILTER() {
+        return IP_MSFILTER;
+    }
+    private static final int IP_MULTICAST_ALL = (int)49L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MULTICAST_ALL 49
+     * }
+     */
+    public static int IP_MULTICAST_ALL() {
+        return IP_MULTICAST_ALL;
+    }
+    private static final int IP_UNICAST_IF = (int)50L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_UNICAST_IF 50
+     * }
+     */
+    public static int IP_UNICAST_IF() {
+        return IP_UNICAST_IF;
+    }
+    private static final int IP_ROUTER_ALERT = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_ROUTER_ALERT 5
+     * }
+     */
+    public static int IP_ROUTER_ALERT() {
+        return IP_ROUTER_ALERT;
+    }
+    private static final int IP_PKTINFO = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PKTINFO 8
+     * }
+     */
+    public static int IP_PKTINFO() {
+        return IP_PKTINFO;
+    }
+    private static final int IP_PKTOPTIONS = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PKTOPTIONS 9
+     * }
+     */
+    public static int IP_PKTOPTIONS() {
+        return IP_PKTOPTIONS;
+    }
+    private static final int IP_PMTUDISC = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PMTUDISC 10
+     * }
+     */
+    public static int IP_PMTUDISC() {
+        return IP_PMTUDISC;
+    }
+    private static final int IP_MTU_DISCOVER = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MTU_DISCOVER 10
+     * }
+     */
+    public static int IP_MTU_DISCOVER() {
+        return IP_MTU_DISCOVER;
+    }
+    private static final int IP_RECVERR = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RECVERR 11
+     * }
+     */
+    public static int IP_RECVERR() {
+        return IP_RECVERR;
+    }
+    private static final int IP_RECVTTL = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RECVTTL 12
+     * }
+     */
+    public static int IP_RECVTTL() {
+        return IP_RECVTTL;
+    }
+    private static final int IP_RECVTOS = (int)13L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RECVTOS 13
+     * }
+     */
+    public static int IP_RECVTOS() {
+        return IP_RECVTOS;
+    }
+    private static final int IP_MTU = (int)14L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MTU 14
+     * }
+     */
+    public static int IP_MTU() {
+        return IP_MTU;
+    }
+    private static final int IP_FREEBIND = (int)15L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_FREEBIND 15
+     * }
+     */
+    public static int IP_FREEBIND() {
+        return IP_FREEBIND;
+    }
+    private static final int IP_IPSEC_POLICY = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_IPSEC_POLICY 16
+     * }
+     */
+    public static int IP_IPSEC_POLICY() {
+        return IP_IPSEC_POLICY;
+    }
+    private static final int IP_XFRM_POLICY = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_XFRM_POLICY 17
+     * }
+     */
+    public static int IP_XFRM_POLICY() {
+        return IP_XFRM_POLICY;
+    }
+    private static final int IP_PASSSEC = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PASSSEC 18
+     * }
+     */
+    public static int IP_PASSSEC() {
+        return IP_PASSSEC;
+    }
+    private static final int IP_TRANSPARENT = (int)19L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_TRANSPARENT 19
+     * }
+     */
+    public static int IP_TRANSPARENT() {
+        return IP_TRANSPARENT;
+    }
+    private static final int IP_ORIGDSTADDR = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_ORIGDSTADDR 20
+     * }
+     */
+    public static int IP_ORIGDSTADDR() {
+        return IP_ORIGDSTADDR;
+    }
+    private static final int IP_MINTTL = (int)21L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MINTTL 21
+     * }
+     */
+    public static int IP_MINTTL() {
+        return IP_MINTTL;
+    }
+    private static final int IP_NODEFRAG = (int)22L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_NODEFRAG 22
+     * }
+     */
+    public static int IP_NODEFRAG() {
+        return IP_NODEFRAG;
+    }
+    private static final int IP_CHECKSUM = (int)23L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_CHECKSUM 23
+     * }
+     */
+    public static int IP_CHECKSUM() {
+        return IP_CHECKSUM;
+    }
+    private static final int IP_BIND_ADDRESS_NO_PORT = (int)24L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_BIND_ADDRESS_NO_PORT 24
+     * }
+     */
+    public static int IP_BIND_ADDRESS_NO_PORT() {
+        return IP_BIND_ADDRESS_NO_PORT;
+    }
+    private static final int IP_RECVFRAGSIZE = (int)25L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RECVFRAGSIZE 25
+     * }
+     */
+    public static int IP_RECVFRAGSIZE() {
+        return IP_RECVFRAGSIZE;
+    }
+    private static final int IP_RECVERR_RFC4884 = (int)26L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RECVERR_RFC4884 26
+     * }
+     */
+    public static int IP_RECVERR_RFC4884() {
+        return IP_RECVERR_RFC4884;
+    }
+    private static final int IP_PMTUDISC_DONT = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PMTUDISC_DONT 0
+     * }
+     */
+    public static int IP_PMTUDISC_DONT() {
+        return IP_PMTUDISC_DONT;
+    }
+    private static final int IP_PMTUDISC_WANT = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PMTUDISC_WANT 1
+     * }
+     */
+    public static int IP_PMTUDISC_WANT() {
+        return IP_PMTUDISC_WANT;
+    }
+    private static final int IP_PMTUDISC_DO = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PMTUDISC_DO 2
+     * }
+     */
+    public static int IP_PMTUDISC_DO() {
+        return IP_PMTUDISC_DO;
+    }
+    private static final int IP_PMTUDISC_PROBE = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PMTUDISC_PROBE 3
+     * }
+     */
+    public static int IP_PMTUDISC_PROBE() {
+        return IP_PMTUDISC_PROBE;
+    }
+    private static final int IP_PMTUDISC_INTERFACE = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PMTUDISC_INTERFACE 4
+     * }
+     */
+    public static int IP_PMTUDISC_INTERFACE() {
+        return IP_PMTUDISC_INTERFACE;
+    }
+    private static final int IP_PMTUDISC_OMIT = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_PMTUDISC_OMIT 5
+     * }
+     */
+    public static int IP_PMTUDISC_OMIT() {
+        return IP_PMTUDISC_OMIT;
+    }
     private static final int SOL_IP = (int)0L;
     /**
      * {@snippet lang=c :
@@ -940,6 +1363,33 @@ class LibC_1 extends LibC$shared {
      */
     public static int SOL_IP() {
         return SOL_IP;
+    }
+    private static final int IP_DEFAULT_MULTICAST_TTL = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_DEFAULT_MULTICAST_TTL 1
+     * }
+     */
+    public static int IP_DEFAULT_MULTICAST_TTL() {
+        return IP_DEFAULT_MULTICAST_TTL;
+    }
+    private static final int IP_DEFAULT_MULTICAST_LOOP = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_DEFAULT_MULTICAST_LOOP 1
+     * }
+     */
+    public static int IP_DEFAULT_MULTICAST_LOOP() {
+        return IP_DEFAULT_MULTICAST_LOOP;
+    }
+    private static final int IP_MAX_MEMBERSHIPS = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MAX_MEMBERSHIPS 20
+     * }
+     */
+    public static int IP_MAX_MEMBERSHIPS() {
+        return IP_MAX_MEMBERSHIPS;
     }
     private static final int IPV6_ADDRFORM = (int)1L;
     /**
@@ -1517,6 +1967,168 @@ class LibC_1 extends LibC$shared {
     public static int IPV6_RTHDR_TYPE_0() {
         return IPV6_RTHDR_TYPE_0;
     }
+    private static final int UDP_CORK = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_CORK 1
+     * }
+     */
+    public static int UDP_CORK() {
+        return UDP_CORK;
+    }
+    private static final int UDP_ENCAP = (int)100L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_ENCAP 100
+     * }
+     */
+    public static int UDP_ENCAP() {
+        return UDP_ENCAP;
+    }
+    private static final int UDP_NO_CHECK6_TX = (int)101L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_NO_CHECK6_TX 101
+     * }
+     */
+    public static int UDP_NO_CHECK6_TX() {
+        return UDP_NO_CHECK6_TX;
+    }
+    private static final int UDP_NO_CHECK6_RX = (int)102L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_NO_CHECK6_RX 102
+     * }
+     */
+    public static int UDP_NO_CHECK6_RX() {
+        return UDP_NO_CHECK6_RX;
+    }
+    private static final int UDP_SEGMENT = (int)103L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_SEGMENT 103
+     * }
+     */
+    public static int UDP_SEGMENT() {
+        return UDP_SEGMENT;
+    }
+    private static final int UDP_GRO = (int)104L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_GRO 104
+     * }
+     */
+    public static int UDP_GRO() {
+        return UDP_GRO;
+    }
+    private static final int UDP_ENCAP_ESPINUDP_NON_IKE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_ENCAP_ESPINUDP_NON_IKE 1
+     * }
+     */
+    public static int UDP_ENCAP_ESPINUDP_NON_IKE() {
+        return UDP_ENCAP_ESPINUDP_NON_IKE;
+    }
+    private static final int UDP_ENCAP_ESPINUDP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_ENCAP_ESPINUDP 2
+     * }
+     */
+    public static int UDP_ENCAP_ESPINUDP() {
+        return UDP_ENCAP_ESPINUDP;
+    }
+    private static final int UDP_ENCAP_L2TPINUDP = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_ENCAP_L2TPINUDP 3
+     * }
+     */
+    public static int UDP_ENCAP_L2TPINUDP() {
+        return UDP_ENCAP_L2TPINUDP;
+    }
+    private static final int UDP_ENCAP_GTP0 = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_ENCAP_GTP0 4
+     * }
+     */
+    public static int UDP_ENCAP_GTP0() {
+        return UDP_ENCAP_GTP0;
+    }
+    private static final int UDP_ENCAP_GTP1U = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define UDP_ENCAP_GTP1U 5
+     * }
+     */
+    public static int UDP_ENCAP_GTP1U() {
+        return UDP_ENCAP_GTP1U;
+    }
+    private static final int SOL_UDP = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * #define SOL_UDP 17
+     * }
+     */
+    public static int SOL_UDP() {
+        return SOL_UDP;
+    }
+    private static final int IF_NAMESIZE = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define IF_NAMESIZE 16
+     * }
+     */
+    public static int IF_NAMESIZE() {
+        return IF_NAMESIZE;
+    }
+    private static final int SOCK_SNDBUF_LOCK = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define SOCK_SNDBUF_LOCK 1
+     * }
+     */
+    public static int SOCK_SNDBUF_LOCK() {
+        return SOCK_SNDBUF_LOCK;
+    }
+    private static final int SOCK_RCVBUF_LOCK = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define SOCK_RCVBUF_LOCK 2
+     * }
+     */
+    public static int SOCK_RCVBUF_LOCK() {
+        return SOCK_RCVBUF_LOCK;
+    }
+    private static final int SOCK_TXREHASH_DEFAULT = (int)255L;
+    /**
+     * {@snippet lang=c :
+     * #define SOCK_TXREHASH_DEFAULT 255
+     * }
+     */
+    public static int SOCK_TXREHASH_DEFAULT() {
+        return SOCK_TXREHASH_DEFAULT;
+    }
+    private static final int SOCK_TXREHASH_DISABLED = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define SOCK_TXREHASH_DISABLED 0
+     * }
+     */
+    public static int SOCK_TXREHASH_DISABLED() {
+        return SOCK_TXREHASH_DISABLED;
+    }
+    private static final int SOCK_TXREHASH_ENABLED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define SOCK_TXREHASH_ENABLED 1
+     * }
+     */
+    public static int SOCK_TXREHASH_ENABLED() {
+        return SOCK_TXREHASH_ENABLED;
+    }
     private static final int TCP_NODELAY = (int)1L;
     /**
      * {@snippet lang=c :
@@ -1642,15 +2254,6 @@ class LibC_1 extends LibC$shared {
      */
     public static int TCP_MD5SIG() {
         return TCP_MD5SIG;
-    }
-    private static final int TCP_COOKIE_TRANSACTIONS = (int)15L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_COOKIE_TRANSACTIONS 15
-     * }
-     */
-    public static int TCP_COOKIE_TRANSACTIONS() {
-        return TCP_COOKIE_TRANSACTIONS;
     }
     private static final int TCP_THIN_LINEAR_TIMEOUTS = (int)16L;
     /**
@@ -1868,42 +2471,6 @@ class LibC_1 extends LibC$shared {
     public static int TCP_REPAIR_OFF() {
         return TCP_REPAIR_OFF;
     }
-    private static final int TCP_MSS = (int)512L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_MSS 512
-     * }
-     */
-    public static int TCP_MSS() {
-        return TCP_MSS;
-    }
-    private static final int TCP_MAXWIN = (int)65535L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_MAXWIN 65535
-     * }
-     */
-    public static int TCP_MAXWIN() {
-        return TCP_MAXWIN;
-    }
-    private static final int TCP_MAX_WINSHIFT = (int)14L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_MAX_WINSHIFT 14
-     * }
-     */
-    public static int TCP_MAX_WINSHIFT() {
-        return TCP_MAX_WINSHIFT;
-    }
-    private static final int SOL_TCP = (int)6L;
-    /**
-     * {@snippet lang=c :
-     * #define SOL_TCP 6
-     * }
-     */
-    public static int SOL_TCP() {
-        return SOL_TCP;
-    }
     private static final int TCP_MD5SIG_MAXKEYLEN = (int)80L;
     /**
      * {@snippet lang=c :
@@ -1922,23 +2489,23 @@ class LibC_1 extends LibC$shared {
     public static int TCP_MD5SIG_FLAG_PREFIX() {
         return TCP_MD5SIG_FLAG_PREFIX;
     }
-    private static final int TCP_COOKIE_MIN = (int)8L;
+    private static final int TCP_MD5SIG_FLAG_IFINDEX = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define TCP_COOKIE_MIN 8
+     * #define TCP_MD5SIG_FLAG_IFINDEX 2
      * }
      */
-    public static int TCP_COOKIE_MIN() {
-        return TCP_COOKIE_MIN;
+    public static int TCP_MD5SIG_FLAG_IFINDEX() {
+        return TCP_MD5SIG_FLAG_IFINDEX;
     }
-    private static final int TCP_COOKIE_MAX = (int)16L;
+    private static final int TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define TCP_COOKIE_MAX 16
+     * #define TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT 1
      * }
      */
-    public static int TCP_COOKIE_MAX() {
-        return TCP_COOKIE_MAX;
+    public static int TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT() {
+        return TCP_RECEIVE_ZEROCOPY_FLAG_TLB_CLEAN_HINT;
     }
     private static final int EPERM = (int)1L;
     /**
@@ -4100,6 +4667,15 @@ class LibC_1 extends LibC$shared {
     public static int EPOLL_CTL_MOD() {
         return EPOLL_CTL_MOD;
     }
+    private static final int TIOCOUTQ = (int)21521L;
+    /**
+     * {@snippet lang=c :
+     * #define TIOCOUTQ 21521
+     * }
+     */
+    public static int TIOCOUTQ() {
+        return TIOCOUTQ;
+    }
     private static final int FIONREAD = (int)21531L;
     /**
      * {@snippet lang=c :
@@ -4126,6 +4702,24 @@ class LibC_1 extends LibC$shared {
      */
     public static int FIONCLEX() {
         return FIONCLEX;
+    }
+    private static final int SOCK_IOC_TYPE = (int)137L;
+    /**
+     * {@snippet lang=c :
+     * #define SOCK_IOC_TYPE 137
+     * }
+     */
+    public static int SOCK_IOC_TYPE() {
+        return SOCK_IOC_TYPE;
+    }
+    private static final int SIOCOUTQNSD = (int)35147L;
+    /**
+     * {@snippet lang=c :
+     * #define SIOCOUTQNSD 35147
+     * }
+     */
+    public static int SIOCOUTQNSD() {
+        return SIOCOUTQNSD;
     }
     private static final int MAP_32BIT = (int)64L;
     /**
@@ -4397,6 +4991,15 @@ class LibC_1 extends LibC$shared {
     public static int __NR_sendmsg() {
         return __NR_sendmsg;
     }
+    private static final int __NR_recvmsg = (int)47L;
+    /**
+     * {@snippet lang=c :
+     * #define __NR_recvmsg 47
+     * }
+     */
+    public static int __NR_recvmsg() {
+        return __NR_recvmsg;
+    }
     private static final int __NR_gettid = (int)186L;
     /**
      * {@snippet lang=c :
@@ -4595,6 +5198,24 @@ class LibC_1 extends LibC$shared {
     public static int RESOLVE_CACHED() {
         return RESOLVE_CACHED;
     }
+    /**
+     * {@snippet lang=c :
+     * typedef __gid_t gid_t
+     * }
+     */
+    public static final OfInt gid_t = LibC.C_INT;
+    /**
+     * {@snippet lang=c :
+     * typedef __uid_t uid_t
+     * }
+     */
+    public static final OfInt uid_t = LibC.C_INT;
+    /**
+     * {@snippet lang=c :
+     * typedef __pid_t pid_t
+     * }
+     */
+    public static final OfInt pid_t = LibC.C_INT;
 
     private static class select {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -4940,6 +5561,15 @@ class LibC_1 extends LibC$shared {
      */
     public static int MSG_CMSG_CLOEXEC() {
         return MSG_CMSG_CLOEXEC;
+    }
+    private static final int SCM_RIGHTS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.SCM_RIGHTS = 1
+     * }
+     */
+    public static int SCM_RIGHTS() {
+        return SCM_RIGHTS;
     }
     private static final int SHUT_RD = (int)0L;
     /**
@@ -5461,6 +6091,136 @@ class LibC_1 extends LibC$shared {
                 traceDowncall("recv", __fd, __buf, __n, __flags);
             }
             return (long)mh$.invokeExact(__fd, __buf, __n, __flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class sendto {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_LONG,
+            LibC.C_INT,
+            LibC.C_POINTER,
+            LibC.C_LONG,
+            LibC.C_INT,
+            LibC.C_POINTER,
+            LibC.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("sendto").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "sendto"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern ssize_t sendto(int __fd, const void *__buf, size_t __n, int __flags, const struct sockaddr *__addr, socklen_t __addr_len)
+     * }
+     */
+    public static FunctionDescriptor sendto$descriptor() {
+        return sendto.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern ssize_t sendto(int __fd, const void *__buf, size_t __n, int __flags, const struct sockaddr *__addr, socklen_t __addr_len)
+     * }
+     */
+    public static MethodHandle sendto$handle() {
+        return sendto.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern ssize_t sendto(int __fd, const void *__buf, size_t __n, int __flags, const struct sockaddr *__addr, socklen_t __addr_len)
+     * }
+     */
+    public static MemorySegment sendto$address() {
+        return sendto.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern ssize_t sendto(int __fd, const void *__buf, size_t __n, int __flags, const struct sockaddr *__addr, socklen_t __addr_len)
+     * }
+     */
+    public static long sendto(int __fd, MemorySegment __buf, long __n, int __flags, MemorySegment __addr, int __addr_len) {
+        var mh$ = sendto.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sendto", __fd, __buf, __n, __flags, __addr, __addr_len);
+            }
+            return (long)mh$.invokeExact(__fd, __buf, __n, __flags, __addr, __addr_len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class recvfrom {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_LONG,
+            LibC.C_INT,
+            LibC.C_POINTER,
+            LibC.C_LONG,
+            LibC.C_INT,
+            LibC.C_POINTER,
+            LibC.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("recvfrom").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "recvfrom"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern ssize_t recvfrom(int __fd, void *restrict __buf, size_t __n, int __flags, struct sockaddr *restrict __addr, socklen_t *restrict __addr_len)
+     * }
+     */
+    public static FunctionDescriptor recvfrom$descriptor() {
+        return recvfrom.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern ssize_t recvfrom(int __fd, void *restrict __buf, size_t __n, int __flags, struct sockaddr *restrict __addr, socklen_t *restrict __addr_len)
+     * }
+     */
+    public static MethodHandle recvfrom$handle() {
+        return recvfrom.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern ssize_t recvfrom(int __fd, void *restrict __buf, size_t __n, int __flags, struct sockaddr *restrict __addr, socklen_t *restrict __addr_len)
+     * }
+     */
+    public static MemorySegment recvfrom$address() {
+        return recvfrom.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern ssize_t recvfrom(int __fd, void *restrict __buf, size_t __n, int __flags, struct sockaddr *restrict __addr, socklen_t *restrict __addr_len)
+     * }
+     */
+    public static long recvfrom(int __fd, MemorySegment __buf, long __n, int __flags, MemorySegment __addr, MemorySegment __addr_len) {
+        var mh$ = recvfrom.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("recvfrom", __fd, __buf, __n, __flags, __addr, __addr_len);
+            }
+            return (long)mh$.invokeExact(__fd, __buf, __n, __flags, __addr, __addr_len);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -6168,104 +6928,191 @@ class LibC_1 extends LibC$shared {
      * }
      */
     public static final OfShort in_port_t = LibC.C_SHORT;
-    private static final int TCP_ESTABLISHED = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * enum <anonymous>.TCP_ESTABLISHED = 1
-     * }
-     */
-    public static int TCP_ESTABLISHED() {
-        return TCP_ESTABLISHED;
+
+    private static class if_nametoindex {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_INT,
+            LibC.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("if_nametoindex").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "if_nametoindex"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
-    private static final int TCP_SYN_SENT = (int)2L;
+
     /**
+     * Function descriptor for:
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_SYN_SENT = 2
+     * extern unsigned int if_nametoindex(const char *__ifname)
      * }
      */
-    public static int TCP_SYN_SENT() {
-        return TCP_SYN_SENT;
+    public static FunctionDescriptor if_nametoindex$descriptor() {
+        return if_nametoindex.DESC;
     }
-    private static final int TCP_SYN_RECV = (int)3L;
+
     /**
+     * Downcall method handle for:
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_SYN_RECV = 3
+     * extern unsigned int if_nametoindex(const char *__ifname)
      * }
      */
-    public static int TCP_SYN_RECV() {
-        return TCP_SYN_RECV;
+    public static MethodHandle if_nametoindex$handle() {
+        return if_nametoindex.HANDLE;
     }
-    private static final int TCP_FIN_WAIT1 = (int)4L;
+
     /**
+     * Address for:
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_FIN_WAIT1 = 4
+     * extern unsigned int if_nametoindex(const char *__ifname)
      * }
      */
-    public static int TCP_FIN_WAIT1() {
-        return TCP_FIN_WAIT1;
+    public static MemorySegment if_nametoindex$address() {
+        return if_nametoindex.ADDR;
     }
-    private static final int TCP_FIN_WAIT2 = (int)5L;
+
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_FIN_WAIT2 = 5
+     * extern unsigned int if_nametoindex(const char *__ifname)
      * }
      */
-    public static int TCP_FIN_WAIT2() {
-        return TCP_FIN_WAIT2;
+    public static int if_nametoindex(MemorySegment __ifname) {
+        var mh$ = if_nametoindex.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("if_nametoindex", __ifname);
+            }
+            return (int)mh$.invokeExact(__ifname);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
     }
-    private static final int TCP_TIME_WAIT = (int)6L;
+    private static final int TCP_FLAG_CWR = (int)32768L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_TIME_WAIT = 6
+     * enum <anonymous>.TCP_FLAG_CWR = 32768
      * }
      */
-    public static int TCP_TIME_WAIT() {
-        return TCP_TIME_WAIT;
+    public static int TCP_FLAG_CWR() {
+        return TCP_FLAG_CWR;
     }
-    private static final int TCP_CLOSE = (int)7L;
+    private static final int TCP_FLAG_ECE = (int)16384L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_CLOSE = 7
+     * enum <anonymous>.TCP_FLAG_ECE = 16384
      * }
      */
-    public static int TCP_CLOSE() {
-        return TCP_CLOSE;
+    public static int TCP_FLAG_ECE() {
+        return TCP_FLAG_ECE;
     }
-    private static final int TCP_CLOSE_WAIT = (int)8L;
+    private static final int TCP_FLAG_URG = (int)8192L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_CLOSE_WAIT = 8
+     * enum <anonymous>.TCP_FLAG_URG = 8192
      * }
      */
-    public static int TCP_CLOSE_WAIT() {
-        return TCP_CLOSE_WAIT;
+    public static int TCP_FLAG_URG() {
+        return TCP_FLAG_URG;
     }
-    private static final int TCP_LAST_ACK = (int)9L;
+    private static final int TCP_FLAG_ACK = (int)4096L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_LAST_ACK = 9
+     * enum <anonymous>.TCP_FLAG_ACK = 4096
      * }
      */
-    public static int TCP_LAST_ACK() {
-        return TCP_LAST_ACK;
+    public static int TCP_FLAG_ACK() {
+        return TCP_FLAG_ACK;
     }
-    private static final int TCP_LISTEN = (int)10L;
+    private static final int TCP_FLAG_PSH = (int)2048L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_LISTEN = 10
+     * enum <anonymous>.TCP_FLAG_PSH = 2048
      * }
      */
-    public static int TCP_LISTEN() {
-        return TCP_LISTEN;
+    public static int TCP_FLAG_PSH() {
+        return TCP_FLAG_PSH;
     }
-    private static final int TCP_CLOSING = (int)11L;
+    private static final int TCP_FLAG_RST = (int)1024L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_CLOSING = 11
+     * enum <anonymous>.TCP_FLAG_RST = 1024
      * }
      */
-    public static int TCP_CLOSING() {
-        return TCP_CLOSING;
+    public static int TCP_FLAG_RST() {
+        return TCP_FLAG_RST;
+    }
+    private static final int TCP_FLAG_SYN = (int)512L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_FLAG_SYN = 512
+     * }
+     */
+    public static int TCP_FLAG_SYN() {
+        return TCP_FLAG_SYN;
+    }
+    private static final int TCP_FLAG_FIN = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_FLAG_FIN = 256
+     * }
+     */
+    public static int TCP_FLAG_FIN() {
+        return TCP_FLAG_FIN;
+    }
+    private static final int TCP_RESERVED_BITS = (int)15L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_RESERVED_BITS = 15
+     * }
+     */
+    public static int TCP_RESERVED_BITS() {
+        return TCP_RESERVED_BITS;
+    }
+    private static final int TCP_DATA_OFFSET = (int)240L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_DATA_OFFSET = 240
+     * }
+     */
+    public static int TCP_DATA_OFFSET() {
+        return TCP_DATA_OFFSET;
+    }
+    private static final int TCP_NO_QUEUE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NO_QUEUE = 0
+     * }
+     */
+    public static int TCP_NO_QUEUE() {
+        return TCP_NO_QUEUE;
+    }
+    private static final int TCP_RECV_QUEUE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_RECV_QUEUE = 1
+     * }
+     */
+    public static int TCP_RECV_QUEUE() {
+        return TCP_RECV_QUEUE;
+    }
+    private static final int TCP_SEND_QUEUE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_SEND_QUEUE = 2
+     * }
+     */
+    public static int TCP_SEND_QUEUE() {
+        return TCP_SEND_QUEUE;
+    }
+    private static final int TCP_QUEUES_NR = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_QUEUES_NR = 3
+     * }
+     */
+    public static int TCP_QUEUES_NR() {
+        return TCP_QUEUES_NR;
     }
     private static final int TCP_CA_Open = (int)0L;
     /**
@@ -6312,41 +7159,248 @@ class LibC_1 extends LibC$shared {
     public static int TCP_CA_Loss() {
         return TCP_CA_Loss;
     }
-    private static final int TCP_NO_QUEUE = (int)0L;
+    private static final int TCP_NLA_PAD = (int)0L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_NO_QUEUE = 0
+     * enum <anonymous>.TCP_NLA_PAD = 0
      * }
      */
-    public static int TCP_NO_QUEUE() {
-        return TCP_NO_QUEUE;
+    public static int TCP_NLA_PAD() {
+        return TCP_NLA_PAD;
     }
-    private static final int TCP_RECV_QUEUE = (int)1L;
+    private static final int TCP_NLA_BUSY = (int)1L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_RECV_QUEUE = 1
+     * enum <anonymous>.TCP_NLA_BUSY = 1
      * }
      */
-    public static int TCP_RECV_QUEUE() {
-        return TCP_RECV_QUEUE;
+    public static int TCP_NLA_BUSY() {
+        return TCP_NLA_BUSY;
     }
-    private static final int TCP_SEND_QUEUE = (int)2L;
+    private static final int TCP_NLA_RWND_LIMITED = (int)2L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_SEND_QUEUE = 2
+     * enum <anonymous>.TCP_NLA_RWND_LIMITED = 2
      * }
      */
-    public static int TCP_SEND_QUEUE() {
-        return TCP_SEND_QUEUE;
+    public static int TCP_NLA_RWND_LIMITED() {
+        return TCP_NLA_RWND_LIMITED;
     }
-    private static final int TCP_QUEUES_NR = (int)3L;
+    private static final int TCP_NLA_SNDBUF_LIMITED = (int)3L;
     /**
      * {@snippet lang=c :
-     * enum <anonymous>.TCP_QUEUES_NR = 3
+     * enum <anonymous>.TCP_NLA_SNDBUF_LIMITED = 3
      * }
      */
-    public static int TCP_QUEUES_NR() {
-        return TCP_QUEUES_NR;
+    public static int TCP_NLA_SNDBUF_LIMITED() {
+        return TCP_NLA_SNDBUF_LIMITED;
+    }
+    private static final int TCP_NLA_DATA_SEGS_OUT = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_DATA_SEGS_OUT = 4
+     * }
+     */
+    public static int TCP_NLA_DATA_SEGS_OUT() {
+        return TCP_NLA_DATA_SEGS_OUT;
+    }
+    private static final int TCP_NLA_TOTAL_RETRANS = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_TOTAL_RETRANS = 5
+     * }
+     */
+    public static int TCP_NLA_TOTAL_RETRANS() {
+        return TCP_NLA_TOTAL_RETRANS;
+    }
+    private static final int TCP_NLA_PACING_RATE = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_PACING_RATE = 6
+     * }
+     */
+    public static int TCP_NLA_PACING_RATE() {
+        return TCP_NLA_PACING_RATE;
+    }
+    private static final int TCP_NLA_DELIVERY_RATE = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_DELIVERY_RATE = 7
+     * }
+     */
+    public static int TCP_NLA_DELIVERY_RATE() {
+        return TCP_NLA_DELIVERY_RATE;
+    }
+    private static final int TCP_NLA_SND_CWND = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_SND_CWND = 8
+     * }
+     */
+    public static int TCP_NLA_SND_CWND() {
+        return TCP_NLA_SND_CWND;
+    }
+    private static final int TCP_NLA_REORDERING = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_REORDERING = 9
+     * }
+     */
+    public static int TCP_NLA_REORDERING() {
+        return TCP_NLA_REORDERING;
+    }
+    private static final int TCP_NLA_MIN_RTT = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_MIN_RTT = 10
+     * }
+     */
+    public static int TCP_NLA_MIN_RTT() {
+        return TCP_NLA_MIN_RTT;
+    }
+    private static final int TCP_NLA_RECUR_RETRANS = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_RECUR_RETRANS = 11
+     * }
+     */
+    public static int TCP_NLA_RECUR_RETRANS() {
+        return TCP_NLA_RECUR_RETRANS;
+    }
+    private static final int TCP_NLA_DELIVERY_RATE_APP_LMT = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_DELIVERY_RATE_APP_LMT = 12
+     * }
+     */
+    public static int TCP_NLA_DELIVERY_RATE_APP_LMT() {
+        return TCP_NLA_DELIVERY_RATE_APP_LMT;
+    }
+    private static final int TCP_NLA_SNDQ_SIZE = (int)13L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_SNDQ_SIZE = 13
+     * }
+     */
+    public static int TCP_NLA_SNDQ_SIZE() {
+        return TCP_NLA_SNDQ_SIZE;
+    }
+    private static final int TCP_NLA_CA_STATE = (int)14L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_CA_STATE = 14
+     * }
+     */
+    public static int TCP_NLA_CA_STATE() {
+        return TCP_NLA_CA_STATE;
+    }
+    private static final int TCP_NLA_SND_SSTHRESH = (int)15L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_SND_SSTHRESH = 15
+     * }
+     */
+    public static int TCP_NLA_SND_SSTHRESH() {
+        return TCP_NLA_SND_SSTHRESH;
+    }
+    private static final int TCP_NLA_DELIVERED = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_DELIVERED = 16
+     * }
+     */
+    public static int TCP_NLA_DELIVERED() {
+        return TCP_NLA_DELIVERED;
+    }
+    private static final int TCP_NLA_DELIVERED_CE = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_DELIVERED_CE = 17
+     * }
+     */
+    public static int TCP_NLA_DELIVERED_CE() {
+        return TCP_NLA_DELIVERED_CE;
+    }
+    private static final int TCP_NLA_BYTES_SENT = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_BYTES_SENT = 18
+     * }
+     */
+    public static int TCP_NLA_BYTES_SENT() {
+        return TCP_NLA_BYTES_SENT;
+    }
+    private static final int TCP_NLA_BYTES_RETRANS = (int)19L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_BYTES_RETRANS = 19
+     * }
+     */
+    public static int TCP_NLA_BYTES_RETRANS() {
+        return TCP_NLA_BYTES_RETRANS;
+    }
+    private static final int TCP_NLA_DSACK_DUPS = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_DSACK_DUPS = 20
+     * }
+     */
+    public static int TCP_NLA_DSACK_DUPS() {
+        return TCP_NLA_DSACK_DUPS;
+    }
+    private static final int TCP_NLA_REORD_SEEN = (int)21L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_REORD_SEEN = 21
+     * }
+     */
+    public static int TCP_NLA_REORD_SEEN() {
+        return TCP_NLA_REORD_SEEN;
+    }
+    private static final int TCP_NLA_SRTT = (int)22L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_SRTT = 22
+     * }
+     */
+    public static int TCP_NLA_SRTT() {
+        return TCP_NLA_SRTT;
+    }
+    private static final int TCP_NLA_TIMEOUT_REHASH = (int)23L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_TIMEOUT_REHASH = 23
+     * }
+     */
+    public static int TCP_NLA_TIMEOUT_REHASH() {
+        return TCP_NLA_TIMEOUT_REHASH;
+    }
+    private static final int TCP_NLA_BYTES_NOTSENT = (int)24L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_BYTES_NOTSENT = 24
+     * }
+     */
+    public static int TCP_NLA_BYTES_NOTSENT() {
+        return TCP_NLA_BYTES_NOTSENT;
+    }
+    private static final int TCP_NLA_EDT = (int)25L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_EDT = 25
+     * }
+     */
+    public static int TCP_NLA_EDT() {
+        return TCP_NLA_EDT;
+    }
+    private static final int TCP_NLA_TTL = (int)26L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_NLA_TTL = 26
+     * }
+     */
+    public static int TCP_NLA_TTL() {
+        return TCP_NLA_TTL;
     }
 
     private static class accept4 {
@@ -6410,6 +7464,142 @@ class LibC_1 extends LibC$shared {
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
+    }
+
+    private static class sendmmsg {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_INT,
+            LibC.C_INT,
+            LibC.C_POINTER,
+            LibC.C_INT,
+            LibC.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("sendmmsg").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "sendmmsg"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags)
+     * }
+     */
+    public static FunctionDescriptor sendmmsg$descriptor() {
+        return sendmmsg.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags)
+     * }
+     */
+    public static MethodHandle sendmmsg$handle() {
+        return sendmmsg.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags)
+     * }
+     */
+    public static MemorySegment sendmmsg$address() {
+        return sendmmsg.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags)
+     * }
+     */
+    public static int sendmmsg(int fd, MemorySegment vmessages, int vlen, int flags) {
+        var mh$ = sendmmsg.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sendmmsg", fd, vmessages, vlen, flags);
+            }
+            return (int)mh$.invokeExact(fd, vmessages, vlen, flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class recvmmsg {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_INT,
+            LibC.C_INT,
+            LibC.C_POINTER,
+            LibC.C_INT,
+            LibC.C_INT,
+            LibC.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("recvmmsg").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "recvmmsg"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags, struct timespec *timeout)
+     * }
+     */
+    public static FunctionDescriptor recvmmsg$descriptor() {
+        return recvmmsg.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags, struct timespec *timeout)
+     * }
+     */
+    public static MethodHandle recvmmsg$handle() {
+        return recvmmsg.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags, struct timespec *timeout)
+     * }
+     */
+    public static MemorySegment recvmmsg$address() {
+        return recvmmsg.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags, struct timespec *timeout)
+     * }
+     */
+    public static int recvmmsg(int fd, MemorySegment vmessages, int vlen, int flags, MemorySegment timeout) {
+        var mh$ = recvmmsg.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("recvmmsg", fd, vmessages, vlen, flags, timeout);
+            }
+            return (int)mh$.invokeExact(fd, vmessages, vlen, flags, timeout);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    private static final int SCM_CREDENTIALS = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.SCM_CREDENTIALS = 2
+     * }
+     */
+    public static int SCM_CREDENTIALS() {
+        return SCM_CREDENTIALS;
     }
     private static final int F_OWNER_TID = (int)0L;
     /**
@@ -7198,6 +8388,122 @@ class LibC_1 extends LibC$shared {
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getpid");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class getuid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getuid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getuid"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern __uid_t getuid()
+     * }
+     */
+    public static FunctionDescriptor getuid$descriptor() {
+        return getuid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern __uid_t getuid()
+     * }
+     */
+    public static MethodHandle getuid$handle() {
+        return getuid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern __uid_t getuid()
+     * }
+     */
+    public static MemorySegment getuid$address() {
+        return getuid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern __uid_t getuid()
+     * }
+     */
+    public static int getuid() {
+        var mh$ = getuid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getuid");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class getgid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LibC.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getgid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getgid"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern __gid_t getgid()
+     * }
+     */
+    public static FunctionDescriptor getgid$descriptor() {
+        return getgid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern __gid_t getgid()
+     * }
+     */
+    public static MethodHandle getgid$handle() {
+        return getgid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern __gid_t getgid()
+     * }
+     */
+    public static MemorySegment getgid$address() {
+        return getgid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern __gid_t getgid()
+     * }
+     */
+    public static int getgid() {
+        var mh$ = getgid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getgid");
             }
             return (int)mh$.invokeExact();
         } catch (Error | RuntimeException ex) {
@@ -10911,6 +12217,15 @@ class LibC_1 extends LibC$shared {
     public static int SO_GET_FILTER() {
         return SO_GET_FILTER;
     }
+    private static final int SCM_WIFI_STATUS = (int)41L;
+    /**
+     * {@snippet lang=c :
+     * #define SCM_WIFI_STATUS 41
+     * }
+     */
+    public static int SCM_WIFI_STATUS() {
+        return SCM_WIFI_STATUS;
+    }
     private static final int SO_DETACH_BPF = (int)27L;
     /**
      * {@snippet lang=c :
@@ -10919,6 +12234,15 @@ class LibC_1 extends LibC$shared {
      */
     public static int SO_DETACH_BPF() {
         return SO_DETACH_BPF;
+    }
+    private static final int SCM_TXTIME = (int)61L;
+    /**
+     * {@snippet lang=c :
+     * #define SCM_TXTIME 61
+     * }
+     */
+    public static int SCM_TXTIME() {
+        return SCM_TXTIME;
     }
     private static final int SO_TIMESTAMP = (int)29L;
     /**
@@ -10965,6 +12289,51 @@ class LibC_1 extends LibC$shared {
     public static int SO_SNDTIMEO() {
         return SO_SNDTIMEO;
     }
+    private static final int SCM_TIMESTAMP = (int)29L;
+    /**
+     * {@snippet lang=c :
+     * #define SCM_TIMESTAMP 29
+     * }
+     */
+    public static int SCM_TIMESTAMP() {
+        return SCM_TIMESTAMP;
+    }
+    private static final int SCM_TIMESTAMPNS = (int)35L;
+    /**
+     * {@snippet lang=c :
+     * #define SCM_TIMESTAMPNS 35
+     * }
+     */
+    public static int SCM_TIMESTAMPNS() {
+        return SCM_TIMESTAMPNS;
+    }
+    private static final int SCM_TIMESTAMPING = (int)37L;
+    /**
+     * {@snippet lang=c :
+     * #define SCM_TIMESTAMPING 37
+     * }
+     */
+    public static int SCM_TIMESTAMPING() {
+        return SCM_TIMESTAMPING;
+    }
+    private static final int IP_RECVRETOPTS = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RECVRETOPTS 7
+     * }
+     */
+    public static int IP_RECVRETOPTS() {
+        return IP_RECVRETOPTS;
+    }
+    private static final int IP_RECVORIGDSTADDR = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_RECVORIGDSTADDR 20
+     * }
+     */
+    public static int IP_RECVORIGDSTADDR() {
+        return IP_RECVORIGDSTADDR;
+    }
     private static final int IPV6_RECVORIGDSTADDR = (int)74L;
     /**
      * {@snippet lang=c :
@@ -11010,24 +12379,6 @@ class LibC_1 extends LibC$shared {
     public static int IPV6_RXDSTOPTS() {
         return IPV6_RXDSTOPTS;
     }
-    private static final int TCP_CM_INQ = (int)36L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_CM_INQ 36
-     * }
-     */
-    public static int TCP_CM_INQ() {
-        return TCP_CM_INQ;
-    }
-    private static final int TCP_REPAIR_OFF_NO_WP = (int)-1L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_REPAIR_OFF_NO_WP -1
-     * }
-     */
-    public static int TCP_REPAIR_OFF_NO_WP() {
-        return TCP_REPAIR_OFF_NO_WP;
-    }
     private static final int SIG_ATOMIC_MIN = (int)-2147483648L;
     /**
      * {@snippet lang=c :
@@ -11046,50 +12397,14 @@ class LibC_1 extends LibC$shared {
     public static int SIG_ATOMIC_MAX() {
         return SIG_ATOMIC_MAX;
     }
-    private static final int TCP_COOKIE_PAIR_SIZE = (int)32L;
+    private static final int SOCK_BUF_LOCK_MASK = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define TCP_COOKIE_PAIR_SIZE 32
+     * #define SOCK_BUF_LOCK_MASK 3
      * }
      */
-    public static int TCP_COOKIE_PAIR_SIZE() {
-        return TCP_COOKIE_PAIR_SIZE;
-    }
-    private static final int TCP_COOKIE_IN_ALWAYS = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_COOKIE_IN_ALWAYS 1
-     * }
-     */
-    public static int TCP_COOKIE_IN_ALWAYS() {
-        return TCP_COOKIE_IN_ALWAYS;
-    }
-    private static final int TCP_COOKIE_OUT_NEVER = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_COOKIE_OUT_NEVER 2
-     * }
-     */
-    public static int TCP_COOKIE_OUT_NEVER() {
-        return TCP_COOKIE_OUT_NEVER;
-    }
-    private static final int TCP_S_DATA_IN = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_S_DATA_IN 4
-     * }
-     */
-    public static int TCP_S_DATA_IN() {
-        return TCP_S_DATA_IN;
-    }
-    private static final int TCP_S_DATA_OUT = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define TCP_S_DATA_OUT 8
-     * }
-     */
-    public static int TCP_S_DATA_OUT() {
-        return TCP_S_DATA_OUT;
+    public static int SOCK_BUF_LOCK_MASK() {
+        return SOCK_BUF_LOCK_MASK;
     }
     private static final int TCP_MSS_DEFAULT = (int)536L;
     /**
@@ -11108,6 +12423,24 @@ class LibC_1 extends LibC$shared {
      */
     public static int TCP_MSS_DESIRED() {
         return TCP_MSS_DESIRED;
+    }
+    private static final int TCP_CM_INQ = (int)36L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_CM_INQ 36
+     * }
+     */
+    public static int TCP_CM_INQ() {
+        return TCP_CM_INQ;
+    }
+    private static final int TCP_REPAIR_OFF_NO_WP = (int)-1L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_REPAIR_OFF_NO_WP -1
+     * }
+     */
+    public static int TCP_REPAIR_OFF_NO_WP() {
+        return TCP_REPAIR_OFF_NO_WP;
     }
     private static final int EWOULDBLOCK = (int)11L;
     /**
@@ -11297,978 +12630,6 @@ class LibC_1 extends LibC$shared {
      */
     public static int F_GETSIG() {
         return F_GETSIG;
-    }
-    private static final int F_SETOWN_EX = (int)15L;
-    /**
-     * {@snippet lang=c :
-     * #define F_SETOWN_EX 15
-     * }
-     */
-    public static int F_SETOWN_EX() {
-        return F_SETOWN_EX;
-    }
-    private static final int F_GETOWN_EX = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define F_GETOWN_EX 16
-     * }
-     */
-    public static int F_GETOWN_EX() {
-        return F_GETOWN_EX;
-    }
-    private static final int AT_FDCWD = (int)-100L;
-    /**
-     * {@snippet lang=c :
-     * #define AT_FDCWD -100
-     * }
-     */
-    public static int AT_FDCWD() {
-        return AT_FDCWD;
-    }
-    private static final int S_IFMT = (int)61440L;
-    /**
-     * {@snippet lang=c :
-     * #define S_IFMT 61440
-     * }
-     */
-    public static int S_IFMT() {
-        return S_IFMT;
-    }
-    private static final int S_IFDIR = (int)16384L;
-    /**
-     * {@snippet lang=c :
-     * #define S_IFDIR 16384
-     * }
-     */
-    public static int S_IFDIR() {
-        return S_IFDIR;
-    }
-    private static final int S_IFCHR = (int)8192L;
-    /**
-     * {@snippet lang=c :
-     * #define S_IFCHR 8192
-     * }
-     */
-    public static int S_IFCHR() {
-        return S_IFCHR;
-    }
-    private static final int S_IFBLK = (int)24576L;
-    /**
-     * {@snippet lang=c :
-     * #define S_IFBLK 24576
-     * }
-     */
-    public static int S_IFBLK() {
-        return S_IFBLK;
-    }
-    private static final int S_IFREG = (int)32768L;
-    /**
-     * {@snippet lang=c :
-     * #define S_IFREG 32768
-     * }
-     */
-    public static int S_IFREG() {
-        return S_IFREG;
-    }
-    private static final int S_IFIFO = (int)4096L;
-    /**
-     * {@snippet lang=c :
-     * #define S_IFIFO 4096
-     * }
-     */
-    public static int S_IFIFO() {
-        return S_IFIFO;
-    }
-    private static final int S_IFLNK = (int)40960L;
-    /**
-     * {@snippet lang=c :
-     * #define S_IFLNK 40960
-     * }
-     */
-    public static int S_IFLNK() {
-        return S_IFLNK;
-    }
-    private static final int S_IFSOCK = (int)49152L;
-    /**
-     * {@snippet lang=c :
-     * #define S_IFSOCK 49152
-     * }
-     */
-    public static int S_IFSOCK() {
-        return S_IFSOCK;
-    }
-    private static final MemorySegment SIG_ERR = MemorySegment.ofAddress(-1L);
-    /**
-     * {@snippet lang=c :
-     * #define SIG_ERR (void*) -1
-     * }
-     */
-    public static MemorySegment SIG_ERR() {
-        return SIG_ERR;
-    }
-    private static final MemorySegment SIG_DFL = MemorySegment.ofAddress(0L);
-    /**
-     * {@snippet lang=c :
-     * #define SIG_DFL (void*) 0
-     * }
-     */
-    public static MemorySegment SIG_DFL() {
-        return SIG_DFL;
-    }
-    private static final MemorySegment SIG_IGN = MemorySegment.ofAddress(1L);
-    /**
-     * {@snippet lang=c :
-     * #define SIG_IGN (void*) 1
-     * }
-     */
-    public static MemorySegment SIG_IGN() {
-        return SIG_IGN;
-    }
-    private static final int SIGIO = (int)29L;
-    /**
-     * {@snippet lang=c :
-     * #define SIGIO 29
-     * }
-     */
-    public static int SIGIO() {
-        return SIGIO;
-    }
-    private static final int SIGIOT = (int)6L;
-    /**
-     * {@snippet lang=c :
-     * #define SIGIOT 6
-     * }
-     */
-    public static int SIGIOT() {
-        return SIGIOT;
-    }
-    private static final int SIGCLD = (int)17L;
-    /**
-     * {@snippet lang=c :
-     * #define SIGCLD 17
-     * }
-     */
-    public static int SIGCLD() {
-        return SIGCLD;
-    }
-    private static final int MAP_ANON = (int)32L;
-    /**
-     * {@snippet lang=c :
-     * #define MAP_ANON 32
-     * }
-     */
-    public static int MAP_ANON() {
-        return MAP_ANON;
-    }
-    private static final int MFD_CLOEXEC = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define MFD_CLOEXEC 1
-     * }
-     */
-    public static int MFD_CLOEXEC() {
-        return MFD_CLOEXEC;
-    }
-    private static final int MFD_ALLOW_SEALING = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define MFD_ALLOW_SEALING 2
-     * }
-     */
-    public static int MFD_ALLOW_SEALING() {
-        return MFD_ALLOW_SEALING;
-    }
-    private static final int MFD_HUGETLB = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define MFD_HUGETLB 4
-     * }
-     */
-    public static int MFD_HUGETLB() {
-        return MFD_HUGETLB;
-    }
-    private static final MemorySegment MAP_FAILED = MemorySegment.ofAddress(-1L);
-    /**
-     * {@snippet lang=c :
-     * #define MAP_FAILED (void*) -1
-     * }
-     */
-    public static MemorySegment MAP_FAILED() {
-        return MAP_FAILED;
-    }
-    private static final int RLIMIT_RSS = (int)5L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_RSS 5
-     * }
-     */
-    public static int RLIMIT_RSS() {
-        return RLIMIT_RSS;
-    }
-    private static final int RLIMIT_OFILE = (int)7L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_OFILE 7
-     * }
-     */
-    public static int RLIMIT_OFILE() {
-        return RLIMIT_OFILE;
-    }
-    private static final int RLIMIT_NPROC = (int)6L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_NPROC 6
-     * }
-     */
-    public static int RLIMIT_NPROC() {
-        return RLIMIT_NPROC;
-    }
-    private static final int RLIMIT_MEMLOCK = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_MEMLOCK 8
-     * }
-     */
-    public static int RLIMIT_MEMLOCK() {
-        return RLIMIT_MEMLOCK;
-    }
-    private static final int RLIMIT_LOCKS = (int)10L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_LOCKS 10
-     * }
-     */
-    public static int RLIMIT_LOCKS() {
-        return RLIMIT_LOCKS;
-    }
-    private static final int RLIMIT_SIGPENDING = (int)11L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_SIGPENDING 11
-     * }
-     */
-    public static int RLIMIT_SIGPENDING() {
-        return RLIMIT_SIGPENDING;
-    }
-    private static final int RLIMIT_MSGQUEUE = (int)12L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_MSGQUEUE 12
-     * }
-     */
-    public static int RLIMIT_MSGQUEUE() {
-        return RLIMIT_MSGQUEUE;
-    }
-    private static final int RLIMIT_NICE = (int)13L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_NICE 13
-     * }
-     */
-    public static int RLIMIT_NICE() {
-        return RLIMIT_NICE;
-    }
-    private static final int RLIMIT_RTPRIO = (int)14L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_RTPRIO 14
-     * }
-     */
-    public static int RLIMIT_RTPRIO() {
-        return RLIMIT_RTPRIO;
-    }
-    private static final int RLIMIT_RTTIME = (int)15L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_RTTIME 15
-     * }
-     */
-    public static int RLIMIT_RTTIME() {
-        return RLIMIT_RTTIME;
-    }
-    private static final int RLIMIT_NLIMITS = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIMIT_NLIMITS 16
-     * }
-     */
-    public static int RLIMIT_NLIMITS() {
-        return RLIMIT_NLIMITS;
-    }
-    private static final int RLIM_NLIMITS = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIM_NLIMITS 16
-     * }
-     */
-    public static int RLIM_NLIMITS() {
-        return RLIM_NLIMITS;
-    }
-    private static final long RLIM_INFINITY = -1L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIM_INFINITY -1
-     * }
-     */
-    public static long RLIM_INFINITY() {
-        return RLIM_INFINITY;
-    }
-    private static final long RLIM_SAVED_MAX = -1L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIM_SAVED_MAX -1
-     * }
-     */
-    public static long RLIM_SAVED_MAX() {
-        return RLIM_SAVED_MAX;
-    }
-    private static final long RLIM_SAVED_CUR = -1L;
-    /**
-     * {@snippet lang=c :
-     * #define RLIM_SAVED_CUR -1
-     * }
-     */
-    public static long RLIM_SAVED_CUR() {
-        return RLIM_SAVED_CUR;
-    }
-    private static final int SEEK_MAX = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define SEEK_MAX 4
-     * }
-     */
-    public static int SEEK_MAX() {
-        return SEEK_MAX;
-    }
-    private static final int IORING_FILE_INDEX_ALLOC = (int)4294967295L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FILE_INDEX_ALLOC 4294967295
-     * }
-     */
-    public static int IORING_FILE_INDEX_ALLOC() {
-        return IORING_FILE_INDEX_ALLOC;
-    }
-    private static final int IOSQE_FIXED_FILE = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IOSQE_FIXED_FILE 1
-     * }
-     */
-    public static int IOSQE_FIXED_FILE() {
-        return IOSQE_FIXED_FILE;
-    }
-    private static final int IOSQE_IO_DRAIN = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IOSQE_IO_DRAIN 2
-     * }
-     */
-    public static int IOSQE_IO_DRAIN() {
-        return IOSQE_IO_DRAIN;
-    }
-    private static final int IOSQE_IO_LINK = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IOSQE_IO_LINK 4
-     * }
-     */
-    public static int IOSQE_IO_LINK() {
-        return IOSQE_IO_LINK;
-    }
-    private static final int IOSQE_IO_HARDLINK = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IOSQE_IO_HARDLINK 8
-     * }
-     */
-    public static int IOSQE_IO_HARDLINK() {
-        return IOSQE_IO_HARDLINK;
-    }
-    private static final int IOSQE_ASYNC = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define IOSQE_ASYNC 16
-     * }
-     */
-    public static int IOSQE_ASYNC() {
-        return IOSQE_ASYNC;
-    }
-    private static final int IOSQE_BUFFER_SELECT = (int)32L;
-    /**
-     * {@snippet lang=c :
-     * #define IOSQE_BUFFER_SELECT 32
-     * }
-     */
-    public static int IOSQE_BUFFER_SELECT() {
-        return IOSQE_BUFFER_SELECT;
-    }
-    private static final int IOSQE_CQE_SKIP_SUCCESS = (int)64L;
-    /**
-     * {@snippet lang=c :
-     * #define IOSQE_CQE_SKIP_SUCCESS 64
-     * }
-     */
-    public static int IOSQE_CQE_SKIP_SUCCESS() {
-        return IOSQE_CQE_SKIP_SUCCESS;
-    }
-    private static final int IORING_SETUP_IOPOLL = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_IOPOLL 1
-     * }
-     */
-    public static int IORING_SETUP_IOPOLL() {
-        return IORING_SETUP_IOPOLL;
-    }
-    private static final int IORING_SETUP_SQPOLL = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_SQPOLL 2
-     * }
-     */
-    public static int IORING_SETUP_SQPOLL() {
-        return IORING_SETUP_SQPOLL;
-    }
-    private static final int IORING_SETUP_SQ_AFF = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_SQ_AFF 4
-     * }
-     */
-    public static int IORING_SETUP_SQ_AFF() {
-        return IORING_SETUP_SQ_AFF;
-    }
-    private static final int IORING_SETUP_CQSIZE = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_CQSIZE 8
-     * }
-     */
-    public static int IORING_SETUP_CQSIZE() {
-        return IORING_SETUP_CQSIZE;
-    }
-    private static final int IORING_SETUP_CLAMP = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_CLAMP 16
-     * }
-     */
-    public static int IORING_SETUP_CLAMP() {
-        return IORING_SETUP_CLAMP;
-    }
-    private static final int IORING_SETUP_ATTACH_WQ = (int)32L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_ATTACH_WQ 32
-     * }
-     */
-    public static int IORING_SETUP_ATTACH_WQ() {
-        return IORING_SETUP_ATTACH_WQ;
-    }
-    private static final int IORING_SETUP_R_DISABLED = (int)64L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_R_DISABLED 64
-     * }
-     */
-    public static int IORING_SETUP_R_DISABLED() {
-        return IORING_SETUP_R_DISABLED;
-    }
-    private static final int IORING_SETUP_SUBMIT_ALL = (int)128L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_SUBMIT_ALL 128
-     * }
-     */
-    public static int IORING_SETUP_SUBMIT_ALL() {
-        return IORING_SETUP_SUBMIT_ALL;
-    }
-    private static final int IORING_SETUP_COOP_TASKRUN = (int)256L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_COOP_TASKRUN 256
-     * }
-     */
-    public static int IORING_SETUP_COOP_TASKRUN() {
-        return IORING_SETUP_COOP_TASKRUN;
-    }
-    private static final int IORING_SETUP_TASKRUN_FLAG = (int)512L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_TASKRUN_FLAG 512
-     * }
-     */
-    public static int IORING_SETUP_TASKRUN_FLAG() {
-        return IORING_SETUP_TASKRUN_FLAG;
-    }
-    private static final int IORING_SETUP_SQE128 = (int)1024L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_SQE128 1024
-     * }
-     */
-    public static int IORING_SETUP_SQE128() {
-        return IORING_SETUP_SQE128;
-    }
-    private static final int IORING_SETUP_CQE32 = (int)2048L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_CQE32 2048
-     * }
-     */
-    public static int IORING_SETUP_CQE32() {
-        return IORING_SETUP_CQE32;
-    }
-    private static final int IORING_SETUP_SINGLE_ISSUER = (int)4096L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_SINGLE_ISSUER 4096
-     * }
-     */
-    public static int IORING_SETUP_SINGLE_ISSUER() {
-        return IORING_SETUP_SINGLE_ISSUER;
-    }
-    private static final int IORING_SETUP_DEFER_TASKRUN = (int)8192L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SETUP_DEFER_TASKRUN 8192
-     * }
-     */
-    public static int IORING_SETUP_DEFER_TASKRUN() {
-        return IORING_SETUP_DEFER_TASKRUN;
-    }
-    private static final int IORING_URING_CMD_FIXED = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_URING_CMD_FIXED 1
-     * }
-     */
-    public static int IORING_URING_CMD_FIXED() {
-        return IORING_URING_CMD_FIXED;
-    }
-    private static final int IORING_FSYNC_DATASYNC = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FSYNC_DATASYNC 1
-     * }
-     */
-    public static int IORING_FSYNC_DATASYNC() {
-        return IORING_FSYNC_DATASYNC;
-    }
-    private static final int IORING_TIMEOUT_ABS = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_TIMEOUT_ABS 1
-     * }
-     */
-    public static int IORING_TIMEOUT_ABS() {
-        return IORING_TIMEOUT_ABS;
-    }
-    private static final int IORING_TIMEOUT_UPDATE = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_TIMEOUT_UPDATE 2
-     * }
-     */
-    public static int IORING_TIMEOUT_UPDATE() {
-        return IORING_TIMEOUT_UPDATE;
-    }
-    private static final int IORING_TIMEOUT_BOOTTIME = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_TIMEOUT_BOOTTIME 4
-     * }
-     */
-    public static int IORING_TIMEOUT_BOOTTIME() {
-        return IORING_TIMEOUT_BOOTTIME;
-    }
-    private static final int IORING_TIMEOUT_REALTIME = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_TIMEOUT_REALTIME 8
-     * }
-     */
-    public static int IORING_TIMEOUT_REALTIME() {
-        return IORING_TIMEOUT_REALTIME;
-    }
-    private static final int IORING_LINK_TIMEOUT_UPDATE = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_LINK_TIMEOUT_UPDATE 16
-     * }
-     */
-    public static int IORING_LINK_TIMEOUT_UPDATE() {
-        return IORING_LINK_TIMEOUT_UPDATE;
-    }
-    private static final int IORING_TIMEOUT_ETIME_SUCCESS = (int)32L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_TIMEOUT_ETIME_SUCCESS 32
-     * }
-     */
-    public static int IORING_TIMEOUT_ETIME_SUCCESS() {
-        return IORING_TIMEOUT_ETIME_SUCCESS;
-    }
-    private static final int IORING_TIMEOUT_CLOCK_MASK = (int)12L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_TIMEOUT_CLOCK_MASK 12
-     * }
-     */
-    public static int IORING_TIMEOUT_CLOCK_MASK() {
-        return IORING_TIMEOUT_CLOCK_MASK;
-    }
-    private static final int IORING_TIMEOUT_UPDATE_MASK = (int)18L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_TIMEOUT_UPDATE_MASK 18
-     * }
-     */
-    public static int IORING_TIMEOUT_UPDATE_MASK() {
-        return IORING_TIMEOUT_UPDATE_MASK;
-    }
-    private static final int IORING_POLL_ADD_MULTI = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_POLL_ADD_MULTI 1
-     * }
-     */
-    public static int IORING_POLL_ADD_MULTI() {
-        return IORING_POLL_ADD_MULTI;
-    }
-    private static final int IORING_POLL_UPDATE_EVENTS = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_POLL_UPDATE_EVENTS 2
-     * }
-     */
-    public static int IORING_POLL_UPDATE_EVENTS() {
-        return IORING_POLL_UPDATE_EVENTS;
-    }
-    private static final int IORING_POLL_UPDATE_USER_DATA = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_POLL_UPDATE_USER_DATA 4
-     * }
-     */
-    public static int IORING_POLL_UPDATE_USER_DATA() {
-        return IORING_POLL_UPDATE_USER_DATA;
-    }
-    private static final int IORING_POLL_ADD_LEVEL = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_POLL_ADD_LEVEL 8
-     * }
-     */
-    public static int IORING_POLL_ADD_LEVEL() {
-        return IORING_POLL_ADD_LEVEL;
-    }
-    private static final int IORING_ASYNC_CANCEL_ALL = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ASYNC_CANCEL_ALL 1
-     * }
-     */
-    public static int IORING_ASYNC_CANCEL_ALL() {
-        return IORING_ASYNC_CANCEL_ALL;
-    }
-    private static final int IORING_ASYNC_CANCEL_FD = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ASYNC_CANCEL_FD 2
-     * }
-     */
-    public static int IORING_ASYNC_CANCEL_FD() {
-        return IORING_ASYNC_CANCEL_FD;
-    }
-    private static final int IORING_ASYNC_CANCEL_ANY = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ASYNC_CANCEL_ANY 4
-     * }
-     */
-    public static int IORING_ASYNC_CANCEL_ANY() {
-        return IORING_ASYNC_CANCEL_ANY;
-    }
-    private static final int IORING_ASYNC_CANCEL_FD_FIXED = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ASYNC_CANCEL_FD_FIXED 8
-     * }
-     */
-    public static int IORING_ASYNC_CANCEL_FD_FIXED() {
-        return IORING_ASYNC_CANCEL_FD_FIXED;
-    }
-    private static final int IORING_ASYNC_CANCEL_USERDATA = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ASYNC_CANCEL_USERDATA 16
-     * }
-     */
-    public static int IORING_ASYNC_CANCEL_USERDATA() {
-        return IORING_ASYNC_CANCEL_USERDATA;
-    }
-    private static final int IORING_ASYNC_CANCEL_OP = (int)32L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ASYNC_CANCEL_OP 32
-     * }
-     */
-    public static int IORING_ASYNC_CANCEL_OP() {
-        return IORING_ASYNC_CANCEL_OP;
-    }
-    private static final int IORING_RECVSEND_POLL_FIRST = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_RECVSEND_POLL_FIRST 1
-     * }
-     */
-    public static int IORING_RECVSEND_POLL_FIRST() {
-        return IORING_RECVSEND_POLL_FIRST;
-    }
-    private static final int IORING_RECV_MULTISHOT = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_RECV_MULTISHOT 2
-     * }
-     */
-    public static int IORING_RECV_MULTISHOT() {
-        return IORING_RECV_MULTISHOT;
-    }
-    private static final int IORING_RECVSEND_FIXED_BUF = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_RECVSEND_FIXED_BUF 4
-     * }
-     */
-    public static int IORING_RECVSEND_FIXED_BUF() {
-        return IORING_RECVSEND_FIXED_BUF;
-    }
-    private static final int IORING_SEND_ZC_REPORT_USAGE = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SEND_ZC_REPORT_USAGE 8
-     * }
-     */
-    public static int IORING_SEND_ZC_REPORT_USAGE() {
-        return IORING_SEND_ZC_REPORT_USAGE;
-    }
-    private static final int IORING_NOTIF_USAGE_ZC_COPIED = (int)2147483648L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_NOTIF_USAGE_ZC_COPIED 2147483648
-     * }
-     */
-    public static int IORING_NOTIF_USAGE_ZC_COPIED() {
-        return IORING_NOTIF_USAGE_ZC_COPIED;
-    }
-    private static final int IORING_ACCEPT_MULTISHOT = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ACCEPT_MULTISHOT 1
-     * }
-     */
-    public static int IORING_ACCEPT_MULTISHOT() {
-        return IORING_ACCEPT_MULTISHOT;
-    }
-    private static final int IORING_MSG_RING_CQE_SKIP = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_MSG_RING_CQE_SKIP 1
-     * }
-     */
-    public static int IORING_MSG_RING_CQE_SKIP() {
-        return IORING_MSG_RING_CQE_SKIP;
-    }
-    private static final int IORING_CQE_F_BUFFER = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_CQE_F_BUFFER 1
-     * }
-     */
-    public static int IORING_CQE_F_BUFFER() {
-        return IORING_CQE_F_BUFFER;
-    }
-    private static final int IORING_CQE_F_MORE = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_CQE_F_MORE 2
-     * }
-     */
-    public static int IORING_CQE_F_MORE() {
-        return IORING_CQE_F_MORE;
-    }
-    private static final int IORING_CQE_F_SOCK_NONEMPTY = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_CQE_F_SOCK_NONEMPTY 4
-     * }
-     */
-    public static int IORING_CQE_F_SOCK_NONEMPTY() {
-        return IORING_CQE_F_SOCK_NONEMPTY;
-    }
-    private static final int IORING_CQE_F_NOTIF = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_CQE_F_NOTIF 8
-     * }
-     */
-    public static int IORING_CQE_F_NOTIF() {
-        return IORING_CQE_F_NOTIF;
-    }
-    private static final long IORING_OFF_SQ_RING = 0L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_OFF_SQ_RING 0
-     * }
-     */
-    public static long IORING_OFF_SQ_RING() {
-        return IORING_OFF_SQ_RING;
-    }
-    private static final long IORING_OFF_CQ_RING = 134217728L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_OFF_CQ_RING 134217728
-     * }
-     */
-    public static long IORING_OFF_CQ_RING() {
-        return IORING_OFF_CQ_RING;
-    }
-    private static final long IORING_OFF_SQES = 268435456L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_OFF_SQES 268435456
-     * }
-     */
-    public static long IORING_OFF_SQES() {
-        return IORING_OFF_SQES;
-    }
-    private static final long IORING_OFF_MMAP_MASK = 4160749568L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_OFF_MMAP_MASK 4160749568
-     * }
-     */
-    public static long IORING_OFF_MMAP_MASK() {
-        return IORING_OFF_MMAP_MASK;
-    }
-    private static final int IORING_SQ_NEED_WAKEUP = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SQ_NEED_WAKEUP 1
-     * }
-     */
-    public static int IORING_SQ_NEED_WAKEUP() {
-        return IORING_SQ_NEED_WAKEUP;
-    }
-    private static final int IORING_SQ_CQ_OVERFLOW = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SQ_CQ_OVERFLOW 2
-     * }
-     */
-    public static int IORING_SQ_CQ_OVERFLOW() {
-        return IORING_SQ_CQ_OVERFLOW;
-    }
-    private static final int IORING_SQ_TASKRUN = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_SQ_TASKRUN 4
-     * }
-     */
-    public static int IORING_SQ_TASKRUN() {
-        return IORING_SQ_TASKRUN;
-    }
-    private static final int IORING_CQ_EVENTFD_DISABLED = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_CQ_EVENTFD_DISABLED 1
-     * }
-     */
-    public static int IORING_CQ_EVENTFD_DISABLED() {
-        return IORING_CQ_EVENTFD_DISABLED;
-    }
-    private static final int IORING_ENTER_GETEVENTS = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ENTER_GETEVENTS 1
-     * }
-     */
-    public static int IORING_ENTER_GETEVENTS() {
-        return IORING_ENTER_GETEVENTS;
-    }
-    private static final int IORING_ENTER_SQ_WAKEUP = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ENTER_SQ_WAKEUP 2
-     * }
-     */
-    public static int IORING_ENTER_SQ_WAKEUP() {
-        return IORING_ENTER_SQ_WAKEUP;
-    }
-    private static final int IORING_ENTER_SQ_WAIT = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ENTER_SQ_WAIT 4
-     * }
-     */
-    public static int IORING_ENTER_SQ_WAIT() {
-        return IORING_ENTER_SQ_WAIT;
-    }
-    private static final int IORING_ENTER_EXT_ARG = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ENTER_EXT_ARG 8
-     * }
-     */
-    public static int IORING_ENTER_EXT_ARG() {
-        return IORING_ENTER_EXT_ARG;
-    }
-    private static final int IORING_ENTER_REGISTERED_RING = (int)16L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_ENTER_REGISTERED_RING 16
-     * }
-     */
-    public static int IORING_ENTER_REGISTERED_RING() {
-        return IORING_ENTER_REGISTERED_RING;
-    }
-    private static final int IORING_FEAT_SINGLE_MMAP = (int)1L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FEAT_SINGLE_MMAP 1
-     * }
-     */
-    public static int IORING_FEAT_SINGLE_MMAP() {
-        return IORING_FEAT_SINGLE_MMAP;
-    }
-    private static final int IORING_FEAT_NODROP = (int)2L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FEAT_NODROP 2
-     * }
-     */
-    public static int IORING_FEAT_NODROP() {
-        return IORING_FEAT_NODROP;
-    }
-    private static final int IORING_FEAT_SUBMIT_STABLE = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FEAT_SUBMIT_STABLE 4
-     * }
-     */
-    public static int IORING_FEAT_SUBMIT_STABLE() {
-        return IORING_FEAT_SUBMIT_STABLE;
-    }
-    private static final int IORING_FEAT_RW_CUR_POS = (int)8L;
-    /**
-     * {@snippet lang=c :
-     * #define IORING_FEAT_RW_CUR_POS 8
-     * }
-     */
-    public static int IORING_FEAT_RW_CUR_POS() {
-        return IORING_FEAT_RW_CUR_POS;
     }
 }
 
