@@ -10,5 +10,6 @@
 # until fixed. Copy interesting corpus entries there too, to keep them as regressions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p target
 JAZZER_FUZZ=1 mvn -B test -Dtest=HttpParserJazzTest -Dsurefire.failIfNoSpecifiedTests=false 2>&1 | tee target/fuzz-http.log | grep -E '^#[0-9]+.*(DONE|pulse)|^Done |Tests run:|ERROR|FAIL' || true
 grep -E '^Done [0-9]+ runs' target/fuzz-http.log | tail -1

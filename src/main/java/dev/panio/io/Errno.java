@@ -42,7 +42,11 @@ public final class Errno {
     public static final Errno ETIME = of(62);
     public static final Errno EOVERFLOW = of(75);
     public static final Errno ENOTSOCK = of(88);
+    public static final Errno EDESTADDRREQ = of(89);
+    public static final Errno EMSGSIZE = of(90);
+    public static final Errno ENOPROTOOPT = of(92);
     public static final Errno EOPNOTSUPP = of(95);
+    public static final Errno EAFNOSUPPORT = of(97);
     public static final Errno EADDRINUSE = of(98);
     public static final Errno EADDRNOTAVAIL = of(99);
     public static final Errno ENETUNREACH = of(101);

@@ -1,8 +1,13 @@
 package dev.panio.net;
 
 import dev.panio.internal.gen.LibC;
+import dev.panio.internal.gen.iovec;
+import dev.panio.internal.gen.ip_mreqn;
+import dev.panio.internal.gen.ipv6_mreq;
 import dev.panio.internal.gen.linger;
 import dev.panio.internal.gen.msghdr;
+import dev.panio.internal.gen.tcp_info;
+import dev.panio.internal.gen.ucred;
 import dev.panio.internal.io.IoVecs;
 import dev.panio.internal.io.Memory;
 import dev.panio.internal.io.Results;
@@ -14,13 +19,42 @@ import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.IoVec;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketOption;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
 
 /**
- * A TCP socket over IPv4 or IPv6 on an owned {@link FileDescriptor}.
+ * A socket on an owned {@link FileDescriptor}: TCP and UDP over IPv4 and IPv6, and Unix
+ * domain sockets of the stream, datagram and seqpacket types.
+ *
+ * <p>Addresses are {@link InetSocketAddress}es (resolved: panio does no name lookups) and
+ * {@link UnixAddress}es (the JDK's {@link UnixDomainSocketAddress} is accepted too). An
+ * address of the wrong family for the socket is refused before the call.
+ *
+ * <p>Datagrams: {@link #sendTo} and {@link #receiveFrom} move one, with the sender, flags
+ * and control messages in a reusable {@link MessageInfo}; {@link #sendBatch} and
+ * {@link #receiveBatch} move many per call through a preallocated {@link DatagramBatch}.
+ * Truncation is never silent: {@link #read} on a datagram or seqpacket socket throws
+ * {@code EMSGSIZE} when a message did not fit (its rest is lost by then), and
+ * {@link #receiveFrom} reports it in the {@link MessageInfo}.
+ *
+ * <p>Unix sockets pass descriptors ({@link #sendWithFds}, received into a
+ * {@link MessageInfo}) and report their peer's credentials ({@link #peerCredentials()}).
+ * Options are typed ({@link #setOption}, {@link #getOption}): the JDK's
+ * {@link java.net.StandardSocketOptions} and Linux's own in {@link LinuxSocketOptions}; an
+ * option that does not apply to the socket's family and type is refused before the call.
  *
  * <p>Sockets are created {@code SOCK_CLOEXEC} and, unless asked otherwise,
  * {@code SOCK_NONBLOCK}; accepted sockets likewise ({@code accept4}). On a non-blocking
@@ -42,15 +76,71 @@ public final class Socket implements AutoCloseable {
         /** {@code AF_INET}. */
         INET,
         /** {@code AF_INET6}. */
-        INET6;
+        INET6,
+        /** {@code AF_UNIX}. */
+        UNIX;
 
         int af() {
-            return this == INET ? LibC.AF_INET() : LibC.AF_INET6();
+            return switch (this) {
+                case INET -> LibC.AF_INET();
+                case INET6 -> LibC.AF_INET6();
+                case UNIX -> LibC.AF_UNIX();
+            };
         }
 
         /** The family that can bind or connect to {@code address}. */
         public static Family of(InetSocketAddress address) {
             return address.getAddress() instanceof java.net.Inet6Address ? INET6 : INET;
+        }
+
+        /**
+         * The family that can bind or connect to {@code address}: an {@link InetSocketAddress},
+         * a {@link UnixAddress} or a {@link UnixDomainSocketAddress}.
+         */
+        public static Family of(SocketAddress address) {
+            if (address instanceof InetSocketAddress inet) return of(inet);
+            if (address instanceof UnixAddress || address instanceof UnixDomainSocketAddress) return UNIX;
+            throw new IllegalArgumentException("unsupported address type: "
+                    + (address == null ? "null" : address.getClass().getName()));
+        }
+    }
+
+    /** Socket type. */
+    public enum Type {
+        /** {@code SOCK_STREAM}: a byte stream (TCP, Unix stream). */
+        STREAM,
+        /** {@code SOCK_DGRAM}: datagrams (UDP, Unix datagram). */
+        DATAGRAM,
+        /** {@code SOCK_SEQPACKET}: a connection carrying messages with boundaries (Unix). */
+        SEQPACKET;
+
+        int sockType() {
+            return switch (this) {
+                case STREAM -> LibC.SOCK_STREAM();
+                case DATAGRAM -> LibC.SOCK_DGRAM();
+                case SEQPACKET -> LibC.SOCK_SEQPACKET();
+            };
+        }
+
+        boolean messages() {
+            return this != STREAM;
+        }
+    }
+
+    /**
+     * Two connected Unix sockets from {@code socketpair}; closing the pair closes both.
+     *
+     * @param first  one end
+     * @param second the other end
+     */
+    public record Pair(Socket first, Socket second) implements AutoCloseable {
+        @Override
+        public void close() throws ErrnoException {
+            try {
+                first.close();
+            } finally {
+                second.close();
+            }
         }
     }
 
@@ -62,10 +152,12 @@ public final class Socket implements AutoCloseable {
 
     private final FileDescriptor fd;
     private final Family family;
+    private final Type type;
 
-    private Socket(FileDescriptor fd, Family family) {
+    private Socket(FileDescriptor fd, Family family, Type type) {
         this.fd = fd;
         this.family = family;
+        this.type = type;
     }
 
     /** A non-blocking TCP socket. */
@@ -75,20 +167,79 @@ public final class Socket implements AutoCloseable {
 
     /** A TCP socket, non-blocking if {@code nonBlocking}. */
     public static Socket tcp(Family family, boolean nonBlocking) throws ErrnoException {
-        CallState cs = CallState.current();
-        int type = LibC.SOCK_STREAM() | LibC.SOCK_CLOEXEC() | (nonBlocking ? LibC.SOCK_NONBLOCK() : 0);
-        int r = SocketCalls.socket(cs.errno, family.af(), type, 0);
-        return new Socket(FileDescriptor.adopt(Results.check(r, "socket", family.name(), -1)), family);
+        requireIp(family, "tcp");
+        return open(family, Type.STREAM, nonBlocking);
+    }
+
+    /** A non-blocking UDP socket. */
+    public static Socket udp(Family family) throws ErrnoException {
+        return udp(family, true);
+    }
+
+    /** A UDP socket, non-blocking if {@code nonBlocking}. */
+    public static Socket udp(Family family, boolean nonBlocking) throws ErrnoException {
+        requireIp(family, "udp");
+        return open(family, Type.DATAGRAM, nonBlocking);
+    }
+
+    /** A non-blocking Unix domain socket of {@code type}. */
+    public static Socket unix(Type type) throws ErrnoException {
+        return open(Family.UNIX, type, true);
     }
 
     /**
-     * A non-blocking listening socket on {@code address} with {@code SO_REUSEADDR}: the
-     * usual server setup in one call. Port 0 picks a free port; see {@link #localAddress()}.
+     * A socket of {@code family} and {@code type} ({@code SOCK_CLOEXEC}, and
+     * {@code SOCK_NONBLOCK} if {@code nonBlocking}); {@code EPROTONOSUPPORT} or
+     * {@code ESOCKTNOSUPPORT} for a combination Linux lacks (IP seqpacket).
      */
-    public static Socket listen(InetSocketAddress address, int backlog) throws ErrnoException {
-        Socket s = tcp(Family.of(address));
+    public static Socket open(Family family, Type type, boolean nonBlocking) throws ErrnoException {
+        CallState cs = CallState.current();
+        int flags = type.sockType() | LibC.SOCK_CLOEXEC() | (nonBlocking ? LibC.SOCK_NONBLOCK() : 0);
+        int r = SocketCalls.socket(cs.errno, family.af(), flags, 0);
+        return new Socket(FileDescriptor.adopt(Results.check(r, "socket", family + " " + type, -1)), family, type);
+    }
+
+    /**
+     * Two connected non-blocking Unix sockets of {@code type} ({@code socketpair}), for
+     * talking to a child process or between threads.
+     */
+    public static Pair pair(Type type) throws ErrnoException {
+        return pair(type, true);
+    }
+
+    /** {@link #pair(Type)}, non-blocking if {@code nonBlocking}. */
+    public static Pair pair(Type type, boolean nonBlocking) throws ErrnoException {
+        CallState cs = CallState.current();
+        MemorySegment fds = cs.scratch.asSlice(VAL_OFF, 8);
+        int flags = type.sockType() | LibC.SOCK_CLOEXEC() | (nonBlocking ? LibC.SOCK_NONBLOCK() : 0);
+        Results.check(SocketCalls.socketpair(cs.errno, LibC.AF_UNIX(), flags, 0, fds), "socketpair", "UNIX " + type, -1);
+        return new Pair(new Socket(FileDescriptor.adopt(fds.get(ValueLayout.JAVA_INT, 0)), Family.UNIX, type),
+                new Socket(FileDescriptor.adopt(fds.get(ValueLayout.JAVA_INT, 4)), Family.UNIX, type));
+    }
+
+    private static void requireIp(Family family, String what) {
+        if (family == Family.UNIX) {
+            throw new IllegalArgumentException(what + ": a Unix socket is made with Socket.unix(type)");
+        }
+    }
+
+    /**
+     * A non-blocking listening socket on {@code address}: the usual server setup in one call.
+     * An IP listener gets {@code SO_REUSEADDR} and is TCP; port 0 picks a free port (see
+     * {@link #localAddress()}). A Unix listener is of the stream type; its path must not
+     * exist yet.
+     */
+    public static Socket listen(SocketAddress address, int backlog) throws ErrnoException {
+        return listen(address, Type.STREAM, backlog);
+    }
+
+    /** {@link #listen(SocketAddress, int)} for a stream or (Unix) seqpacket listener. */
+    public static Socket listen(SocketAddress address, Type type, int backlog) throws ErrnoException {
+        if (type == Type.DATAGRAM) throw new IllegalArgumentException("listen: datagram sockets do not listen; bind one with udp(..).bind");
+        Family family = Family.of(address);
+        Socket s = open(family, type, true);
         try {
-            s.setReuseAddress(true);
+            if (family != Family.UNIX) s.setReuseAddress(true);
             s.bind(address);
             s.listen(backlog);
             return s;
@@ -100,7 +251,12 @@ public final class Socket implements AutoCloseable {
 
     /** Wraps a connected or listening TCP socket fd that the caller owns. */
     public static Socket adopt(FileDescriptor fd, Family family) {
-        return new Socket(fd, family);
+        return new Socket(fd, family, Type.STREAM);
+    }
+
+    /** Wraps a socket fd of {@code family} and {@code type} that the caller owns. */
+    public static Socket adopt(FileDescriptor fd, Family family, Type type) {
+        return new Socket(fd, family, type);
     }
 
     /** The descriptor, for registration with a multiplexer. */
@@ -113,10 +269,19 @@ public final class Socket implements AutoCloseable {
         return family;
     }
 
-    public void bind(InetSocketAddress address) throws ErrnoException {
+    /** The socket type. */
+    public Type type() {
+        return type;
+    }
+
+    /**
+     * Binds to {@code address}; {@link UnixAddress#unnamed()} on a Unix socket picks a free
+     * abstract name (autobind).
+     */
+    public void bind(SocketAddress address) throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment sa = cs.scratch.asSlice(ADDR_OFF, SockAddrs.MAX_BYTES);
-        int len = SockAddrs.write(address, family.af(), sa);
+        int len = SockAddrs.write(address, family.af(), sa, "bind", fd.intValue());
         int raw = fd.acquire("bind");
         try {
             Results.check(SocketCalls.bind(cs.errno, raw, sa, len), "bind", address.toString(), raw);
@@ -148,7 +313,7 @@ public final class Socket implements AutoCloseable {
      */
     public Socket accept(boolean nonBlocking) throws ErrnoException {
         int r = acceptRaw(nonBlocking);
-        return r == FileDescriptor.WOULD_BLOCK ? null : new Socket(FileDescriptor.adopt(r), family);
+        return r == FileDescriptor.WOULD_BLOCK ? null : new Socket(FileDescriptor.adopt(r), family, type);
     }
 
     /** {@link #accept(boolean)} returning the new fd, or {@link FileDescriptor#WOULD_BLOCK}. */
@@ -168,15 +333,18 @@ public final class Socket implements AutoCloseable {
     }
 
     /**
-     * Starts connecting to {@code address}.
+     * Starts connecting to {@code address}. A datagram socket only records the peer (sends
+     * without an address go there, and datagrams from elsewhere are dropped).
      *
      * @return true if connected at once, false if in progress ({@code EINPROGRESS}); then
-     *         wait for the socket to be writable and call {@link #finishConnect()}
+     *         wait for the socket to be writable and call {@link #finishConnect()}. A Unix
+     *         stream connect to a listener whose backlog is full fails with {@code EAGAIN}
+     *         on a non-blocking socket: retry later.
      */
-    public boolean connect(InetSocketAddress address) throws ErrnoException {
+    public boolean connect(SocketAddress address) throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment sa = cs.scratch.asSlice(ADDR_OFF, SockAddrs.MAX_BYTES);
-        int len = SockAddrs.write(address, family.af(), sa);
+        int len = SockAddrs.write(address, family.af(), sa, "connect", fd.intValue());
         int raw = fd.acquire("connect");
         try {
             int r = SocketCalls.connect(cs.errno, raw, sa, len);
@@ -228,17 +396,29 @@ public final class Socket implements AutoCloseable {
         }
     }
 
-    /** The bound address ({@code getsockname}). */
-    public InetSocketAddress localAddress() throws ErrnoException {
+    /**
+     * The bound address ({@code getsockname}): an {@link InetSocketAddress} for an IP
+     * socket, a {@link UnixAddress} for a Unix one.
+     */
+    public SocketAddress localAddress() throws ErrnoException {
         return name(true);
     }
 
-    /** The peer's address ({@code getpeername}); {@code ENOTCONN} if not connected. */
-    public InetSocketAddress remoteAddress() throws ErrnoException {
+    /** The bound port of an IP socket. */
+    public int localPort() throws ErrnoException {
+        if (family == Family.UNIX) throw new IllegalStateException("localPort(fd=" + fd.intValue() + "): a Unix socket has no port");
+        return ((InetSocketAddress) name(true)).getPort();
+    }
+
+    /**
+     * The peer's address ({@code getpeername}), of the same kinds as
+     * {@link #localAddress()}; {@code ENOTCONN} if not connected.
+     */
+    public SocketAddress remoteAddress() throws ErrnoException {
         return name(false);
     }
 
-    private InetSocketAddress name(boolean local) throws ErrnoException {
+    private SocketAddress name(boolean local) throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment sa = cs.scratch.asSlice(ADDR_OFF, SockAddrs.MAX_BYTES);
         MemorySegment len = cs.scratch.asSlice(LEN_OFF, 4);
@@ -248,7 +428,7 @@ public final class Socket implements AutoCloseable {
         try {
             int r = local ? SocketCalls.getsockname(cs.errno, raw, sa, len) : SocketCalls.getpeername(cs.errno, raw, sa, len);
             Results.check(r, call, raw);
-            return SockAddrs.read(sa);
+            return SockAddrs.read(sa, len.get(ValueLayout.JAVA_INT, 0));
         } finally {
             fd.release();
         }
@@ -263,14 +443,47 @@ public final class Socket implements AutoCloseable {
         throw fd.failure(call, null, r);
     }
 
-    /** Reads like {@link FileDescriptor#read(MemorySegment)}: bytes, EOF or WOULD_BLOCK. */
+    /**
+     * Reads like {@link FileDescriptor#read(MemorySegment)}: bytes, EOF or WOULD_BLOCK. On a
+     * datagram or seqpacket socket it reads one message: 0 is an empty datagram (never EOF
+     * on a datagram socket), and a message longer than {@code dst} throws {@code EMSGSIZE}
+     * naming both lengths (its rest is already lost); {@link #receiveFrom} reports
+     * truncation as a value instead.
+     */
     public long read(MemorySegment dst) throws ErrnoException {
-        return fd.read(dst);
+        if (!type.messages()) return fd.read(dst);
+        Memory.checkTarget(dst, "recv", fd.intValue());
+        CallState cs = CallState.current();
+        MemorySegment to = dst.isNative() ? dst : cs.bounce();
+        long len = dst.isNative() ? dst.byteSize() : Math.min(dst.byteSize(), to.byteSize());
+        int raw = fd.acquire("recv");
+        long r;
+        try {
+            do {
+                r = SocketCalls.recv(cs.errno, raw, to, len, LibC.MSG_TRUNC());
+            } while (Results.interrupted(r));
+        } finally {
+            fd.release();
+        }
+        if (r < 0) return transfer(r, "recv");
+        if (r == 0 && type == Type.SEQPACKET && len > 0) return FileDescriptor.EOF;
+        long stored = Math.min(r, len);
+        if (!dst.isNative() && stored > 0) MemorySegment.copy(to, 0, dst, 0, stored);
+        if (r > len) {
+            throw new ErrnoException("recv", "a message of " + r + " bytes did not fit in " + len + "; the rest is lost",
+                    fd.intValue(), Errno.EMSGSIZE);
+        }
+        return r;
     }
 
-    /** Reads like {@link FileDescriptor#read(ByteBuffer)}. */
+    /** Reads like {@link #read(MemorySegment)} into {@code dst} from its position, and advances it. */
     public int read(ByteBuffer dst) throws ErrnoException {
-        return fd.read(dst);
+        if (!type.messages()) return fd.read(dst);
+        if (dst.isReadOnly()) throw new IllegalArgumentException("recv(fd=" + fd.intValue() + "): the destination is read-only");
+        int pos = dst.position();
+        long n = read(MemorySegment.ofBuffer(dst));
+        if (n > 0) dst.position(pos + (int) n);
+        return (int) n;
     }
 
     /** Scatter read, like {@link FileDescriptor#readv(IoVec)}. */
@@ -386,57 +599,508 @@ public final class Socket implements AutoCloseable {
         }
     }
 
+    // ---- datagrams and messages -----------------------------------------------------------
+
+    /**
+     * Sends {@code src} as one datagram to {@code target} ({@code sendto} with
+     * {@code MSG_NOSIGNAL}); on a connected socket {@code target} may be null. Heap memory is
+     * staged like {@link #write(MemorySegment, long, long)} (up to 64 KiB, a datagram's limit).
+     *
+     * @return bytes sent, or {@link FileDescriptor#WOULD_BLOCK}
+     */
+    public long sendTo(MemorySegment src, SocketAddress target) throws ErrnoException {
+        Memory.checkAlive(src, "sendto", fd.intValue());
+        CallState cs = CallState.current();
+        MemorySegment sa = MemorySegment.NULL;
+        int saLen = 0;
+        if (target != null) {
+            sa = cs.scratch.asSlice(ADDR_OFF, SockAddrs.MAX_BYTES);
+            saLen = SockAddrs.write(target, family.af(), sa, "sendto", fd.intValue());
+        }
+        MemorySegment from = src;
+        long len = src.byteSize();
+        if (!src.isNative()) {
+            from = cs.bounce();
+            if (len > from.byteSize()) {
+                throw new IllegalArgumentException("sendto(fd=" + fd.intValue() + "): " + len
+                        + " heap bytes are more than one datagram can carry; use off-heap memory");
+            }
+            MemorySegment.copy(src, 0, from, 0, len);
+        }
+        int raw = fd.acquire("sendto");
+        try {
+            long r;
+            do {
+                r = SocketCalls.sendto(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL(), sa, saLen);
+            } while (Results.interrupted(r));
+            if (r < 0 && !Results.wouldBlock(r)) throw fd.failure("sendto", target == null ? null : target.toString(), r);
+            return transfer(r, "sendto");
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Receives one message into {@code dst} ({@code recvmsg}) and describes it in
+     * {@code info}: the sender, truncation, and control messages such as passed descriptors.
+     * On a datagram or seqpacket socket a longer message is truncated to fit and
+     * {@link MessageInfo#truncated()} says so; on a stream socket this reads like
+     * {@link #read} and is how descriptors sent with the bytes are received.
+     *
+     * @return bytes stored in {@code dst} (0 for an empty datagram), {@link FileDescriptor#EOF}
+     *         on a stream or seqpacket socket whose peer closed, or
+     *         {@link FileDescriptor#WOULD_BLOCK}
+     */
+    public long receiveFrom(MemorySegment dst, MessageInfo info) throws ErrnoException {
+        Memory.checkTarget(dst, "recvmsg", fd.intValue());
+        CallState cs = CallState.current();
+        MemorySegment to = dst.isNative() ? dst : cs.bounce();
+        long len = dst.isNative() ? dst.byteSize() : Math.min(dst.byteSize(), to.byteSize());
+        info.prepare(to, len, family == Family.UNIX && type == Type.DATAGRAM);
+        int flags = LibC.MSG_CMSG_CLOEXEC() | (type.messages() ? LibC.MSG_TRUNC() : 0);
+        int raw = fd.acquire("recvmsg");
+        long r;
+        try {
+            do {
+                r = VectorCalls.recvmsg(cs.errno, raw, info.msg, flags, info.keep);
+            } while (Results.interrupted(r));
+        } finally {
+            fd.release();
+        }
+        if (r < 0) {
+            info.abandon();
+            return transfer(r, "recvmsg");
+        }
+        info.complete(r, len);
+        long stored = info.length();
+        if (!dst.isNative() && stored > 0) MemorySegment.copy(to, 0, dst, 0, stored);
+        if (r == 0 && len > 0 && type != Type.DATAGRAM && info.fileDescriptorCount() == 0) return FileDescriptor.EOF;
+        return stored;
+    }
+
+    /**
+     * Sends {@code src} with {@code fds} attached ({@code sendmsg} with an
+     * {@code SCM_RIGHTS} control message) on a connected Unix socket: the receiver gets its
+     * own descriptors for the same open files. The descriptors stay open here; each is
+     * held for the duration of the call, so a concurrent close cannot send another file
+     * in its place.
+     *
+     * @return bytes sent, or {@link FileDescriptor#WOULD_BLOCK} (nothing was sent)
+     * @throws IllegalArgumentException if this is not a Unix socket, if more than
+     *         {@value MessageInfo#MAX_FDS} descriptors are given, or if {@code src} is empty on
+     *         a stream socket (the kernel needs a byte to carry them)
+     */
+    public long sendWithFds(MemorySegment src, FileDescriptor... fds) throws ErrnoException {
+        return sendMessage(src, null, fds);
+    }
+
+    /** {@link #sendWithFds} to {@code target} on an unconnected Unix datagram socket (null: the connected peer). */
+    public long sendMessage(MemorySegment src, SocketAddress target, FileDescriptor... fds) throws ErrnoException {
+        int self = fd.intValue();
+        if (family != Family.UNIX && fds.length > 0) {
+            throw new IllegalArgumentException("sendmsg(fd=" + self + "): descriptors pass only over Unix sockets, this is " + family);
+        }
+        if (fds.length > MessageInfo.MAX_FDS) {
+            throw new IllegalArgumentException("sendmsg(fd=" + self + "): " + fds.length + " descriptors; one message carries at most "
+                    + MessageInfo.MAX_FDS);
+        }
+        if (type == Type.STREAM && fds.length > 0 && src.byteSize() == 0) {
+            throw new IllegalArgumentException("sendmsg(fd=" + self + "): descriptors on a stream socket need at least one byte of data");
+        }
+        Memory.checkAlive(src, "sendmsg", self);
+        int held = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            for (FileDescriptor f : fds) {
+                if (f == null) throw new NullPointerException("sendmsg(fd=" + self + "): a descriptor to send is null");
+                f.acquire("sendmsg");
+                held++;
+            }
+            MemorySegment data = src.isNative() ? src : arena.allocate(Math.max(1, src.byteSize())).copyFrom(src);
+            MemorySegment msg = arena.allocate(msghdr.layout());
+            MemorySegment iov = arena.allocate(iovec.layout());
+            iovec.iov_base(iov, data);
+            iovec.iov_len(iov, src.byteSize());
+            msghdr.msg_iov(msg, iov);
+            msghdr.msg_iovlen(msg, 1);
+            if (target != null) {
+                MemorySegment sa = arena.allocate(SockAddrs.MAX_BYTES, 8);
+                msghdr.msg_name(msg, sa);
+                msghdr.msg_namelen(msg, SockAddrs.write(target, family.af(), sa, "sendmsg", self));
+            }
+            if (fds.length > 0) {
+                MemorySegment control = arena.allocate(Cmsg.space(4L * fds.length), 8);
+                control.set(ValueLayout.JAVA_LONG, 0, Cmsg.len(4L * fds.length));
+                control.set(ValueLayout.JAVA_INT, 8, LibC.SOL_SOCKET());
+                control.set(ValueLayout.JAVA_INT, 12, LibC.SCM_RIGHTS());
+                for (int i = 0; i < fds.length; i++) {
+                    control.set(ValueLayout.JAVA_INT, Cmsg.HEADER + 4L * i, fds[i].intValue());
+                }
+                msghdr.msg_control(msg, control);
+                msghdr.msg_controllen(msg, control.byteSize());
+            }
+            MemorySegment[] keep = {data, msg, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL};
+            CallState cs = CallState.current();
+            int raw = fd.acquire("sendmsg");
+            try {
+                long r;
+                do {
+                    r = VectorCalls.sendmsg(cs.errno, raw, msg, LibC.MSG_NOSIGNAL(), keep);
+                } while (Results.interrupted(r));
+                return transfer(r, "sendmsg");
+            } finally {
+                fd.release();
+            }
+        } finally {
+            for (int i = 0; i < held; i++) fds[i].release();
+        }
+    }
+
+    /**
+     * Receives up to {@code batch.capacity()} datagrams in one call ({@code recvmmsg} with
+     * {@code MSG_TRUNC}, so each slot's real length is known).
+     *
+     * @return datagrams received (at least 1), or {@link FileDescriptor#WOULD_BLOCK} if none
+     *         was waiting on a non-blocking socket
+     * @throws IllegalStateException if the batch is closed
+     */
+    public int receiveBatch(DatagramBatch batch) throws ErrnoException {
+        return receiveBatch(batch, batch.capacity());
+    }
+
+    /** {@link #receiveBatch(DatagramBatch)} into the first {@code count} slots. */
+    public int receiveBatch(DatagramBatch batch, int count) throws ErrnoException {
+        java.util.Objects.checkFromIndexSize(0, count, batch.capacity());
+        if (count == 0) return 0;
+        Memory.checkAlive(batch.vector, "recvmmsg", fd.intValue());
+        batch.prepareReceive(count);
+        CallState cs = CallState.current();
+        int raw = fd.acquire("recvmmsg");
+        try {
+            int r;
+            do {
+                r = SocketCalls.recvmmsg(cs.errno, raw, batch.vector, count, LibC.MSG_TRUNC());
+            } while (Results.interrupted(r));
+            return (int) transfer(r, "recvmmsg");
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Sends slots {@code from .. from+count-1} of {@code batch} in one call
+     * ({@code sendmmsg}), each with its {@linkplain DatagramBatch#setLength length} and target.
+     *
+     * @return datagrams sent (possibly fewer than {@code count}: send the rest again), or
+     *         {@link FileDescriptor#WOULD_BLOCK} if none could be
+     * @throws IllegalStateException if the batch is closed
+     */
+    public int sendBatch(DatagramBatch batch, int from, int count) throws ErrnoException {
+        java.util.Objects.checkFromIndexSize(from, count, batch.capacity());
+        if (count == 0) return 0;
+        Memory.checkAlive(batch.vector, "sendmmsg", fd.intValue());
+        batch.prepareSend(from, count);
+        CallState cs = CallState.current();
+        int raw = fd.acquire("sendmmsg");
+        try {
+            int r;
+            do {
+                r = SocketCalls.sendmmsg(cs.errno, raw, batch.slot(from), count, LibC.MSG_NOSIGNAL());
+            } while (Results.interrupted(r));
+            return (int) transfer(r, "sendmmsg");
+        } finally {
+            fd.release();
+        }
+    }
+
+    // ---- queues, credentials, multicast ------------------------------------------------
+
+    /**
+     * Bytes received and not yet read ({@code SIOCINQ}); on a datagram socket, the size of
+     * the next datagram.
+     */
+    public int unreadBytes() throws ErrnoException {
+        return queue(LibC.SIOCINQ(), "SIOCINQ");
+    }
+
+    /**
+     * Bytes written and not yet acknowledged by the peer ({@code SIOCOUTQ}); on a Unix
+     * socket, bytes not yet read by the peer... as the kernel counts them (including
+     * per-message overhead).
+     */
+    public int unsentBytes() throws ErrnoException {
+        return queue(LibC.SIOCOUTQ(), "SIOCOUTQ");
+    }
+
+    private int queue(int request, String name) throws ErrnoException {
+        CallState cs = CallState.current();
+        MemorySegment v = cs.scratch.asSlice(VAL_OFF, 4);
+        int raw = fd.acquire("ioctl");
+        try {
+            Results.check(dev.panio.internal.sys.FdCalls.ioctl(cs.errno, raw, request, v), "ioctl", name, raw);
+            return v.get(ValueLayout.JAVA_INT, 0);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * The connected peer's pid, uid and gid as they were when the connection was made
+     * ({@code SO_PEERCRED}); for a Unix socket only.
+     */
+    public Credentials peerCredentials() throws ErrnoException {
+        return getOption(LinuxSocketOptions.SO_PEERCRED);
+    }
+
+    /**
+     * Joins the multicast {@code group} on interface {@code ni} ({@code IP_ADD_MEMBERSHIP}
+     * with {@code ip_mreqn}, or {@code IPV6_JOIN_GROUP}); null lets the kernel choose.
+     *
+     * @throws IllegalArgumentException if {@code group} is not a multicast address of this
+     *         socket's family, or this is not a datagram socket
+     */
+    public void joinGroup(InetAddress group, NetworkInterface ni) throws ErrnoException {
+        membership(group, ni, true);
+    }
+
+    /** Leaves a group joined with {@link #joinGroup}. */
+    public void leaveGroup(InetAddress group, NetworkInterface ni) throws ErrnoException {
+        membership(group, ni, false);
+    }
+
+    private void membership(InetAddress group, NetworkInterface ni, boolean join) throws ErrnoException {
+        String name = family == Family.INET ? (join ? "IP_ADD_MEMBERSHIP" : "IP_DROP_MEMBERSHIP")
+                : (join ? "IPV6_JOIN_GROUP" : "IPV6_LEAVE_GROUP");
+        int self = fd.intValue();
+        if (type != Type.DATAGRAM || family == Family.UNIX) {
+            throw new IllegalArgumentException("setsockopt(fd=" + self + "): " + name + " is for IP datagram sockets, this is " + family + " " + type);
+        }
+        if (group == null || !group.isMulticastAddress()) {
+            throw new IllegalArgumentException("setsockopt(fd=" + self + "): " + name + ": not a multicast address: " + group);
+        }
+        boolean v4 = group instanceof Inet4Address;
+        if (v4 != (family == Family.INET)) {
+            throw new IllegalArgumentException("setsockopt(fd=" + self + "): " + name + ": group " + group + " is not of family " + family);
+        }
+        CallState cs = CallState.current();
+        MemorySegment v = cs.scratch.asSlice(VAL_OFF, Math.max(ip_mreqn.sizeof(), ipv6_mreq.sizeof()));
+        v.fill((byte) 0);
+        int level, option;
+        long size;
+        int index = ni == null ? 0 : ni.getIndex();
+        if (v4) {
+            MemorySegment.copy(group.getAddress(), 0, ip_mreqn.imr_multiaddr(v), ValueLayout.JAVA_BYTE, 0, 4);
+            ip_mreqn.imr_ifindex(v, index);
+            level = LibC.IPPROTO_IP();
+            option = join ? LibC.IP_ADD_MEMBERSHIP() : LibC.IP_DROP_MEMBERSHIP();
+            size = ip_mreqn.sizeof();
+        } else {
+            MemorySegment.copy(group.getAddress(), 0, ipv6_mreq.ipv6mr_multiaddr(v), ValueLayout.JAVA_BYTE, 0, 16);
+            ipv6_mreq.ipv6mr_interface(v, index);
+            level = LibC.IPPROTO_IPV6();
+            option = join ? LibC.IPV6_ADD_MEMBERSHIP() : LibC.IPV6_DROP_MEMBERSHIP();
+            size = ipv6_mreq.sizeof();
+        }
+        int raw = fd.acquire("setsockopt");
+        try {
+            Results.check(SocketCalls.setsockopt(cs.errno, raw, level, option, v, (int) size), "setsockopt",
+                    name + " " + group.getHostAddress(), raw);
+        } finally {
+            fd.release();
+        }
+    }
+
     // ---- options ----------------------------------------------------------------------
 
+    /** The typed options this class knows; which apply depends on the family and type. */
+    public static Set<SocketOption<?>> supportedOptions() {
+        return OptionTable.all();
+    }
+
+    /**
+     * Sets {@code option} to {@code value} ({@code setsockopt}).
+     *
+     * @throws UnsupportedOperationException if the option does not apply to this socket's
+     *         family and type, or is read-only
+     * @throws IllegalArgumentException if the value is null or out of the option's range
+     */
+    public <T> void setOption(SocketOption<T> option, T value) throws ErrnoException {
+        int self = fd.intValue();
+        OptionTable.Spec spec = OptionTable.lookup(option, family, type, "setsockopt", self);
+        if (spec.readOnly()) throw new UnsupportedOperationException("setsockopt(fd=" + self + "): " + spec.cname() + " is read-only");
+        if (value == null) throw new IllegalArgumentException("setsockopt(fd=" + self + "): " + spec.cname() + " = null");
+        switch (spec.kind()) {
+            case BOOL -> setIntOption(spec.level(), spec.name(), (Boolean) value ? 1 : 0, spec.cname());
+            case INT -> setIntOption(spec.level(), spec.name(), inRange(spec, (Integer) value), spec.cname());
+            case LINGER -> setLinger(inRange(spec, (Integer) value));
+            case DEVICE -> setDevice(spec, (String) value);
+            case MULTICAST_IF -> setMulticastInterface(spec, (NetworkInterface) value);
+            default -> throw new AssertionError(spec);
+        }
+    }
+
+    private int inRange(OptionTable.Spec spec, int v) {
+        if (v < spec.min() || v > spec.max()) {
+            throw new IllegalArgumentException("setsockopt(fd=" + fd.intValue() + "): " + spec.cname() + " = " + v
+                    + " is out of range " + spec.min() + ".." + spec.max());
+        }
+        return v;
+    }
+
+    /**
+     * The value of {@code option} as the kernel reports it ({@code getsockopt}); e.g.
+     * {@code SO_RCVBUF} reads back twice what was set, the kernel's own bookkeeping.
+     *
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T getOption(SocketOption<T> option) throws ErrnoException {
+        OptionTable.Spec spec = OptionTable.lookup(option, family, type, "getsockopt", fd.intValue());
+        Object v = switch (spec.kind()) {
+            case BOOL -> getIntOption(spec.level(), spec.name(), spec.cname()) != 0;
+            case INT -> getIntOption(spec.level(), spec.name(), spec.cname());
+            case LINGER -> linger();
+            case DEVICE -> device(spec);
+            case TCP_INFO -> TcpInfo.read(getStruct(spec, tcp_info.sizeof()));
+            case PEERCRED -> {
+                MemorySegment c = getStruct(spec, ucred.sizeof());
+                yield new Credentials(ucred.pid(c), ucred.uid(c), ucred.gid(c));
+            }
+            case MULTICAST_IF -> multicastInterface(spec);
+        };
+        return (T) v;
+    }
+
+    /** getsockopt of a struct of {@code size} bytes into the scratch area (zeroed first). */
+    private MemorySegment getStruct(OptionTable.Spec spec, long size) throws ErrnoException {
+        CallState cs = CallState.current();
+        MemorySegment v = cs.scratch.asSlice(VAL_OFF, size);
+        v.fill((byte) 0);
+        MemorySegment len = cs.scratch.asSlice(LEN_OFF, 4);
+        len.set(ValueLayout.JAVA_INT, 0, (int) size);
+        int raw = fd.acquire("getsockopt");
+        try {
+            Results.check(SocketCalls.getsockopt(cs.errno, raw, spec.level(), spec.name(), v, len), "getsockopt", spec.cname(), raw);
+            return v;
+        } finally {
+            fd.release();
+        }
+    }
+
+    private void setDevice(OptionTable.Spec spec, String name) throws ErrnoException {
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        if (b.length > spec.max() || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("setsockopt(fd=" + fd.intValue() + "): SO_BINDTODEVICE = \"" + name
+                    + "\": an interface name has at most " + spec.max() + " bytes and no NUL");
+        }
+        CallState cs = CallState.current();
+        MemorySegment v = cs.scratch.asSlice(VAL_OFF, spec.max() + 1);
+        v.fill((byte) 0);
+        MemorySegment.copy(b, 0, v, ValueLayout.JAVA_BYTE, 0, b.length);
+        int raw = fd.acquire("setsockopt");
+        try {
+            Results.check(SocketCalls.setsockopt(cs.errno, raw, spec.level(), spec.name(), v, b.length), "setsockopt",
+                    "SO_BINDTODEVICE " + name, raw);
+        } finally {
+            fd.release();
+        }
+    }
+
+    private String device(OptionTable.Spec spec) throws ErrnoException {
+        MemorySegment v = getStruct(spec, spec.max() + 1);
+        return v.getString(0, StandardCharsets.UTF_8);
+    }
+
+    private void setMulticastInterface(OptionTable.Spec spec, NetworkInterface ni) throws ErrnoException {
+        CallState cs = CallState.current();
+        MemorySegment v = cs.scratch.asSlice(VAL_OFF, ip_mreqn.sizeof());
+        v.fill((byte) 0);
+        if (family == Family.INET) {
+            // an ip_mreqn by index; the interface's first IPv4 address too, so that reading
+            // the option back (which reports an address) finds the interface again
+            ip_mreqn.imr_ifindex(v, ni.getIndex());
+            ni.inetAddresses().filter(a -> a instanceof Inet4Address).findFirst().ifPresent(a ->
+                    MemorySegment.copy(a.getAddress(), 0, ip_mreqn.imr_address(v), ValueLayout.JAVA_BYTE, 0, 4));
+            setStruct(spec, v, ip_mreqn.sizeof());
+        } else {
+            v.set(ValueLayout.JAVA_INT, 0, ni.getIndex());
+            setStruct(spec, v, 4);
+        }
+    }
+
+    private void setStruct(OptionTable.Spec spec, MemorySegment v, long size) throws ErrnoException {
+        CallState cs = CallState.current();
+        int raw = fd.acquire("setsockopt");
+        try {
+            Results.check(SocketCalls.setsockopt(cs.errno, raw, spec.level(), spec.name(), v, (int) size), "setsockopt", spec.cname(), raw);
+        } finally {
+            fd.release();
+        }
+    }
+
+    private NetworkInterface multicastInterface(OptionTable.Spec spec) throws ErrnoException {
+        try {
+            if (family == Family.INET6) {
+                int index = getIntOption(spec.level(), spec.name(), spec.cname());
+                return index == 0 ? null : NetworkInterface.getByIndex(index);
+            }
+            MemorySegment v = getStruct(spec, 4);
+            byte[] a = v.toArray(ValueLayout.JAVA_BYTE);
+            if (a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == 0) return null;
+            return NetworkInterface.getByInetAddress(InetAddress.getByAddress(a));
+        } catch (SocketException | java.net.UnknownHostException e) {
+            throw new UncheckedIOException("getsockopt(fd=" + fd.intValue() + "): " + spec.cname(), e);
+        }
+    }
+
     public void setReuseAddress(boolean on) throws ErrnoException {
-        setIntOption(LibC.SOL_SOCKET(), LibC.SO_REUSEADDR(), on ? 1 : 0, "SO_REUSEADDR");
+        setOption(java.net.StandardSocketOptions.SO_REUSEADDR, on);
     }
 
     public boolean reuseAddress() throws ErrnoException {
-        return getIntOption(LibC.SOL_SOCKET(), LibC.SO_REUSEADDR(), "SO_REUSEADDR") != 0;
+        return getOption(java.net.StandardSocketOptions.SO_REUSEADDR);
     }
 
     /** {@code SO_REUSEPORT}: several sockets may bind the same port; the kernel spreads connections. */
     public void setReusePort(boolean on) throws ErrnoException {
-        setIntOption(LibC.SOL_SOCKET(), LibC.SO_REUSEPORT(), on ? 1 : 0, "SO_REUSEPORT");
+        setOption(java.net.StandardSocketOptions.SO_REUSEPORT, on);
     }
 
     public boolean reusePort() throws ErrnoException {
-        return getIntOption(LibC.SOL_SOCKET(), LibC.SO_REUSEPORT(), "SO_REUSEPORT") != 0;
+        return getOption(java.net.StandardSocketOptions.SO_REUSEPORT);
     }
 
     public void setTcpNoDelay(boolean on) throws ErrnoException {
-        setIntOption(LibC.IPPROTO_TCP(), LibC.TCP_NODELAY(), on ? 1 : 0, "TCP_NODELAY");
+        setOption(java.net.StandardSocketOptions.TCP_NODELAY, on);
     }
 
     public boolean tcpNoDelay() throws ErrnoException {
-        return getIntOption(LibC.IPPROTO_TCP(), LibC.TCP_NODELAY(), "TCP_NODELAY") != 0;
+        return getOption(java.net.StandardSocketOptions.TCP_NODELAY);
     }
 
     public void setKeepAlive(boolean on) throws ErrnoException {
-        setIntOption(LibC.SOL_SOCKET(), LibC.SO_KEEPALIVE(), on ? 1 : 0, "SO_KEEPALIVE");
+        setOption(java.net.StandardSocketOptions.SO_KEEPALIVE, on);
     }
 
     public boolean keepAlive() throws ErrnoException {
-        return getIntOption(LibC.SOL_SOCKET(), LibC.SO_KEEPALIVE(), "SO_KEEPALIVE") != 0;
+        return getOption(java.net.StandardSocketOptions.SO_KEEPALIVE);
     }
 
     /** {@code SO_SNDBUF} as requested; Linux doubles it and {@link #sendBufferSize()} reports that. */
     public void setSendBufferSize(int bytes) throws ErrnoException {
-        setIntOption(LibC.SOL_SOCKET(), LibC.SO_SNDBUF(), bytes, "SO_SNDBUF");
+        setOption(java.net.StandardSocketOptions.SO_SNDBUF, bytes);
     }
 
     public int sendBufferSize() throws ErrnoException {
-        return getIntOption(LibC.SOL_SOCKET(), LibC.SO_SNDBUF(), "SO_SNDBUF");
+        return getOption(java.net.StandardSocketOptions.SO_SNDBUF);
     }
 
     /** {@code SO_RCVBUF} as requested; Linux doubles it and {@link #receiveBufferSize()} reports that. */
     public void setReceiveBufferSize(int bytes) throws ErrnoException {
-        setIntOption(LibC.SOL_SOCKET(), LibC.SO_RCVBUF(), bytes, "SO_RCVBUF");
+        setOption(java.net.StandardSocketOptions.SO_RCVBUF, bytes);
     }
 
     public int receiveBufferSize() throws ErrnoException {
-        return getIntOption(LibC.SOL_SOCKET(), LibC.SO_RCVBUF(), "SO_RCVBUF");
+        return getOption(java.net.StandardSocketOptions.SO_RCVBUF);
     }
 
     /**

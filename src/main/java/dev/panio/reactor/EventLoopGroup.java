@@ -172,7 +172,7 @@ public final class EventLoopGroup implements AutoCloseable {
                 if (reusePort) s.setReusePort(true);
                 s.bind(bound);
                 s.listen(4096);
-                bound = s.localAddress();
+                bound = (InetSocketAddress) s.localAddress();
             }
             // Between the claim and the binds another SO_REUSEPORT socket could have slipped
             // into the group: the kernel's list of listeners on the port tells.

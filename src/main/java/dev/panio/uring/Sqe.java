@@ -9,6 +9,7 @@ import dev.panio.io.IoVec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * One submission queue entry, written in place in the mapped SQE array. Obtained from
@@ -319,10 +320,17 @@ public final class Sqe {
         return this;
     }
 
-    /** {@code IORING_OP_CONNECT} of socket {@code fd} (of family {@code af}) to {@code address}. */
-    public Sqe connect(int fd, InetSocketAddress address, boolean ipv6Socket) {
+    /**
+     * {@code IORING_OP_CONNECT} of socket {@code fd} to {@code address}: an
+     * {@link InetSocketAddress} for an IPv4 socket, or an IPv6 one ({@code ipv6Socket}), or
+     * a Unix address ({@code ipv6Socket} ignored).
+     *
+     * @throws IllegalArgumentException for an unresolved or unsupported address
+     */
+    public Sqe connect(int fd, SocketAddress address, boolean ipv6Socket) {
         MemorySegment sa = sideMemory.asSlice(sideBase, IoUring.SIDE_BYTES);
-        int len = SockAddrs.write(address, ipv6Socket ? LibC.AF_INET6() : LibC.AF_INET(), sa);
+        int af = address instanceof InetSocketAddress ? (ipv6Socket ? LibC.AF_INET6() : LibC.AF_INET()) : LibC.AF_UNIX();
+        int len = SockAddrs.write(address, af, sa, "connect", fd);
         return prep(Opcode.CONNECT, fd, sa.address(), 0, len);
     }
 

@@ -80,7 +80,7 @@ class SocketTest {
         InetSocketAddress closed;
         try (Socket probe = Socket.tcp(Socket.Family.INET)) {
             probe.bind(V4); // reserve a port, never listen on it
-            closed = probe.localAddress();
+            closed = (InetSocketAddress) probe.localAddress();
             try (Socket client = Socket.tcp(Socket.Family.INET)) {
                 ErrnoException e = assertThrows(ErrnoException.class, () -> {
                     if (!client.connect(closed)) {
@@ -99,7 +99,7 @@ class SocketTest {
         Socket[] pair = connectedPair(V6);
         try (Socket c = pair[0]; Socket s = pair[1]) {
             assertEquals(Socket.Family.INET6, c.family());
-            assertEquals(InetAddress.getByName("::1"), c.remoteAddress().getAddress());
+            assertEquals(InetAddress.getByName("::1"), ((InetSocketAddress) c.remoteAddress()).getAddress());
             assertEquals(c.localAddress(), s.remoteAddress());
             assertEquals(s.localAddress(), c.remoteAddress());
         }

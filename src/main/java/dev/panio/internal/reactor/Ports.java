@@ -29,7 +29,7 @@ public final class Ports {
             probe.setReuseAddress(true); // as the group's sockets: TIME_WAIT leftovers do not count
             probe.bind(address);
             probe.listen(1); // a listening socket conflicts with every later bind, REUSEPORT or not
-            InetSocketAddress bound = probe.localAddress();
+            InetSocketAddress bound = (InetSocketAddress) probe.localAddress();
             return new InetSocketAddress(address.getAddress(), bound.getPort());
         }
     }

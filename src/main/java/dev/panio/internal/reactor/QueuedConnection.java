@@ -208,6 +208,6 @@ public abstract class QueuedConnection extends BaseConnection {
 
     @Override
     protected final InetSocketAddress queryRemote() throws IOException {
-        return socket.remoteAddress();
+        return (InetSocketAddress) socket.remoteAddress();
     }
 }

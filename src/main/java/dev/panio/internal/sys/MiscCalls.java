@@ -24,6 +24,9 @@ public final class MiscCalls {
     // munmap may take a while on large mappings; keep GC free meanwhile.
     private static final MethodHandle MUNMAP = Native.blocking(LibC.munmap$address(), LibC.munmap$descriptor());
     private static final MethodHandle GETPID = Native.critical(LibC.getpid$address(), LibC.getpid$descriptor());
+    private static final MethodHandle GETUID = Native.critical(LibC.getuid$address(), LibC.getuid$descriptor());
+    private static final MethodHandle GETGID = Native.critical(LibC.getgid$address(), LibC.getgid$descriptor());
+    private static final MethodHandle IF_NAMETOINDEX = Native.critical(LibC.if_nametoindex$address(), LibC.if_nametoindex$descriptor());
     private static final MethodHandle GETTID = Native.critical(LibC.gettid$address(), LibC.gettid$descriptor());
     private static final MethodHandle KILL = Native.critical(LibC.kill$address(), LibC.kill$descriptor());
 
@@ -86,6 +89,32 @@ public final class MiscCalls {
     public static int getpid(MemorySegment st) {
         try {
             return result((int) GETPID.invokeExact(st), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int getuid(MemorySegment st) {
+        try {
+            return result((int) GETUID.invokeExact(st), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static int getgid(MemorySegment st) {
+        try {
+            return result((int) GETGID.invokeExact(st), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /** {@code if_nametoindex(name)}: the index, or 0 (not {@code -errno}) if there is no such interface. */
+    public static int ifNameToIndex(MemorySegment st, MemorySegment name) {
+        try {
+            int r = (int) IF_NAMETOINDEX.invokeExact(st, name);
+            return r;
         } catch (Throwable t) {
             throw unreachable(t);
         }

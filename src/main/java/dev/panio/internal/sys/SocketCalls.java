@@ -30,6 +30,9 @@ public final class SocketCalls {
     private static final MethodHandle RECV = Native.blocking(LibC.recv$address(), LibC.recv$descriptor());
     private static final MethodHandle SENDMSG = Native.blocking(LibC.sendmsg$address(), LibC.sendmsg$descriptor());
     private static final MethodHandle RECVMSG = Native.blocking(LibC.recvmsg$address(), LibC.recvmsg$descriptor());
+    private static final MethodHandle SENDTO = Native.blocking(LibC.sendto$address(), LibC.sendto$descriptor());
+    private static final MethodHandle SENDMMSG = Native.blocking(LibC.sendmmsg$address(), LibC.sendmmsg$descriptor());
+    private static final MethodHandle RECVMMSG = Native.blocking(LibC.recvmmsg$address(), LibC.recvmmsg$descriptor());
     private static final MethodHandle SENDFILE = Native.blocking(LibC.sendfile$address(), LibC.sendfile$descriptor());
 
     public static int socket(MemorySegment st, int domain, int type, int protocol) {
@@ -156,6 +159,32 @@ public final class SocketCalls {
     public static long recvmsg(MemorySegment st, int fd, MemorySegment msg, int flags) {
         try {
             return result((long) RECVMSG.invokeExact(st, fd, msg, flags), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    public static long sendto(MemorySegment st, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrlen) {
+        try {
+            return result((long) SENDTO.invokeExact(st, fd, buf, len, flags, addr, addrlen), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /** {@code sendmmsg(fd, vec, vlen, flags)}: messages sent, or {@code -errno}. */
+    public static int sendmmsg(MemorySegment st, int fd, MemorySegment vec, int vlen, int flags) {
+        try {
+            return result((int) SENDMMSG.invokeExact(st, fd, vec, vlen, flags), st);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /** {@code recvmmsg(fd, vec, vlen, flags, NULL)}: messages received, or {@code -errno}. */
+    public static int recvmmsg(MemorySegment st, int fd, MemorySegment vec, int vlen, int flags) {
+        try {
+            return result((int) RECVMMSG.invokeExact(st, fd, vec, vlen, flags, MemorySegment.NULL), st);
         } catch (Throwable t) {
             throw unreachable(t);
         }

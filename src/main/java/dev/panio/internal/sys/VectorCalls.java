@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * readv, writev and sendmsg for memory described by an iovec array, keeping the entries'
+ * readv, writev, sendmsg and recvmsg for memory described by an iovec array, keeping the entries'
  * memory alive for the call.
  *
  * <p>A downcall keeps the arena of every segment passed as an argument alive while the call
@@ -29,6 +29,7 @@ public final class VectorCalls {
     private static final long NR_READV = LibC.__NR_readv();
     private static final long NR_WRITEV = LibC.__NR_writev();
     private static final long NR_SENDMSG = LibC.__NR_sendmsg();
+    private static final long NR_RECVMSG = LibC.__NR_recvmsg();
 
     // syscall(nr, a, b, c, keep0..keep5): may block like the call it makes.
     private static final MethodHandle SYSCALL = Native.variadic(LibC.syscall.address(),
@@ -48,6 +49,11 @@ public final class VectorCalls {
     /** {@code sendmsg(fd, msg, flags)} keeping {@code keep[0..]} alive. */
     public static long sendmsg(MemorySegment st, int fd, MemorySegment msg, int flags, MemorySegment[] keep) {
         return call(st, NR_SENDMSG, fd, msg, flags, keep);
+    }
+
+    /** {@code recvmsg(fd, msg, flags)} keeping {@code keep[0..]} alive. */
+    public static long recvmsg(MemorySegment st, int fd, MemorySegment msg, int flags, MemorySegment[] keep) {
+        return call(st, NR_RECVMSG, fd, msg, flags, keep);
     }
 
     private static long call(MemorySegment st, long nr, int fd, MemorySegment p, long n, MemorySegment[] keep) {

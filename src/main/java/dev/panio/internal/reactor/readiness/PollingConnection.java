@@ -91,7 +91,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
             // No error yet is not connected yet: a poller may report readiness that is not the
             // connect's (the signal poller reports a new fd once at once). The peer's address
             // exists only once the handshake is done.
-            remote(socket.remoteAddress());
+            remote((InetSocketAddress) socket.remoteAddress());
         } catch (ErrnoException e) {
             if (e.errno() == dev.panio.io.Errno.ENOTCONN) return; // still connecting: its own event follows
             connectFailed(e);

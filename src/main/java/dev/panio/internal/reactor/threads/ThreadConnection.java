@@ -458,7 +458,7 @@ final class ThreadConnection extends BaseConnection {
 
     @Override
     protected InetSocketAddress queryRemote() throws IOException {
-        return socket.remoteAddress();
+        return (InetSocketAddress) socket.remoteAddress();
     }
 
     @Override

@@ -1,0 +1,54 @@
+package dev.panio.net;
+
+import dev.panio.internal.gen.tcp_info;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What the kernel knows about a TCP connection ({@code getsockopt(TCP_INFO)}), read with
+ * {@link Socket#getOption} and {@link LinuxSocketOptions#TCP_INFO}. Times are in
+ * microseconds. Fields a kernel does not fill (older than the field) read as 0.
+ *
+ * @param state           the TCP state ({@link State})
+ * @param retransmits     retransmissions of the current unacknowledged segment
+ * @param rtoMicros       the retransmission timeout
+ * @param rttMicros       the smoothed round-trip time
+ * @param rttVarMicros    its variation
+ * @param sendMss         the sender's maximum segment size
+ * @param receiveMss      the receiver's maximum segment size
+ * @param unacked         segments sent and not yet acknowledged
+ * @param lost            segments thought lost
+ * @param retransOut      segments retransmitted and not yet acknowledged
+ * @param totalRetrans    retransmissions over the connection's life
+ * @param sendCwnd        the congestion window, in segments
+ * @param bytesSent       bytes sent, retransmissions included
+ * @param bytesAcked      bytes the peer has acknowledged
+ * @param bytesReceived   bytes received in order
+ * @param notSentBytes    bytes written and not yet sent
+ */
+public record TcpInfo(State state, int retransmits, long rtoMicros, long rttMicros, long rttVarMicros,
+        int sendMss, int receiveMss, int unacked, int lost, int retransOut, int totalRetrans, int sendCwnd,
+        long bytesSent, long bytesAcked, long bytesReceived, long notSentBytes) {
+
+    /** TCP states, numbered as in the kernel's {@code tcp_states.h}. */
+    public enum State {
+        UNKNOWN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT,
+        LAST_ACK, LISTEN, CLOSING, NEW_SYN_RECV, BOUND_INACTIVE;
+
+        static State of(int n) {
+            State[] all = values();
+            return n > 0 && n < all.length ? all[n] : UNKNOWN;
+        }
+    }
+
+    static TcpInfo read(MemorySegment s) {
+        return new TcpInfo(State.of(Byte.toUnsignedInt(tcp_info.tcpi_state(s))),
+                Byte.toUnsignedInt(tcp_info.tcpi_retransmits(s)),
+                Integer.toUnsignedLong(tcp_info.tcpi_rto(s)),
+                Integer.toUnsignedLong(tcp_info.tcpi_rtt(s)),
+                Integer.toUnsignedLong(tcp_info.tcpi_rttvar(s)),
+                tcp_info.tcpi_snd_mss(s), tcp_info.tcpi_rcv_mss(s), tcp_info.tcpi_unacked(s), tcp_info.tcpi_lost(s),
+                tcp_info.tcpi_retrans(s), tcp_info.tcpi_total_retrans(s), tcp_info.tcpi_snd_cwnd(s),
+                tcp_info.tcpi_bytes_sent(s), tcp_info.tcpi_bytes_acked(s), tcp_info.tcpi_bytes_received(s),
+                Integer.toUnsignedLong(tcp_info.tcpi_notsent_bytes(s)));
+    }
+}
