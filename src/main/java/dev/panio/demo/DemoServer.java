@@ -78,7 +78,7 @@ public final class DemoServer {
         HttpService service = new HttpService(group, files, maxBody);
         Supplier<ConnectionHandler> handlers = mode.equals("http") ? () -> new HttpHandler(service) : Echo::new;
         Listener l = group.listen(new InetSocketAddress(host, port), handlers);
-        System.out.printf("panio %s server on %s:%d, backend %s, %d loop(s)%n", mode, host, l.localAddress().getPort(),
+        System.out.printf("panio %s server on %s:%d, backend %s, %d loop(s)%n", mode, host, l.port(),
                 group.backendDescription(), group.loops().size());
         if (mode.equals("http")) System.out.printf("try: curl http://%s:%d/plaintext  or open http://%s:%d/status%n", host, port, host, port);
         if (files != null && mode.equals("http")) System.out.printf("serving %s at http://%s:%d/files/%n", files.toAbsolutePath(), host, port);

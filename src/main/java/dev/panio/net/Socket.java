@@ -824,8 +824,8 @@ public final class Socket implements AutoCloseable {
 
     /**
      * Bytes written and not yet acknowledged by the peer ({@code SIOCOUTQ}); on a Unix
-     * socket, bytes not yet read by the peer... as the kernel counts them (including
-     * per-message overhead).
+     * socket, the memory its unread messages take, per-message overhead included, as the
+     * kernel counts it.
      */
     public int unsentBytes() throws ErrnoException {
         return queue(LibC.SIOCOUTQ(), "SIOCOUTQ");

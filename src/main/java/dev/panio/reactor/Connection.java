@@ -2,10 +2,13 @@ package dev.panio.reactor;
 
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.net.InetSocketAddress;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.SocketOption;
 
 /**
- * One TCP connection on an {@link EventLoop}.
+ * One stream connection on an {@link EventLoop}: TCP over IPv4 or IPv6, or a Unix stream
+ * or seqpacket socket.
  *
  * <p>Writes are copied into a per-connection queue (or written straight through when the
  * socket takes them), so the caller's memory can be reused at once. The queue has a high
@@ -73,8 +76,34 @@ public interface Connection {
     /** Whether the connection is not yet closed. */
     boolean isOpen();
 
-    /** The peer's address. */
-    InetSocketAddress remoteAddress();
+    /**
+     * The peer's address: an {@link java.net.InetSocketAddress}, or a
+     * {@link dev.panio.net.UnixAddress} ({@code unnamed} for an unbound Unix client); null
+     * if the socket no longer has one. Any thread.
+     */
+    SocketAddress remoteAddress();
+
+    /** This end's address, of the same kinds as {@link #remoteAddress()}. Any thread. */
+    SocketAddress localAddress();
+
+    /**
+     * The value of a socket option as the kernel has it; see
+     * {@link dev.panio.net.Socket#getOption}. Any thread.
+     *
+     * @throws IOException if the socket is closed or the kernel refuses
+     * @throws UnsupportedOperationException if the option does not apply to this connection's socket
+     */
+    <T> T getOption(SocketOption<T> option) throws IOException;
+
+    /**
+     * Sets a socket option on the connection's socket; see
+     * {@link dev.panio.net.Socket#setOption}. Any thread.
+     *
+     * @throws IOException if the socket is closed or the kernel refuses
+     * @throws UnsupportedOperationException if the option does not apply to this connection's socket
+     * @throws IllegalArgumentException if the value is out of range
+     */
+    <T> void setOption(SocketOption<T> option, T value) throws IOException;
 
     /** The loop the connection belongs to. */
     EventLoop loop();

@@ -12,6 +12,7 @@ import dev.panio.net.Socket;
 import dev.panio.uring.IoUring;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -141,8 +142,25 @@ public final class EventLoopGroup implements AutoCloseable {
      * @throws ErrnoException {@code bind(127.0.0.1:8080): EADDRINUSE} and the like
      * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
-    public Listener listen(InetSocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
-        return listen(address, handlers, false);
+    public Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
+        return listen(address, handlers, SocketOptionSet.none(), SocketOptionSet.none(), false);
+    }
+
+    /**
+     * {@link #listen(SocketAddress, Supplier)} with socket options: {@code listenerOptions}
+     * are set on each listening socket before it binds (e.g. {@code TCP_FASTOPEN},
+     * {@code TCP_DEFER_ACCEPT}, {@code SO_RCVBUF} for the window scale of every connection),
+     * {@code connectionOptions} on each accepted socket before its handler hears
+     * {@code onOpen}. The address is an {@link InetSocketAddress} (TCP) or a
+     * {@link dev.panio.net.UnixAddress} (Unix stream).
+     *
+     * @throws UnsupportedOperationException if an option does not apply to the socket's
+     *         family (checked here, on a socket of that family, before anything is bound)
+     * @throws IllegalArgumentException if an option's value is out of range
+     */
+    public Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers, SocketOptionSet listenerOptions,
+            SocketOptionSet connectionOptions) throws IOException {
+        return listen(address, handlers, listenerOptions, connectionOptions, false);
     }
 
     /**
@@ -152,42 +170,66 @@ public final class EventLoopGroup implements AutoCloseable {
      * process without refusing connections.
      */
     public Listener listenShared(InetSocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
-        return listen(address, handlers, true);
+        return listen(address, handlers, SocketOptionSet.none(), SocketOptionSet.none(), true);
     }
 
-    private Listener listen(InetSocketAddress address, Supplier<ConnectionHandler> handlers, boolean share) throws IOException {
+    private Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers, SocketOptionSet listenerOptions,
+            SocketOptionSet connectionOptions, boolean share) throws IOException {
         if (shutdown) throw new java.util.concurrent.RejectedExecutionException("listen on " + address + ": the event loop group is shut down");
+        java.util.Objects.requireNonNull(handlers, "handlers");
+        Socket.Family family = Socket.Family.of(address);
+        // A bad option fails here, with the option named, not on every accepted connection.
+        try (Socket probe = Socket.open(family, Socket.Type.STREAM, true)) {
+            connectionOptions.applyTo(probe);
+        }
         List<Socket> sockets = new ArrayList<>();
-        InetSocketAddress bound = address;
+        SocketAddress bound = address;
         int count = backend == Backend.BLOCKING || backend == Backend.VIRTUAL ? 1 : loops.size();
-        boolean reusePort = share || count > 1;
         try {
-            // A port held by any socket, with or without SO_REUSEPORT, refuses this bind: so
-            // unless sharing was asked for, claim it alone first (port 0: pick a free one).
-            if (reusePort && !share) bound = Ports.claim(address);
-            for (int i = 0; i < count; i++) {
-                Socket s = Socket.tcp(Socket.Family.of(address));
+            if (family == Socket.Family.UNIX) {
+                Socket s = Socket.open(family, Socket.Type.STREAM, true);
                 sockets.add(s);
-                s.setReuseAddress(true);
-                if (reusePort) s.setReusePort(true);
-                s.bind(bound);
+                listenerOptions.applyTo(s);
+                s.bind(address);
                 s.listen(4096);
-                bound = (InetSocketAddress) s.localAddress();
+                bound = s.localAddress();
+                // Signal-driven I/O keeps its owner thread in the open file, which duplicates
+                // share: only one signal loop could hear the listener, so it gets it alone.
+                if (backend == Backend.SIGNAL) count = 1;
+                for (int i = 1; i < count; i++) {
+                    sockets.add(Socket.adopt(s.fd().duplicate(0), family, Socket.Type.STREAM));
+                }
+            } else {
+                boolean reusePort = share || count > 1;
+                InetSocketAddress inet = (InetSocketAddress) address;
+                // A port held by any socket, with or without SO_REUSEPORT, refuses this bind: so
+                // unless sharing was asked for, claim it alone first (port 0: pick a free one).
+                if (reusePort && !share) bound = Ports.claim(inet);
+                for (int i = 0; i < count; i++) {
+                    Socket s = Socket.tcp(family);
+                    sockets.add(s);
+                    s.setReuseAddress(true);
+                    if (reusePort) s.setReusePort(true);
+                    listenerOptions.applyTo(s);
+                    s.bind(bound);
+                    s.listen(4096);
+                    bound = s.localAddress();
+                }
+                // Between the claim and the binds another SO_REUSEPORT socket could have slipped
+                // into the group: the kernel's list of listeners on the port tells.
+                if (reusePort && !share) Ports.checkAlone((InetSocketAddress) bound, count);
             }
-            // Between the claim and the binds another SO_REUSEPORT socket could have slipped
-            // into the group: the kernel's list of listeners on the port tells.
-            if (reusePort && !share) Ports.checkAlone(bound, count);
         } catch (IOException | RuntimeException e) {
             for (Socket s : sockets) Fds.closeQuietly(s.fd());
             throw e;
         }
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < sockets.size(); i++) {
             Socket s = sockets.get(i);
             Loop loop = loops.get(i);
             CompletableFuture<Void> done = new CompletableFuture<>();
             boolean handed = loop.offer(() -> {
                 try {
-                    loop.driver.listen(s, handlers);
+                    loop.driver.listen(s, handlers, connectionOptions);
                     done.complete(null);
                 } catch (Throwable t) {
                     done.completeExceptionally(t);
@@ -198,7 +240,7 @@ public final class EventLoopGroup implements AutoCloseable {
             try {
                 join(done);
             } catch (IOException | RuntimeException e) {
-                for (int j = i; j < count; j++) Fds.closeQuietly(sockets.get(j).fd());
+                for (int j = i; j < sockets.size(); j++) Fds.closeQuietly(sockets.get(j).fd());
                 throw e;
             }
         }
@@ -224,11 +266,30 @@ public final class EventLoopGroup implements AutoCloseable {
         }
     }
 
-    /** Opens a connection to {@code address} on the next loop; fails after {@code timeoutMillis} (0: the kernel's). */
-    public CompletableFuture<Connection> connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis) {
+    /**
+     * Opens a connection to {@code address} (TCP, or a Unix stream socket) on the next loop;
+     * fails after {@code timeoutMillis} (0: the kernel's limit).
+     */
+    public CompletableFuture<Connection> connect(SocketAddress address, ConnectionHandler handler, long timeoutMillis) {
+        return connect(address, handler, timeoutMillis, SocketOptionSet.none(), null);
+    }
+
+    /**
+     * {@link #connect(SocketAddress, ConnectionHandler, long)} with {@code options} set on the
+     * socket before it connects, and bound first to {@code localAddress} if that is not null
+     * (a source address or port; with {@link dev.panio.net.LinuxSocketOptions#SO_BINDTODEVICE}
+     * in {@code options}, a device). A failure to make, set up or bind the socket fails the
+     * future before any handler is involved.
+     */
+    public CompletableFuture<Connection> connect(SocketAddress address, ConnectionHandler handler, long timeoutMillis,
+            SocketOptionSet options, SocketAddress localAddress) {
         CompletableFuture<Connection> result = new CompletableFuture<>();
+        java.util.Objects.requireNonNull(handler, "handler");
+        if (timeoutMillis < 0) throw new IllegalArgumentException("connect to " + address + ": negative timeout " + timeoutMillis);
+        Socket.Family.of(address); // an unsupported address type fails here, on the caller's thread
         Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
-        if (shutdown || !loop.offer(() -> loop.driver.connect(address, handler, timeoutMillis, result))) {
+        Driver.Outbound request = new Driver.Outbound(address, localAddress, options, timeoutMillis);
+        if (shutdown || !loop.offer(() -> loop.driver.connect(request, handler, result))) {
             result.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
                     "connect to " + address + ": the event loop group is shut down"));
         }

@@ -144,7 +144,7 @@ class HttpClientsTest {
                     "c.request('POST', '/plaintext', body=b'x' * (8 << 20))",
                     "r = c.getresponse()",
                     "print(r.status, r.read().decode().strip())");
-            String out = run(List.of("python3", "-c", script, String.valueOf(s.listener().localAddress().getPort())));
+            String out = run(List.of("python3", "-c", script, String.valueOf(s.listener().port())));
             assertEquals("413 Content Too Large", out.trim());
         }
     }

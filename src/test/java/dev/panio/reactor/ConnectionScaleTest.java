@@ -52,7 +52,7 @@ class ConnectionScaleTest {
     static Client client(Listener l, int n) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(java, Path.of("src/test/load/LoadClient.java").toString(),
-                l.localAddress().getAddress().getHostAddress(), String.valueOf(l.localAddress().getPort()), String.valueOf(n))
+                ((java.net.InetSocketAddress) l.localAddress()).getAddress().getHostAddress(), String.valueOf(l.port()), String.valueOf(n))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
         String line = out.readLine();

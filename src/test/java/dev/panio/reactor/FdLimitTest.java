@@ -96,7 +96,7 @@ class FdLimitTest {
             // while the acceptor still sheds what was pending may be closed: try again)
             int attempts = 0;
             for (boolean served = false; !served; ) {
-                try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), l.localAddress().getPort())) {
+                try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), l.port())) {
                     s.setSoTimeout(5000);
                     s.getOutputStream().write(7);
                     served = s.getInputStream().read() == 7;

@@ -13,7 +13,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import dev.panio.reactor.SocketOptionSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -41,7 +43,12 @@ public abstract class BaseConnection implements Connection {
     protected final ConnectionHandler handler;
     private volatile int state;
     private Object attachment;
-    private InetSocketAddress remote;
+    private volatile SocketAddress remote;
+    private volatile SocketAddress local;
+    /** Options applied to this connection's socket when it is set up (before onOpen). */
+    private final SocketOptionSet options;
+    /** Why the connection's own options could not be set; it then ends instead of opening. */
+    private IOException setupFailure;
     /** Last read or write (for the idle timeout); written by the threads that read and write. */
     protected volatile long lastActivity = System.nanoTime();
     private volatile long lastRead = lastActivity;
@@ -55,9 +62,10 @@ public abstract class BaseConnection implements Connection {
     private CompletableFuture<Connection> connecting;
     private ScheduledTask connectTimer;
 
-    protected BaseConnection(Loop loop, ConnectionHandler handler) {
+    protected BaseConnection(Loop loop, ConnectionHandler handler, SocketOptionSet options) {
         this.loop = loop;
         this.handler = handler;
+        this.options = options;
     }
 
     // ---- the state word -------------------------------------------------------------------
@@ -89,13 +97,31 @@ public abstract class BaseConnection implements Connection {
 
     // ---- socket set-up and connect --------------------------------------------------------
 
-    /** Applies the per-connection socket options of the loop's options. */
+    /**
+     * Applies the socket options: {@code TCP_NODELAY} on a TCP socket when the loop's options
+     * ask for it, then the connection's own (from {@code listen} or {@code connect}). If one
+     * of its own cannot be set, the connection ends with that error when it would open:
+     * its owner asked for the option.
+     */
     protected final void configure(Socket socket) {
-        if (!loop.options.tcpNoDelay()) return;
+        setupFailure = options(socket);
+    }
+
+    private IOException options(Socket socket) {
+        if (loop.options.tcpNoDelay() && socket.family() != Socket.Family.UNIX && socket.type() == Socket.Type.STREAM) {
+            try {
+                socket.setTcpNoDelay(true);
+            } catch (ErrnoException e) {
+                // not fatal: the connection works, only small writes may wait for ACKs
+            }
+        }
         try {
-            socket.setTcpNoDelay(true);
-        } catch (ErrnoException e) {
-            // not fatal: the connection works, only small writes may wait for ACKs
+            options.applyTo(socket);
+            return null;
+        } catch (IOException e) {
+            return e;
+        } catch (RuntimeException e) {
+            return new IOException(e.getMessage(), e);
         }
     }
 
@@ -126,7 +152,8 @@ public abstract class BaseConnection implements Connection {
         connecting = null;
         if (connectTimer != null) connectTimer.cancel();
         opened();
-        f.complete(this);
+        if (setupFailure != null) f.completeExceptionally(setupFailure);
+        else f.complete(this);
     }
 
     /** The connect failed or timed out: the connection ends (onClose) and the future fails. */
@@ -161,8 +188,15 @@ public abstract class BaseConnection implements Connection {
         return MemorySegment.ofArray(data.toArray(ValueLayout.JAVA_BYTE));
     }
 
-    /** The connection is open: default timeouts start and the handler hears {@code onOpen}. */
+    /**
+     * The connection is open: default timeouts start and the handler hears {@code onOpen};
+     * or, if its socket options could not be set, it ends with that error.
+     */
     protected void opened() {
+        if (setupFailure != null) {
+            closeNow(CloseCause.ERROR, setupFailure);
+            return;
+        }
         if (loop.options.idleTimeoutMillis() > 0) setIdleTimeout(loop.options.idleTimeoutMillis());
         if (loop.options.writeTimeoutMillis() > 0) onLoopOrNow(this::armWriteTimer);
         try {
@@ -336,22 +370,45 @@ public abstract class BaseConnection implements Connection {
     // ---- accessors ------------------------------------------------------------------------
 
     /** Sets the peer address when it is known without a system call. */
-    protected final void remote(InetSocketAddress address) {
+    protected final void remote(SocketAddress address) {
         this.remote = address;
     }
 
-    protected abstract InetSocketAddress queryRemote() throws IOException;
+    /** The connection's socket: for addresses and options, which any thread may read. */
+    protected abstract Socket socket();
 
     @Override
-    public InetSocketAddress remoteAddress() {
+    public SocketAddress remoteAddress() {
         if (remote == null) {
             try {
-                remote = queryRemote();
+                remote = socket().remoteAddress();
             } catch (IOException | RuntimeException e) {
                 return null;
             }
         }
         return remote;
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        if (local == null) {
+            try {
+                local = socket().localAddress();
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+        return local;
+    }
+
+    @Override
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        return socket().getOption(option);
+    }
+
+    @Override
+    public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+        socket().setOption(option, value);
     }
 
     @Override

@@ -5,7 +5,8 @@ import dev.panio.reactor.Connection;
 import dev.panio.reactor.ConnectionHandler;
 import dev.panio.reactor.LoopMetrics;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import dev.panio.reactor.SocketOptionSet;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -42,8 +43,11 @@ public abstract class Driver {
      */
     public abstract void poll(long timeoutNanos) throws IOException;
 
-    /** Starts accepting on {@code listener} (bound, listening, non-blocking). */
-    public abstract void listen(Socket listener, Supplier<ConnectionHandler> handlers) throws IOException;
+    /**
+     * Starts accepting on {@code listener} (bound, listening, non-blocking); each accepted
+     * socket gets {@code options} before its handler hears {@code onOpen}.
+     */
+    public abstract void listen(Socket listener, Supplier<ConnectionHandler> handlers, SocketOptionSet options) throws IOException;
 
     /** Stops accepting on {@code listener} and closes it. */
     public abstract void unlisten(Socket listener);
@@ -53,18 +57,33 @@ public abstract class Driver {
      * a connection that was made and failed to connect has its handler's {@code onClose}
      * called too, on every backend.
      */
-    public abstract void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis,
-                                 CompletableFuture<Connection> result);
+    public abstract void connect(Outbound request, ConnectionHandler handler, CompletableFuture<Connection> result);
 
     /**
-     * A new socket of {@code address}'s family for an outbound connection, or null if none
-     * could be made: then {@code result} has failed with the reason (no connection exists yet,
-     * so no handler is told).
+     * An outbound connection's parameters.
+     *
+     * @param address       where to connect: IP or Unix
+     * @param local         the address to bind first (bind-before-connect), or null
+     * @param options       options set on the socket before it connects
+     * @param timeoutMillis how long the connect may take (0: the kernel's limit)
      */
-    protected static Socket socketFor(InetSocketAddress address, CompletableFuture<Connection> result) {
+    public record Outbound(SocketAddress address, SocketAddress local, SocketOptionSet options, long timeoutMillis) {}
+
+    /**
+     * A new non-blocking stream socket of the request's family with the request's options set
+     * (before the bind and the connect, which some of them govern), bound to its local address
+     * if it has one; or null if that failed: then {@code result} has failed with the reason
+     * (no connection exists yet, so no handler is told).
+     */
+    protected static Socket socketFor(Outbound request, CompletableFuture<Connection> result) {
+        Socket s = null;
         try {
-            return Socket.tcp(Socket.Family.of(address));
-        } catch (dev.panio.io.ErrnoException | RuntimeException e) {
+            s = Socket.open(Socket.Family.of(request.address()), Socket.Type.STREAM, true);
+            request.options().applyTo(s);
+            if (request.local() != null) s.bind(request.local());
+            return s;
+        } catch (IOException | RuntimeException e) {
+            if (s != null) Fds.closeQuietly(s.fd());
             result.completeExceptionally(e);
             return null;
         }

@@ -27,8 +27,9 @@ public abstract class QueuedConnection extends BaseConnection {
     /** Written on the loop thread; read from others by write() and isWritable(). */
     private volatile boolean writable = true;
 
-    protected QueuedConnection(Loop loop, Socket socket, ChunkPool chunks, ConnectionHandler handler) {
-        super(loop, handler);
+    protected QueuedConnection(Loop loop, Socket socket, ChunkPool chunks, ConnectionHandler handler,
+            dev.panio.reactor.SocketOptionSet options) {
+        super(loop, handler, options);
         this.socket = socket;
         this.queue = new WriteQueue(chunks);
         configure(socket);
@@ -207,7 +208,7 @@ public abstract class QueuedConnection extends BaseConnection {
     }
 
     @Override
-    protected final InetSocketAddress queryRemote() throws IOException {
-        return (InetSocketAddress) socket.remoteAddress();
+    protected final Socket socket() {
+        return socket;
     }
 }

@@ -1,5 +1,7 @@
 package dev.panio.internal.reactor.completion;
 
+import dev.panio.reactor.SocketOptionSet;
+import java.net.SocketAddress;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Fds;
@@ -52,8 +54,8 @@ final class UringConnection extends QueuedConnection {
     private long turnSeen;
     private long turnBytes;
 
-    UringConnection(UringDriver driver, Socket socket, ConnectionHandler handler) {
-        super(driver.loop, socket, driver.chunks, handler);
+    UringConnection(UringDriver driver, Socket socket, ConnectionHandler handler, SocketOptionSet options) {
+        super(driver.loop, socket, driver.chunks, handler, options);
         this.driver = driver;
         this.fd = socket.fd().intValue();
         this.token = driver.owners.add(this);
@@ -91,12 +93,12 @@ final class UringConnection extends QueuedConnection {
         armRecv();
     }
 
-    void connect(InetSocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
+    void connect(SocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
         connecting(result, timeoutMillis);
         submitConnect(address);
     }
 
-    private void submitConnect(InetSocketAddress address) {
+    private void submitConnect(SocketAddress address) {
         if (!isConnecting()) return; // timed out or closed while waiting for room
         Sqe s = driver.sqe(() -> submitConnect(address));
         if (s == null) return;

@@ -1,5 +1,7 @@
 package dev.panio.internal.reactor.completion;
 
+import dev.panio.reactor.SocketOptionSet;
+import java.net.SocketAddress;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Driver;
 import dev.panio.internal.reactor.EventFdWaker;
@@ -293,8 +295,8 @@ public final class UringDriver extends Driver implements CompletionHandler {
     // ---- accepting --------------------------------------------------------------------------
 
     @Override
-    public void listen(Socket listener, Supplier<ConnectionHandler> handlers) {
-        UringListener l = new UringListener(this, listener, handlers);
+    public void listen(Socket listener, Supplier<ConnectionHandler> handlers, SocketOptionSet options) {
+        UringListener l = new UringListener(this, listener, handlers, options);
         listeners.add(l);
         l.arm();
     }
@@ -311,13 +313,13 @@ public final class UringDriver extends Driver implements CompletionHandler {
     }
 
     /** Serves an accepted socket with a handler from {@code handlers} (closing it if the supplier fails). */
-    void serve(Socket socket, Supplier<ConnectionHandler> handlers) {
+    void serve(Socket socket, Supplier<ConnectionHandler> handlers, SocketOptionSet options) {
         ConnectionHandler h = newHandler(handlers);
         if (h == null) {
             Fds.closeQuietly(socket.fd());
             return;
         }
-        UringConnection c = new UringConnection(this, socket, h);
+        UringConnection c = new UringConnection(this, socket, h, options);
         connectionOpened();
         c.start();
     }
@@ -325,12 +327,12 @@ public final class UringDriver extends Driver implements CompletionHandler {
     // ---- outbound ---------------------------------------------------------------------------
 
     @Override
-    public void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis, CompletableFuture<Connection> result) {
-        Socket s = socketFor(address, result);
+    public void connect(Outbound request, ConnectionHandler handler, CompletableFuture<Connection> result) {
+        Socket s = socketFor(request, result);
         if (s == null) return;
-        UringConnection c = new UringConnection(this, s, handler);
+        UringConnection c = new UringConnection(this, s, handler, SocketOptionSet.none());
         connectionOpened();
-        c.connect(address, timeoutMillis, result);
+        c.connect(request.address(), request.timeoutMillis(), result);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.panio.internal.reactor.completion;
 
+import dev.panio.reactor.SocketOptionSet;
+import java.net.SocketAddress;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.io.Errno;
 import dev.panio.io.FileDescriptor;
@@ -20,11 +22,13 @@ final class UringListener {
     private final UringDriver driver;
     final Socket socket;
     private final Supplier<ConnectionHandler> handlers;
+    private final SocketOptionSet options;
     private final long token;
     private boolean open = true;
     private boolean armed;
 
-    UringListener(UringDriver driver, Socket socket, Supplier<ConnectionHandler> handlers) {
+    UringListener(UringDriver driver, Socket socket, Supplier<ConnectionHandler> handlers, SocketOptionSet options) {
+        this.options = options;
         this.driver = driver;
         this.socket = socket;
         this.handlers = handlers;
@@ -53,7 +57,7 @@ final class UringListener {
                 outOfFds = true;
             } else {
                 driver.loop.accepted++;
-                driver.serve(Socket.adopt(FileDescriptor.adopt(res), socket.family()), handlers);
+                driver.serve(Socket.adopt(FileDescriptor.adopt(res), socket.family(), socket.type()), handlers, options);
             }
         } else if (res != -Errno.ECANCELED.code()) {
             driver.loop.acceptErrors++; // not logged: a log line may itself need the fd that is missing

@@ -1,5 +1,7 @@
 package dev.panio.internal.reactor.readiness;
 
+import dev.panio.reactor.SocketOptionSet;
+import java.net.SocketAddress;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Lifecycle;
@@ -29,8 +31,8 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     /** Queued on the driver's read-again list (edge-triggered: budget used up, or resumed). */
     boolean readPending;
 
-    PollingConnection(PollingDriver driver, Socket socket, ConnectionHandler handler) {
-        super(driver.loop, socket, driver.chunks, handler);
+    PollingConnection(PollingDriver driver, Socket socket, ConnectionHandler handler, SocketOptionSet options) {
+        super(driver.loop, socket, driver.chunks, handler, options);
         this.driver = driver;
         this.edge = driver.poller.edgeTriggered();
     }
@@ -54,7 +56,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     }
 
     /** An outbound connection: registers, connects, and completes {@code result} (see {@link #connected()}). */
-    void connect(InetSocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
+    void connect(SocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
         connecting(result, timeoutMillis);
         if (!register(Poller.WRITE)) return;
         try {
@@ -91,7 +93,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
             // No error yet is not connected yet: a poller may report readiness that is not the
             // connect's (the signal poller reports a new fd once at once). The peer's address
             // exists only once the handshake is done.
-            remote((InetSocketAddress) socket.remoteAddress());
+            remote(socket.remoteAddress());
         } catch (ErrnoException e) {
             if (e.errno() == dev.panio.io.Errno.ENOTCONN) return; // still connecting: its own event follows
             connectFailed(e);

@@ -1,5 +1,7 @@
 package dev.panio.internal.reactor.readiness;
 
+import dev.panio.reactor.SocketOptionSet;
+import java.net.SocketAddress;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Driver;
 import dev.panio.internal.reactor.EventFdWaker;
@@ -152,10 +154,10 @@ public final class PollingDriver extends Driver implements Poller.Ready {
     // ---- accepting ----------------------------------------------------------------------
 
     @Override
-    public void listen(Socket listener, Supplier<ConnectionHandler> handlers) throws IOException {
+    public void listen(Socket listener, Supplier<ConnectionHandler> handlers, SocketOptionSet options) throws IOException {
         listeners.add(listener);
         long[] token = new long[1];
-        token[0] = register(listener.fd(), Poller.READ, events -> acceptSome(listener, handlers, token[0]));
+        token[0] = register(listener.fd(), Poller.READ, events -> acceptSome(listener, handlers, options, token[0]));
     }
 
     @Override
@@ -169,14 +171,14 @@ public final class PollingDriver extends Driver implements Poller.Ready {
         }
     }
 
-    private void acceptSome(Socket listener, Supplier<ConnectionHandler> handlers, long token) {
+    private void acceptSome(Socket listener, Supplier<ConnectionHandler> handlers, SocketOptionSet options, long token) {
         for (int i = 0; i < 64; i++) {
             if (i == 63 && poller.edgeTriggered()) {
                 // An edge-triggered listener reports no new edge for connections already
                 // pending: after this batch, come back for the rest in this turn's tasks
                 // (the other fds have had their turn) instead of leaving them queued.
                 loop.offer(() -> {
-                    if (listeners.contains(listener)) acceptSome(listener, handlers, token);
+                    if (listeners.contains(listener)) acceptSome(listener, handlers, options, token);
                 });
             }
             int fd;
@@ -207,7 +209,7 @@ public final class PollingDriver extends Driver implements Poller.Ready {
                 Fds.closeQuietly(owned);
                 continue;
             }
-            PollingConnection c = new PollingConnection(this, Socket.adopt(owned, listener.family()), h);
+            PollingConnection c = new PollingConnection(this, Socket.adopt(owned, listener.family(), listener.type()), h, options);
             connectionOpened();
             c.start();
         }
@@ -237,8 +239,8 @@ public final class PollingDriver extends Driver implements Poller.Ready {
     // ---- outbound -----------------------------------------------------------------------
 
     @Override
-    public void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis, CompletableFuture<Connection> result) {
-        Socket s = socketFor(address, result);
+    public void connect(Outbound request, ConnectionHandler handler, CompletableFuture<Connection> result) {
+        Socket s = socketFor(request, result);
         if (s == null) return;
         if (s.fd().intValue() > poller.maxFd()) { // select cannot watch it
             Fds.closeQuietly(s.fd());
@@ -247,9 +249,9 @@ public final class PollingDriver extends Driver implements Poller.Ready {
             return;
         }
         // From here the connection owns the socket: every outcome goes through its lifecycle.
-        PollingConnection c = new PollingConnection(this, s, handler);
+        PollingConnection c = new PollingConnection(this, s, handler, SocketOptionSet.none());
         connectionOpened();
-        c.connect(address, timeoutMillis, result);
+        c.connect(request.address(), request.timeoutMillis(), result);
     }
 
 

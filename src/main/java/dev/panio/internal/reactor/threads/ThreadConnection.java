@@ -1,5 +1,7 @@
 package dev.panio.internal.reactor.threads;
 
+import dev.panio.reactor.SocketOptionSet;
+import java.net.SocketAddress;
 import dev.panio.epoll.Epoll;
 import dev.panio.internal.reactor.BaseConnection;
 import dev.panio.internal.reactor.Fds;
@@ -59,8 +61,8 @@ final class ThreadConnection extends BaseConnection {
     private VirtualPoller.Waiter readWaiter;
     private volatile VirtualPoller.Waiter writeWaiter;
 
-    ThreadConnection(ThreadDriver driver, Socket socket, ConnectionHandler handler) {
-        super(driver.loop, handler);
+    ThreadConnection(ThreadDriver driver, Socket socket, ConnectionHandler handler, dev.panio.reactor.SocketOptionSet options) {
+        super(driver.loop, handler, options);
         this.driver = driver;
         this.socket = socket;
         configure(socket);
@@ -92,7 +94,7 @@ final class ThreadConnection extends BaseConnection {
     }
 
     /** An outbound connection, on the thread that becomes its owner: connects, then serves. */
-    void connectAndRun(InetSocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
+    void connectAndRun(SocketAddress address, long timeoutMillis, CompletableFuture<Connection> result) {
         owner = Thread.currentThread();
         connecting(result, 0); // the timeout is this thread's wait below, not a loop timer
         if (!register()) return;
@@ -457,8 +459,8 @@ final class ThreadConnection extends BaseConnection {
     }
 
     @Override
-    protected InetSocketAddress queryRemote() throws IOException {
-        return (InetSocketAddress) socket.remoteAddress();
+    protected Socket socket() {
+        return socket;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.panio.internal.reactor.threads;
 
+import dev.panio.reactor.SocketOptionSet;
+import java.net.SocketAddress;
 import dev.panio.internal.reactor.Driver;
 import dev.panio.internal.reactor.FdReserve;
 import dev.panio.internal.reactor.Fds;
@@ -82,13 +84,13 @@ public final class ThreadDriver extends Driver {
     }
 
     @Override
-    public void listen(Socket listener, Supplier<ConnectionHandler> handlers) throws IOException {
+    public void listen(Socket listener, Supplier<ConnectionHandler> handlers, SocketOptionSet options) throws IOException {
         if (!virtual) listener.fd().setNonBlocking(false);
         listeners.add(listener);
-        acceptors.put(listener, threads(loop + "-acceptor").start(() -> acceptLoop(listener, handlers)));
+        acceptors.put(listener, threads(loop + "-acceptor").start(() -> acceptLoop(listener, handlers, options)));
     }
 
-    private void acceptLoop(Socket listener, Supplier<ConnectionHandler> handlers) {
+    private void acceptLoop(Socket listener, Supplier<ConnectionHandler> handlers, SocketOptionSet options) {
         VirtualPoller.Waiter waiter = virtual ? readPoller.waiter(listener.fd()) : null;
         while (listeners.contains(listener)) {
             try {
@@ -107,7 +109,7 @@ public final class ThreadDriver extends Driver {
                     Fds.closeQuietly(s.fd());
                     continue;
                 }
-                new ThreadConnection(this, s, h).start();
+                new ThreadConnection(this, s, h, options).start();
             } catch (ClosedException e) {
                 return; // unlisten closed the socket under the accept
             } catch (ErrnoException e) {
@@ -154,11 +156,12 @@ public final class ThreadDriver extends Driver {
     }
 
     @Override
-    public void connect(InetSocketAddress address, ConnectionHandler handler, long timeoutMillis, CompletableFuture<Connection> result) {
+    public void connect(Outbound request, ConnectionHandler handler, CompletableFuture<Connection> result) {
         threads(loop + "-connect").start(() -> {
-            Socket s = socketFor(address, result);
+            Socket s = socketFor(request, result);
             if (s == null) return;
-            new ThreadConnection(this, s, handler).connectAndRun(address, timeoutMillis, result); // this thread becomes its owner
+            new ThreadConnection(this, s, handler, SocketOptionSet.none())
+                    .connectAndRun(request.address(), request.timeoutMillis(), result); // this thread becomes its owner
         });
     }
 
