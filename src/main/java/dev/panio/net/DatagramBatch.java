@@ -158,6 +158,20 @@ public final class DatagramBatch implements AutoCloseable {
         return SockAddrs.read(names[i], len);
     }
 
+    /**
+     * The sender of slot {@code i} as the kernel wrote it (a {@code sockaddr}), for
+     * {@link Socket#sendTo(MemorySegment, MemorySegment, int)}: {@link #senderLength} bytes
+     * of it are the address. Valid until the next receive into the batch.
+     */
+    public MemorySegment senderName(int i) {
+        return names[i];
+    }
+
+    /** The length of slot {@code i}'s {@link #senderName}; 0 if the sender has no name. */
+    public int senderLength(int i) {
+        return msghdr.msg_name(slots[i]).address() == 0 ? 0 : msghdr.msg_namelen(slots[i]);
+    }
+
     /** The sender's port of the datagram in slot {@code i}, without allocating; -1 if not IP. */
     public int senderPort(int i) {
         int len = msghdr.msg_namelen(slots[i]);

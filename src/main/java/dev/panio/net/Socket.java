@@ -80,7 +80,8 @@ public final class Socket implements AutoCloseable {
         /** {@code AF_UNIX}. */
         UNIX;
 
-        int af() {
+        /** The {@code AF_*} number. */
+        public int af() {
             return switch (this) {
                 case INET -> LibC.AF_INET();
                 case INET6 -> LibC.AF_INET6();
@@ -634,6 +635,51 @@ public final class Socket implements AutoCloseable {
                 r = SocketCalls.sendto(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL(), sa, saLen);
             } while (Results.interrupted(r));
             if (r < 0 && !Results.wouldBlock(r)) throw fd.failure("sendto", target == null ? null : target.toString(), r);
+            return transfer(r, "sendto");
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Sends {@code src} as one datagram to the {@code sockaddr} of {@code length} bytes in
+     * {@code name}, as a kernel call wrote it (a received datagram's sender, e.g.
+     * {@link DatagramBatch#senderName}): a reply that makes no address object. Only the
+     * family field is checked here (it must suit this socket); the kernel checks the rest.
+     *
+     * @return bytes sent, or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IllegalArgumentException if {@code length} is outside {@code name} or above a
+     *         {@code sockaddr_storage}, or the family does not suit this socket
+     */
+    public long sendTo(MemorySegment src, MemorySegment name, int length) throws ErrnoException {
+        int self = fd.intValue();
+        if (length < 2 || length > SockAddrs.MAX_BYTES || length > name.byteSize()) {
+            throw new IllegalArgumentException("sendto(fd=" + self + "): a sockaddr of " + length + " bytes in a segment of "
+                    + name.byteSize());
+        }
+        Memory.checkAlive(name, "sendto", self);
+        Memory.checkAlive(src, "sendto", self);
+        int af = Short.toUnsignedInt(name.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
+        boolean fits = af == family.af() || (family == Family.INET6 && af == LibC.AF_INET());
+        if (!fits) throw new IllegalArgumentException("sendto(fd=" + self + "): address family " + af + " for a " + family + " socket");
+        CallState cs = CallState.current();
+        MemorySegment sa = name.isNative() ? name : cs.scratch.asSlice(ADDR_OFF, SockAddrs.MAX_BYTES).copyFrom(name.asSlice(0, length));
+        MemorySegment from = src;
+        long len = src.byteSize();
+        if (!src.isNative()) {
+            from = cs.bounce();
+            if (len > from.byteSize()) {
+                throw new IllegalArgumentException("sendto(fd=" + self + "): " + len
+                        + " heap bytes are more than one datagram can carry; use off-heap memory");
+            }
+            MemorySegment.copy(src, 0, from, 0, len);
+        }
+        int raw = fd.acquire("sendto");
+        try {
+            long r;
+            do {
+                r = SocketCalls.sendto(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL(), sa, length);
+            } while (Results.interrupted(r));
             return transfer(r, "sendto");
         } finally {
             fd.release();

@@ -3,6 +3,7 @@ package dev.panio.reactor;
 import dev.panio.internal.reactor.Driver;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Loop;
+import dev.panio.internal.reactor.LoopDatagramChannel;
 import dev.panio.internal.reactor.Ports;
 import dev.panio.internal.reactor.completion.UringDriver;
 import dev.panio.internal.reactor.readiness.PollingDriver;
@@ -296,6 +297,126 @@ public final class EventLoopGroup implements AutoCloseable {
         return result;
     }
 
+    // ---- datagrams --------------------------------------------------------------------------
+
+    /** {@link #bindDatagram(SocketAddress, Supplier, SocketOptionSet, boolean)} with one socket and no options. */
+    public DatagramEndpoint bindDatagram(SocketAddress address, Supplier<DatagramHandler> handlers) throws IOException {
+        return bindDatagram(address, handlers, SocketOptionSet.none(), false);
+    }
+
+    /**
+     * Binds a datagram socket to {@code address} (UDP, or a {@link dev.panio.net.UnixAddress}
+     * for a Unix datagram socket) with {@code options} set before the bind, and serves it on
+     * a loop with a handler from {@code handlers}. With {@code socketPerLoop} (IP only) every
+     * loop gets its own socket on the same port, joined with {@code SO_REUSEPORT}, and the
+     * kernel spreads the senders over them (each sender's datagrams stay on one socket).
+     * Each channel receives into 16 buffers of 65,535 bytes (1 MiB); a longer Unix datagram
+     * is dropped and reported to {@link DatagramHandler#onError}.
+     *
+     * @throws ErrnoException {@code bind(127.0.0.1:53): EADDRINUSE} and the like
+     * @throws UnsupportedOperationException if an option does not apply to a datagram socket of this family
+     */
+    public DatagramEndpoint bindDatagram(SocketAddress address, Supplier<DatagramHandler> handlers, SocketOptionSet options,
+            boolean socketPerLoop) throws IOException {
+        if (shutdown) throw new java.util.concurrent.RejectedExecutionException("bind " + address + ": the event loop group is shut down");
+        java.util.Objects.requireNonNull(handlers, "handlers");
+        Socket.Family family = Socket.Family.of(address);
+        int count = socketPerLoop && family != Socket.Family.UNIX ? loops.size() : 1;
+        List<Socket> sockets = new ArrayList<>();
+        SocketAddress bound = address;
+        try {
+            for (int i = 0; i < count; i++) {
+                Socket s = Socket.open(family, Socket.Type.DATAGRAM, true);
+                sockets.add(s);
+                options.applyTo(s);
+                if (count > 1) s.setReusePort(true);
+                s.bind(bound);
+                bound = s.localAddress();
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Socket s : sockets) Fds.closeQuietly(s.fd());
+            throw e;
+        }
+        List<DatagramChannel> channels = new ArrayList<>();
+        int first = Math.floorMod(next.getAndIncrement(), loops.size());
+        for (int i = 0; i < count; i++) {
+            Loop loop = loops.get((first + i) % loops.size());
+            Socket s = sockets.get(i);
+            CompletableFuture<DatagramChannel> started = new CompletableFuture<>();
+            if (!loop.offer(() -> startDatagram(loop, s, handlers, null, started))) {
+                Fds.closeQuietly(s.fd());
+                started.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
+                        "bind " + address + ": the event loop group is shut down"));
+            }
+            try {
+                channels.add(join(started));
+            } catch (IOException | RuntimeException e) {
+                for (DatagramChannel c : channels) c.close();
+                for (int j = i + 1; j < count; j++) Fds.closeQuietly(sockets.get(j).fd());
+                throw e;
+            }
+        }
+        return new DatagramEndpoint(bound, channels);
+    }
+
+    private static void startDatagram(Loop loop, Socket s, Supplier<DatagramHandler> handlers, SocketAddress remote,
+            CompletableFuture<DatagramChannel> started) {
+        DatagramHandler h;
+        try {
+            h = java.util.Objects.requireNonNull(handlers.get(), "the handler supplier returned null");
+        } catch (Throwable t) {
+            Fds.closeQuietly(s.fd());
+            started.completeExceptionally(t);
+            return;
+        }
+        LoopDatagramChannel c = new LoopDatagramChannel(loop, s, h, remote, 65_535);
+        try {
+            c.start();
+            started.complete(c);
+        } catch (Throwable t) {
+            started.completeExceptionally(t);
+        }
+    }
+
+    /**
+     * A datagram channel connected to {@code remote} on the next loop: it sends there with
+     * {@link DatagramChannel#send(java.lang.foreign.MemorySegment)} and the kernel drops
+     * datagrams from anyone else. It is bound to {@code localAddress} first if that is not
+     * null; a Unix channel with none gets an abstract name of the kernel's choosing
+     * (autobind), so the peer can answer. {@code options} are set before the bind.
+     */
+    public CompletableFuture<DatagramChannel> connectDatagram(SocketAddress remote, DatagramHandler handler,
+            SocketOptionSet options, SocketAddress localAddress) {
+        CompletableFuture<DatagramChannel> result = new CompletableFuture<>();
+        java.util.Objects.requireNonNull(handler, "handler");
+        Socket.Family family = Socket.Family.of(remote);
+        if (shutdown) {
+            result.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
+                    "connect to " + remote + ": the event loop group is shut down"));
+            return result;
+        }
+        Socket s = null;
+        try {
+            s = Socket.open(family, Socket.Type.DATAGRAM, true);
+            options.applyTo(s);
+            if (localAddress != null) s.bind(localAddress);
+            else if (family == Socket.Family.UNIX) s.bind(dev.panio.net.UnixAddress.unnamed());
+            s.connect(remote);
+        } catch (IOException | RuntimeException e) {
+            if (s != null) Fds.closeQuietly(s.fd());
+            result.completeExceptionally(e);
+            return result;
+        }
+        Socket socket = s;
+        Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
+        if (!loop.offer(() -> startDatagram(loop, socket, () -> handler, remote, result))) {
+            Fds.closeQuietly(socket.fd());
+            result.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
+                    "connect to " + remote + ": the event loop group is shut down"));
+        }
+        return result;
+    }
+
     /** Whether {@link #shutdownGracefully} (or {@link #close}) has been called. */
     public boolean isShutdown() {
         return shutdown;
@@ -370,11 +491,12 @@ public final class EventLoopGroup implements AutoCloseable {
         shutdownGracefully(5000);
     }
 
-    private static void join(CompletableFuture<Void> f) throws IOException {
+    private static <T> T join(CompletableFuture<T> f) throws IOException {
         try {
-            f.get(10, TimeUnit.SECONDS);
+            return f.get(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IOException(e.getCause());
         } catch (Exception e) {
             throw new IOException("event loop did not answer", e);

@@ -105,6 +105,32 @@ public abstract class Driver {
         return null;
     }
 
+    // ---- readiness of other fds (datagram channels) ---------------------------------------
+
+    /** {@link #watch} interest: the fd has input (or an error) to take. */
+    public static final int READABLE = 1;
+    /** {@link #watch} interest: the fd has room for output. */
+    public static final int WRITABLE = 2;
+
+    /**
+     * Watches {@code fd} for {@code interest} ({@link #READABLE}, {@link #WRITABLE}) and calls
+     * {@code ready} with the bits that may be ready, on the loop thread, for components that
+     * make their own non-blocking calls (datagram channels). Calls may be spurious, and a
+     * mechanism may report only changes: the callee makes its calls until {@code EAGAIN}, or
+     * schedules itself to go on. Loop thread.
+     */
+    public abstract Watch watch(dev.panio.io.FileDescriptor fd, int interest, java.util.function.IntConsumer ready)
+            throws IOException;
+
+    /** A {@link #watch} in force. Loop thread. */
+    public interface Watch {
+        /** Changes the interest (0: none for now). */
+        void interest(int interest);
+
+        /** Stops watching; {@code ready} is not called after this returns. The fd stays open. */
+        void cancel();
+    }
+
     /** Counts a connection that is now open (loop thread). */
     public void connectionOpened() {
         loop.open++;

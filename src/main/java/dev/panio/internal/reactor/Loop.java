@@ -7,6 +7,7 @@ import dev.panio.reactor.LoopMetrics;
 import dev.panio.reactor.ReactorOptions;
 import dev.panio.reactor.Timer;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -128,7 +129,8 @@ public final class Loop implements EventLoop {
                 driver.poll(waitNanos());
                 runTimers();
                 runTasks();
-                if (shuttingDown && (driver.connectionCount() == 0 || System.nanoTime() - shutdownDeadline >= 0)) break;
+                if (shuttingDown && ((driver.connectionCount() == 0 && components.isEmpty())
+                        || System.nanoTime() - shutdownDeadline >= 0)) break;
             }
         } catch (Throwable t) {
             // Straight to stderr: a logger may need resources (files) that are what ran out.
@@ -136,6 +138,7 @@ public final class Loop implements EventLoop {
             t.printStackTrace();
         } finally {
             try {
+                for (Component c : new ArrayList<>(components)) c.abort();
                 driver.abortAll();
                 // From here on offer() refuses; what was handed over before runs now, on
                 // connections that are closed (so writes return false, files are closed).
@@ -273,7 +276,23 @@ public final class Loop implements EventLoop {
         shuttingDown = true;
         shutdownDeadline = deadlineNanos;
         driver.closeAllGracefully();
+        for (Component c : new ArrayList<>(components)) c.closeGracefully();
     }
+
+    /**
+     * Something besides connections that lives on a loop and ends with it: a datagram
+     * channel. Registered in {@link #components} while open (loop thread).
+     */
+    public interface Component {
+        /** Ends once what is queued is sent. */
+        void closeGracefully();
+
+        /** Ends now. */
+        void abort();
+    }
+
+    /** The loop's open {@link Component}s (loop thread only). */
+    public final java.util.Set<Component> components = new java.util.LinkedHashSet<>();
 
     /** Waits for the loop thread to end. */
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {

@@ -288,8 +288,18 @@ public final class UringDriver extends Driver implements CompletionHandler {
                 if (owners.get(token) instanceof UringConnection c) c.completed(kind, res, flags);
                 else if (kind == UserData.RECV && (flags & IoUring.CQE_F_BUFFER) != 0) recycleRecv(IoUring.bufferId(flags));
             }
+            case UserData.WATCH -> {
+                if (owners.get(token) instanceof UringWatch w) w.completed(res);
+            }
             default -> { } // cancellations
         }
+    }
+
+    // ---- watching other fds -------------------------------------------------------------------
+
+    @Override
+    public Watch watch(dev.panio.io.FileDescriptor fd, int interest, java.util.function.IntConsumer ready) {
+        return new UringWatch(this, fd, interest, ready);
     }
 
     // ---- accepting --------------------------------------------------------------------------

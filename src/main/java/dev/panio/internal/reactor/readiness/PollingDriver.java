@@ -151,6 +151,65 @@ public final class PollingDriver extends Driver implements Poller.Ready {
         return !readAgain.isEmpty();
     }
 
+    // ---- watching other fds ---------------------------------------------------------------
+
+    @Override
+    public Watch watch(FileDescriptor fd, int interest, java.util.function.IntConsumer ready) throws IOException {
+        if (fd.intValue() > poller.maxFd()) {
+            throw new ErrnoException("watch", "fd over this backend's limit of " + poller.maxFd(), fd.intValue(), Errno.EMFILE);
+        }
+        final class PollerWatch implements Watch {
+            long token;
+            boolean cancelled;
+            int interest;
+            boolean recheckArmed;
+
+            @Override
+            public void interest(int interest) {
+                if (cancelled) return;
+                this.interest = interest;
+                try {
+                    poller.modify(fd, token, interest & (Poller.READ | Poller.WRITE));
+                } catch (ErrnoException e) {
+                    ready.accept(READABLE | WRITABLE); // the callee's own calls meet the error
+                }
+                // Linux raises no signal when the peer of a Unix datagram socket drains its
+                // queue (that wake-up goes only to poll and epoll waiters), so a signal-driven
+                // watch for write space also looks again every 10 ms.
+                if ((interest & WRITABLE) != 0 && poller instanceof SignalPoller && !recheckArmed) recheck();
+            }
+
+            private void recheck() {
+                recheckArmed = true;
+                loop.scheduleOnLoop(() -> {
+                    recheckArmed = false;
+                    if (cancelled || (interest & WRITABLE) == 0) return;
+                    ready.accept(WRITABLE);
+                    if (!cancelled && (interest & WRITABLE) != 0 && !recheckArmed) recheck();
+                }, 10_000_000L);
+            }
+
+            @Override
+            public void cancel() {
+                if (cancelled) return;
+                cancelled = true;
+                release(token);
+                try {
+                    poller.remove(fd);
+                } catch (ErrnoException | RuntimeException e) {
+                    // closed already: nothing is left registered
+                }
+            }
+        }
+        PollerWatch w = new PollerWatch();
+        w.interest = interest;
+        // an error or hang-up is reported as both: the callee's next call meets it
+        w.token = register(fd, interest & (Poller.READ | Poller.WRITE), events -> {
+            if (!w.cancelled) ready.accept((events & Poller.ERROR) != 0 ? READABLE | WRITABLE : events & (READABLE | WRITABLE));
+        });
+        return w;
+    }
+
     // ---- accepting ----------------------------------------------------------------------
 
     @Override

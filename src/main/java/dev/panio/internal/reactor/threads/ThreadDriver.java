@@ -10,6 +10,7 @@ import dev.panio.internal.reactor.Waker;
 import dev.panio.io.ClosedException;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
 import dev.panio.net.Socket;
 import dev.panio.reactor.Connection;
 import dev.panio.reactor.ConnectionHandler;
@@ -38,6 +39,8 @@ public final class ThreadDriver extends Driver {
     private final Set<Socket> listeners = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Socket, Thread> acceptors = new ConcurrentHashMap<>();
     final AtomicInteger open = new AtomicInteger();
+    /** Watch threads running; cancelled when the loop closes. */
+    final Set<ThreadWatch> watches = ConcurrentHashMap.newKeySet();
     /** Set when the loop closes its connections: one that starts after must close at once. */
     volatile boolean stopping;
     final LongAdder accepted = new LongAdder(), acceptErrors = new LongAdder(), bytesRead = new LongAdder(),
@@ -156,6 +159,11 @@ public final class ThreadDriver extends Driver {
     }
 
     @Override
+    public Watch watch(FileDescriptor fd, int interest, java.util.function.IntConsumer ready) throws IOException {
+        return new ThreadWatch(this, fd, interest, ready);
+    }
+
+    @Override
     public void connect(Outbound request, ConnectionHandler handler, CompletableFuture<Connection> result) {
         threads(loop + "-connect").start(() -> {
             Socket s = socketFor(request, result);
@@ -198,6 +206,7 @@ public final class ThreadDriver extends Driver {
         // pollers' close and finds its connection ended.
         long deadline = System.nanoTime() + 1_000_000_000L;
         while (open.get() > 0 && System.nanoTime() - deadline < 0) LockSupport.parkNanos(1_000_000L);
+        for (ThreadWatch w : watches) w.cancel(); // their components have ended; the threads close their eventfds
         if (readPoller != null) readPoller.close();
         if (writePoller != null) writePoller.close();
         if (reserve != null) reserve.close();

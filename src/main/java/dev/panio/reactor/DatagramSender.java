@@ -1,0 +1,16 @@
+package dev.panio.reactor;
+
+import java.net.SocketAddress;
+
+/**
+ * The sender of the datagram being delivered to {@link DatagramHandler#onDatagram}: valid
+ * only during that call. Replying with {@link DatagramChannel#send(java.lang.foreign.MemorySegment, DatagramSender)}
+ * copies the sender's address as the kernel gave it, without making an address object.
+ */
+public interface DatagramSender {
+    /** The sender's address as an object (made on each call): an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}. */
+    SocketAddress address();
+
+    /** The sender's port, without making an object; -1 for a Unix sender. */
+    int port();
+}
