@@ -288,6 +288,9 @@ public final class UringDriver extends Driver implements CompletionHandler {
                 if (owners.get(token) instanceof UringConnection c) c.completed(kind, res, flags);
                 else if (kind == UserData.RECV && (flags & IoUring.CQE_F_BUFFER) != 0) recycleRecv(IoUring.bufferId(flags));
             }
+            case UserData.LISTEN_WAIT -> {
+                if (owners.get(token) instanceof UringListener l) l.connectionPending();
+            }
             case UserData.WATCH -> {
                 if (owners.get(token) instanceof UringWatch w) w.completed(res);
             }

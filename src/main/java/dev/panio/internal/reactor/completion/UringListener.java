@@ -26,6 +26,7 @@ final class UringListener {
     private final long token;
     private boolean open = true;
     private boolean armed;
+    private boolean waiting; // a POLL_ADD for a pending connection, after EMFILE
 
     UringListener(UringDriver driver, Socket socket, Supplier<ConnectionHandler> handlers, SocketOptionSet options) {
         this.options = options;
@@ -46,7 +47,7 @@ final class UringListener {
     void accepted(int res, int flags) {
         boolean more = (flags & IoUring.CQE_F_MORE) != 0;
         if (!more) armed = false;
-        if (!open && !armed) Fds.closeQuietly(socket.fd()); // the ACCEPT is over: the fd may go
+        if (!open && !armed && !waiting) Fds.closeQuietly(socket.fd()); // the ACCEPT is over: the fd may go
         boolean outOfFds = res == -Errno.EMFILE.code() || res == -Errno.ENFILE.code();
         if (res >= 0) {
             if (!open) {
@@ -69,10 +70,33 @@ final class UringListener {
             // The multishot ended (error, CQ overflow) or was single-shot: re-arm, after a pause if still stuck.
             if (pause) {
                 driver.loop.scheduleOnLoop(this::arm, 10_000_000L);
+            } else if (outOfFds) {
+                // Linux takes the new fd before it looks at the queue, so an ACCEPT with no fd to
+                // give fails at once even when nothing is pending: re-armed now it would fail
+                // again and again (a spin). Wait for a connection to be pending first.
+                awaitConnection();
             } else {
                 arm();
             }
         }
+    }
+
+    private void awaitConnection() {
+        if (!open || waiting) return;
+        Sqe s = driver.sqe(this::awaitConnection);
+        if (s == null) return;
+        waiting = true;
+        s.pollAdd(socket.fd().intValue(), dev.panio.poll.Poll.POLLIN, false).userData(UserData.of(token, UserData.LISTEN_WAIT));
+    }
+
+    /** The POLL_ADD of {@link #awaitConnection} completed: a connection is pending (or the listener closed). */
+    void connectionPending() {
+        waiting = false;
+        if (!open) {
+            if (!armed) Fds.closeQuietly(socket.fd());
+            return;
+        }
+        arm();
     }
 
     /**
@@ -84,7 +108,8 @@ final class UringListener {
         if (!open) return;
         open = false;
         if (armed) driver.cancel(token, UserData.ACCEPT);
-        else Fds.closeQuietly(socket.fd());
+        if (waiting) driver.cancel(token, UserData.LISTEN_WAIT);
+        if (!armed && !waiting) Fds.closeQuietly(socket.fd());
     }
 
     /** At teardown, after the ring's last reap: whatever is still outstanding is gone with the ring. */

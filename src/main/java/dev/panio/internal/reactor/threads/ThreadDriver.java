@@ -126,6 +126,10 @@ public final class ThreadDriver extends Driver {
                         held = shed(listener);
                     }
                     if (!held) LockSupport.parkNanos(10_000_000L);
+                    // Linux takes the new fd before it looks at the queue: with none to give, the
+                    // next accept would fail at once even with nothing pending (a spin). Wait
+                    // until a connection is pending (or 100 ms) before trying again.
+                    else awaitPending(listener, waiter);
                 } else {
                     LockSupport.parkNanos(10_000_000L); // an unexpected error: do not spin on it
                 }
@@ -133,6 +137,21 @@ public final class ThreadDriver extends Driver {
                 // an acceptor never dies of one connection: count it, log it, go on
                 loop.failures.report("the acceptor failed on a connection", e);
             }
+        }
+    }
+
+    private void awaitPending(Socket listener, VirtualPoller.Waiter waiter) {
+        try {
+            if (waiter != null) {
+                waiter.await(dev.panio.epoll.Epoll.EPOLLIN, 100_000_000L);
+                return;
+            }
+            try (dev.panio.poll.Poll p = new dev.panio.poll.Poll(1)) { // poll(2) needs no new fd
+                p.add(listener.fd(), dev.panio.poll.Poll.POLLIN, 0);
+                p.poll(100);
+            }
+        } catch (ErrnoException | RuntimeException e) {
+            LockSupport.parkNanos(10_000_000L); // the listener is closing, or poll failed: do not spin
         }
     }
 
