@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * order (pipelining), keep-alive by default (HTTP/1.0 when asked, announced in the
  * response), {@code 100 Continue} before the body of a request that expects it, and a close
  * after any malformed request with the status it deserves. A request whose header section is
- * not complete within {@link #HEADER_TIMEOUT_MS} is answered 408 and closed (slowloris).
+ * not complete within {@link #HEADER_TIMEOUT_MS} is answered 408 and closed (slowloris); a
+ * connection idle for {@link #IDLE_TIMEOUT_MS} (nothing read or written: silent from the
+ * start, unused keep-alive, a body that stopped coming) is closed.
  *
  * <p>Closing after a response (an error, {@code Connection: close}) is lingering: the server
  * shuts down its output, so the client reads the whole response, then reads and discards
@@ -33,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpHandler implements ConnectionHandler {
     static final long HEADER_TIMEOUT_MS = 10_000;
+    /** A connection with no byte read or written for this long is closed (without a response). */
+    static final long IDLE_TIMEOUT_MS = 60_000;
     /** How long a lingering close reads and drops what the client still sends (nginx's lingering_time is 30 s). */
     static final long LINGER_MS = 5_000;
     /** How much it drops at most: enough for a client that sends its whole upload before reading the refusal. */
@@ -64,10 +68,18 @@ final class HttpHandler implements ConnectionHandler {
     private boolean streamKeepAlive;
     private final ChunkedDecoder decoder = new ChunkedDecoder();
     private Timer headerTimer;
+    private boolean overLimit; // the streamed body passed --max-body
     private Connection connection; // for the header timer's task
 
     HttpHandler(HttpService service) {
         this.service = service;
+    }
+
+    @Override
+    public void onOpen(Connection c) {
+        // A connection that sends nothing, a keep-alive connection left unused, a body that
+        // stops coming: each holds an fd until this ends it (nginx waits 60 to 75 s).
+        c.setIdleTimeout(IDLE_TIMEOUT_MS);
     }
 
     @Override
@@ -87,12 +99,11 @@ final class HttpHandler implements ConnectionHandler {
             if (used < n && !closing) keep(s.in, used, n);
             return;
         }
-        if (pendingLen + n > MAX_PENDING) {
-            fail(c, 413);
-            return;
-        }
-        if (pending == null || pending.length < pendingLen + n) {
-            pending = Arrays.copyOf(pending == null ? new byte[0] : pending, Math.max(4096, Math.max(pendingLen + n, pendingLen * 2)));
+        int need = pendingLen + n;
+        if (pending == null || pending.length < need) {
+            // doubling, but never past the limit plus this read: a stalled request holds at most that
+            int grown = Math.max(need, Math.min(pendingLen * 2, MAX_PENDING + n));
+            pending = Arrays.copyOf(pending == null ? new byte[0] : pending, Math.max(4096, grown));
         }
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, pending, pendingLen, n);
         pendingLen += n;
@@ -114,6 +125,10 @@ final class HttpHandler implements ConnectionHandler {
         System.arraycopy(pending, used, pending, 0, pendingLen - used);
         pendingLen -= used;
         if (pendingLen == 0 && pending.length > 16 * 1024) pending = null; // a large body is done: do not keep its memory
+        // Checked after the complete requests are answered, so that only the unfinished one
+        // counts, whatever requests after it came in the same read: the same bytes get the
+        // same answer however they are split.
+        if (!suspended && pendingLen > MAX_PENDING) fail(c, 413);
     }
 
     private void keep(byte[] b, int from, int to) {
@@ -157,9 +172,15 @@ final class HttpHandler implements ConnectionHandler {
                 out.continue100();
             }
             if (r == HttpParser.NEED_MORE) {
-                if (headerTimer == null) {
-                    connection = c;
-                    headerTimer = c.loop().schedule(this::headerTimeout, HEADER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                if (!parser.headersDone) {
+                    if (headerTimer == null) {
+                        connection = c;
+                        headerTimer = c.loop().schedule(this::headerTimeout, HEADER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                    }
+                } else if (headerTimer != null) {
+                    // the body is coming: a stalled one is ended by the idle timeout, not answered 408
+                    headerTimer.cancel();
+                    headerTimer = null;
                 }
                 break;
             }
@@ -235,15 +256,18 @@ final class HttpHandler implements ConnectionHandler {
             if (!out.writeTo(c) && c.isOpen()) suspend(c);
             return at;
         }
+        overLimit = false;
         int r = decoder.decode(b, at, len, (data, from, n) -> {
-            out.chunk(data, from, n);
             long max = service.maxBody();
-            if (max >= 0 && decoder.total() + n > max) return false;
+            if (max >= 0 && decoder.total() + n > max) { // checked before a byte of it is echoed
+                overLimit = true;
+                return false;
+            }
+            out.chunk(data, from, n);
             return out.length() < FLUSH_BYTES || out.writeTo(c);
         });
         at = decoder.at;
-        long max = service.maxBody();
-        if (r == ChunkedDecoder.ERROR || (max >= 0 && decoder.total() > max)) {
+        if (r == ChunkedDecoder.ERROR || overLimit) {
             // The 200 is on its way: a malformed or oversized body can only end the connection
             // before the last chunk, which tells the client the response is incomplete.
             out.writeTo(c);

@@ -58,6 +58,15 @@ final class HttpParser {
     long contentLength;
     /** Where the body starts, once the header section is parsed. */
     int bodyAt;
+    /** Where the request being parsed starts (for {@link #chunkedBody}'s resume point). */
+    private int headStart;
+    /**
+     * A chunked body already checked up to a chunk boundary on an earlier call for the same
+     * request: the boundary's offset from the body's start (-1: none), the data bytes before
+     * it, and the header length of the request it belongs to. A body that arrives in many
+     * reads is checked once, not from its start on every read.
+     */
+    private int resumeAt = -1, resumeOut, resumeHead;
     boolean chunkedBody;
     byte[] bodyArray;      // the caller's array, or the decoded chunked body
     int bodyStart, bodyLength;
@@ -85,6 +94,7 @@ final class HttpParser {
      * body itself, or goes on with {@link #parseBody}.
      */
     int parseHead(byte[] b, int from, int to) {
+        headStart = from;
         headersDone = expectContinue = chunkedBody = false;
         contentLength = -1;
         int limit = from + MAX_HEADER_BYTES;
@@ -94,7 +104,7 @@ final class HttpParser {
         for (;;) {
             lineEnd = lineEnd(b, pos, to, limit);
             if (lineEnd == NEED) return NEED_MORE;
-            if (lineEnd == TOO_LONG) return error(pos == from ? 414 : 431); // a request line longer than the whole limit
+            if (lineEnd == TOO_LONG) return error(414); // the request line (after any empty lines) does not end within the limit
             if (lineEnd < 0) return lineError(lineEnd);
             if (lineEnd != pos) break;
             pos = lineEnd + 2;
@@ -189,7 +199,10 @@ final class HttpParser {
             byte c = b[i];
             if (c == '\n') return BARE_LF;
             if (c == '\r') {
-                if (i + 1 >= to) return i + 1 >= limit ? TOO_LONG : NEED;
+                // The whole line, CRLF included, must end before the limit: decided without
+                // looking past it, so the answer is the same however the bytes arrive.
+                if (i + 1 >= limit) return TOO_LONG;
+                if (i + 1 >= to) return NEED;
                 return b[i + 1] == '\n' ? i : BARE_CR;
             }
         }
@@ -242,14 +255,18 @@ final class HttpParser {
         if (end - v != 8 || !startsWith(b, v, HTTP_SLASH) || !digit(b[v + 5]) || b[v + 6] != '.' || !digit(b[v + 7])) {
             return error(400) == OK;
         }
-        if (b[v + 5] != '1' || (b[v + 7] != '1' && b[v + 7] != '0')) return error(505) == OK;
+        // HTTP/1.2 and later minors are handled as 1.1 (RFC 9110 §2.5); another major is not served
+        if (b[v + 5] != '1') return error(505) == OK;
         http10 = b[v + 7] == '0';
         methodStart = from;
         methodEnd = sp1;
         method = methodKind(b, from, sp1);
         targetStart = sp1 + 1;
         targetEnd = sp2;
-        return target(b, targetStart, targetEnd) || error(400) == OK;
+        if (!target(b, targetStart, targetEnd)) return error(400) == OK;
+        // the asterisk-form is for OPTIONS only (RFC 9112 §3.2.4)
+        if (sp2 - sp1 == 2 && b[sp1 + 1] == '*' && !equals(b, from, sp1, M_OPTIONS)) return error(400) == OK;
+        return true;
     }
 
     /** Finds the path in an origin-form, absolute-form or asterisk-form target (§3.2). */
@@ -302,6 +319,10 @@ final class HttpParser {
         int size = 0;
         for (int pass = 0; pass < 2; pass++) {
             int pos = start, out = 0;
+            if (pass == 0 && resumeAt >= 0 && resumeHead == start - headStart && start + resumeAt <= to) {
+                pos = start + resumeAt;
+                out = resumeOut;
+            }
             for (;;) {
                 int end = lineEnd(b, pos, to, pos + MAX_CHUNK_LINE);
                 if (end == NEED) return NEED_MORE;
@@ -337,6 +358,11 @@ final class HttpParser {
                 out += (int) n;
                 if (b[pos] != '\r' || b[pos + 1] != '\n') return error(400);
                 pos += 2;
+                if (pass == 0) { // a chunk checked whole: the next call for this request starts here
+                    resumeAt = pos - start;
+                    resumeOut = out;
+                    resumeHead = start - headStart;
+                }
             }
             if (pass == 0) {
                 size = out;
@@ -348,6 +374,7 @@ final class HttpParser {
         bodyArray = chunked;
         bodyStart = 0;
         bodyLength = size;
+        resumeAt = -1;
         return OK;
     }
 
@@ -411,6 +438,7 @@ final class HttpParser {
 
     private int error(int s) {
         status = s;
+        resumeAt = -1;
         return ERROR;
     }
 
@@ -504,6 +532,7 @@ final class HttpParser {
             KEEP_ALIVE = ascii("keep-alive"), EXPECT = ascii("expect"), CONTINUE_100 = ascii("100-continue"),
             HTTP_SLASH = ascii("HTTP/"), HTTP_SCHEME = ascii("http://"), HTTPS_SCHEME = ascii("https://"),
             M_GET = ascii("GET"), M_HEAD = ascii("HEAD"), M_POST = ascii("POST");
+    private static final byte[] M_OPTIONS = ascii("OPTIONS");
     private static final byte[][] OTHER_METHODS = {ascii("PUT"), ascii("DELETE"), ascii("PATCH"), ascii("OPTIONS"),
             ascii("TRACE"), ascii("CONNECT")};
 }
