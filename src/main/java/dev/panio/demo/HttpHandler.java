@@ -67,7 +67,10 @@ final class HttpHandler implements ConnectionHandler {
     private long streamRemaining;  // Content-Length mode: body bytes still to come
     private boolean streamKeepAlive;
     private final ChunkedDecoder decoder = new ChunkedDecoder();
-    private Timer headerTimer;
+    private volatile Timer headerTimer;
+    private volatile int headerGen; // which header timer is current
+    /** Serialises callbacks with the header timer where they run on different threads (null: they do not). */
+    private java.util.concurrent.locks.ReentrantLock lock;
     private boolean overLimit; // the streamed body passed --max-body
     private Connection connection; // for the header timer's task
 
@@ -77,6 +80,9 @@ final class HttpHandler implements ConnectionHandler {
 
     @Override
     public void onOpen(Connection c) {
+        // On the thread backends callbacks run on the connection's own thread and timers on the
+        // loop thread: the header timer's 408 must not run into a callback.
+        if (!c.loop().inEventLoop()) lock = new java.util.concurrent.locks.ReentrantLock();
         // A connection that sends nothing, a keep-alive connection left unused, a body that
         // stops coming: each holds an fd until this ends it (nginx waits 60 to 75 s).
         c.setIdleTimeout(IDLE_TIMEOUT_MS);
@@ -84,6 +90,20 @@ final class HttpHandler implements ConnectionHandler {
 
     @Override
     public void onData(Connection c, MemorySegment data) {
+        var l = lock;
+        if (l == null) {
+            handleData(c, data);
+            return;
+        }
+        l.lock();
+        try {
+            handleData(c, data);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    private void handleData(Connection c, MemorySegment data) {
         if (lingering) {
             discarded += data.byteSize();
             if (discarded > LINGER_BYTES) c.close();
@@ -112,6 +132,20 @@ final class HttpHandler implements ConnectionHandler {
 
     @Override
     public void onWritable(Connection c) {
+        var l = lock;
+        if (l == null) {
+            handleWritable(c);
+            return;
+        }
+        l.lock();
+        try {
+            handleWritable(c);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    private void handleWritable(Connection c) {
         if (!suspended || closing) return;
         suspended = false;
         c.resumeReading();
@@ -175,7 +209,8 @@ final class HttpHandler implements ConnectionHandler {
                 if (!parser.headersDone) {
                     if (headerTimer == null) {
                         connection = c;
-                        headerTimer = c.loop().schedule(this::headerTimeout, HEADER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                        int gen = ++headerGen;
+                        headerTimer = c.loop().schedule(() -> headerTimeout(gen), HEADER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                     }
                 } else if (headerTimer != null) {
                     // the body is coming: a stalled one is ended by the idle timeout, not answered 408
@@ -289,9 +324,24 @@ final class HttpHandler implements ConnectionHandler {
         c.suspendReading();
     }
 
-    private void headerTimeout() {
-        headerTimer = null;
-        fail(connection, 408);
+    private void headerTimeout(int gen) {
+        var l = lock;
+        if (l == null) {
+            headerTimer = null;
+            fail(connection, 408);
+        } else if (l.tryLock()) { // never wait on the loop thread: the owner may be in a long write
+            try {
+                // the request completed (or another began) meanwhile: not this timer's to fail
+                if (gen != headerGen || headerTimer == null || closing) return;
+                headerTimer = null;
+                fail(connection, 408);
+            } finally {
+                l.unlock();
+            }
+        } else {
+            // the connection's thread is in a callback: look again shortly
+            connection.loop().schedule(() -> headerTimeout(gen), 50, TimeUnit.MILLISECONDS);
+        }
     }
 
     private boolean respond(Connection c, byte[] b, ResponseWriter out) {
