@@ -43,10 +43,11 @@ public final class DemoServer {
                 case "--help", "-h" -> {
                     System.out.println("""
                         usage: scripts/server.sh [--port 8080] [--host 127.0.0.1] [--backend auto|select|poll|epoll|epoll-et|io_uring|signal|blocking|virtual]
-                                                 [--loops N (default: cores)] [--mode http|echo] [--files DIR] [--max-body BYTES]
+                                                 [--loops N (default: cores)] [--mode http|echo|udp] [--files DIR] [--max-body BYTES]
                         HTTP routes: GET / and /plaintext, POST /echo (streams the body back; --max-body limits it, default none),
                                      GET /stats (JSON), GET /status (live page),
-                                     GET /files/<path> (files under DIR, sent with sendfile or splice; only with --files)""");
+                                     GET /files/<path> (files under DIR, sent with sendfile or splice; only with --files)
+                        echo: TCP echo; udp: UDP echo (each datagram back to its sender, a socket per loop)""");
                     return;
                 }
                 case "--port" -> port = number(args, ++i, a);
@@ -67,7 +68,9 @@ public final class DemoServer {
                 }
                 case "--mode" -> {
                     mode = value(args, ++i, a);
-                    if (!mode.equals("http") && !mode.equals("echo")) throw new IllegalArgumentException("--mode is http or echo");
+                    if (!mode.equals("http") && !mode.equals("echo") && !mode.equals("udp")) {
+                        throw new IllegalArgumentException("--mode is http, echo or udp");
+                    }
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
@@ -75,6 +78,10 @@ public final class DemoServer {
         // A client that stops reading is dropped after 30 s (write timeout), not held forever.
         EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true)
                 .withWriteTimeout(30_000));
+        if (mode.equals("udp")) {
+            udpEcho(group, new InetSocketAddress(host, port));
+            return;
+        }
         HttpService service = new HttpService(group, files, maxBody);
         Supplier<ConnectionHandler> handlers = mode.equals("http") ? () -> new HttpHandler(service) : Echo::new;
         Listener l = group.listen(new InetSocketAddress(host, port), handlers);
@@ -88,6 +95,21 @@ public final class DemoServer {
             System.out.println(clean ? "stopped" : "stopped (some connections were closed at the deadline)");
         }));
         // The loop threads are daemons: serve until Ctrl-C or SIGTERM shuts the group down.
+        while (!group.awaitTermination(1, TimeUnit.DAYS)) {
+            // still serving
+        }
+    }
+
+    /** Echoes every datagram to its sender, on a socket per loop; serves until the group shuts down. */
+    private static void udpEcho(EventLoopGroup group, InetSocketAddress address) throws Exception {
+        dev.panio.reactor.DatagramEndpoint e = group.bindDatagram(address, () -> (channel, data, sender) -> channel.send(data, sender),
+                dev.panio.reactor.SocketOptionSet.none().with(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20), true);
+        System.out.printf("panio udp echo on %s:%d, backend %s, %d socket(s)%n", address.getHostString(), e.port(),
+                group.backendDescription(), e.channels().size());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            group.shutdownGracefully(5000);
+            System.out.println("stopped");
+        }));
         while (!group.awaitTermination(1, TimeUnit.DAYS)) {
             // still serving
         }

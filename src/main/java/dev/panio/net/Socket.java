@@ -618,6 +618,11 @@ public final class Socket implements AutoCloseable {
             sa = cs.scratch.asSlice(ADDR_OFF, SockAddrs.MAX_BYTES);
             saLen = SockAddrs.write(target, family.af(), sa, "sendto", fd.intValue());
         }
+        return sendto(cs, src, sa, saLen, target == null ? null : target.toString());
+    }
+
+    /** {@code sendto} of {@code src} (heap memory staged, up to one datagram) to the sockaddr {@code sa}. */
+    private long sendto(CallState cs, MemorySegment src, MemorySegment sa, int saLen, String detail) throws ErrnoException {
         MemorySegment from = src;
         long len = src.byteSize();
         if (!src.isNative()) {
@@ -634,7 +639,7 @@ public final class Socket implements AutoCloseable {
             do {
                 r = SocketCalls.sendto(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL(), sa, saLen);
             } while (Results.interrupted(r));
-            if (r < 0 && !Results.wouldBlock(r)) throw fd.failure("sendto", target == null ? null : target.toString(), r);
+            if (r < 0 && !Results.wouldBlock(r)) throw fd.failure("sendto", detail, r);
             return transfer(r, "sendto");
         } finally {
             fd.release();
@@ -664,26 +669,7 @@ public final class Socket implements AutoCloseable {
         if (!fits) throw new IllegalArgumentException("sendto(fd=" + self + "): address family " + af + " for a " + family + " socket");
         CallState cs = CallState.current();
         MemorySegment sa = name.isNative() ? name : cs.scratch.asSlice(ADDR_OFF, SockAddrs.MAX_BYTES).copyFrom(name.asSlice(0, length));
-        MemorySegment from = src;
-        long len = src.byteSize();
-        if (!src.isNative()) {
-            from = cs.bounce();
-            if (len > from.byteSize()) {
-                throw new IllegalArgumentException("sendto(fd=" + self + "): " + len
-                        + " heap bytes are more than one datagram can carry; use off-heap memory");
-            }
-            MemorySegment.copy(src, 0, from, 0, len);
-        }
-        int raw = fd.acquire("sendto");
-        try {
-            long r;
-            do {
-                r = SocketCalls.sendto(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL(), sa, length);
-            } while (Results.interrupted(r));
-            return transfer(r, "sendto");
-        } finally {
-            fd.release();
-        }
+        return sendto(cs, src, sa, length, null);
     }
 
     /**
