@@ -203,6 +203,34 @@ public final class DatagramBatch implements AutoCloseable {
     }
 
     /**
+     * Closes any descriptors a peer passed with the datagrams in slots {@code 0..count-1}
+     * ({@code SCM_RIGHTS} on a Unix socket): a batch does not hand descriptors out, and the
+     * kernel installed them in this process as it delivered the datagrams.
+     */
+    void closePassedFds(int count) {
+        for (int i = 0; i < count; i++) {
+            long len = msghdr.msg_controllen(slots[i]);
+            MemorySegment c = controls[i];
+            long at = 0;
+            while (at + Cmsg.HEADER <= len) {
+                long l = c.get(ValueLayout.JAVA_LONG, at);
+                if (l < Cmsg.HEADER || at + l > len) break;
+                if (c.get(ValueLayout.JAVA_INT, at + cmsghdr.cmsg_level$offset()) == LibC.SOL_SOCKET()
+                        && c.get(ValueLayout.JAVA_INT, at + cmsghdr.cmsg_type$offset()) == LibC.SCM_RIGHTS()) {
+                    for (long d = at + Cmsg.HEADER; d + 4 <= at + l; d += 4) {
+                        try {
+                            dev.panio.io.FileDescriptor.adopt(c.get(ValueLayout.JAVA_INT, d)).close();
+                        } catch (dev.panio.io.ErrnoException | IllegalArgumentException ignored) {
+                            // closed as far as it can be
+                        }
+                    }
+                }
+                at += Cmsg.align(l);
+            }
+        }
+    }
+
+    /**
      * Sets how many bytes of slot {@code i}'s buffer the next send takes.
      *
      * @throws IndexOutOfBoundsException if {@code length} is negative or above {@link #bufferSize()}

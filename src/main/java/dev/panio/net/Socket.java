@@ -446,30 +446,48 @@ public final class Socket implements AutoCloseable {
 
     /**
      * Reads like {@link FileDescriptor#read(MemorySegment)}: bytes, EOF or WOULD_BLOCK. On a
-     * datagram or seqpacket socket it reads one message: 0 is an empty datagram (never EOF
-     * on a datagram socket), and a message longer than {@code dst} throws {@code EMSGSIZE}
-     * naming both lengths (its rest is already lost); {@link #receiveFrom} reports
-     * truncation as a value instead.
+     * datagram or seqpacket socket it reads one message: 0 is an empty datagram (EOF on a
+     * datagram socket only when it was closed under the call), and a message longer than
+     * {@code dst} throws {@code EMSGSIZE} naming both lengths (its rest is already lost);
+     * {@link #receiveFrom} reports truncation as a value instead. A heap {@code dst} larger
+     * than the 64 KiB staging buffer is staged through a temporary one of its size. On a
+     * seqpacket socket a peer's empty message reads as EOF, as the kernel cannot tell them
+     * apart in a read.
      */
     public long read(MemorySegment dst) throws ErrnoException {
         if (!type.messages()) return fd.read(dst);
         Memory.checkTarget(dst, "recv", fd.intValue());
         CallState cs = CallState.current();
-        MemorySegment to = dst.isNative() ? dst : cs.bounce();
-        long len = dst.isNative() ? dst.byteSize() : Math.min(dst.byteSize(), to.byteSize());
-        int raw = fd.acquire("recv");
-        long r;
-        try {
-            do {
-                r = SocketCalls.recv(cs.errno, raw, to, len, LibC.MSG_TRUNC());
-            } while (Results.interrupted(r));
-        } finally {
-            fd.release();
+        try (Arena big = staging(dst, cs)) {
+            MemorySegment to = dst.isNative() ? dst : big == null ? cs.bounce() : big.allocate(dst.byteSize());
+            long len = dst.byteSize();
+            int raw = fd.acquire("recv");
+            long r;
+            try {
+                do {
+                    r = SocketCalls.recv(cs.errno, raw, to, len, LibC.MSG_TRUNC());
+                } while (Results.interrupted(r));
+            } finally {
+                fd.release();
+            }
+            if (r < 0) return transfer(r, "recv");
+            if (!fd.isOpen()) return FileDescriptor.EOF; // closed under the call: its shutdown reads as empty datagrams
+            if (r == 0 && type == Type.SEQPACKET && len > 0) return FileDescriptor.EOF;
+            long stored = Math.min(r, len);
+            if (!dst.isNative() && stored > 0) MemorySegment.copy(to, 0, dst, 0, stored);
+            return checkedLength(r, len);
         }
-        if (r < 0) return transfer(r, "recv");
-        if (r == 0 && type == Type.SEQPACKET && len > 0) return FileDescriptor.EOF;
-        long stored = Math.min(r, len);
-        if (!dst.isNative() && stored > 0) MemorySegment.copy(to, 0, dst, 0, stored);
+    }
+
+    /**
+     * An arena for a heap target larger than the per-thread staging buffer, so that a message
+     * that fits the caller's buffer is not cut to 64 KiB; null when the staging buffer does.
+     */
+    private static Arena staging(MemorySegment dst, CallState cs) {
+        return !dst.isNative() && dst.byteSize() > cs.bounce().byteSize() ? Arena.ofConfined() : null;
+    }
+
+    private long checkedLength(long r, long len) throws ErrnoException {
         if (r > len) {
             throw new ErrnoException("recv", "a message of " + r + " bytes did not fit in " + len + "; the rest is lost",
                     fd.intValue(), Errno.EMSGSIZE);
@@ -521,6 +539,11 @@ public final class Socket implements AutoCloseable {
             from = offset == 0 && length == src.byteSize() ? src : src.asSlice(offset, length);
         } else {
             from = cs.bounce();
+            if (type.messages() && len > from.byteSize()) {
+                // a message leaves whole or not at all: staging part of it would send a cut one
+                throw new IllegalArgumentException("send(fd=" + fd.intValue() + "): a message of " + len
+                        + " heap bytes is more than the 64 KiB staging buffer; use off-heap memory");
+            }
             len = Math.min(len, from.byteSize());
             MemorySegment.copy(src, offset, from, 0, len);
         }
@@ -680,14 +703,22 @@ public final class Socket implements AutoCloseable {
      * {@link #read} and is how descriptors sent with the bytes are received.
      *
      * @return bytes stored in {@code dst} (0 for an empty datagram), {@link FileDescriptor#EOF}
-     *         on a stream or seqpacket socket whose peer closed, or
-     *         {@link FileDescriptor#WOULD_BLOCK}
+     *         on a stream or seqpacket socket whose peer closed or on any socket closed under
+     *         the call, or {@link FileDescriptor#WOULD_BLOCK}. A heap {@code dst} larger than
+     *         the 64 KiB staging buffer is staged through a temporary one of its size, so a
+     *         message that fits it arrives whole.
      */
     public long receiveFrom(MemorySegment dst, MessageInfo info) throws ErrnoException {
         Memory.checkTarget(dst, "recvmsg", fd.intValue());
         CallState cs = CallState.current();
-        MemorySegment to = dst.isNative() ? dst : cs.bounce();
-        long len = dst.isNative() ? dst.byteSize() : Math.min(dst.byteSize(), to.byteSize());
+        try (Arena big = type.messages() ? staging(dst, cs) : null) {
+            return receiveFrom(dst, info, cs, big);
+        }
+    }
+
+    private long receiveFrom(MemorySegment dst, MessageInfo info, CallState cs, Arena big) throws ErrnoException {
+        MemorySegment to = dst.isNative() ? dst : big == null ? cs.bounce() : big.allocate(dst.byteSize());
+        long len = dst.isNative() || big != null ? dst.byteSize() : Math.min(dst.byteSize(), to.byteSize());
         info.prepare(to, len, family == Family.UNIX && type == Type.DATAGRAM);
         int flags = LibC.MSG_CMSG_CLOEXEC() | (type.messages() ? LibC.MSG_TRUNC() : 0);
         int raw = fd.acquire("recvmsg");
@@ -702,6 +733,10 @@ public final class Socket implements AutoCloseable {
         if (r < 0) {
             info.abandon();
             return transfer(r, "recvmsg");
+        }
+        if (!fd.isOpen()) { // closed under the call: its shutdown reads as empty messages
+            info.abandon();
+            return FileDescriptor.EOF;
         }
         info.complete(r, len);
         long stored = info.length();
@@ -791,8 +826,11 @@ public final class Socket implements AutoCloseable {
      * Receives up to {@code batch.capacity()} datagrams in one call ({@code recvmmsg} with
      * {@code MSG_TRUNC}, so each slot's real length is known).
      *
-     * @return datagrams received (at least 1), or {@link FileDescriptor#WOULD_BLOCK} if none
-     *         was waiting on a non-blocking socket
+     * @return datagrams received (at least 1: a blocking socket returns once one has come,
+     *         {@code MSG_WAITFORONE}), {@link FileDescriptor#WOULD_BLOCK} if none was waiting on a
+     *         non-blocking socket, or {@link FileDescriptor#EOF} if the socket was closed under
+     *         the call. Descriptors a peer passes with the datagrams are closed: a batch does not
+     *         take them (use {@link #receiveFrom}).
      * @throws IllegalStateException if the batch is closed
      */
     public int receiveBatch(DatagramBatch batch) throws ErrnoException {
@@ -810,8 +848,12 @@ public final class Socket implements AutoCloseable {
         try {
             int r;
             do {
-                r = SocketCalls.recvmmsg(cs.errno, raw, batch.vector, count, LibC.MSG_TRUNC());
+                // MSG_WAITFORONE: a blocking socket returns once one has come, not when all have
+                r = SocketCalls.recvmmsg(cs.errno, raw, batch.vector, count,
+                        LibC.MSG_TRUNC() | LibC.MSG_WAITFORONE() | LibC.MSG_CMSG_CLOEXEC());
             } while (Results.interrupted(r));
+            if (r > 0) batch.closePassedFds(r); // a batch takes no descriptors: any a peer sent are closed
+            if (r >= 0 && !fd.isOpen()) return FileDescriptor.EOF; // closed under the call
             return (int) transfer(r, "recvmmsg");
         } finally {
             fd.release();

@@ -32,7 +32,13 @@ public interface DatagramChannel {
      */
     boolean send(MemorySegment data, SocketAddress target);
 
-    /** Sends {@code data} back to {@code sender} (during {@link DatagramHandler#onDatagram}); as {@link #send(MemorySegment, SocketAddress)}. */
+    /**
+     * Sends {@code data} back to {@code sender} (during {@link DatagramHandler#onDatagram}); as
+     * {@link #send(MemorySegment, SocketAddress)}.
+     *
+     * @throws IllegalArgumentException if the sender has no address to answer (an unbound
+     *         Unix datagram socket)
+     */
     boolean send(MemorySegment data, DatagramSender sender);
 
     /**
@@ -51,7 +57,10 @@ public interface DatagramChannel {
     /** Datagrams dropped: at the queue's hard limit, or received longer than the receive buffer. */
     long droppedDatagrams();
 
-    /** Closes once the queue is sent (or failed); idempotent. */
+    /**
+     * Closes once the queue is sent, or after 5 s with what is still queued dropped (a peer
+     * whose queue stays full must not hold the channel open); idempotent.
+     */
     void close();
 
     /** Whether the channel is not yet closed. */

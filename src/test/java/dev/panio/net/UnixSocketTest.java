@@ -265,6 +265,90 @@ class UnixSocketTest {
     }
 
     @Test
+    void heapMessagesOverTheStagingBufferAreNeitherCutNorLost() throws Exception {
+        try (Socket.Pair seq = Socket.pair(Socket.Type.SEQPACKET); Socket.Pair dgram = Socket.pair(Socket.Type.DATAGRAM);
+                Arena arena = Arena.ofConfined()) {
+            for (Socket s : new Socket[] {seq.first(), seq.second(), dgram.first(), dgram.second()}) {
+                s.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 1 << 20);
+                s.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
+            }
+            // a heap message larger than the 64 KiB staging buffer is refused, not sent cut
+            IllegalArgumentException cut = assertThrows(IllegalArgumentException.class,
+                    () -> seq.first().write(MemorySegment.ofArray(new byte[100_000])));
+            assertTrue(cut.getMessage().contains("100000"), cut.getMessage());
+            // a message that fits the caller's heap buffer arrives whole, by read and by receiveFrom
+            MemorySegment big = arena.allocate(100_000);
+            big.fill((byte) 7);
+            for (int round = 0; round < 2; round++) {
+                assertEquals(100_000, dgram.first().write(big));
+                assertTrue(await(dgram.second().fd(), Poll.POLLIN, 5000));
+                byte[] into = new byte[200_000];
+                long n = round == 0 ? dgram.second().read(MemorySegment.ofArray(into))
+                        : dgram.second().receiveFrom(MemorySegment.ofArray(into), new MessageInfo(0));
+                assertEquals(100_000, n);
+                assertEquals(7, into[99_999]);
+            }
+        }
+    }
+
+    @Test
+    void aDatagramSocketClosedUnderABlockedReceiveReturnsEndOfStreamNotEmptyDatagrams() throws Exception {
+        for (int kind = 0; kind < 3; kind++) {
+            int k = kind;
+            try (Socket.Pair p = Socket.pair(Socket.Type.DATAGRAM, false); DatagramBatch batch = new DatagramBatch(8, 64)) {
+                java.util.concurrent.CompletableFuture<Long> got = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (Arena a = Arena.ofConfined()) {
+                        MemorySegment buf = a.allocate(64);
+                        return switch (k) {
+                            case 0 -> p.second().read(buf);
+                            case 1 -> p.second().receiveFrom(buf, new MessageInfo(0));
+                            default -> (long) p.second().receiveBatch(batch);
+                        };
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                Thread.sleep(200); // blocked in the receive by now
+                p.second().close();
+                long r = got.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(FileDescriptor.EOF, r, "receive kind " + k);
+            }
+        }
+    }
+
+    @Test
+    void aBlockingBatchReceiveReturnsOnceOneDatagramHasCome() throws Exception {
+        try (Socket.Pair p = Socket.pair(Socket.Type.DATAGRAM, false); DatagramBatch batch = new DatagramBatch(8, 64);
+                Arena arena = Arena.ofConfined()) {
+            p.first().write(text(arena, "one"));
+            java.util.concurrent.CompletableFuture<Integer> got = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.second().receiveBatch(batch);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            // MSG_WAITFORONE: without it this waits for eight datagrams that never come
+            assertEquals(1, got.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(3, batch.length(0));
+        }
+    }
+
+    @Test
+    void descriptorsSentToABatchAreClosedNotLeaked() throws Exception {
+        try (Socket.Pair p = Socket.pair(Socket.Type.DATAGRAM); Pipe pipe = Pipe.open(true); Arena arena = Arena.ofConfined();
+                DatagramBatch batch = new DatagramBatch(8, 64)) {
+            int before = dev.panio.testing.NoFdLeaks.openFds().size();
+            FileDescriptor[] eight = new FileDescriptor[8];
+            java.util.Arrays.fill(eight, pipe.source());
+            for (int i = 0; i < 4; i++) p.first().sendWithFds(text(arena, "x"), eight);
+            assertTrue(await(p.second().fd(), Poll.POLLIN, 5000));
+            assertEquals(4, p.second().receiveBatch(batch));
+            assertEquals(before, dev.panio.testing.NoFdLeaks.openFds().size(), "the 32 passed descriptors were closed");
+        }
+    }
+
+    @Test
     void misuseIsRefusedBeforeAnyCall() throws Exception {
         try (Socket.Pair stream = Socket.pair(Socket.Type.STREAM); Socket tcp = Socket.tcp(Socket.Family.INET);
                 Pipe pipe = Pipe.open(true); Arena arena = Arena.ofConfined()) {

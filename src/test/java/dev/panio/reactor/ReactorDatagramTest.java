@@ -121,6 +121,8 @@ class ReactorDatagramTest {
                 echoThrough(client, e.localAddress(), 3000, 60_000);
                 assertEquals(0, echo.errors.get());
                 assertEquals(0, e.channels().get(0).droppedDatagrams());
+                LoopMetrics m = g.metrics();
+                assertTrue(m.reads() >= 3000 && m.writes() >= 3000, "datagrams counted in the loop metrics: " + m);
             }
             assertEquals(CloseCause.LOCAL, echo.closed.get(10, TimeUnit.SECONDS));
         }
@@ -228,6 +230,51 @@ class ReactorDatagramTest {
             assertEquals(0, s.queuedBytes());
             assertEquals(0, s.droppedDatagrams());
             s.close();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void anUnnamedSenderIsRefusedClearlyAndAPeerWithAFullQueueCostsNoSpin(Backend b) throws Exception {
+        UnixAddress name = UnixAddress.abstractName("panio-full-" + b + "-" + System.nanoTime());
+        try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts());
+                DatagramEndpoint server = g.bindDatagram(name, Echo::new);
+                Socket anonymous = Socket.unix(Socket.Type.DATAGRAM);
+                Socket slow = Socket.unix(Socket.Type.DATAGRAM);
+                Arena arena = Arena.ofConfined()) {
+            DatagramChannel channel = server.channels().get(0);
+            // an unbound sender has no address to answer: the reply is refused in the handler,
+            // which the loop counts, and the channel goes on
+            anonymous.sendTo(arena.allocate(1), name);
+            ReactorSuiteTest.awaitFailures(g, 1);
+            assertTrue(channel.isOpen());
+            // A peer that does not read fills its queue (max_dgram_qlen); the answers wait in the
+            // channel's queue. An unconnected Unix datagram socket reports itself writable all the
+            // same: waiting on that would spin the loop.
+            slow.bind(UnixAddress.abstractName("panio-slow-" + b + "-" + System.nanoTime()));
+            int sent = 60;
+            for (int i = 0; i < sent; i++) {
+                MemorySegment m = arena.allocate(8);
+                m.set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                // the server's own queue holds 10 until it reads them: wait for room, bounded
+                for (int tries = 0; slow.sendTo(m, name) == FileDescriptor.WOULD_BLOCK; tries++) {
+                    assertTrue(tries < 5_000, "the server stopped reading");
+                    Thread.sleep(1);
+                }
+            }
+            for (int i = 0; i < 500 && channel.queuedBytes() == 0; i++) Thread.sleep(10);
+            assertTrue(channel.queuedBytes() > 0, "the answers are queued");
+            long turns0 = g.metrics().turns();
+            Thread.sleep(1000);
+            long turns = g.metrics().turns() - turns0;
+            assertTrue(turns < 2_000, turns + " loop turns in a second with the queue stuck: the channel spins");
+            // the peer reads: every answer arrives, in order
+            MemorySegment in = arena.allocate(64);
+            for (int i = 0; i < sent; i++) {
+                assertTrue(await(slow.fd(), 10_000), "answer " + i);
+                assertEquals(8, slow.read(in));
+                assertEquals(i, in.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
+            }
         }
     }
 

@@ -44,6 +44,7 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
     private volatile boolean open = true;
     private boolean closing;
     private boolean readScheduled;
+    private boolean retryArmed;
     private Driver.Watch watch;
     private volatile SocketAddress local;
     private volatile Object attachment;
@@ -108,8 +109,14 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
 
     private void ready(int bits) {
         if (!open) return;
-        if ((bits & Driver.WRITABLE) != 0) flush();
-        if ((bits & Driver.READABLE) != 0 && open) receive();
+        try {
+            if ((bits & Driver.WRITABLE) != 0) flush();
+            if ((bits & Driver.READABLE) != 0 && open) receive();
+        } catch (RuntimeException | Error e) {
+            // nothing here may end the loop: the channel ends instead, with the cause
+            loop.failures.report("datagram channel failed; closed", e);
+            end(CloseCause.ERROR, new IOException(e));
+        }
     }
 
     private void receive() {
@@ -184,7 +191,12 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
     public boolean send(MemorySegment data, DatagramSender to) {
         if (to != sender) throw new IllegalArgumentException("not this channel's sender");
         sender.check();
-        return sendRaw(data, batch.senderName(sender.slot), batch.senderLength(sender.slot));
+        int length = batch.senderLength(sender.slot);
+        if (length <= 2) {
+            throw new IllegalArgumentException("sendto(fd=" + socket.fd().intValue()
+                    + "): the sender has no address (an unbound Unix datagram socket) and cannot be answered");
+        }
+        return sendRaw(data, batch.senderName(sender.slot), length);
     }
 
     @Override
@@ -237,12 +249,28 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
     }
 
     private void enqueue(Queued q) {
-        if (!open) {
-            queued.addAndGet(-q.data.length);
-            return;
-        }
+        if (!open) return; // ended meanwhile: its end set the count to 0
         queue.addLast(q);
         flush();
+    }
+
+    /**
+     * Waits for room to send. An unconnected Unix datagram socket reports itself writable when
+     * its own buffer has room, whatever the queue of the peer that refused it (the kernel's
+     * poll looks at a peer only for a connected socket), so waiting for write readiness would
+     * spin: it looks again in 10 ms instead.
+     */
+    private void awaitWritable() {
+        if (socket.family() != Socket.Family.UNIX || remote != null) {
+            watch.interest(Driver.READABLE | Driver.WRITABLE);
+            return;
+        }
+        if (retryArmed) return;
+        retryArmed = true;
+        loop.scheduleOnLoop(() -> {
+            retryArmed = false;
+            if (open) flush();
+        }, 10_000_000L);
     }
 
     /** Sends what is queued until the kernel says wait; then asks for write readiness. */
@@ -256,9 +284,13 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
             } catch (ErrnoException e) {
                 n = q.data.length; // this datagram failed: reported, and the queue goes on
                 report(e);
+            } catch (RuntimeException e) {
+                n = q.data.length; // refused before the call (a bad address): dropped, reported, the queue goes on
+                dropped.incrementAndGet();
+                report(new IOException("a queued datagram was refused: " + e.getMessage(), e));
             }
             if (n == FileDescriptor.WOULD_BLOCK) {
-                watch.interest(Driver.READABLE | Driver.WRITABLE);
+                awaitWritable();
                 return;
             }
             queue.pollFirst();
@@ -303,8 +335,17 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
             return;
         }
         closing = true;
-        if (queue.isEmpty()) end(CloseCause.LOCAL, null);
+        if (queue.isEmpty()) {
+            end(CloseCause.LOCAL, null);
+            return;
+        }
+        // A peer that never takes the rest (a full Unix datagram queue) must not hold the
+        // channel open: what is still queued after this is dropped.
+        loop.scheduleOnLoop(() -> end(CloseCause.TIMEOUT, null), CLOSE_LINGER_NANOS);
     }
+
+    /** How long a close waits for the queue to be sent. */
+    static final long CLOSE_LINGER_NANOS = 5_000_000_000L;
 
     @Override
     public void closeGracefully() {

@@ -214,8 +214,10 @@ public final class ThreadDriver extends Driver {
 
     @Override
     public LoopMetrics metrics(LoopMetrics base) {
-        return new LoopMetrics(open.get(), accepted.sum(), acceptErrors.sum(), bytesRead.sum(), bytesWritten.sum(),
-                reads.sum(), writes.sum(), base.wakeups(), base.turns(), -1, base.handlerFailures());
+        // the connections' own counters, plus what ran on the loop thread (datagram channels)
+        return new LoopMetrics(open.get(), accepted.sum() + base.accepted(), acceptErrors.sum() + base.acceptErrors(),
+                bytesRead.sum() + base.bytesRead(), bytesWritten.sum() + base.bytesWritten(), reads.sum() + base.reads(),
+                writes.sum() + base.writes(), base.wakeups(), base.turns(), -1, base.handlerFailures());
     }
 
     @Override
