@@ -13,7 +13,9 @@ import java.net.SocketOption;
  * <p>The JDK options {@code SO_SNDBUF}, {@code SO_RCVBUF}, {@code SO_REUSEADDR},
  * {@code SO_REUSEPORT}, {@code SO_KEEPALIVE}, {@code SO_LINGER}, {@code SO_BROADCAST},
  * {@code TCP_NODELAY}, {@code IP_TOS}, {@code IP_MULTICAST_IF}, {@code IP_MULTICAST_TTL} and
- * {@code IP_MULTICAST_LOOP} are accepted as they are.
+ * {@code IP_MULTICAST_LOOP} are accepted as they are. ({@code IP_MULTICAST_IF} on an IPv4
+ * socket is set by index and read back by the interface's address, as Linux reports it:
+ * an interface with no IPv4 address reads back as null.)
  */
 public final class LinuxSocketOptions {
     private LinuxSocketOptions() {}
