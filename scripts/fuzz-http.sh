@@ -2,9 +2,10 @@
 # Fuzzes the demo server's HTTP parser with Jazzer (coverage-guided, libFuzzer's engine)
 # against the request-smuggling invariants of HttpParserJazzTest. Not part of `mvn test`,
 # which only replays the committed corpus.
-#   scripts/fuzz-http.sh                 10.5 million inputs or 4 hours, whichever comes
+#   scripts/fuzz-http.sh                 10.5 million inputs or 5 hours, whichever comes
 #                                        first (HttpParserJazzTest's @FuzzTest); inputs up to
-#                                        12 KiB, about 1,000-2,000 a second on one core here
+#                                        9 KiB, 700-1,100 a second on one core here, so a
+#                                        full run takes 3 to 4 hours
 # The corpus grows in .cifuzz-corpus/ (git-ignored); a finding is written under
 # src/test/resources/dev/panio/demo/HttpParserJazzTestInputs/ and then fails `mvn test`
 # until fixed. Copy interesting corpus entries there too, to keep them as regressions.
