@@ -1,7 +1,6 @@
 package dev.panio.net;
 
 import dev.panio.internal.gen.LibC;
-import dev.panio.internal.gen.cmsghdr;
 import dev.panio.internal.gen.iovec;
 import dev.panio.internal.gen.mmsghdr;
 import dev.panio.internal.gen.msghdr;
@@ -185,21 +184,9 @@ public final class DatagramBatch implements AutoCloseable {
      * datagrams coalesced into it, or 0 for a single datagram.
      */
     public int segmentSize(int i) {
-        MemorySegment s = slots[i];
-        long len = msghdr.msg_controllen(s);
         MemorySegment c = controls[i];
-        long at = 0;
-        while (at + Cmsg.HEADER <= len) {
-            long l = c.get(ValueLayout.JAVA_LONG, at);
-            if (l < Cmsg.HEADER || at + l > len) break;
-            if (c.get(ValueLayout.JAVA_INT, at + cmsghdr.cmsg_level$offset()) == LibC.SOL_UDP()
-                    && c.get(ValueLayout.JAVA_INT, at + cmsghdr.cmsg_type$offset()) == LibC.UDP_GRO()
-                    && l >= Cmsg.len(Integer.BYTES)) {
-                return c.get(ValueLayout.JAVA_INT, at + Cmsg.HEADER);
-            }
-            at += Cmsg.align(l);
-        }
-        return 0;
+        long at = Cmsg.find(c, msghdr.msg_controllen(slots[i]), 0, LibC.SOL_UDP(), LibC.UDP_GRO());
+        return at >= 0 && Cmsg.dataLength(c, at) >= Integer.BYTES ? c.get(ValueLayout.JAVA_INT, at + Cmsg.HEADER) : 0;
     }
 
     /**
@@ -211,21 +198,16 @@ public final class DatagramBatch implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             long len = msghdr.msg_controllen(slots[i]);
             MemorySegment c = controls[i];
-            long at = 0;
-            while (at + Cmsg.HEADER <= len) {
-                long l = c.get(ValueLayout.JAVA_LONG, at);
-                if (l < Cmsg.HEADER || at + l > len) break;
-                if (c.get(ValueLayout.JAVA_INT, at + cmsghdr.cmsg_level$offset()) == LibC.SOL_SOCKET()
-                        && c.get(ValueLayout.JAVA_INT, at + cmsghdr.cmsg_type$offset()) == LibC.SCM_RIGHTS()) {
-                    for (long d = at + Cmsg.HEADER; d + 4 <= at + l; d += 4) {
-                        try {
-                            dev.panio.io.FileDescriptor.adopt(c.get(ValueLayout.JAVA_INT, d)).close();
-                        } catch (dev.panio.io.ErrnoException | IllegalArgumentException ignored) {
-                            // closed as far as it can be
-                        }
+            for (long at = Cmsg.find(c, len, 0, LibC.SOL_SOCKET(), LibC.SCM_RIGHTS()); at >= 0;
+                    at = Cmsg.find(c, len, Cmsg.next(c, at), LibC.SOL_SOCKET(), LibC.SCM_RIGHTS())) {
+                long end = at + Cmsg.HEADER + Cmsg.dataLength(c, at);
+                for (long d = at + Cmsg.HEADER; d + 4 <= end; d += 4) {
+                    try {
+                        dev.panio.io.FileDescriptor.adopt(c.get(ValueLayout.JAVA_INT, d)).close();
+                    } catch (dev.panio.io.ErrnoException | IllegalArgumentException ignored) {
+                        // closed as far as it can be
                     }
                 }
-                at += Cmsg.align(l);
             }
         }
     }

@@ -581,6 +581,11 @@ public final class Socket implements AutoCloseable {
         msg.fill((byte) 0);
         msghdr.msg_iov(msg, iov.segment());
         msghdr.msg_iovlen(msg, iov.count());
+        return sendmsg(cs, msg, keep);
+    }
+
+    /** {@code sendmsg(MSG_NOSIGNAL)} of {@code msg}, keeping the arenas of {@code keep} alive; bytes or WOULD_BLOCK. */
+    private long sendmsg(CallState cs, MemorySegment msg, MemorySegment[] keep) throws ErrnoException {
         int raw = fd.acquire("sendmsg");
         try {
             long r;
@@ -806,17 +811,7 @@ public final class Socket implements AutoCloseable {
                 msghdr.msg_controllen(msg, control.byteSize());
             }
             MemorySegment[] keep = {data, msg, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL};
-            CallState cs = CallState.current();
-            int raw = fd.acquire("sendmsg");
-            try {
-                long r;
-                do {
-                    r = VectorCalls.sendmsg(cs.errno, raw, msg, LibC.MSG_NOSIGNAL(), keep);
-                } while (Results.interrupted(r));
-                return transfer(r, "sendmsg");
-            } finally {
-                fd.release();
-            }
+            return sendmsg(CallState.current(), msg, keep);
         } finally {
             for (int i = 0; i < held; i++) fds[i].release();
         }
