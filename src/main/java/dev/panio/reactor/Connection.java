@@ -1,5 +1,6 @@
 package dev.panio.reactor;
 
+import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.io.IOException;
@@ -7,8 +8,16 @@ import java.net.SocketAddress;
 import java.net.SocketOption;
 
 /**
- * One stream connection on an {@link EventLoop}: TCP over IPv4 or IPv6, or a Unix stream
- * or seqpacket socket.
+ * One connection on an {@link EventLoop}: TCP over IPv4 or IPv6, or a Unix stream or
+ * seqpacket socket.
+ *
+ * <p>On a seqpacket connection each {@link #write} is one message, sent whole or queued
+ * whole, and each {@link ConnectionHandler#onData} is one message received; a message
+ * longer than the loop's read buffer ({@link ReactorOptions#readBufferBytes()}) ends the
+ * connection with {@code EMSGSIZE} rather than arrive cut, and an empty message reads as
+ * the end of input (as it does for {@code recv(2)}), so {@code write} sends none. Unix
+ * connections carry descriptors both ways: {@link #writeWithFds} and
+ * {@link ConnectionHandler#onFileDescriptors}.
  *
  * <p>Writes are copied into a per-connection queue (or written straight through when the
  * socket takes them), so the caller's memory can be reused at once. The queue has a high
@@ -33,11 +42,35 @@ public interface Connection {
     boolean write(MemorySegment data, long offset, long length);
 
     /**
+     * Queues (or writes) a copy of {@code data} with {@code fds} attached ({@code sendmsg}
+     * with {@code SCM_RIGHTS}) on a Unix connection, after everything written before: the
+     * peer gets descriptors of its own for the same open files. On a seqpacket connection
+     * {@code data} and {@code fds} are one message; on a stream connection the descriptors
+     * travel with the first byte of {@code data}, so a panio peer's handler hears
+     * {@link ConnectionHandler#onFileDescriptors} before the {@code onData} that holds that
+     * byte (which may hold earlier bytes too: a stream has no boundaries).
+     *
+     * <p>Each descriptor is duplicated during this call ({@code F_DUPFD_CLOEXEC}): the caller
+     * keeps its own and may close it at once. The duplicates are closed once sent, or when
+     * the connection ends with them unsent. Any thread.
+     *
+     * @return as for {@link #write}; false also if the connection is closed or closing (the
+     *         duplicates are closed then)
+     * @throws IllegalArgumentException if this is not a Unix connection, if more than 253
+     *         descriptors are given (the kernel's {@code SCM_MAX_FD}), or if {@code data} is
+     *         empty on a stream connection (the descriptors need a byte to ride on)
+     * @throws ErrnoException if a descriptor cannot be duplicated ({@code EMFILE}, or one is
+     *         closed): then nothing is sent
+     */
+    boolean writeWithFds(MemorySegment data, FileDescriptor... fds) throws ErrnoException;
+
+    /**
      * Sends {@code count} bytes of {@code file} from {@code position}, after everything
      * written before, without copying them through user space: {@code sendfile(2)} on the
      * readiness and thread backends, {@code splice(2)} through a pipe on io_uring. The
      * connection owns {@code file} from this call on and closes it once sent, or when the
-     * connection closes. The bytes count toward the watermarks (the handler sees
+     * connection closes. Stream connections only (a seqpacket connection refuses it with
+     * {@code IllegalStateException}: a message cannot come from a file). The bytes count toward the watermarks (the handler sees
      * backpressure as for {@link #write}) but not toward the memory limit: they stay in the
      * page cache. A file shorter than promised closes the connection with
      * {@link CloseCause#ERROR}, since the peer was promised those bytes.

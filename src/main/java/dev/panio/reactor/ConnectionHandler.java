@@ -1,7 +1,9 @@
 package dev.panio.reactor;
 
+import dev.panio.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * What a server or client does with a connection. Callbacks for one connection never run
@@ -17,6 +19,24 @@ public interface ConnectionHandler {
      * read buffer or a kernel-provided buffer): copy what must outlive it.
      */
     void onData(Connection connection, MemorySegment data);
+
+    /**
+     * Descriptors arrived on a Unix connection ({@code SCM_RIGHTS}): the peer attached them
+     * to bytes that {@link #onData} delivers next (or, on a seqpacket connection, to the
+     * next message; to no bytes at all if the message was empty). The handler owns them from
+     * now on and must close them; keep them past this call as long as needed. By default they
+     * are closed. If this throws, panio closes them all (a handler that kept some must not use
+     * them) and the connection ends as for any handler failure.
+     */
+    default void onFileDescriptors(Connection connection, List<FileDescriptor> fds) {
+        for (FileDescriptor fd : fds) {
+            try {
+                fd.close();
+            } catch (IOException ignored) {
+                // closed already by the handler's own code
+            }
+        }
+    }
 
     /**
      * The peer shut down its output (end of stream). By default this side closes once its

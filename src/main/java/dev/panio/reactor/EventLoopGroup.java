@@ -144,7 +144,7 @@ public final class EventLoopGroup implements AutoCloseable {
      * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     public Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
-        return listen(address, handlers, SocketOptionSet.none(), SocketOptionSet.none(), false);
+        return listen(address, handlers, SocketOptionSet.none(), SocketOptionSet.none(), false, Socket.Type.STREAM);
     }
 
     /**
@@ -161,7 +161,18 @@ public final class EventLoopGroup implements AutoCloseable {
      */
     public Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers, SocketOptionSet listenerOptions,
             SocketOptionSet connectionOptions) throws IOException {
-        return listen(address, handlers, listenerOptions, connectionOptions, false);
+        return listen(address, handlers, listenerOptions, connectionOptions, false, Socket.Type.STREAM);
+    }
+
+    /**
+     * Accepts Unix seqpacket connections on {@code address}, as {@link #listen} does Unix
+     * stream ones: each {@link Connection#write} is one message and each
+     * {@link ConnectionHandler#onData} one message received (see {@link Connection} for
+     * messages longer than the read buffer and empty ones).
+     */
+    public Listener listenSeqpacket(dev.panio.net.UnixAddress address, Supplier<ConnectionHandler> handlers,
+            SocketOptionSet listenerOptions, SocketOptionSet connectionOptions) throws IOException {
+        return listen(address, handlers, listenerOptions, connectionOptions, false, Socket.Type.SEQPACKET);
     }
 
     /**
@@ -171,16 +182,16 @@ public final class EventLoopGroup implements AutoCloseable {
      * process without refusing connections.
      */
     public Listener listenShared(InetSocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
-        return listen(address, handlers, SocketOptionSet.none(), SocketOptionSet.none(), true);
+        return listen(address, handlers, SocketOptionSet.none(), SocketOptionSet.none(), true, Socket.Type.STREAM);
     }
 
     private Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers, SocketOptionSet listenerOptions,
-            SocketOptionSet connectionOptions, boolean share) throws IOException {
+            SocketOptionSet connectionOptions, boolean share, Socket.Type type) throws IOException {
         if (shutdown) throw new java.util.concurrent.RejectedExecutionException("listen on " + address + ": the event loop group is shut down");
         java.util.Objects.requireNonNull(handlers, "handlers");
         Socket.Family family = Socket.Family.of(address);
         // A bad option fails here, with the option named, not on every accepted connection.
-        try (Socket probe = Socket.open(family, Socket.Type.STREAM, true)) {
+        try (Socket probe = Socket.open(family, type, true)) {
             connectionOptions.applyTo(probe);
         }
         List<Socket> sockets = new ArrayList<>();
@@ -188,7 +199,7 @@ public final class EventLoopGroup implements AutoCloseable {
         int count = backend == Backend.BLOCKING || backend == Backend.VIRTUAL ? 1 : loops.size();
         try {
             if (family == Socket.Family.UNIX) {
-                Socket s = Socket.open(family, Socket.Type.STREAM, true);
+                Socket s = Socket.open(family, type, true);
                 sockets.add(s);
                 listenerOptions.applyTo(s);
                 s.bind(address);
@@ -198,7 +209,7 @@ public final class EventLoopGroup implements AutoCloseable {
                 // share: only one signal loop could hear the listener, so it gets it alone.
                 if (backend == Backend.SIGNAL) count = 1;
                 for (int i = 1; i < count; i++) {
-                    sockets.add(Socket.adopt(s.fd().duplicate(0), family, Socket.Type.STREAM));
+                    sockets.add(Socket.adopt(s.fd().duplicate(0), family, type));
                 }
             } else {
                 boolean reusePort = share || count > 1;
@@ -276,6 +287,16 @@ public final class EventLoopGroup implements AutoCloseable {
     }
 
     /**
+     * Opens a Unix seqpacket connection to {@code address} (see {@link #listenSeqpacket}),
+     * with {@code options} set before it connects and bound first to {@code localAddress} if
+     * that is not null; otherwise as {@link #connect(SocketAddress, ConnectionHandler, long)}.
+     */
+    public CompletableFuture<Connection> connectSeqpacket(dev.panio.net.UnixAddress address, ConnectionHandler handler,
+            long timeoutMillis, SocketOptionSet options, dev.panio.net.UnixAddress localAddress) {
+        return connect(address, handler, timeoutMillis, options, localAddress, Socket.Type.SEQPACKET);
+    }
+
+    /**
      * {@link #connect(SocketAddress, ConnectionHandler, long)} with {@code options} set on the
      * socket before it connects, and bound first to {@code localAddress} if that is not null
      * (a source address or port; with {@link dev.panio.net.LinuxSocketOptions#SO_BINDTODEVICE}
@@ -284,12 +305,17 @@ public final class EventLoopGroup implements AutoCloseable {
      */
     public CompletableFuture<Connection> connect(SocketAddress address, ConnectionHandler handler, long timeoutMillis,
             SocketOptionSet options, SocketAddress localAddress) {
+        return connect(address, handler, timeoutMillis, options, localAddress, Socket.Type.STREAM);
+    }
+
+    private CompletableFuture<Connection> connect(SocketAddress address, ConnectionHandler handler, long timeoutMillis,
+            SocketOptionSet options, SocketAddress localAddress, Socket.Type type) {
         CompletableFuture<Connection> result = new CompletableFuture<>();
         java.util.Objects.requireNonNull(handler, "handler");
         if (timeoutMillis < 0) throw new IllegalArgumentException("connect to " + address + ": negative timeout " + timeoutMillis);
         Socket.Family.of(address); // an unsupported address type fails here, on the caller's thread
         Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
-        Driver.Outbound request = new Driver.Outbound(address, localAddress, options, timeoutMillis);
+        Driver.Outbound request = new Driver.Outbound(address, type, localAddress, options, timeoutMillis);
         if (shutdown || !loop.offer(() -> loop.driver.connect(request, handler, result))) {
             result.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
                     "connect to " + address + ": the event loop group is shut down"));

@@ -92,6 +92,11 @@ public final class BufferRing implements AutoCloseable {
         return group;
     }
 
+    /** The size of each buffer. */
+    public int size() {
+        return size;
+    }
+
     /** Buffer {@code id}, all {@code size} bytes of it. */
     public MemorySegment buffer(int id) {
         check("buffer", id);

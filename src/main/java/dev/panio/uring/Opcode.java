@@ -26,7 +26,8 @@ public enum Opcode {
     SPLICE(LibC.IORING_OP_SPLICE(), "5.7"),
     RECV(LibC.IORING_OP_RECV(), "5.6; multishot with a buffer ring 6.0"),
     SHUTDOWN(LibC.IORING_OP_SHUTDOWN(), "5.11"),
-    SEND_ZC(LibC.IORING_OP_SEND_ZC(), "6.0");
+    SEND_ZC(LibC.IORING_OP_SEND_ZC(), "6.0"),
+    RECVMSG(LibC.IORING_OP_RECVMSG(), "5.3; multishot with a buffer ring 6.0");
 
     private final int code;
     private final String since;

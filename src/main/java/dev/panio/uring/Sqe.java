@@ -309,6 +309,27 @@ public final class Sqe {
     }
 
     /**
+     * Multishot {@code IORING_OP_RECVMSG} (6.0): each message that arrives on {@code fd}
+     * completes separately into a buffer the kernel picks from provided-buffer group
+     * {@code group}, laid out as {@code template} describes (header, sender's name, control
+     * messages, payload), until an error or {@code ENOBUFS} ends it (no
+     * {@link IoUring#CQE_F_MORE}). With {@code MSG_TRUNC} in {@code msgFlags} the header holds
+     * each datagram's real length even when the buffer held less.
+     */
+    public Sqe recvmsgMultishot(int fd, RecvmsgTemplate template, int group, int msgFlags) {
+        BufferRing.checkGroup(group);
+        if ((msgFlags & LibC.MSG_WAITALL()) != 0) {
+            throw abandon(new IllegalArgumentException("io_uring RECVMSG(fd=" + fd + "): MSG_WAITALL cannot be multishot"));
+        }
+        prep(Opcode.RECVMSG, fd, addressOf(template.msghdr(), "RECVMSG", fd, false), 1, 0);
+        sqes.set(U32, base + OP_FLAGS, msgFlags);
+        addFlags(BUFFER_SELECT);
+        sqes.set(U16, base + BUF_GROUP, (short) group);
+        sqes.set(U16, base + IOPRIO, (short) LibC.IORING_RECV_MULTISHOT());
+        return this;
+    }
+
+    /**
      * {@code IORING_OP_ACCEPT}; new sockets are {@code SOCK_NONBLOCK | SOCK_CLOEXEC}. The
      * result is the new fd, which the caller then owns. With {@code multishot}
      * ({@code IORING_ACCEPT_MULTISHOT}) each incoming connection completes separately.

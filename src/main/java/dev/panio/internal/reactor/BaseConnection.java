@@ -3,6 +3,7 @@ package dev.panio.internal.reactor;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
+import dev.panio.net.MessageInfo;
 import dev.panio.net.Socket;
 import dev.panio.reactor.CloseCause;
 import dev.panio.reactor.Connection;
@@ -225,6 +226,38 @@ public abstract class BaseConnection implements Connection {
         } catch (Throwable t) {
             handlerFailed("onData", t);
         }
+    }
+
+    /**
+     * After a {@code recvmsg} on a Unix connection into a buffer of {@code capacity} bytes:
+     * hands the descriptors that came to the handler ({@code onFileDescriptors}), or ends the
+     * connection if the message did not arrive whole (a seqpacket message longer than the
+     * buffer: {@code EMSGSIZE}; descriptors the kernel dropped for want of control room).
+     *
+     * @return whether the bytes received may be delivered (the connection is still open)
+     */
+    protected final boolean receivedMessage(MessageInfo info, long capacity) {
+        if (info.truncated() || info.controlTruncated()) {
+            for (FileDescriptor fd : info.takeFileDescriptors()) Fds.closeQuietly(fd);
+            failed(info.truncated()
+                    ? new ErrnoException("recvmsg", "a message of " + info.messageLength() + " bytes is longer than the "
+                            + capacity + "-byte read buffer (ReactorOptions.readBufferBytes); connection ended rather than deliver it cut",
+                            fdForMessages(), Errno.EMSGSIZE)
+                    : new IOException("recvmsg(fd=" + fdForMessages() + "): MSG_CTRUNC: " + info.droppedFileDescriptors()
+                            + " passed descriptors did not fit the control buffer; closed, and the connection ended"));
+            return false;
+        }
+        if (info.fileDescriptorCount() > 0) {
+            java.util.List<FileDescriptor> fds = info.takeFileDescriptors();
+            lastActivity = lastRead = System.nanoTime();
+            try {
+                handler.onFileDescriptors(this, fds);
+            } catch (Throwable t) {
+                for (FileDescriptor fd : fds) Fds.closeQuietly(fd);
+                handlerFailed("onFileDescriptors", t);
+            }
+        }
+        return !isClosed();
     }
 
     /** The peer ended its output: tell the handler; end if this side's output is shut too. */

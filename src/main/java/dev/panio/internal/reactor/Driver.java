@@ -63,14 +63,15 @@ public abstract class Driver {
      * An outbound connection's parameters.
      *
      * @param address       where to connect: IP or Unix
+     * @param type          stream, or seqpacket (Unix only)
      * @param local         the address to bind first (bind-before-connect), or null
      * @param options       options set on the socket before it connects
      * @param timeoutMillis how long the connect may take (0: the kernel's limit)
      */
-    public record Outbound(SocketAddress address, SocketAddress local, SocketOptionSet options, long timeoutMillis) {}
+    public record Outbound(SocketAddress address, Socket.Type type, SocketAddress local, SocketOptionSet options, long timeoutMillis) {}
 
     /**
-     * A new non-blocking stream socket of the request's family with the request's options set
+     * A new non-blocking socket of the request's family and type with the request's options set
      * (before the bind and the connect, which some of them govern), bound to its local address
      * if it has one; or null if that failed: then {@code result} has failed with the reason
      * (no connection exists yet, so no handler is told).
@@ -78,7 +79,7 @@ public abstract class Driver {
     protected static Socket socketFor(Outbound request, CompletableFuture<Connection> result) {
         Socket s = null;
         try {
-            s = Socket.open(Socket.Family.of(request.address()), Socket.Type.STREAM, true);
+            s = Socket.open(Socket.Family.of(request.address()), request.type(), true);
             request.options().applyTo(s);
             if (request.local() != null) s.bind(request.local());
             return s;
@@ -128,6 +129,36 @@ public abstract class Driver {
         void interest(int interest);
 
         /** Stops watching; {@code ready} is not called after this returns. The fd stays open. */
+        void cancel();
+    }
+
+    /**
+     * Receives the datagrams of {@code socket} (bound, non-blocking) in a way of the driver's
+     * own, calling {@code sink} for each on the loop thread; or returns null if the driver has
+     * none, and the caller watches for {@link #READABLE} and calls {@code recvmmsg} itself.
+     * Datagrams longer than {@code maxDatagram} bytes reach the sink cut, with their real
+     * length. Loop thread.
+     */
+    public DatagramReceiver receiveDatagrams(dev.panio.net.Socket socket, int maxDatagram, DatagramSink sink) throws IOException {
+        return null;
+    }
+
+    /** Where {@link #receiveDatagrams} delivers. Loop thread. */
+    public interface DatagramSink {
+        /**
+         * One datagram: {@code data} as stored, {@code length} its real length (more than
+         * {@code data} holds if it was cut), sent from the sockaddr {@code name[0, nameLength)}
+         * (0: no name). All valid only during the call.
+         */
+        void datagram(java.lang.foreign.MemorySegment data, long length, java.lang.foreign.MemorySegment name, int nameLength);
+
+        /** A receive failed (an ICMP error queued on the socket, say); receiving goes on. */
+        void failed(IOException error);
+    }
+
+    /** A {@link #receiveDatagrams} in force. Loop thread. */
+    public interface DatagramReceiver {
+        /** Stops; the sink is not called after this returns. The socket stays open. */
         void cancel();
     }
 

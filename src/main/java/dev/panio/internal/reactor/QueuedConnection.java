@@ -24,6 +24,10 @@ import java.util.Objects;
 public abstract class QueuedConnection extends BaseConnection {
     protected final Socket socket;
     protected final WriteQueue queue;
+    /** A Unix seqpacket connection: every write is a message of its own. */
+    protected final boolean seqpacket;
+    /** A Unix connection: read with recvmsg, so that passed descriptors are not lost. */
+    protected final boolean unix;
     /** Written on the loop thread; read from others by write() and isWritable(). */
     private volatile boolean writable = true;
 
@@ -32,6 +36,8 @@ public abstract class QueuedConnection extends BaseConnection {
         super(loop, handler, options);
         this.socket = socket;
         this.queue = new WriteQueue(chunks);
+        this.unix = socket.family() == Socket.Family.UNIX;
+        this.seqpacket = socket.type() == Socket.Type.SEQPACKET;
         configure(socket);
     }
 
@@ -45,9 +51,9 @@ public abstract class QueuedConnection extends BaseConnection {
             return writable;
         }
         if (!Lifecycle.acceptsWrites(state())) return false;
-        if (length == 0) return writable;
+        if (length == 0) return writable; // on seqpacket too: an empty message would read as the end
         boolean wasDrained = drained();
-        boolean r = writeOnLoop(data, offset, length);
+        boolean r = seqpacket ? messageOnLoop(data, offset, length, null) : writeOnLoop(data, offset, length);
         if (wasDrained && !drained()) lastWriteProgress = System.nanoTime(); // began waiting now
         return r;
     }
@@ -56,8 +62,49 @@ public abstract class QueuedConnection extends BaseConnection {
     protected abstract boolean writeOnLoop(MemorySegment data, long offset, long length);
 
     @Override
+    public final boolean writeWithFds(MemorySegment data, FileDescriptor... fds) throws ErrnoException {
+        FileDescriptor[] dups = Messages.duplicate(socket, data, fds);
+        if (!loop.inEventLoop()) {
+            if (!Lifecycle.acceptsWrites(state())) {
+                Messages.closeAll(dups);
+                return false;
+            }
+            MemorySegment copy = copyOf(data);
+            if (!loop.offer(() -> messageWritten(copy, 0, copy.byteSize(), dups))) {
+                Messages.closeAll(dups); // the loop has ended: the connection is gone
+                return false;
+            }
+            return writable;
+        }
+        return messageWritten(data, 0, data.byteSize(), dups);
+    }
+
+    /** A {@code writeWithFds} on the loop thread; owns {@code fds}. */
+    private boolean messageWritten(MemorySegment data, long offset, long length, FileDescriptor[] fds) {
+        if (!Lifecycle.acceptsWrites(state())) {
+            Messages.closeAll(fds);
+            return false;
+        }
+        boolean wasDrained = drained();
+        boolean r = messageOnLoop(data, offset, length, fds);
+        if (wasDrained && !drained()) lastWriteProgress = System.nanoTime();
+        return r;
+    }
+
+    /**
+     * Sends or queues {@code data[offset, offset + length)} as one message of its own, with
+     * {@code fds} (owned from now on; null for none), on the loop thread: every write on a
+     * seqpacket connection, and every {@code writeWithFds}. The return value of {@link #write}.
+     */
+    protected abstract boolean messageOnLoop(MemorySegment data, long offset, long length, FileDescriptor[] fds);
+
+    @Override
     public final boolean sendFile(FileDescriptor file, long position, long count) {
         checkFileRange(file, position, count);
+        if (seqpacket) {
+            Fds.closeQuietly(file);
+            throw new IllegalStateException("sendFile(fd=" + socket.fd().intValue() + "): a seqpacket connection sends messages, not files");
+        }
         if (!loop.inEventLoop()) {
             if (!Lifecycle.acceptsWrites(state()) || !loop.offer(() -> sendFile(file, position, count))) {
                 Fds.closeQuietly(file); // handed over to a connection that is gone
@@ -158,6 +205,20 @@ public abstract class QueuedConnection extends BaseConnection {
     /** After appending to the queue: not writable any more past the high watermark. */
     protected final void checkHighWatermark() {
         if (queue.bytes() > loop.options.highWatermark()) writable = false;
+    }
+
+    /**
+     * Queues a message (see {@link #messageOnLoop}) if the queue's limit allows; if not, the
+     * connection is closed, with {@code fds}. Then the caller sends from the queue.
+     */
+    protected final boolean queueMessage(MemorySegment data, long offset, long length, FileDescriptor[] fds) {
+        if (!admit(length)) {
+            Messages.closeAll(fds);
+            return false;
+        }
+        queue.appendMessage(data, offset, length, fds);
+        checkHighWatermark();
+        return true;
     }
 
     /** Whether a write of {@code more} bytes may be queued; if not, the connection is closed. */

@@ -6,6 +6,7 @@ import dev.panio.internal.io.Results;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Lifecycle;
+import dev.panio.internal.reactor.Messages;
 import dev.panio.internal.reactor.QueuedConnection;
 import dev.panio.internal.reactor.WriteQueue;
 import dev.panio.io.Errno;
@@ -29,8 +30,14 @@ import java.util.concurrent.CompletableFuture;
  * SEND or SPLICE in flight (of the write queue's head, which stays untouched until it
  * completes), and the fd closed only when nothing is outstanding. Files go file to pipe to
  * socket with two SPLICEs per pipeful, through a pipe made on the first file sent; a splice
- * into a full socket waits for write space with a POLL_ADD and carries on. Loop thread only,
- * but for the {@link Connection} methods, which hand over.
+ * into a full socket waits for write space with a POLL_ADD and carries on.
+ *
+ * <p>Unix connections read differently: a POLL_ADD for input, then non-blocking
+ * {@code recvmsg} calls on the loop thread, because a RECV into the buffer ring would drop
+ * passed descriptors and could not tell a seqpacket message longer than its buffer. Their
+ * messages (seqpacket writes, {@code writeWithFds}) are sent the same way, with
+ * {@code sendmsg} and a POLL_ADD for write space on {@code EAGAIN}. Loop thread only, but
+ * for the {@link Connection} methods, which hand over.
  */
 final class UringConnection extends QueuedConnection {
     private static final int PIPE_CHUNK = 64 * 1024; // the default pipe capacity
@@ -40,7 +47,7 @@ final class UringConnection extends QueuedConnection {
     private final long token;
     private boolean recvArmed;
     private int recvBufferId;    // the own buffer of the RECV in flight, when the driver has no buffer ring
-    private int inFlight;        // the kind (SEND, SPLICE_IN, SPLICE_OUT, SPLICE_WAIT) of the write operation outstanding, 0 for none
+    private int inFlight;        // the kind (SEND, SPLICE_IN, SPLICE_OUT, WRITE_WAIT) of the write operation outstanding, 0 for none
     private boolean sendRetryQueued;
     private Pipe splicePipe;
     private int pipeBytes;       // file bytes spliced into the pipe, not yet into the socket
@@ -68,6 +75,13 @@ final class UringConnection extends QueuedConnection {
 
     private void armRecv() {
         if (recvArmed || pausedForBacklog || !Lifecycle.reading(state())) return;
+        if (unix) {
+            Sqe s = driver.sqe(this::armRecv);
+            if (s == null) return;
+            recvArmed = true;
+            s.pollAdd(fd, Poll.POLLIN, false).userData(UserData.of(token, UserData.RECV_READY));
+            return;
+        }
         if (driver.ownBuffers) {
             // No buffer ring on this kernel: one single-shot RECV into a buffer of the driver's.
             int id = driver.takeOwnBuffer(this);
@@ -109,10 +123,11 @@ final class UringConnection extends QueuedConnection {
     void completed(int kind, int res, int flags) {
         switch (kind) {
             case UserData.RECV -> received(res, flags);
+            case UserData.RECV_READY -> readable(res);
             case UserData.SEND -> sent(res);
             case UserData.SPLICE_IN -> splicedIn(res);
             case UserData.SPLICE_OUT -> splicedOut(res);
-            case UserData.SPLICE_WAIT -> writeSpace(res);
+            case UserData.WRITE_WAIT -> writeSpace(res);
             case UserData.CONNECT -> connectDone(res);
             default -> { }
         }
@@ -160,6 +175,48 @@ final class UringConnection extends QueuedConnection {
         if (!more) {
             if (isClosed()) maybeRelease();
             else armRecv();
+        }
+    }
+
+    /** A Unix connection's socket has input (or an error, or end of stream): receive it with recvmsg. */
+    private void readable(int res) {
+        recvArmed = false;
+        if (isClosed()) {
+            maybeRelease();
+            return;
+        }
+        if (res < 0 && res != -Errno.ECANCELED.code()) {
+            failed(Results.failure("poll", "POLLIN", fd, res));
+            return;
+        }
+        if (res >= 0 && Lifecycle.reading(state())) receiveMessages();
+        if (isClosed()) maybeRelease();
+        else armRecv(); // ready again at once if the budget left some behind
+    }
+
+    /** Receives until EAGAIN, the end of input, or the read budget. */
+    private void receiveMessages() {
+        MemorySegment buf = driver.unixBuffer();
+        dev.panio.net.MessageInfo info = driver.messageInfo();
+        long budget = loop.options.readBudgetBytes();
+        while (budget > 0 && Lifecycle.reading(state())) {
+            long n;
+            try {
+                n = socket.receiveFrom(buf, info);
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+            if (n == FileDescriptor.WOULD_BLOCK) return;
+            if (n == FileDescriptor.EOF) {
+                inputEnded();
+                return;
+            }
+            if (!receivedMessage(info, buf.byteSize())) return;
+            if (n > 0) {
+                delivered(buf.asSlice(0, n));
+                budget -= n;
+            }
         }
     }
 
@@ -255,6 +312,13 @@ final class UringConnection extends QueuedConnection {
     }
 
     @Override
+    protected boolean messageOnLoop(MemorySegment data, long offset, long length, FileDescriptor[] fds) {
+        if (!queueMessage(data, offset, length, fds)) return false;
+        sendHead();
+        return writableFlag() && !isClosed();
+    }
+
+    @Override
     protected boolean sendFileOnLoop(FileDescriptor file, long position, long count) {
         queue.appendFile(file, position, count);
         checkHighWatermark();
@@ -265,6 +329,10 @@ final class UringConnection extends QueuedConnection {
     /** Starts the next SEND or SPLICE if none is in flight: pipe contents first, then the queue's head. */
     private void sendHead() {
         if (inFlight != 0 || sendRetryQueued || isClosed() || (queue.isEmpty() && pipeBytes == 0)) return;
+        if (pipeBytes == 0 && queue.headMessage() != null) {
+            sendMessages();
+            return;
+        }
         WriteQueue.FileRegion f = pipeBytes > 0 ? null : queue.headFile();
         if (f != null && splicePipe == null) {
             try {
@@ -291,6 +359,43 @@ final class UringConnection extends QueuedConnection {
             s.splice(f.file.intValue(), f.position, splicePipe.sink().intValue(), -1, (int) Math.min(f.remaining, PIPE_CHUNK))
                     .userData(UserData.of(token, UserData.SPLICE_IN));
         }
+    }
+
+    /**
+     * Sends the messages at the head of the queue with non-blocking {@code sendmsg} calls
+     * until one would block (then a POLL_ADD waits for write space) or something else comes
+     * next (then it goes out as usual).
+     */
+    private void sendMessages() {
+        WriteQueue.Message m;
+        while ((m = queue.headMessage()) != null) {
+            long n;
+            try {
+                n = Messages.send(socket, m);
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+            if (n == FileDescriptor.WOULD_BLOCK) {
+                awaitWriteSpace();
+                return;
+            }
+            wrote(n);
+            queue.consume(n);
+        }
+        if (!queue.isEmpty()) sendHead();
+        else afterDrained();
+    }
+
+    /** Waits for write space with a POLL_ADD; {@link #writeSpace} carries on. */
+    private void awaitWriteSpace() {
+        Sqe s = driver.sqe(this::retrySend);
+        if (s == null) {
+            sendRetryQueued = true; // no other write operation may start meanwhile
+            return;
+        }
+        inFlight = UserData.WRITE_WAIT;
+        s.pollAdd(fd, Poll.POLLOUT, false).userData(UserData.of(token, UserData.WRITE_WAIT));
     }
 
     private void retrySend() {
@@ -335,8 +440,8 @@ final class UringConnection extends QueuedConnection {
                 sendRetryQueued = true; // no other write operation may start meanwhile
                 return;
             }
-            inFlight = UserData.SPLICE_WAIT;
-            s.pollAdd(fd, Poll.POLLOUT, false).userData(UserData.of(token, UserData.SPLICE_WAIT));
+            inFlight = UserData.WRITE_WAIT;
+            s.pollAdd(fd, Poll.POLLOUT, false).userData(UserData.of(token, UserData.WRITE_WAIT));
             return;
         }
         if (res <= 0) {
@@ -362,6 +467,7 @@ final class UringConnection extends QueuedConnection {
             return;
         }
         sendHead();
+        maybeWritable(true);
     }
 
     private void sent(int res) {
@@ -401,8 +507,13 @@ final class UringConnection extends QueuedConnection {
             if (!held.isEmpty() || heldEnd != 1) defer(); // what arrived while suspended goes first
             armRecv();
         } else if (recvArmed) {
-            driver.cancel(token, UserData.RECV);
+            driver.cancel(token, recvKind());
         }
+    }
+
+    /** The kind of this connection's receive operation. */
+    private int recvKind() {
+        return unix ? UserData.RECV_READY : UserData.RECV;
     }
 
     @Override
@@ -412,7 +523,7 @@ final class UringConnection extends QueuedConnection {
 
     @Override
     protected void release() {
-        if (recvArmed) driver.cancel(token, UserData.RECV);
+        if (recvArmed) driver.cancel(token, recvKind());
         if (connectInFlight) driver.cancel(token, UserData.CONNECT);
         releaseHeld();
         if (inFlight != 0) {

@@ -24,6 +24,7 @@ import dev.panio.uring.CompletionHandler;
 import dev.panio.uring.IoUring;
 import dev.panio.uring.IoUringOptions;
 import dev.panio.uring.Opcode;
+import dev.panio.uring.RecvmsgTemplate;
 import dev.panio.uring.Sqe;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -215,6 +216,25 @@ public final class UringDriver extends Driver implements CompletionHandler {
         return multishotRecv;
     }
 
+    private MemorySegment unixBuffer;
+    private dev.panio.net.MessageInfo messageInfo;
+
+    /**
+     * The buffer Unix connections receive into (loop thread, one receive at a time): they
+     * read with {@code recvmsg} when the socket is readable, since a RECV from the buffer
+     * ring would lose passed descriptors and could not tell a cut seqpacket message.
+     */
+    MemorySegment unixBuffer() {
+        if (unixBuffer == null) unixBuffer = java.lang.foreign.Arena.ofAuto().allocate(loop.options.readBufferBytes(), 64);
+        return unixBuffer;
+    }
+
+    /** What a Unix connection's receive learns besides bytes (passed descriptors), made at first use. */
+    dev.panio.net.MessageInfo messageInfo() {
+        if (messageInfo == null) messageInfo = new dev.panio.net.MessageInfo(dev.panio.net.MessageInfo.MAX_FDS);
+        return messageInfo;
+    }
+
     /** Receive buffer {@code id}, whole. */
     MemorySegment recvBuffer(int id) {
         return ownBuffers ? ownPool.asSlice((long) id * ownBufferSize, ownBufferSize) : buffers.buffer(id);
@@ -284,7 +304,8 @@ public final class UringDriver extends Driver implements CompletionHandler {
                 if (owners.get(token) instanceof UringListener l) l.accepted(res, flags);
                 else if (res >= 0) Fds.closeRaw(res); // the listener is gone: do not leak its last accept
             }
-            case UserData.RECV, UserData.SEND, UserData.CONNECT, UserData.SPLICE_IN, UserData.SPLICE_OUT, UserData.SPLICE_WAIT -> {
+            case UserData.RECV, UserData.SEND, UserData.CONNECT, UserData.SPLICE_IN, UserData.SPLICE_OUT, UserData.WRITE_WAIT,
+                    UserData.RECV_READY -> {
                 if (owners.get(token) instanceof UringConnection c) c.completed(kind, res, flags);
                 else if (kind == UserData.RECV && (flags & IoUring.CQE_F_BUFFER) != 0) recycleRecv(IoUring.bufferId(flags));
             }
@@ -293,6 +314,9 @@ public final class UringDriver extends Driver implements CompletionHandler {
             }
             case UserData.WATCH -> {
                 if (owners.get(token) instanceof UringWatch w) w.completed(res);
+            }
+            case UserData.RECVMSG -> {
+                if (owners.get(token) instanceof UringDatagramReceiver r) r.completed(res, flags);
             }
             default -> { } // cancellations
         }
@@ -303,6 +327,45 @@ public final class UringDriver extends Driver implements CompletionHandler {
     @Override
     public Watch watch(dev.panio.io.FileDescriptor fd, int interest, java.util.function.IntConsumer ready) {
         return new UringWatch(this, fd, interest, ready);
+    }
+
+    // ---- datagrams ---------------------------------------------------------------------------
+
+    /** Buffers per datagram receiver's ring: a burst past them waits in the socket (ENOBUFS re-arms). */
+    private static final int DATAGRAM_BUFFERS = 32;
+    private RecvmsgTemplate datagramTemplate;
+    private int nextGroup = BUFFER_GROUP + 1;
+    /** Buffer rings of ended receivers, all buffers back in them, for the next receiver of the same size. */
+    private final ArrayDeque<BufferRing> idleDatagramRings = new ArrayDeque<>();
+
+    /**
+     * Multishot RECVMSG where the kernel has it (6.0: buffer rings and multishot receives);
+     * else null, and the channel watches for readiness and calls recvmmsg.
+     */
+    @Override
+    public Driver.DatagramReceiver receiveDatagrams(Socket socket, int maxDatagram, Driver.DatagramSink sink) throws IOException {
+        if (!multishotRecv) return null;
+        if (datagramTemplate == null) datagramTemplate = new RecvmsgTemplate(ring, 128, 0); // a sockaddr_storage: any sender
+        int size = datagramTemplate.overhead() + maxDatagram;
+        BufferRing r = null;
+        for (BufferRing idle : idleDatagramRings) {
+            if (idle.size() == size) {
+                r = idle;
+                break;
+            }
+        }
+        if (r != null) {
+            idleDatagramRings.remove(r);
+        } else {
+            if (nextGroup > BufferRing.MAX_GROUP) return null; // 65,534 rings made on this loop: fall back
+            r = new BufferRing(ring, nextGroup++, DATAGRAM_BUFFERS, size);
+        }
+        return new UringDatagramReceiver(this, socket, datagramTemplate, r, sink);
+    }
+
+    /** A receiver has ended and every buffer of its ring is back: keep the ring for the next one. */
+    void giveBack(BufferRing r) {
+        idleDatagramRings.addLast(r);
     }
 
     // ---- accepting --------------------------------------------------------------------------

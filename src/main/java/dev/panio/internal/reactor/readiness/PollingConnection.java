@@ -5,6 +5,7 @@ import java.net.SocketAddress;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Lifecycle;
+import dev.panio.internal.reactor.Messages;
 import dev.panio.internal.reactor.QueuedConnection;
 import dev.panio.internal.reactor.WriteQueue;
 import dev.panio.io.ErrnoException;
@@ -110,10 +111,15 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
         for (;;) {
             long n;
             try {
-                n = socket.read(buf);
+                n = unix ? socket.receiveFrom(buf, driver.messageInfo()) : socket.read(buf);
             } catch (ErrnoException e) {
                 failed(e);
                 return;
+            }
+            if (unix && n >= 0 && !receivedMessage(driver.messageInfo(), buf.byteSize())) return;
+            if (n == 0) { // descriptors in an empty seqpacket message: nothing else came
+                if (!Lifecycle.reading(state())) return;
+                continue;
             }
             if (n > 0) {
                 delivered(buf.asSlice(0, n));
@@ -173,6 +179,13 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     }
 
     @Override
+    protected boolean messageOnLoop(MemorySegment data, long offset, long length, FileDescriptor[] fds) {
+        if (!queueMessage(data, offset, length, fds)) return false;
+        flush(false); // straight out if nothing waits before it; else it keeps its place
+        return writableFlag() && !isClosed();
+    }
+
+    @Override
     protected boolean sendFileOnLoop(FileDescriptor file, long position, long count) {
         if (queue.isEmpty()) {
             // Straight to the kernel until done or EAGAIN (edge-triggered backends need the EAGAIN).
@@ -210,10 +223,13 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     private void flush(boolean notify) {
         while (!queue.isEmpty()) {
             WriteQueue.FileRegion f = queue.headFile();
+            WriteQueue.Message m = f == null ? queue.headMessage() : null;
             long n;
             try {
                 if (f != null) {
                     n = socket.sendFile(f.file, f.position, f.remaining);
+                } else if (m != null) {
+                    n = Messages.send(socket, m);
                 } else {
                     ChunkPool.Chunk c = queue.headChunk();
                     n = socket.write(c.segment, c.start, c.end - c.start);

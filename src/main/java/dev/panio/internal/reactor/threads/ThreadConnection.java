@@ -6,6 +6,7 @@ import dev.panio.epoll.Epoll;
 import dev.panio.internal.reactor.BaseConnection;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Lifecycle;
+import dev.panio.internal.reactor.Messages;
 import dev.panio.io.ClosedException;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
@@ -167,6 +168,8 @@ final class ThreadConnection extends BaseConnection {
         if (accepted) opened();
         else connected();
         inCallback = false;
+        boolean unix = socket.family() == Socket.Family.UNIX;
+        dev.panio.net.MessageInfo info = unix ? new dev.panio.net.MessageInfo(dev.panio.net.MessageInfo.MAX_FDS) : null;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(loop.options.readBufferBytes());
             boolean ownEof = false; // read the end of stream our own shutdown made, while closing
@@ -179,7 +182,8 @@ final class ThreadConnection extends BaseConnection {
                 }
                 long n;
                 try {
-                    n = socket.read(buf);
+                    // a Unix socket is read with recvmsg: a plain read would drop passed descriptors
+                    n = unix ? socket.receiveFrom(buf, info) : socket.read(buf);
                 } catch (ErrnoException e) {
                     if (endRequest.get() == null && !has(Lifecycle.CLOSING)) failed(e);
                     continue; // else finishIfDue ends it with the cause decided
@@ -199,7 +203,7 @@ final class ThreadConnection extends BaseConnection {
                     }
                 } else {
                     inCallback = true;
-                    delivered(buf.asSlice(0, n));
+                    if ((!unix || receivedMessage(info, buf.byteSize())) && n > 0) delivered(buf.asSlice(0, n));
                     inCallback = false;
                 }
             }
@@ -281,25 +285,68 @@ final class ThreadConnection extends BaseConnection {
     }
 
     @Override
+    public boolean writeWithFds(MemorySegment data, FileDescriptor... fds) throws ErrnoException {
+        FileDescriptor[] dups = Messages.duplicate(socket, data, fds);
+        try {
+            return transfer(data, 0, data.byteSize(), null, 0, 0, dups);
+        } finally {
+            Messages.closeAll(dups); // sent (the peer has its own) or not: these were ours
+        }
+    }
+
+    @Override
     public boolean sendFile(FileDescriptor file, long position, long count) {
         checkFileRange(file, position, count);
         try {
+            if (socket.type() == Socket.Type.SEQPACKET) {
+                throw new IllegalStateException("sendFile(fd=" + socket.fd().intValue()
+                        + "): a seqpacket connection sends messages, not files");
+            }
             return transfer(null, 0, 0, file, position, count);
         } finally {
             Fds.closeQuietly(file);
         }
     }
 
-    /** One write or sendFile, whole, by the calling thread; serialised with other writers only. */
     private boolean transfer(MemorySegment data, long offset, long length, FileDescriptor file, long position, long count) {
+        return transfer(data, offset, length, file, position, count, null);
+    }
+
+    /**
+     * One write, message or sendFile, whole, by the calling thread; serialised with other
+     * writers only. A seqpacket write, or one with {@code fds}, is a message: one
+     * {@code sendmsg} of all its bytes (the fds go with the first byte on a stream socket).
+     */
+    private boolean transfer(MemorySegment data, long offset, long length, FileDescriptor file, long position, long count,
+            FileDescriptor[] fds) {
         if (!Lifecycle.acceptsWrites(state())) return false;
+        boolean message = file == null && (fds != null || socket.type() == Socket.Type.SEQPACKET);
+        if (message && length == 0 && (fds == null || fds.length == 0)) return true; // an empty message would read as the end
         IOException failure = null;
         writes.lock();
-        try {
+        try (Arena staging = message && !data.isNative() ? Arena.ofConfined() : null) {
             writing = true;
             if (!Lifecycle.acceptsWrites(state())) return false; // re-read after `writing`: a close waits for this write or sees it refused
             lastWriteProgress = System.nanoTime();
-            if (file == null) {
+            if (message) {
+                // off-heap and whole: a heap message would be cut into 64 KiB staged pieces
+                MemorySegment whole = staging == null ? data.asSlice(offset, length)
+                        : staging.allocate(Math.max(1, length)).asSlice(0, length).copyFrom(data.asSlice(offset, length));
+                long at = 0;
+                FileDescriptor[] attached = fds != null && fds.length > 0 ? fds : null;
+                for (;;) { // an empty seqpacket message with descriptors is sent too, once
+                    MemorySegment rest = whole.asSlice(at);
+                    long n = attached != null ? socket.sendWithFds(rest, attached) : socket.write(rest);
+                    if (n == FileDescriptor.WOULD_BLOCK) {
+                        awaitWritable();
+                        continue;
+                    }
+                    attached = null; // they left with the first byte
+                    wrote(n);
+                    at += n;
+                    if (at >= length) break;
+                }
+            } else if (file == null) {
                 long at = offset, end = offset + length;
                 while (at < end) {
                     long n = socket.write(data, at, Math.min(end - at, WRITE_SLICE));

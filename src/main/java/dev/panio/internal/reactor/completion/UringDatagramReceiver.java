@@ -1,0 +1,99 @@
+package dev.panio.internal.reactor.completion;
+
+import dev.panio.internal.io.Results;
+import dev.panio.internal.reactor.Driver;
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.net.Socket;
+import dev.panio.uring.BufferRing;
+import dev.panio.uring.IoUring;
+import dev.panio.uring.RecvmsgTemplate;
+import dev.panio.uring.Sqe;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A datagram socket's receive on the ring: one multishot {@code RECVMSG} into a buffer ring
+ * of its own, so each datagram arrives as a completion with its sender and real length, and
+ * no readiness step or {@code recvmmsg} call is made. Each buffer goes back to the kernel as
+ * soon as the sink returns; when the kernel ran out of them ({@code ENOBUFS}) or an error
+ * ended the multishot, it is armed again. On {@link #cancel} the buffer ring goes back to the
+ * driver's pool once the operation's last completion is in: the kernel writes into it until
+ * then. Loop thread only.
+ */
+final class UringDatagramReceiver implements Driver.DatagramReceiver {
+    private final UringDriver driver;
+    private final int fd;
+    private final Driver.DatagramSink sink;
+    private final RecvmsgTemplate template;
+    private final BufferRing buffers;
+    private final long token;
+    private boolean armed;
+    private boolean cancelled;
+
+    UringDatagramReceiver(UringDriver driver, Socket socket, RecvmsgTemplate template, BufferRing buffers, Driver.DatagramSink sink) {
+        this.driver = driver;
+        this.fd = socket.fd().intValue();
+        this.template = template;
+        this.buffers = buffers;
+        this.sink = sink;
+        this.token = driver.owners.add(this);
+        arm();
+    }
+
+    private void arm() {
+        if (armed || cancelled) return;
+        Sqe s = driver.sqe(this::arm);
+        if (s == null) return;
+        armed = true;
+        s.recvmsgMultishot(fd, template, buffers.group(), dev.panio.internal.gen.LibC.MSG_TRUNC())
+                .userData(UserData.of(token, UserData.RECVMSG));
+    }
+
+    void completed(int res, int flags) {
+        if ((flags & IoUring.CQE_F_MORE) == 0) armed = false;
+        if ((flags & IoUring.CQE_F_BUFFER) != 0) {
+            int id = IoUring.bufferId(flags);
+            try {
+                if (!cancelled && res >= 0) {
+                    MemorySegment b = buffers.buffer(id);
+                    sink.datagram(template.payload(b, res), Integer.toUnsignedLong(RecvmsgTemplate.payloadLength(b)),
+                            template.name(b), Math.min(RecvmsgTemplate.nameLength(b), (int) template.name(b).byteSize()));
+                }
+            } finally {
+                buffers.recycle(id);
+            }
+        } else if (res < 0 && !cancelled && res != -Errno.ENOBUFS.code() && res != -Errno.ECANCELED.code()) {
+            ErrnoException e = Results.failure("recvmsg", null, fd, res);
+            if (e.errno() == Errno.EBADF || e.errno() == Errno.ENOTSOCK || e.errno() == Errno.EINVAL) {
+                // not a socket that can be read any more: say so once and stop
+                cancelled = true;
+                sink.failed(e);
+            } else {
+                sink.failed(e); // an ICMP error queued on the socket: reported, receiving goes on
+            }
+        }
+        if (armed) return;
+        if (cancelled) {
+            finish();
+        } else {
+            arm();
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (cancelled) return;
+        cancelled = true;
+        if (armed) driver.cancel(token, UserData.RECVMSG); // its last completion calls finish()
+        else finish();
+    }
+
+    private boolean finished;
+
+    private void finish() {
+        if (finished) return;
+        finished = true;
+        driver.owners.remove(token);
+        driver.giveBack(buffers);
+    }
+}
