@@ -74,6 +74,7 @@ class ReactorSuiteTest {
             assertEquals(!ring, d.contains("own buffers"), d);
             if (ring) assertEquals(!a.has(Capability.RECV_MULTISHOT), d.contains("single-shot recv from a buffer ring"), d);
             assertEquals(!a.has(Capability.ACCEPT_MULTISHOT), d.contains("single-shot accept"), d);
+            assertEquals(ring && a.has(Capability.RECV_MULTISHOT), d.contains("multishot recvmsg for datagrams"), d);
             assertEquals(!a.has(Capability.DEFER_TASKRUN) || !a.has(Capability.SINGLE_ISSUER), d.contains("no DEFER_TASKRUN"), d);
             assertEquals(!a.has(Capability.EXT_ARG), d.contains("TIMEOUT-bounded"), d);
         }

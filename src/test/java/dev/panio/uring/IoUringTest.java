@@ -269,6 +269,53 @@ class IoUringTest {
     }
 
     @Test
+    void multishotRecvmsgGivesEachDatagramItsSenderAndRealLength() throws Exception {
+        try (IoUring ring = IoUring.open(8); dev.panio.net.Socket server = dev.panio.net.Socket.udp(dev.panio.net.Socket.Family.INET);
+             dev.panio.net.Socket client = dev.panio.net.Socket.udp(dev.panio.net.Socket.Family.INET)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(ring.has(Capability.RECV_MULTISHOT), "multishot receives need Linux 6.0");
+            server.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            client.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            RecvmsgTemplate template = new RecvmsgTemplate(ring, 128, 0);
+            int payloadRoom = 100;
+            try (BufferRing buffers = new BufferRing(ring, 5, 4, template.overhead() + payloadRoom)) {
+                Completions c = new Completions(ring);
+                ring.sqe().recvmsgMultishot(server.fd().intValue(), template, buffers.group(), dev.panio.internal.gen.LibC.MSG_TRUNC())
+                        .userData(21);
+                ring.submit();
+                java.net.SocketAddress to = server.localAddress();
+                int[] sizes = {0, 1, 100, 101, 3000};
+                for (int size : sizes) {
+                    byte[] d = new byte[size];
+                    java.util.Arrays.fill(d, (byte) size);
+                    client.sendTo(MemorySegment.ofArray(d), to);
+                    Completions.Cqe e = c.await(1).get(0);
+                    assertTrue(e.res() >= template.overhead() && (e.flags() & IoUring.CQE_F_BUFFER) != 0, e.toString());
+                    assertTrue(e.more() || size == 0, "only an empty datagram ends the multishot (it reads as a stream's end would): " + e);
+                    MemorySegment b = buffers.buffer(IoUring.bufferId(e.flags()));
+                    assertEquals(size, RecvmsgTemplate.payloadLength(b), "the real length, with MSG_TRUNC");
+                    MemorySegment stored = template.payload(b, e.res());
+                    assertEquals(Math.min(size, payloadRoom), stored.byteSize());
+                    for (long i = 0; i < stored.byteSize(); i++) assertEquals((byte) size, stored.get(ValueLayout.JAVA_BYTE, i));
+                    assertEquals(size > payloadRoom, (RecvmsgTemplate.flags(b) & dev.panio.internal.gen.LibC.MSG_TRUNC()) != 0);
+                    assertEquals(client.localAddress(), dev.panio.internal.io.SockAddrs.read(template.name(b), RecvmsgTemplate.nameLength(b)));
+                    buffers.recycle(IoUring.bufferId(e.flags()));
+                    if (!e.more()) {
+                        ring.sqe().recvmsgMultishot(server.fd().intValue(), template, buffers.group(),
+                                dev.panio.internal.gen.LibC.MSG_TRUNC()).userData(21);
+                        ring.submit();
+                    }
+                }
+                ring.sqe().cancel(21).userData(22);
+                java.util.List<Completions.Cqe> end = c.await(2);
+                assertTrue(end.stream().anyMatch(e -> e.userData() == 21 && e.res() == -Errno.ECANCELED.code() && !e.more()), end.toString());
+            }
+            IllegalArgumentException waitAll = assertThrows(IllegalArgumentException.class,
+                    () -> ring.sqe().recvmsgMultishot(server.fd().intValue(), template, 5, dev.panio.internal.gen.LibC.MSG_WAITALL()));
+            assertTrue(waitAll.getMessage().contains("MSG_WAITALL"), waitAll.getMessage());
+        }
+    }
+
+    @Test
     void cancelOfAPendingRecv() throws Exception {
         Socket[] pair = connectedPair();
         try (Socket client = pair[0]; Socket server = pair[1]; IoUring ring = IoUring.open(4); Arena arena = Arena.ofConfined()) {

@@ -34,7 +34,10 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
     private final Socket socket;
     private final DatagramHandler handler;
     private final SocketAddress remote;
-    private final DatagramBatch batch;
+    private final int bufferBytes;
+    private DatagramBatch batch;              // for recvmmsg, when the driver has no receive of its own
+    private Driver.DatagramReceiver receiver; // the driver's own receive (io_uring multishot RECVMSG), or null
+    private int readInterest;                 // READABLE while this channel calls recvmmsg itself
     private final Sender sender = new Sender();
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** Queued bytes, counted at the call (any thread) so backpressure holds before the hand-over. */
@@ -52,24 +55,28 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
     /** A datagram waiting for the kernel: its bytes and its target (a sockaddr, or none for the peer). */
     private record Queued(byte[] name, int nameLength, byte[] data) {}
 
-    /** The sender of the datagram in the slot being delivered. */
+    /** The sender of the datagram being delivered: its sockaddr as the kernel wrote it. */
     private final class Sender implements DatagramSender {
-        int slot = -1;
+        MemorySegment name; // null outside a delivery
+        int nameLength;
 
         @Override
         public SocketAddress address() {
             check();
-            return batch.sender(slot);
+            return nameLength <= 0 ? null : dev.panio.internal.io.SockAddrs.read(name, nameLength);
         }
 
         @Override
         public int port() {
             check();
-            return batch.senderPort(slot);
+            if (nameLength < 4) return -1;
+            int family = Short.toUnsignedInt(name.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
+            if (family != dev.panio.internal.gen.LibC.AF_INET() && family != dev.panio.internal.gen.LibC.AF_INET6()) return -1;
+            return Short.toUnsignedInt(Short.reverseBytes(name.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2)));
         }
 
         void check() {
-            if (slot < 0 || !loop.inEventLoop()) {
+            if (name == null || !loop.inEventLoop()) {
                 throw new IllegalStateException("a DatagramSender is valid only during onDatagram, on the loop thread");
             }
         }
@@ -84,16 +91,38 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
         this.socket = socket;
         this.handler = handler;
         this.remote = remote;
-        this.batch = new DatagramBatch(BATCH, bufferBytes);
+        this.bufferBytes = bufferBytes;
     }
 
     /** Starts receiving (loop thread); on failure closes the channel and throws. */
     public void start() throws IOException {
         try {
-            watch = loop.driver.watch(socket.fd(), Driver.READABLE, this::ready);
+            receiver = loop.driver.receiveDatagrams(socket, bufferBytes, new Driver.DatagramSink() {
+                @Override
+                public void datagram(MemorySegment data, long length, MemorySegment name, int nameLength) {
+                    if (!open) return;
+                    try {
+                        deliver(data, length, name, nameLength);
+                    } catch (RuntimeException | Error e) {
+                        loop.failures.report("datagram channel failed; closed", e);
+                        end(CloseCause.ERROR, new IOException(e));
+                    }
+                }
+
+                @Override
+                public void failed(IOException error) {
+                    if (open) report(error);
+                }
+            });
+            if (receiver == null) {
+                batch = new DatagramBatch(BATCH, bufferBytes);
+                readInterest = Driver.READABLE;
+            }
+            watch = loop.driver.watch(socket.fd(), readInterest, this::ready);
         } catch (IOException | RuntimeException e) {
             open = false;
-            batch.close();
+            if (receiver != null) receiver.cancel();
+            if (batch != null) batch.close();
             Fds.closeQuietly(socket.fd());
             throw e;
         }
@@ -111,7 +140,7 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
         if (!open) return;
         try {
             if ((bits & Driver.WRITABLE) != 0) flush();
-            if ((bits & Driver.READABLE) != 0 && open) receive();
+            if ((bits & Driver.READABLE) != 0 && open && batch != null) receive();
         } catch (RuntimeException | Error e) {
             // nothing here may end the loop: the channel ends instead, with the cause
             loop.failures.report("datagram channel failed; closed", e);
@@ -147,23 +176,28 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
     }
 
     private void deliver(int i) {
-        int len = batch.length(i);
+        deliver(batch.buffer(i).asSlice(0, batch.length(i)), batch.datagramLength(i), batch.senderName(i), batch.senderLength(i));
+    }
+
+    /** One datagram to the handler: {@code data} as stored, {@code length} its real length. */
+    private void deliver(MemorySegment data, long length, MemorySegment name, int nameLength) {
         loop.reads++;
-        loop.bytesRead += len;
-        if (batch.truncated(i)) {
+        loop.bytesRead += data.byteSize();
+        if (length > data.byteSize()) {
             dropped.incrementAndGet();
-            report(new ErrnoException("recvmmsg", "a datagram of " + batch.datagramLength(i) + " bytes from " + batch.sender(i)
-                    + " is longer than the channel's " + batch.bufferSize() + "-byte buffer; dropped", socket.fd().intValue(),
-                    Errno.EMSGSIZE));
+            report(new ErrnoException("recvmsg", "a datagram of " + length + " bytes from "
+                    + (nameLength <= 0 ? "an unnamed sender" : dev.panio.internal.io.SockAddrs.read(name, nameLength))
+                    + " is longer than the channel's " + bufferBytes + "-byte buffer; dropped", socket.fd().intValue(), Errno.EMSGSIZE));
             return;
         }
-        sender.slot = i;
+        sender.name = name;
+        sender.nameLength = nameLength;
         try {
-            handler.onDatagram(this, batch.buffer(i).asSlice(0, len), sender);
+            handler.onDatagram(this, data, sender);
         } catch (Throwable t) {
             loop.failures.report("onDatagram threw; datagram channel goes on", t);
         } finally {
-            sender.slot = -1;
+            sender.name = null;
         }
     }
 
@@ -191,12 +225,12 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
     public boolean send(MemorySegment data, DatagramSender to) {
         if (to != sender) throw new IllegalArgumentException("not this channel's sender");
         sender.check();
-        int length = batch.senderLength(sender.slot);
+        int length = sender.nameLength;
         if (length <= 2) {
             throw new IllegalArgumentException("sendto(fd=" + socket.fd().intValue()
                     + "): the sender has no address (an unbound Unix datagram socket) and cannot be answered");
         }
-        return sendRaw(data, batch.senderName(sender.slot), length);
+        return sendRaw(data, sender.name, length);
     }
 
     @Override
@@ -262,7 +296,7 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
      */
     private void awaitWritable() {
         if (socket.family() != Socket.Family.UNIX || remote != null) {
-            watch.interest(Driver.READABLE | Driver.WRITABLE);
+            watch.interest(readInterest | Driver.WRITABLE);
             return;
         }
         if (retryArmed) return;
@@ -306,7 +340,7 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
                 }
             }
         }
-        if (open) watch.interest(Driver.READABLE);
+        if (open) watch.interest(readInterest);
         if (closing && queue.isEmpty()) end(CloseCause.LOCAL, null);
     }
 
@@ -362,10 +396,11 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
         open = false;
         loop.components.remove(this);
         if (watch != null) watch.cancel();
+        if (receiver != null) receiver.cancel();
         queue.clear();
         queued.set(0);
         Fds.closeQuietly(socket.fd());
-        batch.close();
+        if (batch != null) batch.close();
         try {
             handler.onClose(this, cause, error);
         } catch (Throwable t) {

@@ -59,6 +59,9 @@ final class UringDatagramReceiver implements Driver.DatagramReceiver {
                     sink.datagram(template.payload(b, res), Integer.toUnsignedLong(RecvmsgTemplate.payloadLength(b)),
                             template.name(b), Math.min(RecvmsgTemplate.nameLength(b), (int) template.name(b).byteSize()));
                 }
+            } catch (RuntimeException e) {
+                // the sink guards the handler; this is panio's own fault: the channel is told, the loop goes on
+                sink.failed(new java.io.IOException("reading a RECVMSG completion failed", e));
             } finally {
                 buffers.recycle(id);
             }

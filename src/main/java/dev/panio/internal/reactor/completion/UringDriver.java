@@ -107,6 +107,7 @@ public final class UringDriver extends Driver implements CompletionHandler {
         return (ownBuffers ? "single-shot recv into own buffers" : multishotRecv ? "multishot recv from a buffer ring"
                 : "single-shot recv from a buffer ring")
                 + ", " + (multishotAccept ? "multishot" : "single-shot") + " accept"
+                + (multishotRecv ? ", multishot recvmsg for datagrams" : ", recvmmsg on readiness for datagrams")
                 + ((ring.setupFlags() & IoUringOptions.SETUP_DEFER_TASKRUN) != 0 ? ", DEFER_TASKRUN" : ", no DEFER_TASKRUN")
                 + (ring.has(Capability.EXT_ARG) ? ", EXT_ARG waits" : ", TIMEOUT-bounded waits");
     }
@@ -346,7 +347,7 @@ public final class UringDriver extends Driver implements CompletionHandler {
     public Driver.DatagramReceiver receiveDatagrams(Socket socket, int maxDatagram, Driver.DatagramSink sink) throws IOException {
         if (!multishotRecv) return null;
         if (datagramTemplate == null) datagramTemplate = new RecvmsgTemplate(ring, 128, 0); // a sockaddr_storage: any sender
-        int size = datagramTemplate.overhead() + maxDatagram;
+        int size = (datagramTemplate.overhead() + maxDatagram + 63) & ~63; // each buffer 64-byte aligned, as the name's reads need
         BufferRing r = null;
         for (BufferRing idle : idleDatagramRings) {
             if (idle.size() == size) {
