@@ -43,11 +43,13 @@ public final class DemoServer {
                 case "--help", "-h" -> {
                     System.out.println("""
                         usage: scripts/server.sh [--port 8080] [--host 127.0.0.1] [--backend auto|select|poll|epoll|epoll-et|io_uring|signal|blocking|virtual]
-                                                 [--loops N (default: cores)] [--mode http|echo|udp] [--files DIR] [--max-body BYTES]
+                                                 [--loops N (default: cores)] [--mode http|echo|udp|udp-sink] [--files DIR] [--max-body BYTES]
                         HTTP routes: GET / and /plaintext, POST /echo (streams the body back; --max-body limits it, default none),
                                      GET /stats (JSON), GET /status (live page),
                                      GET /files/<path> (files under DIR, sent with sendfile or splice; only with --files)
-                        echo: TCP echo; udp: UDP echo (each datagram back to its sender, a socket per loop)""");
+                        echo: TCP echo; udp: UDP echo (each datagram back to its sender, a socket per loop)
+                        udp-sink: counts UDP datagrams without answering; one starting with '?' is answered
+                                  with the count so far (8 bytes, big-endian), for one-way benchmarks""");
                     return;
                 }
                 case "--port" -> port = number(args, ++i, a);
@@ -68,8 +70,8 @@ public final class DemoServer {
                 }
                 case "--mode" -> {
                     mode = value(args, ++i, a);
-                    if (!mode.equals("http") && !mode.equals("echo") && !mode.equals("udp")) {
-                        throw new IllegalArgumentException("--mode is http, echo or udp");
+                    if (!java.util.List.of("http", "echo", "udp", "udp-sink").contains(mode)) {
+                        throw new IllegalArgumentException("--mode is http, echo, udp or udp-sink");
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a);
@@ -78,8 +80,8 @@ public final class DemoServer {
         // A client that stops reading is dropped after 30 s (write timeout), not held forever.
         EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true)
                 .withWriteTimeout(30_000));
-        if (mode.equals("udp")) {
-            udpEcho(group, new InetSocketAddress(host, port));
+        if (mode.startsWith("udp")) {
+            udpServe(group, new InetSocketAddress(host, port), mode.equals("udp-sink"));
             return;
         }
         HttpService service = new HttpService(group, files, maxBody);
@@ -100,11 +102,26 @@ public final class DemoServer {
         }
     }
 
-    /** Echoes every datagram to its sender, on a socket per loop; serves until the group shuts down. */
-    private static void udpEcho(EventLoopGroup group, InetSocketAddress address) throws Exception {
-        dev.panio.reactor.DatagramEndpoint e = group.bindDatagram(address, () -> (channel, data, sender) -> channel.send(data, sender),
+    /**
+     * Echoes every datagram to its sender, or ({@code sink}) counts it and answers only a
+     * query ('?' first) with the count; on a socket per loop, until the group shuts down.
+     */
+    private static void udpServe(EventLoopGroup group, InetSocketAddress address, boolean sink) throws Exception {
+        java.util.concurrent.atomic.LongAdder received = new java.util.concurrent.atomic.LongAdder();
+        java.util.function.Supplier<dev.panio.reactor.DatagramHandler> handlers = sink ? () -> {
+            java.lang.foreign.MemorySegment answer = java.lang.foreign.Arena.ofAuto().allocate(8);
+            return (channel, data, sender) -> {
+                if (data.byteSize() > 0 && data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) == '?') {
+                    answer.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0, received.sum());
+                    channel.send(answer, sender);
+                } else {
+                    received.increment();
+                }
+            };
+        } : () -> (channel, data, sender) -> channel.send(data, sender);
+        dev.panio.reactor.DatagramEndpoint e = group.bindDatagram(address, handlers,
                 dev.panio.reactor.SocketOptionSet.none().with(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20), true);
-        System.out.printf("panio udp echo on %s:%d, backend %s, %d socket(s)%n", address.getHostString(), e.port(),
+        System.out.printf("panio udp %s on %s:%d, backend %s, %d socket(s)%n", sink ? "sink" : "echo", address.getHostString(), e.port(),
                 group.backendDescription(), e.channels().size());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             group.shutdownGracefully(5000);

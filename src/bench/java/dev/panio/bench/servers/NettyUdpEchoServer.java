@@ -17,13 +17,16 @@ import java.net.InetSocketAddress;
 
 /**
  * UDP echo on Netty 4.2 with one event loop on its epoll or io_uring transport: each
- * datagram written back to its sender, one flush per read batch. Usage:
- * {@code NettyUdpEchoServer epoll|io_uring PORT}.
+ * datagram written back to its sender, one flush per read batch. With {@code sink},
+ * datagrams are counted, not answered, but for a query ('?' first), which gets the count
+ * (8 bytes, big-endian). Usage: {@code NettyUdpEchoServer epoll|io_uring PORT [sink]}.
  */
 public final class NettyUdpEchoServer {
     public static void main(String[] args) throws Exception {
         boolean uring = args[0].equals("io_uring");
         int port = Integer.parseInt(args[1]);
+        boolean sink = args.length > 2 && args[2].equals("sink");
+        long[] received = {0};
         IoHandlerFactory io = uring ? IoUringIoHandler.newFactory() : EpollIoHandler.newFactory();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
         try {
@@ -33,7 +36,15 @@ public final class NettyUdpEchoServer {
                     .handler(new SimpleChannelInboundHandler<DatagramPacket>(false) {
                         @Override
                         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                            ctx.write(new DatagramPacket(p.content(), p.sender()), ctx.voidPromise());
+                            if (!sink) {
+                                ctx.write(new DatagramPacket(p.content(), p.sender()), ctx.voidPromise());
+                            } else if (p.content().isReadable() && p.content().getByte(p.content().readerIndex()) == '?') {
+                                p.release();
+                                ctx.write(new DatagramPacket(ctx.alloc().directBuffer(8).writeLong(received[0]), p.sender()), ctx.voidPromise());
+                            } else {
+                                received[0]++;
+                                p.release();
+                            }
                         }
 
                         @Override
@@ -42,7 +53,7 @@ public final class NettyUdpEchoServer {
                         }
                     });
             Channel ch = b.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
-            System.out.println("netty " + args[0] + " udp echo on 127.0.0.1:" + port);
+            System.out.println("netty " + args[0] + " udp " + (sink ? "sink" : "echo") + " on 127.0.0.1:" + port);
             ch.closeFuture().sync();
         } finally {
             group.shutdownGracefully();

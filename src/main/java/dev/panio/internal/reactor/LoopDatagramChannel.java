@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LoopDatagramChannel implements DatagramChannel, Loop.Component {
     /** Slots per receive; each call takes up to this many datagrams. */
-    static final int BATCH = 16;
+    static final int BATCH = Math.clamp(Integer.getInteger("panio.datagram.batch", 16), 1, 64); // 1: one datagram per call, for benchmarks
     /** Receive batches per readiness before the loop's other work gets a turn. */
     private static final int BATCHES_PER_TURN = 4;
 
