@@ -173,10 +173,7 @@ public final class DatagramBatch implements AutoCloseable {
 
     /** The sender's port of the datagram in slot {@code i}, without allocating; -1 if not IP. */
     public int senderPort(int i) {
-        int len = msghdr.msg_namelen(slots[i]);
-        int family = len >= 4 ? sockaddr_storage.ss_family(names[i]) : -1;
-        if (family != LibC.AF_INET() && family != LibC.AF_INET6()) return -1;
-        return Short.toUnsignedInt(Short.reverseBytes(names[i].get(ValueLayout.JAVA_SHORT_UNALIGNED, 2)));
+        return SockAddrs.port(names[i], msghdr.msg_namelen(slots[i]));
     }
 
     /**

@@ -249,10 +249,7 @@ public final class MessageInfo {
 
     /** The sender's port, without making an address object; -1 for a non-IP sender. */
     public int senderPort() {
-        if (nameLength < 4) return -1;
-        int family = sockaddr_storage.ss_family(name);
-        if (family != LibC.AF_INET() && family != LibC.AF_INET6()) return -1;
-        return Short.toUnsignedInt(Short.reverseBytes(name.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2)));
+        return SockAddrs.port(name, nameLength);
     }
 
     /**

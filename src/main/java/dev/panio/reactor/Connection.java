@@ -14,8 +14,10 @@ import java.net.SocketOption;
  * <p>On a seqpacket connection each {@link #write} is one message, sent whole or queued
  * whole, and each {@link ConnectionHandler#onData} is one message received; a message
  * longer than the loop's read buffer ({@link ReactorOptions#readBufferBytes()}) ends the
- * connection with {@code EMSGSIZE} rather than arrive cut, and an empty message reads as
- * the end of input (as it does for {@code recv(2)}), so {@code write} sends none. Unix
+ * connection with {@code EMSGSIZE} rather than arrive cut, one longer than the socket's send
+ * buffer ({@code SO_SNDBUF}) cannot leave whole and ends it with {@code EMSGSIZE} too, and
+ * an empty message reads as the end of input (as it does for {@code recv(2)}), so
+ * {@code write} and {@code writeWithFds} without descriptors send none. Unix
  * connections carry descriptors both ways: {@link #writeWithFds} and
  * {@link ConnectionHandler#onFileDescriptors}.
  *
@@ -25,8 +27,8 @@ import java.net.SocketOption;
  * and {@link ConnectionHandler#onWritable} fires when they fall below the low one. A
  * write that would take the queue past its hard limit closes the connection with
  * {@link CloseCause#ERROR}: a peer that never reads cannot make the server hold unbounded
- * memory; files sent with {@link #sendFile} are queued as regions of the file, not copies. Methods may be called from any thread; off the loop thread they are handed to
- * the loop.
+ * memory; files sent with {@link #sendFile} are queued as regions of the file, not copies.
+ * Methods may be called from any thread; off the loop thread they are handed to the loop.
  */
 public interface Connection {
     /** Queues (or writes) a copy of {@code data}; false if the caller should now wait for onWritable. */
@@ -94,7 +96,11 @@ public interface Connection {
     /** Closes now, discarding queued writes. */
     void abort();
 
-    /** Stops reading until {@link #resumeReading()}: the peer is slowed by TCP flow control. */
+    /**
+     * Stops reading until {@link #resumeReading()}: the peer is slowed by flow control. Bytes
+     * already read when this is called (those that came with descriptors, when it is called
+     * from {@link ConnectionHandler#onFileDescriptors}) are delivered after the resume.
+     */
     void suspendReading();
 
     /** Resumes reading. */

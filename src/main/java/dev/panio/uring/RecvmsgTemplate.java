@@ -22,6 +22,12 @@ import java.lang.foreign.MemorySegment;
  * reading methods are pure and may be called from any thread that owns the buffer.
  */
 public final class RecvmsgTemplate {
+    /**
+     * {@code MSG_TRUNC}: in the SQE's flags it asks for each message's real length; in
+     * {@link #flags} it says the payload was cut.
+     */
+    public static final int MSG_TRUNC = dev.panio.internal.gen.LibC.MSG_TRUNC();
+
     /** Bytes of the {@code io_uring_recvmsg_out} header at the start of each buffer. */
     public static final int HEADER = (int) io_uring_recvmsg_out.sizeof();
 

@@ -151,6 +151,36 @@ class ReactorDatagramTest {
 
     @ParameterizedTest
     @MethodSource("backends")
+    void unixDatagramsPastTheChannelsLimitAreDroppedAndReportedTheSameOnEveryBackend(Backend b) throws Exception {
+        UnixAddress at = UnixAddress.abstractName("panio-dg-limit-" + b + "-" + System.nanoTime());
+        try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts())) {
+            java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CompletableFuture<Void> last = new CompletableFuture<>();
+            try (DatagramEndpoint e = g.bindDatagram(at, () -> new DatagramHandler() {
+                @Override
+                public void onDatagram(DatagramChannel c, MemorySegment data, DatagramSender s) {
+                    seen.add(Long.toString(data.byteSize()));
+                    if (data.byteSize() == 3) last.complete(null);
+                }
+
+                @Override
+                public void onError(DatagramChannel c, IOException error) {
+                    seen.add("EMSGSIZE " + (error instanceof dev.panio.io.ErrnoException ee && ee.errno() == dev.panio.io.Errno.EMSGSIZE));
+                }
+            }); Socket peer = Socket.unix(Socket.Type.DATAGRAM); Arena arena = Arena.ofConfined()) {
+                peer.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
+                for (int size : new int[] {65_535, 65_536, 65_584, 100_000, 3}) {
+                    assertEquals(size, peer.sendTo(arena.allocate(size), at));
+                }
+                last.get(10, TimeUnit.SECONDS);
+                assertEquals(java.util.List.of("65535", "EMSGSIZE true", "EMSGSIZE true", "EMSGSIZE true", "3"), seen);
+                assertEquals(3, e.channels().get(0).droppedDatagrams());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
     void aSocketPerLoopSpreadsSendersAndAnswersAll(Backend b) throws Exception {
         try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts())) {
             Set<EventLoop> loopsUsed = java.util.concurrent.ConcurrentHashMap.newKeySet();

@@ -359,6 +359,98 @@ class ReactorUnixMessagesTest {
     }
 
     @ParameterizedTest
+    @MethodSource("backendsAndTypes")
+    void aMessageSentAtOnceLeavesTheConnectionWritableThoughItPassedTheHighWatermark(Backend b, Socket.Type type) throws Exception {
+        UnixAddress at = UnixAddress.abstractName("panio-hw-" + b + "-" + type + "-" + System.nanoTime());
+        try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts().withWatermarks(1024, 4096, 1 << 20));
+                Pipe pipe = Pipe.open(false)) {
+            Messages server = new Messages(1);
+            try (Listener l = listen(g, at, type, () -> server)) {
+                Connection c = connect(g, at, type, new Messages(0));
+                CompletableFuture<Boolean> returned = new CompletableFuture<>();
+                // on the loop thread, where the return value is the write's own verdict
+                c.loop().execute(() -> {
+                    try {
+                        returned.complete(c.writeWithFds(MemorySegment.ofArray(new byte[8000]), pipe.sink()));
+                    } catch (ErrnoException e) {
+                        returned.completeExceptionally(e);
+                    }
+                });
+                assertTrue(returned.get(10, TimeUnit.SECONDS), "8,000 bytes taken by the kernel at once: writable");
+                assertEquals(8000, server.done.get(10, TimeUnit.SECONDS).stream().mapToInt(m -> m.length).sum());
+                assertTrue(c.isWritable());
+                assertEquals(0, c.queuedBytes());
+                c.close();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void anEmptyWriteWithoutDescriptorsSendsNothingAndDoesNotEndThePeersInput(Backend b) throws Exception {
+        UnixAddress at = UnixAddress.abstractName("panio-empty-" + b + "-" + System.nanoTime());
+        try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts())) {
+            Messages server = new Messages(1);
+            try (Listener l = g.listenSeqpacket(at, () -> server, SocketOptionSet.none(), SocketOptionSet.none())) {
+                Connection c = connect(g, at, Socket.Type.SEQPACKET, new Messages(0));
+                assertTrue(c.writeWithFds(MemorySegment.ofArray(new byte[0])));
+                c.write(text("after"));
+                assertEquals("after", new String(server.done.get(10, TimeUnit.SECONDS).get(0), StandardCharsets.UTF_8));
+                assertFalse(server.closed.isDone(), "the peer's input did not end");
+                c.close();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndTypes")
+    void bytesThatCameWithDescriptorsWaitWhenOnFileDescriptorsSuspendsReading(Backend b, Socket.Type type) throws Exception {
+        UnixAddress at = UnixAddress.abstractName("panio-susp-" + b + "-" + type + "-" + System.nanoTime());
+        try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts()); Pipe pipe = Pipe.open(false)) {
+            java.util.concurrent.atomic.AtomicBoolean suspended = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicInteger whileSuspended = new java.util.concurrent.atomic.AtomicInteger();
+            CompletableFuture<String> all = new CompletableFuture<>();
+            StringBuilder got = new StringBuilder();
+            try (Listener l = listen(g, at, type, () -> new ConnectionHandler() {
+                @Override
+                public void onFileDescriptors(Connection c, List<FileDescriptor> fds) {
+                    ConnectionHandler.super.onFileDescriptors(c, fds);
+                    suspended.set(true);
+                    c.suspendReading();
+                    Thread.ofPlatform().start(() -> {
+                        try {
+                            Thread.sleep(200);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        suspended.set(false);
+                        c.resumeReading();
+                    });
+                }
+
+                @Override
+                public void onData(Connection c, MemorySegment d) {
+                    if (suspended.get()) whileSuspended.incrementAndGet();
+                    synchronized (got) {
+                        got.append(new String(d.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+                        if (got.length() >= 6) all.complete(got.toString());
+                    }
+                }
+            })) {
+                Connection c = connect(g, at, type, new Messages(0));
+                c.writeWithFds(text("ab"), pipe.sink());
+                Thread.sleep(50); // one message at a time on a stream, so that no bytes ride in one read with others
+                c.writeWithFds(text("cd"), pipe.sink());
+                Thread.sleep(50);
+                c.write(text("ef"));
+                assertEquals("abcdef", all.get(10, TimeUnit.SECONDS));
+                assertEquals(0, whileSuspended.get(), "no onData while reading was suspended");
+                c.close();
+            }
+        }
+    }
+
+    @ParameterizedTest
     @MethodSource("backends")
     void misuseIsRefusedBeforeAnythingIsSentAndLeavesNothingOpen(Backend b) throws Exception {
         UnixAddress at = UnixAddress.abstractName("panio-fds-misuse-" + b + "-" + System.nanoTime());

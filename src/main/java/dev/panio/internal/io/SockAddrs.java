@@ -123,6 +123,14 @@ public final class SockAddrs {
         return read(src);
     }
 
+    /** The port of the {@code len}-byte sockaddr at {@code src}, without making an address; -1 if it is not IP. */
+    public static int port(MemorySegment src, int len) {
+        if (len < 4) return -1;
+        int family = Short.toUnsignedInt(src.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
+        if (family != LibC.AF_INET() && family != LibC.AF_INET6()) return -1;
+        return Short.toUnsignedInt(Short.reverseBytes(src.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2)));
+    }
+
     /** Reads the {@code sockaddr_in} or {@code sockaddr_in6} at {@code src}. */
     public static InetSocketAddress read(MemorySegment src) {
         int family = sockaddr_storage.ss_family(src);

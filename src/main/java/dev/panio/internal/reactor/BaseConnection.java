@@ -1,5 +1,6 @@
 package dev.panio.internal.reactor;
 
+import java.util.List;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
@@ -248,7 +249,7 @@ public abstract class BaseConnection implements Connection {
             return false;
         }
         if (info.fileDescriptorCount() > 0) {
-            java.util.List<FileDescriptor> fds = info.takeFileDescriptors();
+            List<FileDescriptor> fds = info.takeFileDescriptors();
             lastActivity = lastRead = System.nanoTime();
             try {
                 handler.onFileDescriptors(this, fds);
@@ -258,6 +259,38 @@ public abstract class BaseConnection implements Connection {
             }
         }
         return !isClosed();
+    }
+
+    /** Bytes read with descriptors while {@code onFileDescriptors} suspended reading: delivered on resume. */
+    private MemorySegment heldMessageBytes;
+
+    /**
+     * Delivers the bytes of a Unix receive after {@link #receivedMessage}: now if reading is
+     * on, or, if {@code onFileDescriptors} just suspended it, as a copy once it is resumed
+     * ({@link #deliverHeldMessageBytes}), since they were read already. Loop (owner) thread.
+     */
+    protected final void deliveredAfterMessage(MemorySegment data) {
+        if (data.byteSize() == 0 || isClosed()) return;
+        if (Lifecycle.reading(state)) delivered(data);
+        else heldMessageBytes = copyOf(data);
+    }
+
+    /** Whether bytes are held for {@link #deliverHeldMessageBytes}. */
+    protected final boolean holdsMessageBytes() {
+        return heldMessageBytes != null;
+    }
+
+    /**
+     * Delivers bytes held by {@link #deliveredAfterMessage} if reading is on again; true if
+     * none is held any more (the caller may read on).
+     */
+    protected final boolean deliverHeldMessageBytes() {
+        MemorySegment h = heldMessageBytes;
+        if (h == null) return true;
+        if (isClosed() || !Lifecycle.reading(state)) return false;
+        heldMessageBytes = null;
+        delivered(h);
+        return true;
     }
 
     /** The peer ended its output: tell the handler; end if this side's output is shut too. */

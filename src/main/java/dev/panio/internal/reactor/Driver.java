@@ -5,6 +5,7 @@ import dev.panio.reactor.Connection;
 import dev.panio.reactor.ConnectionHandler;
 import dev.panio.reactor.LoopMetrics;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import dev.panio.reactor.SocketOptionSet;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -139,7 +140,7 @@ public abstract class Driver {
      * Datagrams longer than {@code maxDatagram} bytes reach the sink cut, with their real
      * length. Loop thread.
      */
-    public DatagramReceiver receiveDatagrams(dev.panio.net.Socket socket, int maxDatagram, DatagramSink sink) throws IOException {
+    public DatagramReceiver receiveDatagrams(Socket socket, int maxDatagram, DatagramSink sink) throws IOException {
         return null;
     }
 
@@ -150,15 +151,22 @@ public abstract class Driver {
          * {@code data} holds if it was cut), sent from the sockaddr {@code name[0, nameLength)}
          * (0: no name). All valid only during the call.
          */
-        void datagram(java.lang.foreign.MemorySegment data, long length, java.lang.foreign.MemorySegment name, int nameLength);
+        void datagram(MemorySegment data, long length, MemorySegment name, int nameLength);
 
-        /** A receive failed (an ICMP error queued on the socket, say); receiving goes on. */
-        void failed(IOException error);
+        /**
+         * A receive failed: an ICMP error queued on the socket, say, after which receiving goes
+         * on; or, if {@code fatal}, one after which the socket cannot be read any more.
+         */
+        void failed(IOException error, boolean fatal);
     }
 
     /** A {@link #receiveDatagrams} in force. Loop thread. */
     public interface DatagramReceiver {
-        /** Stops; the sink is not called after this returns. The socket stays open. */
+        /**
+         * Stops; the sink is not called after this returns. The socket stays open, and the
+         * caller may close it at once: whatever the driver has in flight on it holds the
+         * socket itself, not its number.
+         */
         void cancel();
     }
 

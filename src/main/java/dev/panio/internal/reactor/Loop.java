@@ -1,5 +1,6 @@
 package dev.panio.internal.reactor;
 
+import dev.panio.net.MessageInfo;
 import dev.panio.reactor.CloseCause;
 import dev.panio.reactor.EventLoop;
 import dev.panio.reactor.EventLoopGroup;
@@ -161,6 +162,18 @@ public final class Loop implements EventLoop {
         }
         if (next == null) return -1;
         return Math.max(0, next.deadline - System.nanoTime());
+    }
+
+    private MessageInfo messageInfo;
+
+    /**
+     * What a receive on one of this loop's Unix connections learns besides bytes (passed
+     * descriptors), made at first use and reused: loop thread only, one receive at a time,
+     * and its descriptors are taken before the next.
+     */
+    public MessageInfo messageInfo() {
+        if (messageInfo == null) messageInfo = new MessageInfo(MessageInfo.MAX_FDS);
+        return messageInfo;
     }
 
     /**

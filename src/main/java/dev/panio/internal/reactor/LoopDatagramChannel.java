@@ -1,5 +1,6 @@
 package dev.panio.internal.reactor;
 
+import dev.panio.internal.io.SockAddrs;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
@@ -63,16 +64,13 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
         @Override
         public SocketAddress address() {
             check();
-            return nameLength <= 0 ? null : dev.panio.internal.io.SockAddrs.read(name, nameLength);
+            return nameLength <= 0 ? null : SockAddrs.read(name, nameLength);
         }
 
         @Override
         public int port() {
             check();
-            if (nameLength < 4) return -1;
-            int family = Short.toUnsignedInt(name.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
-            if (family != dev.panio.internal.gen.LibC.AF_INET() && family != dev.panio.internal.gen.LibC.AF_INET6()) return -1;
-            return Short.toUnsignedInt(Short.reverseBytes(name.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2)));
+            return SockAddrs.port(name, nameLength);
         }
 
         void check() {
@@ -110,8 +108,10 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
                 }
 
                 @Override
-                public void failed(IOException error) {
-                    if (open) report(error);
+                public void failed(IOException error, boolean fatal) {
+                    if (!open) return;
+                    if (fatal) end(CloseCause.ERROR, error);
+                    else report(error);
                 }
             });
             if (receiver == null) {
@@ -186,7 +186,7 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
         if (length > data.byteSize()) {
             dropped.incrementAndGet();
             report(new ErrnoException("recvmsg", "a datagram of " + length + " bytes from "
-                    + (nameLength <= 0 ? "an unnamed sender" : dev.panio.internal.io.SockAddrs.read(name, nameLength))
+                    + (nameLength <= 0 ? "an unnamed sender" : SockAddrs.read(name, nameLength))
                     + " is longer than the channel's " + bufferBytes + "-byte buffer; dropped", socket.fd().intValue(), Errno.EMSGSIZE));
             return;
         }
@@ -216,8 +216,8 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
         java.util.Objects.requireNonNull(target, "target");
         if (!open) return false;
         // the address is checked and encoded on the caller's thread, so a bad one throws there
-        MemorySegment sa = MemorySegment.ofArray(new long[(int) dev.panio.internal.io.SockAddrs.MAX_BYTES / 8]); // 8-aligned, as a sockaddr must be
-        int len = dev.panio.internal.io.SockAddrs.write(target, socket.family().af(), sa, "sendto", socket.fd().intValue());
+        MemorySegment sa = MemorySegment.ofArray(new long[(int) SockAddrs.MAX_BYTES / 8]); // 8-aligned, as a sockaddr must be
+        int len = SockAddrs.write(target, socket.family().af(), sa, "sendto", socket.fd().intValue());
         return sendRaw(data, sa, len);
     }
 

@@ -53,9 +53,13 @@ public abstract class QueuedConnection extends BaseConnection {
         if (!Lifecycle.acceptsWrites(state())) return false;
         if (length == 0) return writable; // on seqpacket too: an empty message would read as the end
         boolean wasDrained = drained();
-        boolean r = seqpacket ? messageOnLoop(data, offset, length, null) : writeOnLoop(data, offset, length);
-        if (wasDrained && !drained()) lastWriteProgress = System.nanoTime(); // began waiting now
-        return r;
+        return waitingSince(wasDrained, seqpacket ? messageOnLoop(data, offset, length, null) : writeOnLoop(data, offset, length));
+    }
+
+    /** After a write on the loop thread: if it left bytes waiting where none were, the wait (for the write timeout) begins now. */
+    private boolean waitingSince(boolean wasDrained, boolean result) {
+        if (wasDrained && !drained()) lastWriteProgress = System.nanoTime();
+        return result;
     }
 
     /** Writes or queues {@code data[offset, offset + length)} on the loop thread; the return value of {@link #write}. */
@@ -63,15 +67,16 @@ public abstract class QueuedConnection extends BaseConnection {
 
     @Override
     public final boolean writeWithFds(MemorySegment data, FileDescriptor... fds) throws ErrnoException {
-        FileDescriptor[] dups = Messages.duplicate(socket, data, fds);
+        if (data.byteSize() == 0 && fds.length == 0) return write(data); // nothing at all: no (end-like) empty message
+        FileDescriptor[] dups = UnixMessages.duplicate(socket, data, fds);
         if (!loop.inEventLoop()) {
             if (!Lifecycle.acceptsWrites(state())) {
-                Messages.closeAll(dups);
+                UnixMessages.closeAll(dups);
                 return false;
             }
             MemorySegment copy = copyOf(data);
             if (!loop.offer(() -> messageWritten(copy, 0, copy.byteSize(), dups))) {
-                Messages.closeAll(dups); // the loop has ended: the connection is gone
+                UnixMessages.closeAll(dups); // the loop has ended: the connection is gone
                 return false;
             }
             return writable;
@@ -82,13 +87,11 @@ public abstract class QueuedConnection extends BaseConnection {
     /** A {@code writeWithFds} on the loop thread; owns {@code fds}. */
     private boolean messageWritten(MemorySegment data, long offset, long length, FileDescriptor[] fds) {
         if (!Lifecycle.acceptsWrites(state())) {
-            Messages.closeAll(fds);
+            UnixMessages.closeAll(fds);
             return false;
         }
         boolean wasDrained = drained();
-        boolean r = messageOnLoop(data, offset, length, fds);
-        if (wasDrained && !drained()) lastWriteProgress = System.nanoTime();
-        return r;
+        return waitingSince(wasDrained, messageOnLoop(data, offset, length, fds));
     }
 
     /**
@@ -101,10 +104,7 @@ public abstract class QueuedConnection extends BaseConnection {
     @Override
     public final boolean sendFile(FileDescriptor file, long position, long count) {
         checkFileRange(file, position, count);
-        if (seqpacket) {
-            Fds.closeQuietly(file);
-            throw new IllegalStateException("sendFile(fd=" + socket.fd().intValue() + "): a seqpacket connection sends messages, not files");
-        }
+        if (seqpacket) throw UnixMessages.refuseSendFile(socket, file);
         if (!loop.inEventLoop()) {
             if (!Lifecycle.acceptsWrites(state()) || !loop.offer(() -> sendFile(file, position, count))) {
                 Fds.closeQuietly(file); // handed over to a connection that is gone
@@ -121,9 +121,7 @@ public abstract class QueuedConnection extends BaseConnection {
             return writable;
         }
         boolean wasDrained = drained();
-        boolean r = sendFileOnLoop(file, position, count);
-        if (wasDrained && !drained()) lastWriteProgress = System.nanoTime();
-        return r;
+        return waitingSince(wasDrained, sendFileOnLoop(file, position, count));
     }
 
     /** Sends or queues a file region on the loop thread; the return value of {@link #sendFile}. */
@@ -213,7 +211,7 @@ public abstract class QueuedConnection extends BaseConnection {
      */
     protected final boolean queueMessage(MemorySegment data, long offset, long length, FileDescriptor[] fds) {
         if (!admit(length)) {
-            Messages.closeAll(fds);
+            UnixMessages.closeAll(fds);
             return false;
         }
         queue.appendMessage(data, offset, length, fds);

@@ -6,13 +6,14 @@ import dev.panio.internal.io.Results;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Lifecycle;
-import dev.panio.internal.reactor.Messages;
+import dev.panio.internal.reactor.UnixMessages;
 import dev.panio.internal.reactor.QueuedConnection;
 import dev.panio.internal.reactor.WriteQueue;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.Pipe;
+import dev.panio.net.MessageInfo;
 import dev.panio.net.Socket;
 import dev.panio.poll.Poll;
 import dev.panio.reactor.Connection;
@@ -79,7 +80,7 @@ final class UringConnection extends QueuedConnection {
             Sqe s = driver.sqe(this::armRecv);
             if (s == null) return;
             recvArmed = true;
-            s.pollAdd(fd, Poll.POLLIN, false).userData(UserData.of(token, UserData.RECV_READY));
+            s.pollAdd(fd, Poll.POLLIN, false).userData(UserData.of(token, UserData.POLL_IN));
             return;
         }
         if (driver.ownBuffers) {
@@ -123,7 +124,7 @@ final class UringConnection extends QueuedConnection {
     void completed(int kind, int res, int flags) {
         switch (kind) {
             case UserData.RECV -> received(res, flags);
-            case UserData.RECV_READY -> readable(res);
+            case UserData.POLL_IN -> readable(res);
             case UserData.SEND -> sent(res);
             case UserData.SPLICE_IN -> splicedIn(res);
             case UserData.SPLICE_OUT -> splicedOut(res);
@@ -196,8 +197,9 @@ final class UringConnection extends QueuedConnection {
 
     /** Receives until EAGAIN, the end of input, or the read budget. */
     private void receiveMessages() {
+        if (!deliverHeldMessageBytes()) return; // bytes held back while suspended come first
         MemorySegment buf = driver.unixBuffer();
-        dev.panio.net.MessageInfo info = driver.messageInfo();
+        MessageInfo info = loop.messageInfo();
         long budget = loop.options.readBudgetBytes();
         while (budget > 0 && Lifecycle.reading(state())) {
             long n;
@@ -213,10 +215,8 @@ final class UringConnection extends QueuedConnection {
                 return;
             }
             if (!receivedMessage(info, buf.byteSize())) return;
-            if (n > 0) {
-                delivered(buf.asSlice(0, n));
-                budget -= n;
-            }
+            deliveredAfterMessage(buf.asSlice(0, n));
+            budget -= n;
         }
     }
 
@@ -314,7 +314,8 @@ final class UringConnection extends QueuedConnection {
     @Override
     protected boolean messageOnLoop(MemorySegment data, long offset, long length, FileDescriptor[] fds) {
         if (!queueMessage(data, offset, length, fds)) return false;
-        sendHead();
+        sendHead(); // messages go out inline, at once if nothing waits before them
+        maybeWritable(false); // the return value tells the caller; onWritable is for a change it did not see
         return writableFlag() && !isClosed();
     }
 
@@ -371,7 +372,7 @@ final class UringConnection extends QueuedConnection {
         while ((m = queue.headMessage()) != null) {
             long n;
             try {
-                n = Messages.send(socket, m);
+                n = UnixMessages.send(socket, m);
             } catch (ErrnoException e) {
                 failed(e);
                 return;
@@ -387,7 +388,11 @@ final class UringConnection extends QueuedConnection {
         else afterDrained();
     }
 
-    /** Waits for write space with a POLL_ADD; {@link #writeSpace} carries on. */
+    /**
+     * Waits for write space with a POLL_ADD; {@link #writeSpace} carries on with the head
+     * (a splice from the pipe, or a message). Without a free SQE it tries the head again at
+     * the end of the turn, which comes back here if the socket is still full.
+     */
     private void awaitWriteSpace() {
         Sqe s = driver.sqe(this::retrySend);
         if (s == null) {
@@ -401,6 +406,7 @@ final class UringConnection extends QueuedConnection {
     private void retrySend() {
         sendRetryQueued = false;
         sendHead();
+        maybeWritable(true); // a message may have gone out inline (the end of a turn: the handler may hear it)
     }
 
     private void splicedIn(int res) {
@@ -432,16 +438,7 @@ final class UringConnection extends QueuedConnection {
         if (Results.wouldBlock(res)) {
             // The socket's buffer is full (a slow reader): the splice runs in a worker that
             // cannot wait for it, so wait for write space with a POLL_ADD, then splice again.
-            Sqe s = driver.sqe(() -> {
-                sendRetryQueued = false;
-                splicedOut(res);
-            });
-            if (s == null) {
-                sendRetryQueued = true; // no other write operation may start meanwhile
-                return;
-            }
-            inFlight = UserData.WRITE_WAIT;
-            s.pollAdd(fd, Poll.POLLOUT, false).userData(UserData.of(token, UserData.WRITE_WAIT));
+            awaitWriteSpace();
             return;
         }
         if (res <= 0) {
@@ -505,6 +502,7 @@ final class UringConnection extends QueuedConnection {
     protected void readingChanged() {
         if (Lifecycle.reading(state())) {
             if (!held.isEmpty() || heldEnd != 1) defer(); // what arrived while suspended goes first
+            if (holdsMessageBytes()) loop.offer(() -> deliverHeldMessageBytes()); // after this call, not inside it
             armRecv();
         } else if (recvArmed) {
             driver.cancel(token, recvKind());
@@ -513,7 +511,7 @@ final class UringConnection extends QueuedConnection {
 
     /** The kind of this connection's receive operation. */
     private int recvKind() {
-        return unix ? UserData.RECV_READY : UserData.RECV;
+        return unix ? UserData.POLL_IN : UserData.RECV;
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.panio.uring.BufferRing;
 import dev.panio.uring.IoUring;
 import dev.panio.uring.RecvmsgTemplate;
 import dev.panio.uring.Sqe;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -27,12 +28,16 @@ final class UringDatagramReceiver implements Driver.DatagramReceiver {
     private final RecvmsgTemplate template;
     private final BufferRing buffers;
     private final long token;
+    private final int maxDatagram;
     private boolean armed;
     private boolean cancelled;
+    private boolean finished;
 
-    UringDatagramReceiver(UringDriver driver, Socket socket, RecvmsgTemplate template, BufferRing buffers, Driver.DatagramSink sink) {
+    UringDatagramReceiver(UringDriver driver, Socket socket, int maxDatagram, RecvmsgTemplate template, BufferRing buffers,
+            Driver.DatagramSink sink) {
         this.driver = driver;
         this.fd = socket.fd().intValue();
+        this.maxDatagram = maxDatagram;
         this.template = template;
         this.buffers = buffers;
         this.sink = sink;
@@ -45,7 +50,7 @@ final class UringDatagramReceiver implements Driver.DatagramReceiver {
         Sqe s = driver.sqe(this::arm);
         if (s == null) return;
         armed = true;
-        s.recvmsgMultishot(fd, template, buffers.group(), dev.panio.internal.gen.LibC.MSG_TRUNC())
+        s.recvmsgMultishot(fd, template, buffers.group(), RecvmsgTemplate.MSG_TRUNC)
                 .userData(UserData.of(token, UserData.RECVMSG));
     }
 
@@ -56,24 +61,23 @@ final class UringDatagramReceiver implements Driver.DatagramReceiver {
             try {
                 if (!cancelled && res >= 0) {
                     MemorySegment b = buffers.buffer(id);
-                    sink.datagram(template.payload(b, res), Integer.toUnsignedLong(RecvmsgTemplate.payloadLength(b)),
+                    MemorySegment payload = template.payload(b, res);
+                    // the buffer has a few bytes of alignment past maxDatagram: a datagram that used them is too long here as elsewhere
+                    if (payload.byteSize() > maxDatagram) payload = payload.asSlice(0, maxDatagram);
+                    sink.datagram(payload, Integer.toUnsignedLong(RecvmsgTemplate.payloadLength(b)),
                             template.name(b), Math.min(RecvmsgTemplate.nameLength(b), (int) template.name(b).byteSize()));
                 }
             } catch (RuntimeException e) {
                 // the sink guards the handler; this is panio's own fault: the channel is told, the loop goes on
-                sink.failed(new java.io.IOException("reading a RECVMSG completion failed", e));
+                sink.failed(new IOException("reading a RECVMSG completion failed", e), false);
             } finally {
                 buffers.recycle(id);
             }
         } else if (res < 0 && !cancelled && res != -Errno.ENOBUFS.code() && res != -Errno.ECANCELED.code()) {
             ErrnoException e = Results.failure("recvmsg", null, fd, res);
-            if (e.errno() == Errno.EBADF || e.errno() == Errno.ENOTSOCK || e.errno() == Errno.EINVAL) {
-                // not a socket that can be read any more: say so once and stop
-                cancelled = true;
-                sink.failed(e);
-            } else {
-                sink.failed(e); // an ICMP error queued on the socket: reported, receiving goes on
-            }
+            boolean fatal = e.errno() == Errno.EBADF || e.errno() == Errno.ENOTSOCK || e.errno() == Errno.EINVAL;
+            if (fatal) cancelled = true; // not a socket that can be read any more: the channel ends with the cause
+            sink.failed(e, fatal);       // else an ICMP error queued on the socket: reported, receiving goes on
         }
         if (armed) return;
         if (cancelled) {
@@ -87,11 +91,16 @@ final class UringDatagramReceiver implements Driver.DatagramReceiver {
     public void cancel() {
         if (cancelled) return;
         cancelled = true;
-        if (armed) driver.cancel(token, UserData.RECVMSG); // its last completion calls finish()
-        else finish();
+        if (armed) {
+            driver.cancel(token, UserData.RECVMSG); // its last completion calls finish()
+            // The caller closes the socket next. A RECVMSG not yet submitted would look its fd
+            // number up at submission, and could find another socket that took the number in
+            // this turn: submit now, so that it holds this socket, whose close it then outlives.
+            driver.submitNow();
+        } else {
+            finish();
+        }
     }
-
-    private boolean finished;
 
     private void finish() {
         if (finished) return;

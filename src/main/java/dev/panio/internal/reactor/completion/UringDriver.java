@@ -1,5 +1,6 @@
 package dev.panio.internal.reactor.completion;
 
+import java.lang.foreign.Arena;
 import dev.panio.reactor.SocketOptionSet;
 import java.net.SocketAddress;
 import dev.panio.internal.reactor.ChunkPool;
@@ -181,6 +182,15 @@ public final class UringDriver extends Driver implements CompletionHandler {
         return s;
     }
 
+    /** Submits what is prepared now, not at the turn's wait (EBUSY/EAGAIN: the wait submits it). */
+    void submitNow() {
+        try {
+            ring.submit();
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EBUSY && e.errno() != Errno.EAGAIN) throw new IllegalStateException(e);
+        }
+    }
+
     /** Cancels the operation of {@code kind} that the owner of {@code token} has in flight; its completion says when it is gone. */
     void cancel(long token, int kind) {
         Sqe s = sqe(() -> cancel(token, kind));
@@ -218,7 +228,6 @@ public final class UringDriver extends Driver implements CompletionHandler {
     }
 
     private MemorySegment unixBuffer;
-    private dev.panio.net.MessageInfo messageInfo;
 
     /**
      * The buffer Unix connections receive into (loop thread, one receive at a time): they
@@ -226,14 +235,8 @@ public final class UringDriver extends Driver implements CompletionHandler {
      * ring would lose passed descriptors and could not tell a cut seqpacket message.
      */
     MemorySegment unixBuffer() {
-        if (unixBuffer == null) unixBuffer = java.lang.foreign.Arena.ofAuto().allocate(loop.options.readBufferBytes(), 64);
+        if (unixBuffer == null) unixBuffer = Arena.ofAuto().allocate(loop.options.readBufferBytes(), 64);
         return unixBuffer;
-    }
-
-    /** What a Unix connection's receive learns besides bytes (passed descriptors), made at first use. */
-    dev.panio.net.MessageInfo messageInfo() {
-        if (messageInfo == null) messageInfo = new dev.panio.net.MessageInfo(dev.panio.net.MessageInfo.MAX_FDS);
-        return messageInfo;
     }
 
     /** Receive buffer {@code id}, whole. */
@@ -306,7 +309,7 @@ public final class UringDriver extends Driver implements CompletionHandler {
                 else if (res >= 0) Fds.closeRaw(res); // the listener is gone: do not leak its last accept
             }
             case UserData.RECV, UserData.SEND, UserData.CONNECT, UserData.SPLICE_IN, UserData.SPLICE_OUT, UserData.WRITE_WAIT,
-                    UserData.RECV_READY -> {
+                    UserData.POLL_IN -> {
                 if (owners.get(token) instanceof UringConnection c) c.completed(kind, res, flags);
                 else if (kind == UserData.RECV && (flags & IoUring.CQE_F_BUFFER) != 0) recycleRecv(IoUring.bufferId(flags));
             }
@@ -361,7 +364,7 @@ public final class UringDriver extends Driver implements CompletionHandler {
             if (nextGroup > BufferRing.MAX_GROUP) return null; // 65,534 rings made on this loop: fall back
             r = new BufferRing(ring, nextGroup++, DATAGRAM_BUFFERS, size);
         }
-        return new UringDatagramReceiver(this, socket, datagramTemplate, r, sink);
+        return new UringDatagramReceiver(this, socket, maxDatagram, datagramTemplate, r, sink);
     }
 
     /** A receiver has ended and every buffer of its ring is back: keep the ring for the next one. */

@@ -5,7 +5,7 @@ import java.net.SocketAddress;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Lifecycle;
-import dev.panio.internal.reactor.Messages;
+import dev.panio.internal.reactor.UnixMessages;
 import dev.panio.internal.reactor.QueuedConnection;
 import dev.panio.internal.reactor.WriteQueue;
 import dev.panio.io.ErrnoException;
@@ -106,19 +106,28 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
 
     /** Reads until the kernel has nothing more (edge) or once (level), within the read budget. */
     void readSome() {
+        // suspended since it was queued to read again; and bytes held back come before any new ones
+        if (!Lifecycle.reading(state()) || !deliverHeldMessageBytes()) return;
         MemorySegment buf = driver.readBuffer;
         long budget = loop.options.readBudgetBytes();
         for (;;) {
             long n;
             try {
-                n = unix ? socket.receiveFrom(buf, driver.messageInfo()) : socket.read(buf);
+                n = unix ? socket.receiveFrom(buf, loop.messageInfo()) : socket.read(buf);
             } catch (ErrnoException e) {
                 failed(e);
                 return;
             }
-            if (unix && n >= 0 && !receivedMessage(driver.messageInfo(), buf.byteSize())) return;
-            if (n == 0) { // descriptors in an empty seqpacket message: nothing else came
+            if (unix && n >= 0) {
+                if (!receivedMessage(loop.messageInfo(), buf.byteSize())) return;
+                deliveredAfterMessage(buf.asSlice(0, n)); // none for descriptors in an empty seqpacket message
                 if (!Lifecycle.reading(state())) return;
+                budget -= n;
+                if (!edge) return;
+                if (budget <= 0) {
+                    readAgainLater();
+                    return;
+                }
                 continue;
             }
             if (n > 0) {
@@ -229,7 +238,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                 if (f != null) {
                     n = socket.sendFile(f.file, f.position, f.remaining);
                 } else if (m != null) {
-                    n = Messages.send(socket, m);
+                    n = UnixMessages.send(socket, m);
                 } else {
                     ChunkPool.Chunk c = queue.headChunk();
                     n = socket.write(c.segment, c.start, c.end - c.start);
@@ -259,8 +268,9 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     @Override
     protected void readingChanged() {
         updateInterest();
-        // Edge-triggered: data that arrived while suspended raised no new edge.
-        if (edge && Lifecycle.reading(state())) readAgainLater();
+        // Edge-triggered: data that arrived while suspended raised no new edge. Bytes held back
+        // while suspended go out in the driver's read-again pass, not inside resumeReading.
+        if (Lifecycle.reading(state()) && (edge || holdsMessageBytes())) readAgainLater();
     }
 
     private void updateInterest() {

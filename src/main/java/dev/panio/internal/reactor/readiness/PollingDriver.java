@@ -72,13 +72,6 @@ public final class PollingDriver extends Driver implements Poller.Ready {
     private final Slots<Handle> handles = new Slots<>();
     private final List<Socket> listeners = new ArrayList<>();
     final ArrayDeque<PollingConnection> readAgain = new ArrayDeque<>();
-    private dev.panio.net.MessageInfo messageInfo;
-
-    /** What Unix connections' receives learn besides bytes (passed descriptors), made at first use. */
-    dev.panio.net.MessageInfo messageInfo() {
-        if (messageInfo == null) messageInfo = new dev.panio.net.MessageInfo(dev.panio.net.MessageInfo.MAX_FDS);
-        return messageInfo;
-    }
 
     interface PollerFactory {
         Poller create() throws ErrnoException;

@@ -6,11 +6,12 @@ import dev.panio.epoll.Epoll;
 import dev.panio.internal.reactor.BaseConnection;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Lifecycle;
-import dev.panio.internal.reactor.Messages;
+import dev.panio.internal.reactor.UnixMessages;
 import dev.panio.io.ClosedException;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
+import dev.panio.net.MessageInfo;
 import dev.panio.net.Socket;
 import dev.panio.poll.Poll;
 import dev.panio.reactor.CloseCause;
@@ -169,7 +170,7 @@ final class ThreadConnection extends BaseConnection {
         else connected();
         inCallback = false;
         boolean unix = socket.family() == Socket.Family.UNIX;
-        dev.panio.net.MessageInfo info = unix ? new dev.panio.net.MessageInfo(dev.panio.net.MessageInfo.MAX_FDS) : null;
+        MessageInfo info = unix ? new MessageInfo(MessageInfo.MAX_FDS) : null;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(loop.options.readBufferBytes());
             boolean ownEof = false; // read the end of stream our own shutdown made, while closing
@@ -203,7 +204,17 @@ final class ThreadConnection extends BaseConnection {
                     }
                 } else {
                     inCallback = true;
-                    if ((!unix || receivedMessage(info, buf.byteSize())) && n > 0) delivered(buf.asSlice(0, n));
+                    if (!unix) {
+                        delivered(buf.asSlice(0, n));
+                    } else if (receivedMessage(info, buf.byteSize()) && n > 0) {
+                        // onFileDescriptors may have suspended reading: these bytes were read, so they wait for resumeReading
+                        inCallback = false;
+                        while (!Lifecycle.reading(state()) && !isClosed() && endRequest.get() == null && !has(Lifecycle.CLOSING)) {
+                            LockSupport.parkNanos(this, 50_000_000L);
+                        }
+                        inCallback = true;
+                        if (Lifecycle.reading(state())) delivered(buf.asSlice(0, n));
+                    }
                     inCallback = false;
                 }
             }
@@ -286,11 +297,11 @@ final class ThreadConnection extends BaseConnection {
 
     @Override
     public boolean writeWithFds(MemorySegment data, FileDescriptor... fds) throws ErrnoException {
-        FileDescriptor[] dups = Messages.duplicate(socket, data, fds);
+        FileDescriptor[] dups = UnixMessages.duplicate(socket, data, fds);
         try {
             return transfer(data, 0, data.byteSize(), null, 0, 0, dups);
         } finally {
-            Messages.closeAll(dups); // sent (the peer has its own) or not: these were ours
+            UnixMessages.closeAll(dups); // sent (the peer has its own) or not: these were ours
         }
     }
 
@@ -298,10 +309,7 @@ final class ThreadConnection extends BaseConnection {
     public boolean sendFile(FileDescriptor file, long position, long count) {
         checkFileRange(file, position, count);
         try {
-            if (socket.type() == Socket.Type.SEQPACKET) {
-                throw new IllegalStateException("sendFile(fd=" + socket.fd().intValue()
-                        + "): a seqpacket connection sends messages, not files");
-            }
+            if (socket.type() == Socket.Type.SEQPACKET) throw UnixMessages.refuseSendFile(socket, file);
             return transfer(null, 0, 0, file, position, count);
         } finally {
             Fds.closeQuietly(file);

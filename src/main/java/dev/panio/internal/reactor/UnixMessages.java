@@ -1,19 +1,21 @@
 package dev.panio.internal.reactor;
 
+import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.net.MessageInfo;
 import dev.panio.net.Socket;
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 /**
  * The Unix half of a connection that every model shares: checking and duplicating the
  * descriptors of {@code writeWithFds} on the caller's thread, and sending a queued
- * {@link WriteQueue.Message} (with its descriptors while it has them). Receiving is
- * {@link BaseConnection#receivedMessage}.
+ * {@link WriteQueue.Message} (with its descriptors while it has them), and the errors of
+ * messages. Receiving is {@link BaseConnection#receivedMessage}.
  */
-public final class Messages {
-    private Messages() {}
+public final class UnixMessages {
+    private UnixMessages() {}
 
     /**
      * Checks a {@code writeWithFds} call on {@code socket} and returns duplicates of
@@ -22,7 +24,7 @@ public final class Messages {
      */
     public static FileDescriptor[] duplicate(Socket socket, MemorySegment data, FileDescriptor[] fds) throws ErrnoException {
         int self = socket.fd().intValue();
-        java.util.Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(data, "data");
         if (socket.family() != Socket.Family.UNIX) {
             throw new IllegalArgumentException("writeWithFds(fd=" + self + "): descriptors pass only over Unix connections, this is "
                     + socket.family());
@@ -56,7 +58,20 @@ public final class Messages {
      *         {@link FileDescriptor#WOULD_BLOCK}
      */
     public static long send(Socket socket, WriteQueue.Message m) throws ErrnoException {
-        return m.fds != null ? socket.sendWithFds(m.rest(), m.fds) : socket.write(m.rest());
+        try {
+            return m.fds != null ? socket.sendWithFds(m.rest(), m.fds) : socket.write(m.rest());
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EMSGSIZE) throw e;
+            // the kernel's word alone does not say which limit: a message must fit the send buffer whole
+            throw new ErrnoException("sendmsg", "a message of " + m.remaining() + " bytes is more than the socket's send buffer "
+                    + "(SO_SNDBUF) can hold whole", socket.fd().intValue(), Errno.EMSGSIZE);
+        }
+    }
+
+    /** The refusal of {@code sendFile} on a seqpacket connection, after closing the file it was handed. */
+    public static IllegalStateException refuseSendFile(Socket socket, FileDescriptor file) {
+        Fds.closeQuietly(file);
+        return new IllegalStateException("sendFile(fd=" + socket.fd().intValue() + "): a seqpacket connection sends messages, not files");
     }
 
     /** Closes every non-null descriptor of {@code fds} (null: none). */
