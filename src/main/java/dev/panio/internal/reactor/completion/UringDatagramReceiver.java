@@ -64,8 +64,9 @@ final class UringDatagramReceiver implements Driver.DatagramReceiver {
                     MemorySegment payload = template.payload(b, res);
                     // the buffer has a few bytes of alignment past maxDatagram: a datagram that used them is too long here as elsewhere
                     if (payload.byteSize() > maxDatagram) payload = payload.asSlice(0, maxDatagram);
-                    sink.datagram(payload, Integer.toUnsignedLong(RecvmsgTemplate.payloadLength(b)),
-                            template.name(b), Math.min(RecvmsgTemplate.nameLength(b), (int) template.name(b).byteSize()));
+                    MemorySegment name = template.name(b);
+                    sink.datagram(payload, Integer.toUnsignedLong(RecvmsgTemplate.payloadLength(b)), name,
+                            (int) Math.min(RecvmsgTemplate.nameLength(b), name.byteSize()));
                 }
             } catch (RuntimeException e) {
                 // the sink guards the handler; this is panio's own fault: the channel is told, the loop goes on
