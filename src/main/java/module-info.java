@@ -23,4 +23,5 @@ module dev.panio {
     exports dev.panio.uring;
     exports dev.panio.signal;
     exports dev.panio.reactor;
+    exports dev.panio.coroutine;
 }

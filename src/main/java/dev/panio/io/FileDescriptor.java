@@ -1,6 +1,7 @@
 package dev.panio.io;
 
 import dev.panio.internal.gen.LibC;
+import dev.panio.internal.io.CloseHooks;
 import dev.panio.internal.io.Memory;
 import dev.panio.internal.io.Results;
 import dev.panio.internal.io.UseCount;
@@ -24,6 +25,8 @@ import java.nio.ByteBuffer;
  *     {@code close(2)} until the last call returns, so the number cannot be reused by
  *     another open while a call still uses it. A socket is also shut down so that threads
  *     blocked on it wake: a blocked read then returns {@link #EOF}, a blocked accept throws
+ *     {@link ClosedException}; and a thread parked on its readiness
+ *     ({@code dev.panio.coroutine.Readiness}), whatever kind of fd it is, is woken and throws
  *     {@link ClosedException}.</li>
  * <li>Non-blocking transfers return {@link #WOULD_BLOCK} for {@code EAGAIN} and
  *     {@link #EOF} at end of stream; every other failure is an {@link ErrnoException}
@@ -133,6 +136,7 @@ public final class FileDescriptor implements AutoCloseable {
         try {
             // Wake threads blocked in accept/recv/send on a socket; ENOTSOCK otherwise, ignored.
             SocketCalls.shutdown(CallState.current().errno, fd, LibC.SHUT_RDWR());
+            CloseHooks.closingInUse(fd); // and threads parked on its readiness, whatever it is
         } finally {
             release();
         }

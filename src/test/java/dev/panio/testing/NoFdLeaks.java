@@ -31,7 +31,8 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
     /**
      * The JDK opens descriptors of its own the first time a virtual thread blocks on a
      * socket (its read and write pollers, kept for the life of the JVM). Make that happen
-     * before the first snapshot, so they are not taken for the tests' leaks.
+     * before the first snapshot, so they are not taken for the tests' leaks; and the same
+     * for panio's own shared readiness poller.
      */
     private static synchronized void warmUpJdk() throws Exception {
         if (jdkWarmed) return;
@@ -47,6 +48,17 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
             try (java.net.Socket accepted = ss.accept()) {
                 t.join();
             }
+        }
+        // panio's shared readiness poller (dev.panio.coroutine) likewise lives as long as the JVM
+        try (dev.panio.io.EventFd e = dev.panio.io.EventFd.open()) {
+            Thread t = Thread.ofVirtual().start(() -> {
+                try {
+                    dev.panio.coroutine.Readiness.await(e.fd(), dev.panio.coroutine.Readiness.IN, 1_000_000L);
+                } catch (Exception ignored) {
+                    // a timeout is what we wanted
+                }
+            });
+            t.join();
         }
         jdkWarmed = true;
     }

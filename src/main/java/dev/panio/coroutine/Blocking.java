@@ -1,0 +1,233 @@
+package dev.panio.coroutine;
+
+import dev.panio.io.ClosedException;
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.io.EventFd;
+import dev.panio.io.FileDescriptor;
+import dev.panio.io.TimerFd;
+import dev.panio.net.MessageInfo;
+import dev.panio.net.Socket;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+
+/**
+ * Straight-line blocking I/O for virtual threads over panio's non-blocking fds: each call
+ * tries the non-blocking system call, and on {@code EAGAIN} waits with
+ * {@link Readiness#await} and tries again. A virtual thread therefore parks where a classic
+ * blocking call would block, and its carrier thread runs other virtual threads meanwhile: no
+ * carrier is ever held in a system call (no pinning). On a platform thread the same calls
+ * block in {@code poll(2)}.
+ *
+ * <p>The fds must be non-blocking ({@code O_NONBLOCK}), as panio opens its sockets, pipes
+ * ({@code Pipe.open(true)}), eventfds and timerfds by default: on a blocking fd the first
+ * call blocks in the kernel, holding its carrier. {@link FileDescriptor#setNonBlocking}
+ * switches one that is not.
+ *
+ * <p>Ending a call early: an interrupt ends it with {@link InterruptedIOException} (whose
+ * {@code bytesTransferred} says what a partial write or read had moved), leaving the
+ * interrupt status set and the fd open; a close from another thread ends it with
+ * {@link ClosedException}; errors are {@link ErrnoException}s naming the call and the fd.
+ *
+ * <p>Threads: any; the memory handed to a call need only be valid for the call.
+ */
+public final class Blocking {
+    private Blocking() {}
+
+    /**
+     * Reads at least one byte into {@code dst}, waiting for some to arrive.
+     *
+     * @return bytes read, or {@link FileDescriptor#EOF}
+     */
+    public static long read(FileDescriptor fd, MemorySegment dst) throws IOException {
+        for (;;) {
+            long n = fd.read(dst);
+            if (n != FileDescriptor.WOULD_BLOCK) return n;
+            await(fd, Readiness.IN, "read", 0);
+        }
+    }
+
+    /** {@link #read(FileDescriptor, MemorySegment)} on a socket ({@code recv}; a message on a datagram or seqpacket socket). */
+    public static long read(Socket socket, MemorySegment dst) throws IOException {
+        for (;;) {
+            long n = socket.read(dst);
+            if (n != FileDescriptor.WOULD_BLOCK) return n;
+            await(socket.fd(), Readiness.IN, "read", 0);
+        }
+    }
+
+    /**
+     * Fills {@code dst} whole, waiting as needed.
+     *
+     * @throws EOFException if the stream ends first (saying how many bytes came)
+     */
+    public static void readFully(FileDescriptor fd, MemorySegment dst) throws IOException {
+        long at = 0, size = dst.byteSize();
+        while (at < size) {
+            long n = fd.read(dst.asSlice(at));
+            if (n == FileDescriptor.WOULD_BLOCK) {
+                await(fd, Readiness.IN, "read", at);
+            } else if (n == FileDescriptor.EOF) {
+                throw new EOFException("read(fd=" + fd.intValue() + "): end of stream after " + at + " of " + size + " bytes");
+            } else {
+                at += n;
+            }
+        }
+    }
+
+    /** Writes all of {@code src}, waiting for room as needed; returns its size. */
+    public static long write(FileDescriptor fd, MemorySegment src) throws IOException {
+        long at = 0, size = src.byteSize();
+        while (at < size) {
+            long n = fd.write(src.asSlice(at));
+            if (n == FileDescriptor.WOULD_BLOCK) await(fd, Readiness.OUT, "write", at);
+            else at += n;
+        }
+        return size;
+    }
+
+    /**
+     * Writes all of {@code src} to a stream socket (or, on a message socket, sends it as one
+     * message), waiting for room as needed; returns its size.
+     */
+    public static long write(Socket socket, MemorySegment src) throws IOException {
+        long at = 0, size = src.byteSize();
+        do {
+            long n = socket.write(src, at, size - at);
+            if (n == FileDescriptor.WOULD_BLOCK) await(socket.fd(), Readiness.OUT, "write", at);
+            else at += n;
+        } while (at < size);
+        return size;
+    }
+
+    /** Accepts a connection (non-blocking, like its listener), waiting for one to come. */
+    public static Socket accept(Socket listener) throws IOException {
+        for (;;) {
+            Socket s = listener.accept(true);
+            if (s != null) return s;
+            await(listener.fd(), Readiness.IN, "accept", 0);
+        }
+    }
+
+    /**
+     * Connects {@code socket} to {@code address}, waiting up to {@code timeoutMillis} (0: the
+     * kernel's own limit).
+     *
+     * @throws ErrnoException {@code ETIMEDOUT} once the time is up (the socket is then of no
+     *         further use: close it), or the connect's own error, e.g. {@code ECONNREFUSED}
+     */
+    public static void connect(Socket socket, SocketAddress address, long timeoutMillis) throws IOException {
+        if (timeoutMillis < 0) throw new IllegalArgumentException("connect(fd=" + socket.fd().intValue() + "): negative timeout " + timeoutMillis);
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        for (;;) {
+            boolean done;
+            try {
+                done = socket.connect(address);
+            } catch (ErrnoException e) {
+                // a Unix listener with a full backlog: nothing to wait on but time
+                if (e.errno() != Errno.EAGAIN) throw e;
+                if (timeoutMillis > 0 && System.nanoTime() - deadline >= 0) throw timedOut(socket, timeoutMillis);
+                sleep(socket.fd(), 1);
+                continue;
+            }
+            if (done) return;
+            break;
+        }
+        for (;;) {
+            long left = timeoutMillis == 0 ? -1 : deadline - System.nanoTime();
+            if (timeoutMillis > 0 && left <= 0) throw timedOut(socket, timeoutMillis);
+            boolean woken;
+            try {
+                woken = Readiness.await(socket.fd(), Readiness.OUT, left);
+            } catch (InterruptedException e) {
+                throw interrupted(socket.fd(), "connect", 0);
+            }
+            if (!woken) continue; // the deadline check above ends it
+            socket.finishConnect(); // throws the connect's error
+            try {
+                socket.remoteAddress();
+                return;
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.ENOTCONN) throw e; // else not yet: a spurious wake-up
+            }
+        }
+    }
+
+    /**
+     * Receives one message with what {@code info} reports of it (sender, passed descriptors,
+     * truncation), waiting for one to come; see {@link Socket#receiveFrom}.
+     */
+    public static long receiveFrom(Socket socket, MemorySegment dst, MessageInfo info) throws IOException {
+        for (;;) {
+            long n = socket.receiveFrom(dst, info);
+            if (n != FileDescriptor.WOULD_BLOCK) return n;
+            await(socket.fd(), Readiness.IN, "recvmsg", 0);
+        }
+    }
+
+    /**
+     * Sends {@code src} with {@code fds} attached over a Unix socket, waiting for room; on a
+     * stream socket the rest of a partly sent {@code src} follows (the fds went with its first
+     * byte). Returns the bytes sent: all of {@code src}.
+     */
+    public static long sendWithFds(Socket socket, MemorySegment src, FileDescriptor... fds) throws IOException {
+        for (;;) {
+            long n = socket.sendWithFds(src, fds);
+            if (n == FileDescriptor.WOULD_BLOCK) {
+                await(socket.fd(), Readiness.OUT, "sendmsg", 0);
+                continue;
+            }
+            if (n < src.byteSize()) write(socket, src.asSlice(n));
+            return src.byteSize();
+        }
+    }
+
+    /** Takes the eventfd's counter (or 1, in semaphore mode), waiting until it is not 0. */
+    public static long drain(EventFd eventFd) throws IOException {
+        for (;;) {
+            long v = eventFd.drain();
+            if (v != 0) return v;
+            await(eventFd.fd(), Readiness.IN, "read", 0);
+        }
+    }
+
+    /** The timer's expirations since the last read, waiting for at least one. */
+    public static long expirations(TimerFd timer) throws IOException {
+        for (;;) {
+            long v = timer.expirations();
+            if (v != 0) return v;
+            await(timer.fd(), Readiness.IN, "read", 0);
+        }
+    }
+
+    private static void await(FileDescriptor fd, int events, String call, long transferred) throws IOException {
+        try {
+            Readiness.await(fd, events, -1);
+        } catch (InterruptedException e) {
+            throw interrupted(fd, call, transferred);
+        }
+    }
+
+    private static void sleep(FileDescriptor fd, long millis) throws InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            throw interrupted(fd, "connect", 0);
+        }
+    }
+
+    private static InterruptedIOException interrupted(FileDescriptor fd, String call, long transferred) {
+        Thread.currentThread().interrupt(); // the status stays set, as for the JDK's interruptible I/O
+        InterruptedIOException e = new InterruptedIOException(call + "(fd=" + fd.intValue() + ") interrupted"
+                + (transferred > 0 ? " after " + transferred + " bytes" : ""));
+        e.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, transferred);
+        return e;
+    }
+
+    private static ErrnoException timedOut(Socket socket, long timeoutMillis) {
+        return new ErrnoException("connect", "timed out after " + timeoutMillis + " ms", socket.fd().intValue(), Errno.ETIMEDOUT);
+    }
+}

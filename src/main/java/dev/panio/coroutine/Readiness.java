@@ -1,0 +1,134 @@
+package dev.panio.coroutine;
+
+import dev.panio.epoll.Epoll;
+import dev.panio.internal.io.CloseHooks;
+import dev.panio.io.ClosedException;
+import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
+import dev.panio.poll.Poll;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Waiting for an fd to become ready, the coroutine way: a virtual thread that calls
+ * {@link #await} is parked (its carrier thread runs other virtual threads) and unparked when
+ * the fd is ready, by a shared epoll poller; a platform thread blocks in {@code poll(2)}.
+ * With non-blocking fds, a call that returns {@code EAGAIN} followed by {@code await} and a
+ * retry is a blocking call that never blocks a carrier in a system call: {@link Blocking}
+ * does that for every kind of fd panio has.
+ *
+ * <p>Any fd that {@code epoll} can watch works: sockets of every kind, pipes, eventfds,
+ * timerfds, signalfds, epoll and io_uring fds.
+ *
+ * <p>Ending a wait early:
+ * <ul>
+ * <li>An interrupt ends it with {@link InterruptedException} (the status cleared, as
+ *     {@code Object.wait} does); the fd stays open.</li>
+ * <li>Closing the fd from another thread ends it with {@link ClosedException}. The wait
+ *     holds a use of the fd, so its number is not closed (nor reused) before the waiter has
+ *     left.</li>
+ * </ul>
+ * A platform thread waits in slices of 50 ms and notices an interrupt or a close within one
+ * slice; a virtual thread is woken at once.
+ *
+ * <p>Threads: any, any number, on any fds; several threads may wait on one fd. The shared
+ * poller (two platform daemon threads, one per direction) starts at first use and lives as
+ * long as the JVM.
+ */
+public final class Readiness {
+    /** Interest in input: data to read, a connection to accept, end of stream, an error. */
+    public static final int IN = Poll.POLLIN;
+    /** Interest in output: room to write, a connect completed or failed. */
+    public static final int OUT = Poll.POLLOUT;
+
+    private static final long SLICE_NANOS = 50_000_000L;
+
+    private Readiness() {}
+
+    /** The shared pollers, made at first use. */
+    private static final class Pollers {
+        static final ReadinessPoller IN_POLLER, OUT_POLLER;
+
+        static {
+            try {
+                // RDHUP with input: a peer's shutdown wakes a reader, whose read then sees the end
+                IN_POLLER = new ReadinessPoller("panio-readiness-in", Epoll.EPOLLIN | Epoll.EPOLLRDHUP);
+                OUT_POLLER = new ReadinessPoller("panio-readiness-out", Epoll.EPOLLOUT);
+            } catch (ErrnoException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+            CloseHooks.listen(fd -> {
+                IN_POLLER.wake(fd);
+                OUT_POLLER.wake(fd);
+            });
+        }
+    }
+
+    /**
+     * Waits until {@code fd} is ready for {@code events} ({@link #IN}, {@link #OUT} or both),
+     * or {@code timeoutNanos} pass (negative: no limit). A return of true says the fd may be
+     * ready: the caller makes its call again and, if it would still block, waits again
+     * (wake-ups can be spurious, as with {@code poll(2)}).
+     *
+     * @return true if woken (the fd may be ready), false if the timeout passed
+     * @throws InterruptedException if the thread was interrupted before or during the wait
+     * @throws ClosedException if {@code fd} was closed before or during the wait
+     * @throws IllegalArgumentException if {@code events} is not a non-empty combination of
+     *         {@link #IN} and {@link #OUT}
+     */
+    public static boolean await(FileDescriptor fd, int events, long timeoutNanos) throws ErrnoException, InterruptedException {
+        if (events == 0 || (events & ~(IN | OUT)) != 0) {
+            throw new IllegalArgumentException("await(fd=" + fd.intValue() + "): events must be IN, OUT or both, not 0x"
+                    + Integer.toHexString(events));
+        }
+        if (Thread.interrupted()) throw interrupted(fd);
+        long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
+        int raw = fd.acquire("await");
+        try {
+            return Thread.currentThread().isVirtual() ? parkVirtual(fd, raw, events, timeoutNanos, deadline)
+                    : pollPlatform(fd, events, timeoutNanos, deadline);
+        } finally {
+            fd.release();
+        }
+    }
+
+    private static boolean parkVirtual(FileDescriptor fd, int raw, int events, long timeoutNanos, long deadline)
+            throws ErrnoException, InterruptedException {
+        boolean in = (events & IN) != 0, out = (events & OUT) != 0;
+        if (in) Pollers.IN_POLLER.enter(fd, raw);
+        try {
+            if (out) Pollers.OUT_POLLER.enter(fd, raw);
+            try {
+                if (timeoutNanos < 0) LockSupport.park(fd);
+                else LockSupport.parkNanos(fd, timeoutNanos);
+            } finally {
+                if (out) Pollers.OUT_POLLER.leave(raw);
+            }
+        } finally {
+            if (in) Pollers.IN_POLLER.leave(raw);
+        }
+        return ended(fd, timeoutNanos, deadline);
+    }
+
+    private static boolean pollPlatform(FileDescriptor fd, int events, long timeoutNanos, long deadline)
+            throws ErrnoException, InterruptedException {
+        try (Poll p = new Poll(1)) {
+            p.add(fd, (short) events, 0);
+            for (;;) {
+                long slice = timeoutNanos < 0 ? SLICE_NANOS : Math.min(SLICE_NANOS, deadline - System.nanoTime());
+                if (slice > 0 && p.poll(Math.max(1, slice / 1_000_000L)) > 0) return ended(fd, -1, 0);
+                if (!ended(fd, timeoutNanos, deadline)) return false; // else a slice passed: look again
+            }
+        }
+    }
+
+    /** After a wake-up: throws for an interrupt or a close; false if the deadline has passed, else true. */
+    private static boolean ended(FileDescriptor fd, long timeoutNanos, long deadline) throws InterruptedException {
+        if (Thread.interrupted()) throw interrupted(fd);
+        if (!fd.isOpen()) throw new ClosedException("await", fd.toString());
+        return timeoutNanos < 0 || System.nanoTime() - deadline < 0;
+    }
+
+    private static InterruptedException interrupted(FileDescriptor fd) {
+        return new InterruptedException("await(fd=" + fd.intValue() + ") interrupted");
+    }
+}

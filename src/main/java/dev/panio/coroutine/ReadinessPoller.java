@@ -1,0 +1,110 @@
+package dev.panio.coroutine;
+
+import dev.panio.epoll.Epoll;
+import dev.panio.io.ClosedException;
+import dev.panio.io.Errno;
+import dev.panio.io.ErrnoException;
+import dev.panio.io.FileDescriptor;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Parks virtual threads until an fd is ready in one direction: an epoll instance whose
+ * registrations are one-shot and keyed by fd number, and a platform thread of its own in
+ * {@code epoll_wait} that unparks whoever waits on a number when it fires. A registration
+ * stays in the kernel after it fired (disabled); the next wait re-arms it with
+ * {@code EPOLL_CTL_MOD} ({@code ADD} the first time), so a steady wait costs one
+ * {@code epoll_ctl}. Closing the fd removes it from the instance (the kernel's doing).
+ *
+ * <p>Several threads may wait on one fd at once: all are woken, and each retries its call.
+ * Wake-ups may be spurious; callers retry and wait again.
+ */
+final class ReadinessPoller {
+    private final Epoll epoll;
+    private final int events;
+    /** fd number -> the waiting Thread, or a Thread[] when several wait. */
+    private final ConcurrentHashMap<Integer, Object> waiting = new ConcurrentHashMap<>();
+
+    ReadinessPoller(String name, int events) throws ErrnoException {
+        this.epoll = Epoll.open(256);
+        this.events = events | Epoll.EPOLLONESHOT;
+        Thread.ofPlatform().name(name).daemon(true).start(this::run);
+    }
+
+    /**
+     * Registers the calling thread as waiting on {@code fd} (whose number is {@code raw}, held
+     * by the caller) and arms the fd: from now on its readiness unparks the thread. The caller
+     * then parks, and calls {@link #leave} whatever ended the park.
+     */
+    void enter(FileDescriptor fd, int raw) throws ErrnoException {
+        Thread me = Thread.currentThread();
+        waiting.compute(raw, (k, v) -> v == null ? me : plus(v, me));
+        try {
+            arm(fd, raw);
+        } catch (ErrnoException | RuntimeException e) {
+            leave(raw);
+            throw e;
+        }
+    }
+
+    /** The calling thread no longer waits on fd number {@code raw}. */
+    void leave(int raw) {
+        Thread me = Thread.currentThread();
+        waiting.computeIfPresent(raw, (k, v) -> minus(v, me));
+    }
+
+    private void arm(FileDescriptor fd, int raw) throws ErrnoException {
+        try {
+            epoll.modify(fd, events, raw);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOENT) throw e;
+            try {
+                epoll.add(fd, events, raw);
+            } catch (ErrnoException raced) {
+                if (raced.errno() != Errno.EEXIST) throw raced;
+                epoll.modify(fd, events, raw); // another waiter added it meanwhile
+            }
+        }
+    }
+
+    /** Unparks every thread waiting on fd number {@code raw} (it fired, or it is being closed). */
+    void wake(int raw) {
+        Object v = waiting.get(raw);
+        if (v instanceof Thread t) {
+            LockSupport.unpark(t);
+        } else if (v instanceof Thread[] all) {
+            for (Thread t : all) LockSupport.unpark(t);
+        }
+    }
+
+    private void run() {
+        try {
+            for (;;) {
+                int n = epoll.wait(-1);
+                for (int i = 0; i < n; i++) wake((int) epoll.data(i));
+            }
+        } catch (ErrnoException | ClosedException e) {
+            System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller stopped", e);
+        }
+    }
+
+    private static Object plus(Object v, Thread t) {
+        Thread[] old = v instanceof Thread one ? new Thread[] {one} : (Thread[]) v;
+        Thread[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+        grown[old.length] = t;
+        return grown;
+    }
+
+    private static Object minus(Object v, Thread t) {
+        if (v == t) return null;
+        if (!(v instanceof Thread[] all)) return v;
+        int at = -1;
+        for (int i = 0; i < all.length; i++) if (all[i] == t) at = i;
+        if (at < 0) return v;
+        if (all.length == 2) return all[1 - at];
+        Thread[] shrunk = new Thread[all.length - 1];
+        System.arraycopy(all, 0, shrunk, 0, at);
+        System.arraycopy(all, at + 1, shrunk, at, all.length - at - 1);
+        return shrunk;
+    }
+}
