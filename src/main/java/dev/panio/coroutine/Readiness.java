@@ -3,10 +3,12 @@ package dev.panio.coroutine;
 import dev.panio.epoll.Epoll;
 import dev.panio.internal.io.CloseHooks;
 import dev.panio.io.ClosedException;
+import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.poll.Poll;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Waiting for an fd to become ready, the coroutine way: a virtual thread that calls
@@ -44,22 +46,40 @@ public final class Readiness {
 
     private Readiness() {}
 
-    /** The shared pollers, made at first use. */
-    private static final class Pollers {
-        static final ReadinessPoller IN_POLLER, OUT_POLLER;
+    /** The shared pollers, one per direction. */
+    private record Pollers(ReadinessPoller in, ReadinessPoller out) {}
 
-        static {
-            try {
+    private static volatile Pollers pollers;
+    private static final ReentrantLock STARTING = new ReentrantLock();
+
+    /**
+     * The shared pollers, made at first use. Not a holder class: virtual threads that wait
+     * for another thread's class initialization are pinned to their carriers, and the first
+     * waits of a server tend to come all at once; a j.u.c lock parks them instead.
+     */
+    private static Pollers pollers() throws ErrnoException {
+        Pollers p = pollers;
+        if (p != null) return p;
+        STARTING.lock();
+        try {
+            if (pollers == null) {
                 // RDHUP with input: a peer's shutdown wakes a reader, whose read then sees the end
-                IN_POLLER = new ReadinessPoller("panio-readiness-in", Epoll.EPOLLIN | Epoll.EPOLLRDHUP);
-                OUT_POLLER = new ReadinessPoller("panio-readiness-out", Epoll.EPOLLOUT);
-            } catch (ErrnoException e) {
-                throw new ExceptionInInitializerError(e);
+                ReadinessPoller in = new ReadinessPoller("panio-readiness-in", Epoll.EPOLLIN | Epoll.EPOLLRDHUP);
+                ReadinessPoller out = new ReadinessPoller("panio-readiness-out", Epoll.EPOLLOUT);
+                CloseHooks.listen(fd -> {
+                    in.wake(fd);
+                    out.wake(fd);
+                });
+                // Initialise now, on one thread, the classes that many waiters' calls meet at
+                // once later (a peer's reset on thousands of connections, a close): for the
+                // same reason as above.
+                ErrnoException.stackless("warm-up", null, -1, Errno.ECONNRESET).getMessage();
+                new ClosedException("warm-up", "nothing").getMessage();
+                pollers = new Pollers(in, out);
             }
-            CloseHooks.listen(fd -> {
-                IN_POLLER.wake(fd);
-                OUT_POLLER.wake(fd);
-            });
+            return pollers;
+        } finally {
+            STARTING.unlock();
         }
     }
 
@@ -94,17 +114,18 @@ public final class Readiness {
     private static boolean parkVirtual(FileDescriptor fd, int raw, int events, long timeoutNanos, long deadline)
             throws ErrnoException, InterruptedException {
         boolean in = (events & IN) != 0, out = (events & OUT) != 0;
-        if (in) Pollers.IN_POLLER.enter(fd, raw);
+        Pollers p = pollers();
+        if (in) p.in().enter(fd, raw);
         try {
-            if (out) Pollers.OUT_POLLER.enter(fd, raw);
+            if (out) p.out().enter(fd, raw);
             try {
                 if (timeoutNanos < 0) LockSupport.park(fd);
                 else LockSupport.parkNanos(fd, timeoutNanos);
             } finally {
-                if (out) Pollers.OUT_POLLER.leave(raw);
+                if (out) p.out().leave(raw);
             }
         } finally {
-            if (in) Pollers.IN_POLLER.leave(raw);
+            if (in) p.in().leave(raw);
         }
         return ended(fd, timeoutNanos, deadline);
     }

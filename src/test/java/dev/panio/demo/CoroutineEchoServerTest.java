@@ -68,7 +68,12 @@ class CoroutineEchoServerTest {
                 for (RecordedFrame f : e.getStackTrace().getFrames()) {
                     String type = f.getMethod().getType().getName();
                     if (type.startsWith("dev.panio.")) {
-                        pinned.add(type + "." + f.getMethod().getName());
+                        StringBuilder where = new StringBuilder();
+                        for (RecordedFrame g : e.getStackTrace().getFrames()) {
+                            where.append("\n  ").append(g.getMethod().getType().getName()).append('.').append(g.getMethod().getName())
+                                    .append(':').append(g.getLineNumber());
+                        }
+                        pinned.add(type + "." + f.getMethod().getName() + where);
                         break;
                     }
                 }
