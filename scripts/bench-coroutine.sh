@@ -6,7 +6,7 @@
 # streams, the JDK's poller), panio's epoll reactor (DemoServer --mode echo --backend
 # epoll) and the reactor's thread-per-connection virtual backend (--backend virtual). Every
 # server runs pinned to core 0 (one carrier for the virtual threads) with the same JVM
-# flags; the load generator (src/test/load/EchoLoad.java, JDK NIO, one thread) runs in a
+# flags; the load generator (src/test/load/ManyConnectionsEchoLoad.java, JDK NIO, one thread) runs in a
 # separate process pinned to core 1 with one SIZE-byte message in flight per connection.
 #
 # For CONNECTIONS of 1,000 and 10,000: median messages echoed per second and the server's
@@ -65,7 +65,7 @@ for conns in $CONNS; do
       sleep 1
       rss0=$(rss_kb)
       out=$(mktemp)
-      taskset -c 1 "$java" src/test/load/EchoLoad.java 127.0.0.1 $port "$conns" "$DURATION" "$SIZE" < "$fifo" > "$out" 2>&1 &
+      taskset -c 1 "$java" src/test/load/ManyConnectionsEchoLoad.java 127.0.0.1 $port "$conns" "$DURATION" "$SIZE" < "$fifo" > "$out" 2>&1 &
       lpid=$!
       exec 3> "$fifo"
       for _ in $(seq 1200); do grep -q "^connected" "$out" && break; sleep 0.1; done
@@ -99,7 +99,7 @@ for line in open(raw):
     if c not in conns: conns.append(c)
     rows.setdefault((c, s), []).append((float(rate), float(cpu), float(perconn), int(failed)))
 print(f"TCP echo on loopback, one {size}-byte message in flight per connection: each server pinned to core 0 "
-      f"(one carrier for virtual threads), the load generator (EchoLoad, JDK NIO, one thread) in a separate process "
+      f"(one carrier for virtual threads), the load generator (ManyConnectionsEchoLoad, JDK NIO, one thread) in a separate process "
       f"pinned to core 1; {rounds} interleaved rounds of {dur} s, medians. Every JVM with -Xms64m -Xmx1g. "
       f"Kernel {kernel}, {jdk}. CPU/message is the server's utime+stime over the run divided by messages echoed; "
       f"memory/connection is VmRSS with every connection open and idle, less VmRSS after start, per connection. "

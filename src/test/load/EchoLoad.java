@@ -1,84 +1,61 @@
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Echo load from a separate process, on the JDK alone
- * (java EchoLoad.java HOST PORT CONNECTIONS SECONDS SIZE): opens CONNECTIONS connections,
- * prints "connected", waits for a line on stdin (the caller measures the idle server), then
- * keeps one SIZE-byte message in flight on every connection for SECONDS, sending the next
- * when the echo of the last is whole. Prints "messages=N rate=R failed=F"; one selector
- * thread.
+ * Echo request/response load from a separate process (java EchoLoad.java HOST PORT CONNS
+ * SECONDS SIZE): each connection sends SIZE bytes and waits for them back, as fast as it
+ * can, for SECONDS. Prints "requests=N rps=R p99us=P" with latencies in 1 µs buckets.
  */
 public class EchoLoad {
     public static void main(String[] args) throws Exception {
-        InetSocketAddress server = new InetSocketAddress(args[0], Integer.parseInt(args[1]));
-        int n = Integer.parseInt(args[2]);
+        String host = args[0];
+        int port = Integer.parseInt(args[1]), conns = Integer.parseInt(args[2]);
         long nanos = Long.parseLong(args[3]) * 1_000_000_000L;
         int size = Integer.parseInt(args[4]);
-        List<SocketChannel> channels = new ArrayList<>(n);
-        int failed = 0;
-        for (int i = 0; i < n; i++) {
-            try {
-                SocketChannel c = SocketChannel.open();
-                c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                c.setOption(StandardSocketOptions.SO_LINGER, 0);
-                c.connect(server);
-                channels.add(c);
-            } catch (IOException e) {
-                failed++;
-            }
-        }
-        System.out.println("connected " + channels.size());
-        System.in.read(); // the caller reads the idle server's memory now
-        ByteBuffer out = ByteBuffer.allocateDirect(size);
-        ByteBuffer in = ByteBuffer.allocateDirect(64 * 1024);
-        long messages = 0;
-        try (Selector sel = Selector.open()) {
-            for (SocketChannel c : channels) {
-                c.configureBlocking(false);
-                c.register(sel, SelectionKey.OP_READ, new int[] {0}); // bytes of the echo still to come
-            }
-            for (SocketChannel c : channels) send(c, out, sel);
-            long start = System.nanoTime(), end = start + nanos;
-            while (System.nanoTime() < end) {
-                if (sel.select(100) == 0) continue;
-                for (SelectionKey k : sel.selectedKeys()) {
-                    SocketChannel c = (SocketChannel) k.channel();
-                    int[] left = (int[]) k.attachment();
-                    in.clear();
-                    int r = c.read(in);
-                    if (r < 0) {
-                        k.cancel();
-                        failed++;
-                        continue;
+        AtomicLongArray hist = new AtomicLongArray(200_000); // µs buckets up to 200 ms; the last takes the rest
+        long[] count = new long[conns];
+        List<Thread> threads = new ArrayList<>();
+        long end = System.nanoTime() + nanos;
+        for (int i = 0; i < conns; i++) {
+            int id = i;
+            threads.add(Thread.ofVirtual().start(() -> {
+                byte[] msg = new byte[size], back = new byte[size];
+                try (Socket s = new Socket(host, port)) {
+                    s.setTcpNoDelay(true);
+                    OutputStream out = s.getOutputStream();
+                    InputStream in = s.getInputStream();
+                    while (System.nanoTime() < end) {
+                        long t0 = System.nanoTime();
+                        out.write(msg);
+                        int got = 0;
+                        while (got < size) {
+                            int n = in.read(back, got, size - got);
+                            if (n < 0) throw new IllegalStateException("server closed");
+                            got += n;
+                        }
+                        hist.incrementAndGet((int) Math.min(hist.length() - 1, (System.nanoTime() - t0) / 1000));
+                        count[id]++;
                     }
-                    left[0] -= r;
-                    if (left[0] <= 0) {
-                        messages++;
-                        left[0] += size;
-                        out.clear();
-                        while (out.hasRemaining()) c.write(out);
-                    }
+                } catch (Exception e) {
+                    System.err.println("connection " + id + ": " + e);
                 }
-                sel.selectedKeys().clear();
-            }
-            double secs = (System.nanoTime() - start) / 1e9;
-            System.out.printf("messages=%d rate=%.0f failed=%d%n", messages, messages / secs, failed);
+            }));
         }
-        for (SocketChannel c : channels) c.close();
-    }
-
-    private static void send(SocketChannel c, ByteBuffer out, Selector sel) throws IOException {
-        out.clear();
-        while (out.hasRemaining()) c.write(out);
-        SelectionKey k = c.keyFor(sel);
-        ((int[]) k.attachment())[0] = out.capacity();
+        for (Thread t : threads) t.join();
+        long total = 0;
+        for (long c : count) total += c;
+        long seen = 0, p99 = 0;
+        for (int i = 0; i < hist.length(); i++) {
+            seen += hist.get(i);
+            if (seen >= total * 0.99) {
+                p99 = i;
+                break;
+            }
+        }
+        System.out.printf("requests=%d rps=%.0f p99us=%d%n", total, total / (nanos / 1e9), p99);
     }
 }
