@@ -5,7 +5,6 @@ import dev.panio.io.ClosedException;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -22,8 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 final class ReadinessPoller {
     private final Epoll epoll;
     private final int events;
-    /** fd number -> the waiting Thread, or a Thread[] when several wait. */
-    private final ConcurrentHashMap<Integer, Object> waiting = new ConcurrentHashMap<>();
+    private final WaiterTable waiting = new WaiterTable();
 
     ReadinessPoller(String name, int events) throws ErrnoException {
         this.epoll = Epoll.open(256);
@@ -37,8 +35,7 @@ final class ReadinessPoller {
      * then parks, and calls {@link #leave} whatever ended the park.
      */
     void enter(FileDescriptor fd, int raw) throws ErrnoException {
-        Thread me = Thread.currentThread();
-        waiting.compute(raw, (k, v) -> v == null ? me : plus(v, me));
+        waiting.add(raw, Thread.currentThread());
         try {
             arm(fd, raw);
         } catch (ErrnoException | RuntimeException e) {
@@ -49,8 +46,7 @@ final class ReadinessPoller {
 
     /** The calling thread no longer waits on fd number {@code raw}. */
     void leave(int raw) {
-        Thread me = Thread.currentThread();
-        waiting.computeIfPresent(raw, (k, v) -> minus(v, me));
+        waiting.remove(raw, Thread.currentThread());
     }
 
     private void arm(FileDescriptor fd, int raw) throws ErrnoException {
@@ -86,25 +82,5 @@ final class ReadinessPoller {
         } catch (ErrnoException | ClosedException e) {
             System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller stopped", e);
         }
-    }
-
-    private static Object plus(Object v, Thread t) {
-        Thread[] old = v instanceof Thread one ? new Thread[] {one} : (Thread[]) v;
-        Thread[] grown = java.util.Arrays.copyOf(old, old.length + 1);
-        grown[old.length] = t;
-        return grown;
-    }
-
-    private static Object minus(Object v, Thread t) {
-        if (v == t) return null;
-        if (!(v instanceof Thread[] all)) return v;
-        int at = -1;
-        for (int i = 0; i < all.length; i++) if (all[i] == t) at = i;
-        if (at < 0) return v;
-        if (all.length == 2) return all[1 - at];
-        Thread[] shrunk = new Thread[all.length - 1];
-        System.arraycopy(all, 0, shrunk, 0, at);
-        System.arraycopy(all, at + 1, shrunk, at, all.length - at - 1);
-        return shrunk;
     }
 }
