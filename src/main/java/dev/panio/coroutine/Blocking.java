@@ -24,8 +24,9 @@ import java.net.SocketAddress;
  *
  * <p>The fds must be non-blocking ({@code O_NONBLOCK}), as panio opens its sockets, pipes
  * ({@code Pipe.open(true)}), eventfds and timerfds by default: on a blocking fd the first
- * call blocks in the kernel, holding its carrier. {@link FileDescriptor#setNonBlocking}
- * switches one that is not.
+ * call would block in the kernel, holding its carrier, so a virtual thread's call refuses a
+ * blocking fd with {@link IllegalArgumentException} (checked once per descriptor).
+ * {@link FileDescriptor#setNonBlocking} switches one that is not.
  *
  * <p>Ending a call early: an interrupt ends it with {@link InterruptedIOException} (whose
  * {@code bytesTransferred} says what a partial write or read had moved), leaving the
@@ -33,6 +34,9 @@ import java.net.SocketAddress;
  * {@link ClosedException}; errors are {@link ErrnoException}s naming the call and the fd.
  *
  * <p>Threads: any; the memory handed to a call need only be valid for the call.
+ *
+ * <p>Each call spells out its try-wait-retry loop: one helper taking the call as a lambda
+ * would allocate a capture per call on the hottest path.
  */
 public final class Blocking {
     private Blocking() {}
@@ -43,6 +47,7 @@ public final class Blocking {
      * @return bytes read, or {@link FileDescriptor#EOF}
      */
     public static long read(FileDescriptor fd, MemorySegment dst) throws IOException {
+        NonBlockingCheck.require(fd, "read");
         for (;;) {
             long n = fd.read(dst);
             if (n != FileDescriptor.WOULD_BLOCK) return n;
@@ -52,6 +57,7 @@ public final class Blocking {
 
     /** {@link #read(FileDescriptor, MemorySegment)} on a socket ({@code recv}; a message on a datagram or seqpacket socket). */
     public static long read(Socket socket, MemorySegment dst) throws IOException {
+        NonBlockingCheck.require(socket.fd(), "read");
         for (;;) {
             long n = socket.read(dst);
             if (n != FileDescriptor.WOULD_BLOCK) return n;
@@ -65,6 +71,7 @@ public final class Blocking {
      * @throws EOFException if the stream ends first (saying how many bytes came)
      */
     public static void readFully(FileDescriptor fd, MemorySegment dst) throws IOException {
+        NonBlockingCheck.require(fd, "read");
         long at = 0, size = dst.byteSize();
         while (at < size) {
             long n = fd.read(dst.asSlice(at));
@@ -80,6 +87,7 @@ public final class Blocking {
 
     /** Writes all of {@code src}, waiting for room as needed; returns its size. */
     public static long write(FileDescriptor fd, MemorySegment src) throws IOException {
+        NonBlockingCheck.require(fd, "write");
         long at = 0, size = src.byteSize();
         while (at < size) {
             long n = fd.write(src.asSlice(at));
@@ -94,6 +102,7 @@ public final class Blocking {
      * message), waiting for room as needed; returns its size.
      */
     public static long write(Socket socket, MemorySegment src) throws IOException {
+        NonBlockingCheck.require(socket.fd(), "write");
         long at = 0, size = src.byteSize();
         do {
             long n = socket.write(src, at, size - at);
@@ -105,6 +114,7 @@ public final class Blocking {
 
     /** Accepts a connection (non-blocking, like its listener), waiting for one to come. */
     public static Socket accept(Socket listener) throws IOException {
+        NonBlockingCheck.require(listener.fd(), "accept");
         for (;;) {
             Socket s = listener.accept(true);
             if (s != null) return s;
@@ -121,6 +131,8 @@ public final class Blocking {
      */
     public static void connect(Socket socket, SocketAddress address, long timeoutMillis) throws IOException {
         if (timeoutMillis < 0) throw new IllegalArgumentException("connect(fd=" + socket.fd().intValue() + "): negative timeout " + timeoutMillis);
+        NonBlockingCheck.require(socket.fd(), "connect");
+        if (timeoutMillis >= Long.MAX_VALUE / 4_000_000L) timeoutMillis = 0; // past any deadline nanoTime can hold: the kernel's limit
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         for (;;) {
             boolean done;
@@ -161,6 +173,7 @@ public final class Blocking {
      * truncation), waiting for one to come; see {@link Socket#receiveFrom}.
      */
     public static long receiveFrom(Socket socket, MemorySegment dst, MessageInfo info) throws IOException {
+        NonBlockingCheck.require(socket.fd(), "recvmsg");
         for (;;) {
             long n = socket.receiveFrom(dst, info);
             if (n != FileDescriptor.WOULD_BLOCK) return n;
@@ -174,6 +187,7 @@ public final class Blocking {
      * byte). Returns the bytes sent: all of {@code src}.
      */
     public static long sendWithFds(Socket socket, MemorySegment src, FileDescriptor... fds) throws IOException {
+        NonBlockingCheck.require(socket.fd(), "sendmsg");
         for (;;) {
             long n = socket.sendWithFds(src, fds);
             if (n == FileDescriptor.WOULD_BLOCK) {
@@ -187,6 +201,7 @@ public final class Blocking {
 
     /** Takes the eventfd's counter (or 1, in semaphore mode), waiting until it is not 0. */
     public static long drain(EventFd eventFd) throws IOException {
+        NonBlockingCheck.require(eventFd.fd(), "read");
         for (;;) {
             long v = eventFd.drain();
             if (v != 0) return v;
@@ -196,6 +211,7 @@ public final class Blocking {
 
     /** The timer's expirations since the last read, waiting for at least one. */
     public static long expirations(TimerFd timer) throws IOException {
+        NonBlockingCheck.require(timer.fd(), "read");
         for (;;) {
             long v = timer.expirations();
             if (v != 0) return v;

@@ -3,7 +3,6 @@ package dev.panio.coroutine;
 import dev.panio.epoll.Epoll;
 import dev.panio.internal.io.CloseHooks;
 import dev.panio.io.ClosedException;
-import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.poll.Poll;
@@ -65,16 +64,18 @@ public final class Readiness {
             if (pollers == null) {
                 // RDHUP with input: a peer's shutdown wakes a reader, whose read then sees the end
                 ReadinessPoller in = new ReadinessPoller("panio-readiness-in", Epoll.EPOLLIN | Epoll.EPOLLRDHUP);
-                ReadinessPoller out = new ReadinessPoller("panio-readiness-out", Epoll.EPOLLOUT);
+                ReadinessPoller out;
+                try {
+                    out = new ReadinessPoller("panio-readiness-out", Epoll.EPOLLOUT);
+                } catch (ErrnoException | RuntimeException e) {
+                    in.close(); // out of fds, say: the next wait tries again from nothing
+                    throw e;
+                }
                 CloseHooks.listen(fd -> {
                     in.wake(fd);
                     out.wake(fd);
                 });
-                // Initialise now, on one thread, the classes that many waiters' calls meet at
-                // once later (a peer's reset on thousands of connections, a close): for the
-                // same reason as above.
-                ErrnoException.stackless("warm-up", null, -1, Errno.ECONNRESET).getMessage();
-                new ClosedException("warm-up", "nothing").getMessage();
+                Warmup.run(); // for the same reason as above, see there
                 pollers = new Pollers(in, out);
             }
             return pollers;
@@ -88,6 +89,13 @@ public final class Readiness {
      * or {@code timeoutNanos} pass (negative: no limit). A return of true says the fd may be
      * ready: the caller makes its call again and, if it would still block, waits again
      * (wake-ups can be spurious, as with {@code poll(2)}).
+     *
+     * <p>A timeout of 0 only looks (like {@code poll(2)} with 0), and a wait whose deadline
+     * passes looks once more before it says false, so an fd that is ready is never reported
+     * as timed out. Regular files are always ready for {@code poll(2)} but cannot be
+     * registered with epoll: on a virtual thread they fail with {@code EPERM}. A close that
+     * bypasses the {@link FileDescriptor} ({@code close(2)} or {@code dup2} over its number by
+     * foreign code) is not seen by a parked virtual thread.
      *
      * @return true if woken (the fd may be ready), false if the timeout passed
      * @throws InterruptedException if the thread was interrupted before or during the wait
@@ -104,6 +112,7 @@ public final class Readiness {
         long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
         int raw = fd.acquire("await");
         try {
+            if (timeoutNanos == 0) return readyNow(fd, events);
             return Thread.currentThread().isVirtual() ? parkVirtual(fd, raw, events, timeoutNanos, deadline)
                     : pollPlatform(fd, events, timeoutNanos, deadline);
         } finally {
@@ -127,7 +136,7 @@ public final class Readiness {
         } finally {
             if (in) p.in().leave(raw);
         }
-        return ended(fd, timeoutNanos, deadline);
+        return checkWake(fd, timeoutNanos, deadline) || readyNow(fd, events);
     }
 
     private static boolean pollPlatform(FileDescriptor fd, int events, long timeoutNanos, long deadline)
@@ -136,14 +145,23 @@ public final class Readiness {
             p.add(fd, (short) events, 0);
             for (;;) {
                 long slice = timeoutNanos < 0 ? SLICE_NANOS : Math.min(SLICE_NANOS, deadline - System.nanoTime());
-                if (slice > 0 && p.poll(Math.max(1, slice / 1_000_000L)) > 0) return ended(fd, -1, 0);
-                if (!ended(fd, timeoutNanos, deadline)) return false; // else a slice passed: look again
+                // the last look, at or past the deadline, is poll(0): a ready fd is never a timeout
+                if (p.poll(slice > 0 ? Math.max(1, slice / 1_000_000L) : 0) > 0) return checkWake(fd, -1, 0);
+                if (!checkWake(fd, timeoutNanos, deadline)) return false; // else a slice passed: look again
             }
         }
     }
 
+    /** Whether {@code fd} is ready for {@code events} now: {@code poll(2)} with timeout 0. */
+    private static boolean readyNow(FileDescriptor fd, int events) throws ErrnoException {
+        try (Poll p = new Poll(1)) {
+            p.add(fd, (short) events, 0);
+            return p.poll(0) > 0;
+        }
+    }
+
     /** After a wake-up: throws for an interrupt or a close; false if the deadline has passed, else true. */
-    private static boolean ended(FileDescriptor fd, long timeoutNanos, long deadline) throws InterruptedException {
+    private static boolean checkWake(FileDescriptor fd, long timeoutNanos, long deadline) throws InterruptedException {
         if (Thread.interrupted()) throw interrupted(fd);
         if (!fd.isOpen()) throw new ClosedException("await", fd.toString());
         return timeoutNanos < 0 || System.nanoTime() - deadline < 0;

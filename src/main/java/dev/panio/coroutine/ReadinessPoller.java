@@ -13,7 +13,10 @@ import java.util.concurrent.locks.LockSupport;
  * {@code epoll_wait} that unparks whoever waits on a number when it fires. A registration
  * stays in the kernel after it fired (disabled); the next wait re-arms it with
  * {@code EPOLL_CTL_MOD} ({@code ADD} the first time), so a steady wait costs one
- * {@code epoll_ctl}. Closing the fd removes it from the instance (the kernel's doing).
+ * {@code epoll_ctl}. The kernel drops a registration when the last descriptor of its open
+ * file closes; one kept alive by a duplicate (a dup, a fork, a descriptor passed away) stays
+ * and may wake whoever waits on a new fd with the same number: a spurious wake-up, which
+ * every waiter retries anyway.
  *
  * <p>Several threads may wait on one fd at once: all are woken, and each retries its call.
  * Wake-ups may be spurious; callers retry and wait again.
@@ -74,13 +77,22 @@ final class ReadinessPoller {
     }
 
     private void run() {
-        try {
-            for (;;) {
+        for (;;) {
+            try {
                 int n = epoll.wait(-1);
                 for (int i = 0; i < n; i++) wake((int) epoll.data(i));
+            } catch (ClosedException e) {
+                return; // close(): a start that failed half way
+            } catch (ErrnoException | RuntimeException e) {
+                // Every waiter depends on this thread: report and go on rather than end.
+                System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller: " + e, e);
+                LockSupport.parkNanos(10_000_000L); // a lasting error is not a busy loop
             }
-        } catch (ErrnoException | ClosedException e) {
-            System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller stopped", e);
         }
+    }
+
+    /** Stops the thread and closes the epoll instance (only if the shared start failed half way). */
+    void close() {
+        epoll.close();
     }
 }

@@ -1,65 +1,33 @@
 package dev.panio.coroutine;
 
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.locks.ReentrantLock;
-
 /**
- * Who waits on each fd number: a table indexed by the number (fds are small integers, the
- * lowest free one each time), in chunks of 4,096 made as numbers grow, each slot holding the
- * waiting {@code Thread}, a {@code Thread[]} when several wait, or null. Slots change by
- * compare-and-set, so entering and leaving a wait costs no allocation and no shared counter
- * (a {@code ConcurrentHashMap} did both, and was a fifth of a wait's cost).
+ * Who waits on each fd number: the waiting {@code Thread}, a {@code Thread[]} when several
+ * wait, or null, in {@link FdSlots} (a {@code ConcurrentHashMap} cost a fifth of a wait's
+ * CPU in its insert, remove and shared counter).
  */
 final class WaiterTable {
-    private static final int CHUNK_BITS = 12, CHUNK = 1 << CHUNK_BITS;
-
-    @SuppressWarnings("unchecked")
-    private volatile AtomicReferenceArray<Object>[] chunks = new AtomicReferenceArray[0];
-    private final ReentrantLock growing = new ReentrantLock(); // not synchronized: virtual threads park on it
+    private final FdSlots<Object> slots = new FdSlots<>();
 
     /** Adds {@code t} to the waiters of {@code fd}. */
     void add(int fd, Thread t) {
-        AtomicReferenceArray<Object> c = chunk(fd, true);
-        int i = fd & (CHUNK - 1);
         for (;;) {
-            Object v = c.get(i);
-            if (c.compareAndSet(i, v, v == null ? t : plus(v, t))) return;
+            Object v = slots.get(fd);
+            if (slots.compareAndSet(fd, v, v == null ? t : plus(v, t))) return;
         }
     }
 
     /** Removes {@code t} from the waiters of {@code fd}. */
     void remove(int fd, Thread t) {
-        AtomicReferenceArray<Object> c = chunk(fd, false);
-        if (c == null) return;
-        int i = fd & (CHUNK - 1);
         for (;;) {
-            Object v = c.get(i);
+            Object v = slots.get(fd);
             Object n = minus(v, t);
-            if (n == v || c.compareAndSet(i, v, n)) return;
+            if (n == v || slots.compareAndSet(fd, v, n)) return;
         }
     }
 
     /** The waiters of {@code fd}: a Thread, a Thread[] or null. */
     Object get(int fd) {
-        AtomicReferenceArray<Object> c = chunk(fd, false);
-        return c == null ? null : c.get(fd & (CHUNK - 1));
-    }
-
-    private AtomicReferenceArray<Object> chunk(int fd, boolean make) {
-        int at = fd >>> CHUNK_BITS;
-        AtomicReferenceArray<Object>[] cs = chunks;
-        if (at < cs.length && cs[at] != null) return cs[at];
-        if (!make) return null;
-        growing.lock();
-        try {
-            cs = chunks;
-            if (at >= cs.length) cs = java.util.Arrays.copyOf(cs, at + 1);
-            if (cs[at] == null) cs[at] = new AtomicReferenceArray<>(CHUNK);
-            chunks = cs; // published whole: readers see the array with the chunk in it
-            return cs[at];
-        } finally {
-            growing.unlock();
-        }
+        return slots.get(fd);
     }
 
     private static Object plus(Object v, Thread t) {

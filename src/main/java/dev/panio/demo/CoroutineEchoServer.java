@@ -45,7 +45,14 @@ public final class CoroutineEchoServer implements AutoCloseable {
                 return; // close() closed the listener under us
             } catch (IOException e) {
                 if (!listener.fd().isOpen()) return;
-                continue; // EMFILE and the like: this connection is lost, the server goes on
+                // EMFILE and the like: the connection stays queued and accept would fail at
+                // once again; give the connections being served 10 ms to free an fd
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException stop) {
+                    return;
+                }
+                continue;
             }
             open.add(s);
             Thread.ofVirtual().start(() -> echo(s));
@@ -84,12 +91,12 @@ public final class CoroutineEchoServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         listener.close();
-        for (Socket s : open) s.fd().close();
         try {
-            acceptor.join(5_000);
+            acceptor.join(5_000); // first: a connection it accepted just now is in `open` after this
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        for (Socket s : open) s.fd().close();
         for (int i = 0; i < 500 && !open.isEmpty(); i++) {
             try {
                 Thread.sleep(10);

@@ -182,6 +182,47 @@ class ReadinessTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("virtualAndPlatform")
+    void aZeroOrTinyTimeoutStillSeesAReadyFd(boolean virtual) throws Exception {
+        try (EventFd e = EventFd.open()) {
+            assertFalse(on(virtual, () -> Readiness.await(e.fd(), Readiness.IN, 0)).get(10, TimeUnit.SECONDS));
+            e.signal(1);
+            assertTrue(on(virtual, () -> Readiness.await(e.fd(), Readiness.IN, 0)).get(10, TimeUnit.SECONDS), "0 looks, like poll(0)");
+            assertTrue(on(virtual, () -> Readiness.await(e.fd(), Readiness.IN, 1_000)).get(10, TimeUnit.SECONDS),
+                    "a deadline that passes before any wake-up still looks once");
+        }
+    }
+
+    @Test
+    void aBlockingFdIsRefusedOnAVirtualThreadBeforeItCouldHoldTheCarrier() throws Exception {
+        try (Pipe p = Pipe.open(false); Arena arena = Arena.ofShared()) {
+            Throwable t = cause(on(true, () -> Blocking.read(p.source(), arena.allocate(8))));
+            assertInstanceOf(IllegalArgumentException.class, t);
+            assertTrue(t.getMessage().contains("read(fd=" + p.source().intValue() + ")") && t.getMessage().contains("blocking"),
+                    t.getMessage());
+            // a platform thread may block on it: nothing else waits for its carrier
+            p.sink().write(MemorySegment.ofArray(new byte[] {1}));
+            assertEquals(1L, on(false, () -> Blocking.read(p.source(), arena.allocate(8))).get(10, TimeUnit.SECONDS));
+            p.source().setNonBlocking(true);
+            p.sink().write(MemorySegment.ofArray(new byte[] {2}));
+            assertEquals(1L, on(true, () -> Blocking.read(p.source(), arena.allocate(8))).get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aConnectTimeoutPastAnyDeadlineMeansTheKernelsLimit() throws Exception {
+        try (Socket listener = Socket.listen(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 16);
+                Socket c = Socket.tcp(Socket.Family.INET)) {
+            java.net.SocketAddress at = listener.localAddress();
+            on(true, () -> {
+                Blocking.connect(c, at, Long.MAX_VALUE);
+                return true;
+            }).get(10, TimeUnit.SECONDS);
+            assertEquals(at, c.remoteAddress());
+        }
+    }
+
     @Test
     void badInterestIsRefusedNamingTheFd() throws Exception {
         try (EventFd e = EventFd.open()) {

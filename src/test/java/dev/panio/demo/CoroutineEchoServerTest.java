@@ -67,7 +67,7 @@ class CoroutineEchoServerTest {
                 if (e.getStackTrace() == null) continue;
                 for (RecordedFrame f : e.getStackTrace().getFrames()) {
                     String type = f.getMethod().getType().getName();
-                    if (type.startsWith("dev.panio.")) {
+                    if (dev.panio.coroutine.CoroutineEchoTest.isPanio(type)) {
                         StringBuilder where = new StringBuilder();
                         for (RecordedFrame g : e.getStackTrace().getFrames()) {
                             where.append("\n  ").append(g.getMethod().getType().getName()).append('.').append(g.getMethod().getName())
