@@ -63,20 +63,23 @@ public final class Readiness {
         try {
             if (pollers == null) {
                 // RDHUP with input: a peer's shutdown wakes a reader, whose read then sees the end
-                ReadinessPoller in = new ReadinessPoller("panio-readiness-in", Epoll.EPOLLIN | Epoll.EPOLLRDHUP);
-                ReadinessPoller out;
+                ReadinessPoller master = new ReadinessPoller("panio-readiness-master", Epoll.EPOLLIN);
+                ReadinessPoller in = null, out;
                 try {
-                    out = new ReadinessPoller("panio-readiness-out", Epoll.EPOLLOUT);
+                    in = new ReadinessPoller("panio-readiness-in", Epoll.EPOLLIN | Epoll.EPOLLRDHUP, master);
+                    out = new ReadinessPoller("panio-readiness-out", Epoll.EPOLLOUT, master);
                 } catch (ErrnoException | RuntimeException e) {
-                    in.close(); // out of fds, say: the next wait tries again from nothing
+                    master.close(); // out of fds, say: the next wait tries again from nothing
+                    if (in != null) in.close();
                     throw e;
                 }
+                final ReadinessPoller fin = in, fout = out;
                 CloseHooks.listen(fd -> {
-                    in.wake(fd);
-                    out.wake(fd);
+                    fin.wake(fd);
+                    fout.wake(fd);
                 });
                 Warmup.run(); // for the same reason as above, see there
-                pollers = new Pollers(in, out);
+                pollers = new Pollers(fin, fout);
             }
             return pollers;
         } finally {

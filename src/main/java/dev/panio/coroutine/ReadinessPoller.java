@@ -26,10 +26,49 @@ final class ReadinessPoller {
     private final int events;
     private final WaiterTable waiting = new WaiterTable();
 
+    /** A poller whose platform thread blocks in {@code epoll_wait}. */
     ReadinessPoller(String name, int events) throws ErrnoException {
         this.epoll = Epoll.open(256);
         this.events = events | Epoll.EPOLLONESHOT;
         Thread.ofPlatform().name(name).daemon(true).start(this::run);
+    }
+
+    /**
+     * A poller that is itself a virtual thread: it collects events with {@code epoll_wait(0)}
+     * between the other virtual threads' turns on the carriers, and only when none is ready
+     * parks on {@code master} (a platform poller watching this poller's epoll fd). Under load
+     * waiters are then woken without a platform thread's wake-up and context switch per batch.
+     */
+    ReadinessPoller(String name, int events, ReadinessPoller master) throws ErrnoException {
+        this.epoll = Epoll.open(256);
+        this.events = events | Epoll.EPOLLONESHOT;
+        Thread.ofVirtual().name(name).start(() -> runVirtual(master));
+    }
+
+    private void runVirtual(ReadinessPoller master) {
+        FileDescriptor self = epoll.fd();
+        int raw = self.intValue();
+        for (;;) {
+            try {
+                int n = epoll.wait(0);
+                for (int i = 0; i < n; i++) wake((int) epoll.data(i));
+                if (n > 0) {
+                    Thread.yield(); // the threads just woken run first, then this looks again
+                    continue;
+                }
+                master.enter(self, raw);
+                try {
+                    LockSupport.park(this);
+                } finally {
+                    master.leave(raw);
+                }
+            } catch (ClosedException e) {
+                return;
+            } catch (ErrnoException | RuntimeException e) {
+                System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller: " + e, e);
+                LockSupport.parkNanos(10_000_000L);
+            }
+        }
     }
 
     /**
