@@ -32,8 +32,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * slice; a virtual thread is woken at once.
  *
  * <p>Threads: any, any number, on any fds; several threads may wait on one fd. The shared
- * poller (two platform daemon threads, one per direction) starts at first use and lives as
- * long as the JVM.
+ * poller starts at first use and lives as long as the JVM: one epoll instance per
+ * direction, each drained by a virtual thread of its own between the other virtual
+ * threads' turns, and a platform daemon thread that wakes those two when nothing else runs.
+ * Like the JDK's own pollers, a wake-up therefore waits for a carrier: virtual threads that
+ * keep every carrier busy delay it.
  */
 public final class Readiness {
     /** Interest in input: data to read, a connection to accept, end of stream, an error. */

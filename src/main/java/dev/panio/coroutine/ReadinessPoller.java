@@ -9,8 +9,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Parks virtual threads until an fd is ready in one direction: an epoll instance whose
- * registrations are one-shot and keyed by fd number, and a platform thread of its own in
- * {@code epoll_wait} that unparks whoever waits on a number when it fires. A registration
+ * registrations are one-shot and keyed by fd number, and a thread of its own that collects
+ * its events and unparks whoever waits on a number when it fires: a platform thread blocked
+ * in {@code epoll_wait}, or a virtual thread that polls without waiting and parks on such a
+ * platform poller (the master) when nothing is ready. A registration
  * stays in the kernel after it fired (disabled); the next wait re-arms it with
  * {@code EPOLL_CTL_MOD} ({@code ADD} the first time), so a steady wait costs one
  * {@code epoll_ctl}. The kernel drops a registration when the last descriptor of its open
