@@ -26,6 +26,8 @@ final class Warmup {
 
     static void run() {
         ErrnoException.stackless("warm-up", null, -1, Errno.ECONNRESET).getMessage();
+        ErrnoException.stackless("warm-up", "with a detail", 0, Errno.EPIPE).getMessage(); // the message's other branches
+        new ErrnoException("warm-up", "with a detail", 0, Errno.EAGAIN).getMessage();
         new ClosedException("warm-up", "nothing").getMessage();
         try (Arena arena = Arena.ofConfined(); Pipe pipe = Pipe.open(true);
                 Socket listener = Socket.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);

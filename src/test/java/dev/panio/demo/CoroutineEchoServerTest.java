@@ -13,13 +13,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import jdk.jfr.Recording;
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordedFrame;
-import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -62,23 +58,9 @@ class CoroutineEchoServerTest {
             }
             recording.stop();
             recording.dump(jfr);
-            List<String> pinned = new ArrayList<>();
-            for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
-                if (e.getStackTrace() == null) continue;
-                for (RecordedFrame f : e.getStackTrace().getFrames()) {
-                    String type = f.getMethod().getType().getName();
-                    if (dev.panio.coroutine.CoroutineEchoTest.isPanio(type)) {
-                        StringBuilder where = new StringBuilder();
-                        for (RecordedFrame g : e.getStackTrace().getFrames()) {
-                            where.append("\n  ").append(g.getMethod().getType().getName()).append('.').append(g.getMethod().getName())
-                                    .append(':').append(g.getLineNumber());
-                        }
-                        pinned.add(type + "." + f.getMethod().getName() + where);
-                        break;
-                    }
-                }
-            }
-            assertEquals(List.of(), pinned, "jdk.VirtualThreadPinned events in panio's code");
+            dev.panio.testing.PinnedEvents.Found pinned = dev.panio.testing.PinnedEvents.read(jfr);
+            assertEquals(List.of(), pinned.panio(), "jdk.VirtualThreadPinned in panio's calls (besides "
+                    + pinned.linkage() + " waits on first-use class initialisation or linkage)");
         } finally {
             ResourceLimits.setOpenFiles(before);
             Files.deleteIfExists(jfr);
