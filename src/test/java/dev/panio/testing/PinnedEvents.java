@@ -23,6 +23,26 @@ public final class PinnedEvents {
     /** What the recording holds: the events panio caused (each with its stack), and how many were first-use linkage. */
     public record Found(List<String> panio, int linkage) {}
 
+    /** Work to record. */
+    public interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} under a JFR recording of every {@code jdk.VirtualThreadPinned} (with stacks) and reads it. */
+    public static Found during(Body body) throws Exception {
+        Path jfr = java.nio.file.Files.createTempFile("panio-pinned", ".jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("jdk.VirtualThreadPinned").withThreshold(java.time.Duration.ZERO).withStackTrace();
+            recording.start();
+            body.run();
+            recording.stop();
+            recording.dump(jfr);
+            return read(jfr);
+        } finally {
+            java.nio.file.Files.deleteIfExists(jfr);
+        }
+    }
+
     public static Found read(Path jfr) throws IOException {
         List<String> panio = new ArrayList<>();
         int linkage = 0;
