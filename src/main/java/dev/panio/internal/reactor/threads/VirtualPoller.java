@@ -1,105 +1,81 @@
 package dev.panio.internal.reactor.threads;
 
+import dev.panio.coroutine.Readiness;
 import dev.panio.epoll.Epoll;
 import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Parks virtual threads on fd readiness in one direction (a driver keeps one for reads
- * and one for writes, so a reader and a writer of the same fd can wait at once): the
- * coroutine model. A thread whose non-blocking call would block registers the fd (epoll,
- * one-shot) and parks; this poller's own platform thread waits in {@code epoll_wait} and
- * unparks it when the fd is ready. No virtual thread makes a blocking system call, so
- * carriers stay free.
+ * Parks the virtual backend's threads on fd readiness: a thin layer over panio's shared
+ * coroutine poller ({@link Readiness}), which the backend's connections, acceptors and
+ * watches use through a {@link Waiter} per fd. What it adds: {@link Waiter#wake()} for a
+ * thread that must look at its connection's state (a close or an end asked by another
+ * thread), and {@link #close()}, which wakes every waiter of this driver as its loop ends.
+ * The backend's connection threads never make a blocking system call, so carriers stay free.
  */
 final class VirtualPoller implements AutoCloseable {
-    private final Epoll epoll;
-    private final Thread thread;
-    private final ConcurrentHashMap<Long, Thread> waiting = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
+    private final Set<Waiter> waiters = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private volatile boolean closed;
 
-    /** One fd's registration; owned by the thread that reads or writes it. */
+    /** One fd's waits; owned by the thread that reads or writes it. */
     final class Waiter {
         private final FileDescriptor fd;
-        private final long id = ids.incrementAndGet();
-        private boolean added;
+        private volatile Thread parked;
 
         Waiter(FileDescriptor fd) {
             this.fd = fd;
         }
 
-        /** Unparks the thread waiting here, if any (its fd was closed). */
+        /** Unparks the thread waiting here, if any: it returns and looks at its state. */
         void wake() {
-            Thread t = waiting.get(id);
+            Thread t = parked;
             if (t != null) LockSupport.unpark(t);
         }
 
         /**
          * Parks the calling thread until {@code fd} is ready for {@code events}
-         * ({@link Epoll#EPOLLIN} or {@link Epoll#EPOLLOUT}), the timeout passes, or it is
+         * ({@link Epoll#EPOLLIN}, {@link Epoll#EPOLLOUT}), the timeout passes, or it is
          * unparked (the caller then retries its call and may come back).
          */
         void await(int events, long timeoutNanos) throws ErrnoException {
-            // RDHUP only when reading: a writer to a peer that has sent its FIN but does not
-            // read would otherwise be woken at once, again and again (a busy loop).
-            int bits = events | Epoll.EPOLLONESHOT | ((events & Epoll.EPOLLIN) != 0 ? Epoll.EPOLLRDHUP : 0);
-            if (closed) return; // the loop is ending: the caller finds its connection ended
-            waiting.put(id, Thread.currentThread());
+            int interest = ((events & Epoll.EPOLLIN) != 0 ? Readiness.IN : 0) | ((events & Epoll.EPOLLOUT) != 0 ? Readiness.OUT : 0);
+            parked = Thread.currentThread();
             try {
-                if (added) {
-                    epoll.modify(fd, bits, id);
-                } else {
-                    epoll.add(fd, bits, id);
-                    added = true;
-                }
-                if (timeoutNanos < 0) LockSupport.park(this);
-                else LockSupport.parkNanos(this, timeoutNanos);
-            } catch (ClosedException pollerClosed) {
-                // closed under us as the loop ends: a wake-up like any other
+                if (closed) return; // the loop is ending: the caller finds its connection ended
+                Readiness.await(fd, interest, timeoutNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // kept for the caller, as a park would
+            } catch (ClosedException e) {
+                // closed under the wait: the caller finds it closed
             } finally {
-                waiting.remove(id);
+                parked = null;
             }
         }
     }
 
-    VirtualPoller(String name) throws ErrnoException {
-        epoll = Epoll.open(256);
-        thread = Thread.ofPlatform().name(name).daemon(true).start(this::run);
+    VirtualPoller(String name) {
+        // the shared poller starts at the first wait; nothing of this driver's own to open
     }
 
     Waiter waiter(FileDescriptor fd) {
-        return new Waiter(fd);
+        Waiter w = new Waiter(fd);
+        waiters.add(w);
+        return w;
     }
 
-    private void run() {
-        try {
-            while (!closed) {
-                int n = epoll.wait(100);
-                for (int i = 0; i < n; i++) {
-                    Thread t = waiting.get(epoll.data(i));
-                    if (t != null) LockSupport.unpark(t);
-                }
-            }
-        } catch (ErrnoException | dev.panio.io.ClosedException e) {
-            if (!closed) System.getLogger(VirtualPoller.class.getName()).log(System.Logger.Level.ERROR, "poller stopped", e);
-        }
-    }
-
-    /** Wakes every parked thread (they find their fds closed) and stops. */
+    /** Wakes every parked thread (they find their fds closed or their loop ending). */
     @Override
     public void close() {
         closed = true;
-        waiting.values().forEach(LockSupport::unpark);
-        epoll.close(); // wakes the poller thread out of its wait at once
-        try {
-            thread.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Waiter[] all;
+        synchronized (waiters) {
+            all = waiters.toArray(new Waiter[0]);
         }
+        for (Waiter w : all) w.wake();
     }
 }
