@@ -28,8 +28,9 @@ import java.util.function.Supplier;
 /**
  * The thread models: {@code BLOCKING} gives each connection a platform thread doing blocking
  * reads; {@code VIRTUAL} a virtual thread whose would-block calls park on a
- * {@link VirtualPoller}, over panio's shared coroutine poller (the coroutine model). Acceptors are threads too; the loop thread
- * itself only runs tasks and timers, and its wait is a park that {@link #waker()} unparks.
+ * {@link VirtualPoller}, over panio's shared coroutine poller (the coroutine model).
+ * Acceptors are threads too; the loop thread itself only runs tasks and timers, and its
+ * wait is a park that {@link #waker()} unparks.
  */
 public final class ThreadDriver extends Driver {
     final boolean virtual;
