@@ -5,7 +5,12 @@ import dev.panio.internal.io.CloseHooks;
 import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
+import dev.panio.internal.gen.pollfd;
+import dev.panio.internal.io.Results;
+import dev.panio.internal.sys.CallState;
+import dev.panio.internal.sys.MultiplexCalls;
 import dev.panio.poll.Poll;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -118,9 +123,9 @@ public final class Readiness {
         long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
         int raw = fd.acquire("await");
         try {
-            if (timeoutNanos == 0) return readyNow(fd, events);
+            if (timeoutNanos == 0) return pollOnce(raw, events, 0);
             return Thread.currentThread().isVirtual() ? parkVirtual(fd, raw, events, timeoutNanos, deadline)
-                    : pollPlatform(fd, events, timeoutNanos, deadline);
+                    : pollPlatform(fd, raw, events, timeoutNanos, deadline);
         } finally {
             fd.release();
         }
@@ -142,28 +147,33 @@ public final class Readiness {
         } finally {
             if (in) p.in().leave(raw);
         }
-        return checkWake(fd, timeoutNanos, deadline) || readyNow(fd, events);
+        return checkWake(fd, timeoutNanos, deadline) || pollOnce(raw, events, 0);
     }
 
-    private static boolean pollPlatform(FileDescriptor fd, int events, long timeoutNanos, long deadline)
+    private static boolean pollPlatform(FileDescriptor fd, int raw, int events, long timeoutNanos, long deadline)
             throws ErrnoException, InterruptedException {
-        try (Poll p = new Poll(1)) {
-            p.add(fd, (short) events, 0);
-            for (;;) {
-                long slice = timeoutNanos < 0 ? SLICE_NANOS : Math.min(SLICE_NANOS, deadline - System.nanoTime());
-                // the last look, at or past the deadline, is poll(0): a ready fd is never a timeout
-                if (p.poll(slice > 0 ? Math.max(1, slice / 1_000_000L) : 0) > 0) return checkWake(fd, -1, 0);
-                if (!checkWake(fd, timeoutNanos, deadline)) return false; // else a slice passed: look again
-            }
+        for (;;) {
+            long slice = timeoutNanos < 0 ? SLICE_NANOS : Math.min(SLICE_NANOS, deadline - System.nanoTime());
+            // the last look, at or past the deadline, is poll(0): a ready fd is never a timeout
+            if (pollOnce(raw, events, slice > 0 ? (int) Math.max(1, slice / 1_000_000L) : 0)) return checkWake(fd, -1, 0);
+            if (!checkWake(fd, timeoutNanos, deadline)) return false; // else a slice passed: look again
         }
     }
 
-    /** Whether {@code fd} is ready for {@code events} now: {@code poll(2)} with timeout 0. */
-    private static boolean readyNow(FileDescriptor fd, int events) throws ErrnoException {
-        try (Poll p = new Poll(1)) {
-            p.add(fd, (short) events, 0);
-            return p.poll(0) > 0;
-        }
+    /**
+     * One {@code poll(2)} of the held fd number {@code raw}, its {@code pollfd} in the calling
+     * thread's scratch memory (no allocation, no multiplexer of its own); true if ready.
+     * {@code EINTR} reads as not ready: the caller looks again.
+     */
+    private static boolean pollOnce(int raw, int events, int timeoutMillis) throws ErrnoException {
+        CallState cs = CallState.current();
+        MemorySegment pfd = cs.scratch.asSlice(0, pollfd.sizeof());
+        pollfd.fd(pfd, raw);
+        pollfd.events(pfd, (short) events);
+        pollfd.revents(pfd, (short) 0);
+        int r = MultiplexCalls.poll(cs.errno, pfd, 1, timeoutMillis);
+        if (r < 0 && !Results.interrupted(r)) throw Results.failure("poll", null, raw, r);
+        return r > 0;
     }
 
     /** After a wake-up: throws for an interrupt or a close; false if the deadline has passed, else true. */

@@ -67,8 +67,7 @@ final class ReadinessPoller {
             } catch (ClosedException e) {
                 return;
             } catch (ErrnoException | RuntimeException e) {
-                System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller: " + e, e);
-                LockSupport.parkNanos(10_000_000L);
+                reportAndPause(e);
             }
         }
     }
@@ -125,11 +124,18 @@ final class ReadinessPoller {
             } catch (ClosedException e) {
                 return; // close(): a start that failed half way
             } catch (ErrnoException | RuntimeException e) {
-                // Every waiter depends on this thread: report and go on rather than end.
-                System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller: " + e, e);
-                LockSupport.parkNanos(10_000_000L); // a lasting error is not a busy loop
+                reportAndPause(e);
             }
         }
+    }
+
+    /**
+     * Every waiter depends on a poller's thread: an unexpected error is reported and the
+     * thread goes on, after a pause (a lasting error is not a busy loop).
+     */
+    private static void reportAndPause(Exception e) {
+        System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller: " + e, e);
+        LockSupport.parkNanos(10_000_000L);
     }
 
     /** Stops the thread and closes the epoll instance (only if the shared start failed half way). */
