@@ -53,7 +53,7 @@ final class ReadinessPoller {
         for (;;) {
             try {
                 int n = epoll.wait(0);
-                for (int i = 0; i < n; i++) wake((int) epoll.data(i));
+                wakeAll(n);
                 if (n > 0) {
                     Thread.yield(); // the threads just woken run first, then this looks again
                     continue;
@@ -66,7 +66,7 @@ final class ReadinessPoller {
                 }
             } catch (ClosedException e) {
                 return;
-            } catch (ErrnoException | RuntimeException e) {
+            } catch (ErrnoException | RuntimeException | Error e) {
                 reportAndPause(e);
             }
         }
@@ -106,6 +106,20 @@ final class ReadinessPoller {
         }
     }
 
+    /**
+     * Wakes the waiters of each of the {@code n} events of the last wait. Their one-shot
+     * registrations are disabled now, so one that failed must not cost the rest theirs.
+     */
+    private void wakeAll(int n) {
+        for (int i = 0; i < n; i++) {
+            try {
+                wake((int) epoll.data(i));
+            } catch (RuntimeException | Error e) {
+                reportAndPause(e);
+            }
+        }
+    }
+
     /** Unparks every thread waiting on fd number {@code raw} (it fired, or it is being closed). */
     void wake(int raw) {
         Object v = waiting.get(raw);
@@ -119,11 +133,10 @@ final class ReadinessPoller {
     private void run() {
         for (;;) {
             try {
-                int n = epoll.wait(-1);
-                for (int i = 0; i < n; i++) wake((int) epoll.data(i));
+                wakeAll(epoll.wait(-1));
             } catch (ClosedException e) {
                 return; // close(): a start that failed half way
-            } catch (ErrnoException | RuntimeException e) {
+            } catch (ErrnoException | RuntimeException | Error e) {
                 reportAndPause(e);
             }
         }
@@ -133,7 +146,7 @@ final class ReadinessPoller {
      * Every waiter depends on a poller's thread: an unexpected error is reported and the
      * thread goes on, after a pause (a lasting error is not a busy loop).
      */
-    private static void reportAndPause(Exception e) {
+    private static void reportAndPause(Throwable e) {
         System.getLogger(ReadinessPoller.class.getName()).log(System.Logger.Level.ERROR, "readiness poller: " + e, e);
         LockSupport.parkNanos(10_000_000L);
     }

@@ -49,7 +49,9 @@ final class VirtualPoller implements AutoCloseable {
                 if (closed) return; // the loop is ending: the caller finds its connection ended
                 Readiness.await(fd, interest, timeoutNanos);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // kept for the caller, as a park would
+                // A one-off wake: these threads are the backend's, nothing here stops them by
+                // interrupt, and a flag a handler left set would make every later wait return
+                // at once (a connection spinning a core); the caller looks at its state anyway.
             } catch (ClosedException e) {
                 // closed under the wait: the caller finds it closed
             } finally {

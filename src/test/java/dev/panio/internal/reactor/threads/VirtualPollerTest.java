@@ -41,6 +41,29 @@ class VirtualPollerTest {
     }
 
     @Test
+    void anInterruptLeftByAHandlerWakesOnceAndIsNotKeptToSpinEveryLaterWait() throws Exception {
+        try (VirtualPoller poller = new VirtualPoller("test-poller"); Pipe pipe = Pipe.open(true)) {
+            CompletableFuture<Boolean> laterWaitReturned = new CompletableFuture<>();
+            Thread t = Thread.ofVirtual().start(() -> {
+                try {
+                    VirtualPoller.Waiter w = poller.waiter(pipe.source());
+                    Thread.currentThread().interrupt(); // as a handler restoring a flag would leave it
+                    w.await(Epoll.EPOLLIN, -1);          // a one-off wake
+                    w.await(Epoll.EPOLLIN, -1);          // may return once more: interrupt() also left an unpark permit
+                    w.await(Epoll.EPOLLIN, -1);          // parks: nothing to read, no flag left
+                    laterWaitReturned.complete(true);
+                } catch (Throwable e) {
+                    laterWaitReturned.completeExceptionally(e);
+                }
+            });
+            Thread.sleep(200);
+            assertTrue(t.isAlive() && !laterWaitReturned.isDone(), "a later wait is parked, not returning at once: " + laterWaitReturned);
+            pipe.sink().write(MemorySegment.ofArray(new byte[] {1}));
+            assertTrue(laterWaitReturned.get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void closingThePollerWakesEveryParkedThread() throws Exception {
         VirtualPoller poller = new VirtualPoller("test-poller");
         try (Pipe pipe = Pipe.open(true)) {
