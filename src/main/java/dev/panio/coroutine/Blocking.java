@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
 
 /**
  * Straight-line blocking I/O for virtual threads over panio's non-blocking fds: each call
@@ -32,8 +33,13 @@ import java.net.SocketAddress;
  * {@code bytesTransferred} says what a partial write or read had moved), leaving the
  * interrupt status set and the fd open; a close from another thread ends it with
  * {@link ClosedException}; errors are {@link ErrnoException}s naming the call and the fd.
+ * The socket calls that take a timeout end with {@link SocketTimeoutException} when a wait
+ * outlasts it, leaving the interrupt status alone (it is an {@code InterruptedIOException}
+ * too, as in {@code java.net}: catch it first).
  *
- * <p>Threads: any; the memory handed to a call need only be valid for the call.
+ * <p>Threads: any; the memory handed to a call need only be valid for the call. Prefer
+ * off-heap memory on virtual threads: heap memory is staged through a 64 KiB off-heap buffer
+ * per thread, and with a virtual thread per connection that is a buffer per connection.
  *
  * <p>Each call spells out its try-wait-retry loop: one helper taking the call as a lambda
  * would allocate a capture per call on the hottest path.
@@ -57,11 +63,22 @@ public final class Blocking {
 
     /** {@link #read(FileDescriptor, MemorySegment)} on a socket ({@code recv}; a message on a datagram or seqpacket socket). */
     public static long read(Socket socket, MemorySegment dst) throws IOException {
+        return read(socket, dst, -1);
+    }
+
+    /**
+     * {@link #read(Socket, MemorySegment)}, waiting at most {@code timeoutNanos} for data
+     * (negative: no limit; 0: only what is there now).
+     *
+     * @throws SocketTimeoutException if nothing came in time; nothing was read, and the socket
+     *         can be read again
+     */
+    public static long read(Socket socket, MemorySegment dst, long timeoutNanos) throws IOException {
         NonBlockingCheck.require(socket.fd(), "read");
         for (;;) {
             long n = socket.read(dst);
             if (n != FileDescriptor.WOULD_BLOCK) return n;
-            await(socket.fd(), Readiness.IN, "read", 0);
+            await(socket.fd(), Readiness.IN, "read", 0, timeoutNanos);
         }
     }
 
@@ -102,14 +119,49 @@ public final class Blocking {
      * message), waiting for room as needed; returns its size.
      */
     public static long write(Socket socket, MemorySegment src) throws IOException {
+        return write(socket, src, -1);
+    }
+
+    /**
+     * {@link #write(Socket, MemorySegment)}, each wait for room lasting at most
+     * {@code timeoutNanos} (negative: no limit): a peer that keeps reading, however slowly,
+     * is served; one that stops for that long is not.
+     *
+     * @throws SocketTimeoutException if no room came in time; its {@code bytesTransferred}
+     *         says how much of {@code src} was written
+     */
+    public static long write(Socket socket, MemorySegment src, long timeoutNanos) throws IOException {
         NonBlockingCheck.require(socket.fd(), "write");
         long at = 0, size = src.byteSize();
         do {
             long n = socket.write(src, at, size - at);
-            if (n == FileDescriptor.WOULD_BLOCK) await(socket.fd(), Readiness.OUT, "write", at);
+            if (n == FileDescriptor.WOULD_BLOCK) await(socket.fd(), Readiness.OUT, "write", at, timeoutNanos);
             else at += n;
         } while (at < size);
         return size;
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code offset} ({@code sendfile}: no copy
+     * through user space), each wait for room lasting at most {@code timeoutNanos} (negative:
+     * no limit).
+     *
+     * @throws EOFException if the file ends first (it shrank), saying how many bytes were sent
+     * @throws SocketTimeoutException if no room came in time ({@code bytesTransferred}: bytes sent)
+     */
+    public static void sendFile(Socket socket, FileDescriptor file, long offset, long count, long timeoutNanos) throws IOException {
+        NonBlockingCheck.require(socket.fd(), "sendfile");
+        long sent = 0;
+        while (sent < count) {
+            long n = socket.sendFile(file, offset + sent, count - sent);
+            if (n == FileDescriptor.WOULD_BLOCK) {
+                await(socket.fd(), Readiness.OUT, "sendfile", sent, timeoutNanos);
+            } else if (n == 0) {
+                throw new EOFException("sendfile(fd=" + socket.fd().intValue() + "): the file ended after " + sent + " of " + count + " bytes");
+            } else {
+                sent += n;
+            }
+        }
     }
 
     /** Accepts a connection (non-blocking, like its listener), waiting for one to come. */
@@ -220,10 +272,21 @@ public final class Blocking {
     }
 
     private static void await(FileDescriptor fd, int events, String call, long transferred) throws IOException {
+        await(fd, events, call, transferred, -1);
+    }
+
+    private static void await(FileDescriptor fd, int events, String call, long transferred, long timeoutNanos) throws IOException {
+        boolean woken;
         try {
-            Readiness.await(fd, events, -1);
+            woken = Readiness.await(fd, events, timeoutNanos);
         } catch (InterruptedException e) {
             throw interrupted(fd, call, transferred);
+        }
+        if (!woken) {
+            SocketTimeoutException e = new SocketTimeoutException(call + "(fd=" + fd.intValue() + "): not ready within "
+                    + timeoutNanos / 1_000_000 + " ms" + (transferred > 0 ? ", after " + transferred + " bytes" : ""));
+            e.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, transferred);
+            throw e;
         }
     }
 

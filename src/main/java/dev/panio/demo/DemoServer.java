@@ -13,8 +13,11 @@ import java.util.function.Supplier;
 
 /**
  * The demo reactor server: HTTP/1.1 ({@code --mode http}) or echo ({@code --mode echo})
- * on any backend, optionally serving a directory under {@code /files/} ({@code --files}). Prints the backend it really uses and where it listens; SIGINT or
- * SIGTERM shut it down gracefully within five seconds.
+ * on any backend, optionally serving a directory under {@code /files/} ({@code --files}).
+ * Prints the backend it really uses and where it listens; SIGINT or SIGTERM shut it down
+ * gracefully within five seconds. The {@code virtual} backend runs the coroutine servers
+ * ({@link CoroutineHttpServer}, {@link CoroutineEchoServer}): a virtual thread per
+ * connection instead of event loops ({@code --loops} does not apply).
  */
 public final class DemoServer {
     private DemoServer() {}
@@ -47,6 +50,8 @@ public final class DemoServer {
                         HTTP routes: GET / and /plaintext, POST /echo (streams the body back; --max-body limits it, default none),
                                      GET /stats (JSON), GET /status (live page),
                                      GET /files/<path> (files under DIR, sent with sendfile or splice; only with --files)
+                        --backend virtual runs http and echo as coroutine servers: a virtual thread per
+                                  connection with straight-line blocking code, parked on epoll readiness
                         echo: TCP echo; udp: UDP echo (each datagram back to its sender, a socket per loop)
                         udp-sink: counts UDP datagrams without answering; one starting with '?' is answered
                                   with the count so far (8 bytes, big-endian), for one-way benchmarks""");
@@ -77,6 +82,10 @@ public final class DemoServer {
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
+        if (backend == Backend.VIRTUAL && !mode.startsWith("udp")) {
+            coroutineServe(new InetSocketAddress(host, port), mode, files, maxBody);
+            return;
+        }
         // A client that stops reading is dropped after 30 s (write timeout), not held forever.
         EventLoopGroup group = EventLoopGroup.start(backend, ReactorOptions.defaults().withLoops(loops).withRaisedFdLimit(true)
                 .withWriteTimeout(30_000));
@@ -100,6 +109,42 @@ public final class DemoServer {
         while (!group.awaitTermination(1, TimeUnit.DAYS)) {
             // still serving
         }
+    }
+
+    /**
+     * The {@code virtual} backend of HTTP and echo: the coroutine servers, a virtual thread
+     * per connection running straight-line code (the seeds' last model). Serves until
+     * SIGINT or SIGTERM.
+     */
+    private static void coroutineServe(InetSocketAddress address, String mode, java.nio.file.Path files, long maxBody) throws Exception {
+        dev.panio.io.ResourceLimits.raiseOpenFilesToHard();
+        AutoCloseable server;
+        int port;
+        if (mode.equals("http")) {
+            CoroutineHttpServer http = CoroutineHttpServer.start(address, files, maxBody);
+            server = http;
+            port = http.port();
+        } else {
+            CoroutineEchoServer echo = CoroutineEchoServer.start(address);
+            server = echo;
+            port = echo.port();
+        }
+        String host = address.getHostString();
+        System.out.printf("panio %s server on %s:%d, backend virtual (coroutine server: a virtual thread per connection, parked on epoll readiness)%n",
+                mode, host, port);
+        if (mode.equals("http")) System.out.printf("try: curl http://%s:%d/plaintext  or open http://%s:%d/status%n", host, port, host, port);
+        if (files != null && mode.equals("http")) System.out.printf("serving %s at http://%s:%d/files/%n", files.toAbsolutePath(), host, port);
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                System.out.println("stopping: " + e);
+            }
+            System.out.println("stopped");
+            stopped.countDown();
+        }));
+        stopped.await(); // serve until Ctrl-C or SIGTERM
     }
 
     /**

@@ -1,7 +1,5 @@
 package dev.panio.demo;
 
-import static dev.panio.demo.ResponseWriter.ascii;
-
 import dev.panio.reactor.CloseCause;
 import dev.panio.reactor.Connection;
 import dev.panio.reactor.ConnectionHandler;
@@ -9,7 +7,6 @@ import dev.panio.reactor.Timer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -18,13 +15,13 @@ import java.util.concurrent.TimeUnit;
  * order (pipelining), keep-alive by default (HTTP/1.0 when asked, announced in the
  * response), {@code 100 Continue} before the body of a request that expects it, and a close
  * after any malformed request with the status it deserves. A request whose header section is
- * not complete within {@link #HEADER_TIMEOUT_MS} is answered 408 and closed (slowloris); a
- * connection idle for {@link #IDLE_TIMEOUT_MS} (nothing read or written: silent from the
+ * not complete within the header timeout ({@link HttpService.Timeouts}) is answered 408
+ * and closed (slowloris); a connection idle for the idle timeout (nothing read or written: silent from the
  * start, unused keep-alive, a body that stopped coming) is closed.
  *
  * <p>Closing after a response (an error, {@code Connection: close}) is lingering: the server
  * shuts down its output, so the client reads the whole response, then reads and discards
- * what the client still sends for up to {@link #LINGER_MS} or {@link #LINGER_BYTES} before
+ * what the client still sends for up to the linger timeout or {@link #LINGER_BYTES} before
  * closing. Closing with unread input at once would make the kernel answer with a reset,
  * which can destroy the response before the client has read it.
  *
@@ -34,11 +31,6 @@ import java.util.concurrent.TimeUnit;
  * parser and response writer, answering {@code /plaintext} allocates nothing.
  */
 final class HttpHandler implements ConnectionHandler {
-    static final long HEADER_TIMEOUT_MS = 10_000;
-    /** A connection with no byte read or written for this long is closed (without a response). */
-    static final long IDLE_TIMEOUT_MS = 60_000;
-    /** How long a lingering close reads and drops what the client still sends (nginx's lingering_time is 30 s). */
-    static final long LINGER_MS = 5_000;
     /** How much it drops at most: enough for a client that sends its whole upload before reading the refusal. */
     static final long LINGER_BYTES = 64L << 20;
     private static final int FLUSH_BYTES = 32 * 1024;
@@ -53,6 +45,7 @@ final class HttpHandler implements ConnectionHandler {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final HttpService service;
+    private final HttpService.Timeouts timeouts;
     private final HttpParser parser = new HttpParser();
     private byte[] pending;       // an incomplete request (or requests held back by backpressure)
     private int pendingLen;
@@ -76,6 +69,7 @@ final class HttpHandler implements ConnectionHandler {
 
     HttpHandler(HttpService service) {
         this.service = service;
+        this.timeouts = service.timeouts();
     }
 
     @Override
@@ -85,7 +79,7 @@ final class HttpHandler implements ConnectionHandler {
         if (!c.loop().inEventLoop()) lock = new java.util.concurrent.locks.ReentrantLock();
         // A connection that sends nothing, a keep-alive connection left unused, a body that
         // stops coming: each holds an fd until this ends it (nginx waits 60 to 75 s).
-        c.setIdleTimeout(IDLE_TIMEOUT_MS);
+        c.setIdleTimeout(timeouts.idleMillis());
     }
 
     @Override
@@ -195,7 +189,7 @@ final class HttpHandler implements ConnectionHandler {
                 continue;
             }
             int r = parser.parseHead(b, at, len);
-            if (r == HttpParser.OK && parser.method == HttpParser.POST && parser.pathIs(b, ECHO)) {
+            if (r == HttpParser.OK && Routes.isEcho(parser, b)) {
                 at = startEcho(c, out);
                 if (closing) return len;
                 continue;
@@ -210,7 +204,7 @@ final class HttpHandler implements ConnectionHandler {
                     if (headerTimer == null) {
                         connection = c;
                         int gen = ++headerGen;
-                        headerTimer = c.loop().schedule(() -> headerTimeout(gen), HEADER_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                        headerTimer = c.loop().schedule(() -> headerTimeout(gen), timeouts.headerMillis(), TimeUnit.MILLISECONDS);
                     }
                 } else if (headerTimer != null) {
                     // the body is coming: a stalled one is ended by the idle timeout, not answered 408
@@ -266,13 +260,9 @@ final class HttpHandler implements ConnectionHandler {
         streaming = true;
         streamKeepAlive = p.keepAlive;
         streamChunked = p.chunkedBody;
-        if (streamChunked) {
-            decoder.reset();
-            out.startChunked(200, OCTETS).endHeaders(!p.keepAlive, p.http10);
-        } else {
-            streamRemaining = Math.max(0, p.contentLength);
-            out.start(200, OCTETS, streamRemaining).endHeaders(!p.keepAlive, p.http10);
-        }
+        Routes.echoHead(p, out);
+        decoder.reset();
+        streamRemaining = Math.max(0, p.contentLength);
         return p.bodyAt;
     }
 
@@ -346,46 +336,9 @@ final class HttpHandler implements ConnectionHandler {
 
     private boolean respond(Connection c, byte[] b, ResponseWriter out) {
         service.answered(c.loop().index());
-        HttpParser p = parser;
-        boolean head = p.method == HttpParser.HEAD;
-        if (p.method == HttpParser.OTHER_KNOWN || p.method == HttpParser.UNKNOWN) {
-            int status = p.method == HttpParser.OTHER_KNOWN ? 405 : 501;
-            return send(c, out, status, TEXT, ascii("method " + p.methodName(b) + " not supported\n"), ALLOW_GET_HEAD_POST, false);
-        }
-        boolean post = p.method == HttpParser.POST;
-        if (p.pathIs(b, PLAINTEXT) || p.pathIs(b, ROOT)) {
-            return post ? send(c, out, 405, TEXT, USE_GET, ALLOW_GET_HEAD, false) : send(c, out, 200, TEXT, HELLO, NONE, head);
-        }
-        if (p.pathIs(b, ECHO)) { // POST /echo is streamed (startEcho): only other methods get here
-            return send(c, out, 405, TEXT, USE_POST, ALLOW_POST, head);
-        }
-        if (p.pathIs(b, STATS)) {
-            return send(c, out, 200, JSON, service.stats().getBytes(StandardCharsets.UTF_8), NO_STORE, head);
-        }
-        if (p.pathIs(b, STATUS)) {
-            return send(c, out, 200, HTML, StatusPage.html(service.group).getBytes(StandardCharsets.UTF_8), NONE, head);
-        }
-        if (p.pathStartsWith(b, FILES) && service.servesFiles()) {
-            if (post) return send(c, out, 405, TEXT, USE_GET, ALLOW_GET_HEAD, false);
-            return sendFile(c, b, out, head);
-        }
-        return send(c, out, 404, TEXT, NOT_FOUND, NONE, head);
-    }
-
-    private boolean sendFile(Connection c, byte[] b, ResponseWriter out, boolean head) {
-        String relative = Paths.decode(b, parser.pathStart + FILES.length, parser.pathEnd);
-        if (relative == null) return send(c, out, 400, TEXT, ascii("bad percent-encoding in path\n"), NONE, head);
-        HttpService.FileLookup f = service.open(relative);
-        if (f.file() == null) {
-            byte[] why = f.status() == 403 ? ascii("path leaves the served directory\n") : ascii(ResponseWriter.reason(f.status()) + "\n");
-            return send(c, out, f.status(), TEXT, why, NONE, head);
-        }
-        out.start(200, Paths.contentType(relative), f.size()).endHeaders(!parser.keepAlive, parser.http10);
-        boolean more = out.writeTo(c); // the file follows everything before it
-        if (head) {
-            HttpService.closeQuietly(f.file());
-            return more;
-        }
+        HttpService.FileLookup f = Routes.answer(service, parser, b, out);
+        if (f == null) return true;
+        out.writeTo(c); // the file follows everything before it
         return c.sendFile(f.file(), 0, f.size());
     }
 
@@ -393,9 +346,8 @@ final class HttpHandler implements ConnectionHandler {
         if (closing) return;
         closing = true;
         ResponseWriter out = SCRATCH.get().out;
-        byte[] body = ascii(ResponseWriter.reason(status) + "\n");
         out.reset(); // a half-built batch (none outside process) never precedes an error
-        out.start(status, TEXT, body.length).endHeaders(true).body(body, 0, body.length);
+        Routes.error(out, status);
         out.writeTo(c);
         closeLingering(c);
     }
@@ -403,7 +355,7 @@ final class HttpHandler implements ConnectionHandler {
     /**
      * Ends the connection after the responses written so far: output shut down once they are
      * flushed (the client reads them, then end of stream), input read and discarded until the
-     * client closes, {@link #LINGER_BYTES} arrive, or {@link #LINGER_MS} pass, then closed.
+     * client closes, {@link #LINGER_BYTES} arrive, or the linger timeout passes, then closed.
      */
     private void closeLingering(Connection c) {
         closing = true;
@@ -419,7 +371,7 @@ final class HttpHandler implements ConnectionHandler {
         }
         c.shutdownOutput();
         try {
-            c.loop().schedule(c::close, LINGER_MS, TimeUnit.MILLISECONDS);
+            c.loop().schedule(c::close, timeouts.lingerMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
             c.close(); // the group's shutdown closes it anyway
         }
@@ -430,22 +382,8 @@ final class HttpHandler implements ConnectionHandler {
         c.close(); // the client is done (while lingering: it has read the response and closed)
     }
 
-    private boolean send(Connection c, ResponseWriter out, int status, byte[] type, byte[] body, byte[] extra, boolean head) {
-        out.start(status, type, body.length).header(extra).endHeaders(!parser.keepAlive, parser.http10);
-        if (!head) out.body(body, 0, body.length);
-        return true;
-    }
-
     @Override
     public void onClose(Connection c, CloseCause cause, IOException error) {
         if (headerTimer != null) headerTimer.cancel();
     }
-
-    private static final byte[] HELLO = ascii("Hello, World!"), NOT_FOUND = ascii("not found\n"), USE_GET = ascii("use GET\n"),
-            USE_POST = ascii("use POST\n"), TEXT = ascii("text/plain"), OCTETS = ascii("application/octet-stream"),
-            JSON = ascii("application/json"), HTML = ascii("text/html; charset=utf-8"), NONE = new byte[0],
-            NO_STORE = ascii("Cache-Control: no-store\r\n"), ALLOW_GET_HEAD = ascii("Allow: GET, HEAD\r\n"),
-            ALLOW_POST = ascii("Allow: POST\r\n"), ALLOW_GET_HEAD_POST = ascii("Allow: GET, HEAD, POST\r\n"),
-            PLAINTEXT = ascii("/plaintext"), ROOT = ascii("/"), ECHO = ascii("/echo"), STATS = ascii("/stats"),
-            STATUS = ascii("/status"), FILES = ascii("/files/");
 }

@@ -10,13 +10,31 @@ import dev.panio.reactor.LoopMetrics;
 import java.nio.file.Path;
 
 /**
- * What every HTTP connection of one server shares: the loop group (for {@code /stats} and
- * {@code /status}) and the directory {@code /files/} serves. The directory is opened once;
+ * What every HTTP connection of one server shares: where {@code /stats} and {@code /status}
+ * get their figures (the loop group, or the coroutine server's counters) and the directory
+ * {@code /files/} serves. The directory is opened once;
  * each file is opened beneath it with {@code openat2(RESOLVE_BENEATH)}, so the kernel
  * refuses any path that would leave it, symbolic links included.
  */
 final class HttpService implements AutoCloseable {
-    final EventLoopGroup group;
+    /** The serving side's description and counters, one entry per loop (or one for all the coroutine server's threads). */
+    interface Figures {
+        String backendDescription();
+
+        java.util.List<LoopMetrics> loops();
+    }
+
+    /**
+     * How long a header section may take to arrive (then 408), a connection may stay silent
+     * (then closed), and a lingering close reads what the client still sends.
+     */
+    record Timeouts(long headerMillis, long idleMillis, long lingerMillis) {
+        /** The demo server's: nginx waits 60 to 75 s for an idle connection and lingers up to 30 s. */
+        static final Timeouts DEFAULT = new Timeouts(10_000, 60_000, 5_000);
+    }
+
+    private final Figures figures;
+    private volatile Timeouts timeouts = Timeouts.DEFAULT;
     private final FileDescriptor filesRoot; // null: no --files
     private final long maxBody;
     /** Requests answered, per loop (thread backends answer on many threads at once). */
@@ -28,11 +46,35 @@ final class HttpService implements AutoCloseable {
 
     /** @param maxBody the largest body {@code /echo} streams back, -1 for no limit ({@code --max-body}) */
     HttpService(EventLoopGroup group, Path files, long maxBody) throws ErrnoException {
-        this.group = group;
+        this(new Figures() {
+            @Override
+            public String backendDescription() {
+                return group.backendDescription();
+            }
+
+            @Override
+            public java.util.List<LoopMetrics> loops() {
+                return group.loops().stream().map(dev.panio.reactor.EventLoop::metrics).toList();
+            }
+        }, group.loops().size(), files, maxBody);
+    }
+
+    HttpService(Figures figures, int loops, Path files, long maxBody) throws ErrnoException {
+        this.figures = figures;
         this.maxBody = maxBody;
-        this.requests = new java.util.concurrent.atomic.LongAdder[group.loops().size()];
+        this.requests = new java.util.concurrent.atomic.LongAdder[loops];
         for (int i = 0; i < requests.length; i++) requests[i] = new java.util.concurrent.atomic.LongAdder();
         this.filesRoot = files == null ? null : Files.openDirectory(files);
+    }
+
+    Timeouts timeouts() {
+        return timeouts;
+    }
+
+    /** Other timeouts, for connections opened after the call (tests shorten them). */
+    HttpService withTimeouts(Timeouts t) {
+        timeouts = t;
+        return this;
     }
 
     /** The largest body {@code /echo} takes, -1 for no limit (routes that buffer a body keep their 1 MiB). */
@@ -90,10 +132,11 @@ final class HttpService implements AutoCloseable {
      * between two samples.
      */
     String stats() {
-        StringBuilder sb = new StringBuilder("{\"backend\":\"").append(json(group.backendDescription()))
+        StringBuilder sb = new StringBuilder("{\"backend\":\"").append(json(figures.backendDescription()))
                 .append("\",\"nanos\":").append(System.nanoTime()).append(",\"loops\":[");
-        for (int i = 0; i < group.loops().size(); i++) {
-            LoopMetrics m = group.loops().get(i).metrics();
+        java.util.List<LoopMetrics> loops = figures.loops();
+        for (int i = 0; i < loops.size(); i++) {
+            LoopMetrics m = loops.get(i);
             if (i > 0) sb.append(',');
             sb.append("{\"requests\":").append(requests[i].sum()).append(",\"open\":").append(m.open()).append(",\"accepted\":").append(m.accepted())
               .append(",\"acceptErrors\":").append(m.acceptErrors()).append(",\"bytesRead\":").append(m.bytesRead())
@@ -103,6 +146,11 @@ final class HttpService implements AutoCloseable {
               .append(",\"handlerFailures\":").append(m.handlerFailures()).append('}');
         }
         return sb.append("]}").toString();
+    }
+
+    /** {@code /status}: the live page. */
+    String statusPage() {
+        return StatusPage.html(figures.backendDescription(), requests.length);
     }
 
     private static String json(String s) {

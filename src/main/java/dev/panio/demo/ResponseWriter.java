@@ -116,6 +116,23 @@ final class ResponseWriter {
         return c.write(segment, 0, n);
     }
 
+    /**
+     * Writes the responses built so far to {@code s} through {@code staging} (off-heap memory
+     * of the caller's: heap memory would be staged through a buffer per thread, which on a
+     * virtual thread means per connection), each wait for room lasting at most
+     * {@code timeoutNanos}; empties the writer.
+     */
+    void writeTo(dev.panio.net.Socket s, MemorySegment staging, long timeoutNanos) throws java.io.IOException {
+        int total = len;
+        len = 0;
+        for (int at = 0; at < total; ) {
+            int n = (int) Math.min(total - at, staging.byteSize());
+            MemorySegment.copy(buf, at, staging, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
+            dev.panio.coroutine.Blocking.write(s, staging.asSlice(0, n), timeoutNanos);
+            at += n;
+        }
+    }
+
     /** Forgets what was built (for a benchmark that does not write). */
     void reset() {
         len = 0;

@@ -1,7 +1,5 @@
 package dev.panio.demo;
 
-import dev.panio.reactor.EventLoopGroup;
-
 /**
  * The {@code /status} page, plain HTML and JavaScript: the backend and how it was chosen,
  * open connections, and a live chart of requests per second per loop (and the total), with
@@ -13,7 +11,7 @@ import dev.panio.reactor.EventLoopGroup;
 final class StatusPage {
     private StatusPage() {}
 
-    static String html(EventLoopGroup group) {
+    static String html(String backend, int loops) {
         return """
             <!doctype html><html><head><meta charset="utf-8"><title>panio status</title>
             <style>body{font:14px system-ui,sans-serif;margin:2em}td{padding:2px 12px 2px 0}
@@ -61,7 +59,7 @@ final class StatusPage {
               c.textAlign='left';c.fillStyle='#000';c.fillText('total'+(n>1?' (thin: one line per loop)':''),L+6,T+12)}
             setInterval(tick,1000);tick();
             </script></body></html>
-            """.formatted(escape(group.backendDescription()), group.loops().size());
+            """.formatted(escape(backend), loops);
     }
 
     private static String escape(String s) {

@@ -45,8 +45,9 @@ class HttpClientsTest {
         missingTools = p.waitFor() == 0 ? null : out;
     }
 
-    static Stream<Backend> backends() {
-        return Stream.of(Backend.AUTO, Backend.VIRTUAL);
+    /** The demo server's default and its {@code --backend virtual} (the coroutine server). */
+    static Stream<HttpServerTest.Served> backends() {
+        return Stream.of(new HttpServerTest.Served(Backend.AUTO), HttpServerTest.Served.COROUTINE);
     }
 
     private static void need(String tool) {
@@ -72,7 +73,7 @@ class HttpClientsTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void curlReusesTheConnectionSpeaksHttp10AndUploads(Backend b) throws Exception {
+    void curlReusesTheConnectionSpeaksHttp10AndUploads(HttpServerTest.Served b) throws Exception {
         need("curl");
         try (Server s = Server.start(b, null)) {
             // keep-alive: two URLs, one connection
@@ -106,7 +107,7 @@ class HttpClientsTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void apacheBenchWithKeepAliveCompletesEveryRequest(Backend b) throws Exception {
+    void apacheBenchWithKeepAliveCompletesEveryRequest(HttpServerTest.Served b) throws Exception {
         need("ab");
         try (Server s = Server.start(b, null)) {
             // ab speaks HTTP/1.0: keep-alive must be announced in the response, or it waits for a close
@@ -119,7 +120,7 @@ class HttpClientsTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void h2loadPipelinedOverHttp11Succeeds(Backend b) throws Exception {
+    void h2loadPipelinedOverHttp11Succeeds(HttpServerTest.Served b) throws Exception {
         need("h2load");
         try (Server s = Server.start(b, null)) {
             String out = run(List.of("h2load", "--h1", "-m", "10", "-n", "5000", "-c", "10", url(s, "/plaintext")));
@@ -135,7 +136,7 @@ class HttpClientsTest {
     /** Python's http.client sends a whole 8 MiB body before reading: it still gets the 413, not a broken pipe. */
     @ParameterizedTest
     @MethodSource("backends")
-    void pythonReadsA413WhileStillSending(Backend b) throws Exception {
+    void pythonReadsA413WhileStillSending(HttpServerTest.Served b) throws Exception {
         need("python3");
         try (Server s = Server.start(b, null)) {
             String script = String.join("\n",
@@ -144,7 +145,7 @@ class HttpClientsTest {
                     "c.request('POST', '/plaintext', body=b'x' * (8 << 20))",
                     "r = c.getresponse()",
                     "print(r.status, r.read().decode().strip())");
-            String out = run(List.of("python3", "-c", script, String.valueOf(s.listener().port())));
+            String out = run(List.of("python3", "-c", script, String.valueOf(s.port())));
             assertEquals("413 Content Too Large", out.trim());
         }
     }
@@ -152,7 +153,7 @@ class HttpClientsTest {
     /** The /status page in a real browser, under load: its chart has a rate in requests per second above zero. */
     @ParameterizedTest
     @MethodSource("backends")
-    void theStatusPageShowsTheRequestRateInABrowser(Backend b) throws Exception {
+    void theStatusPageShowsTheRequestRateInABrowser(HttpServerTest.Served b) throws Exception {
         need("chromium");
         try (Server s = Server.start(b, null)) {
             Thread load = Thread.ofPlatform().daemon().start(() -> {

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(NoFdLeaks.class)
 @Timeout(300)
 class HttpFramingTest {
-    static Stream<Backend> backends() {
+    static Stream<HttpServerTest.Served> backends() {
         return HttpServerTest.backends();
     }
 
@@ -127,7 +127,7 @@ class HttpFramingTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void everyCaseGetsExactlyItsResponses(Backend b) throws Exception {
+    void everyCaseGetsExactlyItsResponses(HttpServerTest.Served b) throws Exception {
         try (Server s = Server.start(b, null)) {
             for (Object[] c : CASES) {
                 String request = (String) c[0];
@@ -145,7 +145,7 @@ class HttpFramingTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void theSameBytesGetTheSameAnswersHoweverTheyAreSplit(Backend b) throws Exception {
+    void theSameBytesGetTheSameAnswersHoweverTheyAreSplit(HttpServerTest.Served b) throws Exception {
         try (Server s = Server.start(b, null)) {
             for (Object[] c : splitCases()) {
                 byte[] request = ((String) c[0]).getBytes(StandardCharsets.ISO_8859_1);
@@ -160,13 +160,18 @@ class HttpFramingTest {
                     sock.getOutputStream().write(request, 0, at);
                     sock.getOutputStream().flush();
                     Thread.sleep(300); // the server reads the first part on its own
+                    boolean resetSeen = false;
                     try {
                         sock.getOutputStream().write(request, at, request.length - at);
                         sock.shutdownOutput();
                     } catch (SocketException refusedAlready) {
                         // the server answered the first part and closed: what it sent is below
+                        resetSeen = refusedAlready.getMessage().contains("reset");
                     }
                     split = statuses(sock);
+                    // The kernel reports a reset once: if this side's send took it, the read
+                    // that follows finds the stream merely ended where the reset cut it.
+                    if (resetSeen && !split.isEmpty() && split.getLast() == -2) split.set(split.size() - 1, -1);
                 }
                 assertEquals(whole, split, () -> "split at " + at + " of " + printable(((String) c[0]).substring(0, Math.min(200, at))));
             }
@@ -180,7 +185,7 @@ class HttpFramingTest {
      */
     @ParameterizedTest
     @MethodSource("backends")
-    void aStreamedEchoEndsAtMalformedChunksAndAnswersNothingAfter(Backend b) throws Exception {
+    void aStreamedEchoEndsAtMalformedChunksAndAnswersNothingAfter(HttpServerTest.Served b) throws Exception {
         try (Server s = Server.start(b, null)) {
             for (Object[] c : CASES) {
                 String request = (String) c[0];
@@ -213,7 +218,7 @@ class HttpFramingTest {
     /** An HTTP/1.0 client asking for keep-alive gets it, and is told so (ab -k waits for a close otherwise). */
     @ParameterizedTest
     @MethodSource("backends")
-    void http10KeepAliveIsHonouredAndAnnounced(Backend b) throws Exception {
+    void http10KeepAliveIsHonouredAndAnnounced(HttpServerTest.Served b) throws Exception {
         try (Server s = Server.start(b, null); Socket sock = s.raw()) {
             OutputStream out = sock.getOutputStream();
             InputStream in = sock.getInputStream();
@@ -233,7 +238,7 @@ class HttpFramingTest {
     /** Expect: 100-continue is answered before the body is sent, and a refused body gets its final status at once. */
     @ParameterizedTest
     @MethodSource("backends")
-    void expectContinueIsAnswered(Backend b) throws Exception {
+    void expectContinueIsAnswered(HttpServerTest.Served b) throws Exception {
         try (Server s = Server.start(b, null); Socket sock = s.raw()) {
             OutputStream out = sock.getOutputStream();
             InputStream in = sock.getInputStream();
@@ -252,13 +257,58 @@ class HttpFramingTest {
     }
 
     /**
+     * The timeouts, shortened: a header section trickling in a byte at a time is answered 408
+     * once its time is up in all (while bytes are still coming: a deadline per read would
+     * never pass), and a silent connection and an unused keep-alive one are closed without a
+     * response.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void slowHeadersAndSilentConnectionsAreEnded(HttpServerTest.Served b) throws Exception {
+        try (Server s = Server.start(b, null, -1, new HttpService.Timeouts(300, 500, 5_000))) {
+            try (Socket sock = s.raw()) {
+                OutputStream out = sock.getOutputStream();
+                out.write("GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.ISO_8859_1));
+                java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+                java.util.concurrent.atomic.AtomicInteger trickled = new java.util.concurrent.atomic.AtomicInteger();
+                int bytes = 200; // 10 s at one byte per 50 ms
+                Thread trickle = Thread.ofPlatform().start(() -> {
+                    try {
+                        while (!answered.get() && trickled.get() < bytes) {
+                            out.write('a');
+                            trickled.incrementAndGet();
+                            Thread.sleep(50);
+                        }
+                    } catch (Exception e) {
+                        // closed: the reader reports what came
+                    }
+                });
+                List<Integer> got = statuses(sock);
+                answered.set(true);
+                trickle.join(20_000);
+                assertEquals(List.of(408), got);
+                assertTrue(trickled.get() < bytes, "the 408 came while the header section was still trickling in: " + trickled.get() + " bytes");
+            }
+            try (Socket sock = s.raw()) {
+                assertEquals(-1, sock.getInputStream().read(), "a silent connection is closed without a response");
+            }
+            try (Socket sock = s.raw()) {
+                sock.getOutputStream().write(NEXT.getBytes(StandardCharsets.ISO_8859_1));
+                InputStream in = sock.getInputStream();
+                assertEquals(200, Response.read(in).status());
+                assertEquals(-1, in.read(), "an unused keep-alive connection is closed without a response");
+            }
+        }
+    }
+
+    /**
      * An error response reaches the client although the client is still sending (lingering
      * close): without it the server's close with unread input makes the kernel send a reset,
      * which destroys the response.
      */
     @ParameterizedTest
     @MethodSource("backends")
-    void anErrorResponseSurvivesAClientStillSending(Backend b) throws Exception {
+    void anErrorResponseSurvivesAClientStillSending(HttpServerTest.Served b) throws Exception {
         try (Server s = Server.start(b, null)) {
             String[] requests = {
                 "GET / HTTP/1.1\r\nHost: x\r\nX: " + "a".repeat(64 * 1024) + "\r\n\r\n",              // 431
@@ -287,7 +337,7 @@ class HttpFramingTest {
     /** POST /echo streams: 64 MiB come back byte-exact while the client is still sending, in bounded server memory. */
     @ParameterizedTest
     @MethodSource("backends")
-    void aLargeBodyEchoesByteExactAsItStreams(Backend b) throws Exception {
+    void aLargeBodyEchoesByteExactAsItStreams(HttpServerTest.Served b) throws Exception {
         int size = 64 << 20;
         byte[] body = new byte[size];
         new java.util.Random(5).nextBytes(body);
@@ -307,7 +357,7 @@ class HttpFramingTest {
             byte[] got = in.readNBytes(size);
             writer.join(30_000);
             assertTrue(java.util.Arrays.equals(body, got), "the echo is byte-exact");
-            long open = s.group().metrics().open();
+            long open = s.open();
             assertTrue(open <= 1, "connections: " + open);
         }
     }
@@ -315,7 +365,7 @@ class HttpFramingTest {
     /** A chunked body echoes back chunked, byte-exact, then the connection serves the next request. */
     @ParameterizedTest
     @MethodSource("backends")
-    void aChunkedBodyEchoesChunked(Backend b) throws Exception {
+    void aChunkedBodyEchoesChunked(HttpServerTest.Served b) throws Exception {
         java.util.Random rnd = new java.util.Random(6);
         java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
@@ -370,17 +420,14 @@ class HttpFramingTest {
     /** --max-body: an /echo body over the limit is refused with 413 before it is read. */
     @ParameterizedTest
     @MethodSource("backends")
-    void maxBodyRefusesALargerEcho(Backend b) throws Exception {
-        if (b == Backend.IO_URING) org.junit.jupiter.api.Assumptions.assumeTrue(dev.panio.uring.IoUring.availability().available());
-        dev.panio.reactor.EventLoopGroup g = dev.panio.reactor.EventLoopGroup.start(b, dev.panio.reactor.ReactorOptions.defaults().withLoops(1));
-        try (HttpService service = new HttpService(g, null, 1000)) {
-            dev.panio.reactor.Listener l = g.listen(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), () -> new HttpHandler(service));
-            try (Socket sock = new Socket(java.net.InetAddress.getLoopbackAddress(), l.port())) {
+    void maxBodyRefusesALargerEcho(HttpServerTest.Served b) throws Exception {
+        try (Server s = Server.start(b, null, 1000)) {
+            try (Socket sock = s.raw()) {
                 sock.getOutputStream().write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 assertEquals(413, Response.read(sock.getInputStream()).status());
             }
             // chunked, the limit is found while streaming: not one byte past it is echoed
-            try (Socket sock = new Socket(java.net.InetAddress.getLoopbackAddress(), l.port())) {
+            try (Socket sock = s.raw()) {
                 sock.setSoTimeout(10_000);
                 String body = "a".repeat(600);
                 sock.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -393,8 +440,6 @@ class HttpFramingTest {
             } catch (SocketException reset) {
                 // the abort may reset before the read ends: the count above is then not checked
             }
-        } finally {
-            g.close();
         }
     }
 }

@@ -40,9 +40,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(NoFdLeaks.class)
 @Timeout(120)
 class HttpServerTest {
-    static Stream<Backend> backends() {
-        return Stream.of(Backend.SELECT, Backend.POLL, Backend.EPOLL, Backend.EPOLL_ET, Backend.IO_URING,
-                Backend.SIGNAL, Backend.BLOCKING, Backend.VIRTUAL);
+    /** HttpHandler on every reactor backend, and the coroutine server (the demo server's {@code --backend virtual}). */
+    static Stream<Served> backends() {
+        return Stream.concat(Stream.of(Backend.SELECT, Backend.POLL, Backend.EPOLL, Backend.EPOLL_ET, Backend.IO_URING,
+                Backend.SIGNAL, Backend.BLOCKING, Backend.VIRTUAL).map(Served::new), Stream.of(Served.COROUTINE));
+    }
+
+    /** What serves HTTP in a test: {@link HttpHandler} on a reactor backend, or (backend null) {@link CoroutineHttpServer}. */
+    record Served(Backend backend) {
+        static final Served COROUTINE = new Served(null);
+
+        @Override
+        public String toString() {
+            return backend == null ? "COROUTINE" : backend.name();
+        }
     }
 
     @TempDir
@@ -66,32 +77,56 @@ class HttpServerTest {
         Files.createSymbolicLink(files.resolve("inside"), Path.of("hello.txt"));
     }
 
-    /** A running server for one test. */
-    record Server(EventLoopGroup group, HttpService service, Listener listener) implements AutoCloseable {
-        static Server start(Backend b) throws Exception {
+    /** A running server for one test: a reactor group with its HttpService, or the coroutine server. */
+    record Server(EventLoopGroup group, HttpService service, CoroutineHttpServer coroutine, int port) implements AutoCloseable {
+        static Server start(Served b) throws Exception {
             return start(b, files);
         }
 
         /** A server with {@code root} under /files/ (null: none). */
-        static Server start(Backend b, Path root) throws Exception {
-            if (b == Backend.IO_URING) assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
-            EventLoopGroup g = EventLoopGroup.start(b, ReactorOptions.defaults().withLoops(2));
-            HttpService service = new HttpService(g, root);
-            return new Server(g, service, g.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> new HttpHandler(service)));
+        static Server start(Served b, Path root) throws Exception {
+            return start(b, root, -1);
+        }
+
+        /** ... and {@code POST /echo} bodies up to {@code maxBody} bytes (-1: no limit). */
+        static Server start(Served b, Path root, long maxBody) throws Exception {
+            return start(b, root, maxBody, HttpService.Timeouts.DEFAULT);
+        }
+
+        /** ... with other header, idle and linger timeouts. */
+        static Server start(Served b, Path root, long maxBody, HttpService.Timeouts timeouts) throws Exception {
+            InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+            if (b.backend() == null) {
+                CoroutineHttpServer c = CoroutineHttpServer.start(any, root, maxBody, timeouts);
+                return new Server(null, null, c, c.port());
+            }
+            if (b.backend() == Backend.IO_URING) assumeTrue(IoUring.availability().available(), IoUring.availability().reason());
+            EventLoopGroup g = EventLoopGroup.start(b.backend(), ReactorOptions.defaults().withLoops(2));
+            HttpService service = new HttpService(g, root, maxBody).withTimeouts(timeouts);
+            return new Server(g, service, null, g.listen(any, () -> new HttpHandler(service)).port());
+        }
+
+        /** Connections open now. */
+        long open() {
+            return group != null ? group.metrics().open() : coroutine.metrics().open();
         }
 
         URI uri(String path) {
-            return URI.create("http://127.0.0.1:" + listener.port() + path);
+            return URI.create("http://127.0.0.1:" + port + path);
         }
 
         Socket raw() throws Exception {
-            Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), listener.port());
+            Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port);
             s.setSoTimeout(20_000);
             return s;
         }
 
         @Override
-        public void close() {
+        public void close() throws Exception {
+            if (coroutine != null) {
+                coroutine.close();
+                return;
+            }
             group.close();
             service.close();
         }
@@ -147,7 +182,7 @@ class HttpServerTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void keepAliveClientsGetPlaintextConcurrently(Backend b) throws Exception {
+    void keepAliveClientsGetPlaintextConcurrently(Served b) throws Exception {
         try (Server s = Server.start(b); HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -171,7 +206,7 @@ class HttpServerTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void requestsSplitByteByByteAndPipelinedAreAnsweredInOrder(Backend b) throws Exception {
+    void requestsSplitByteByByteAndPipelinedAreAnsweredInOrder(Served b) throws Exception {
         try (Server s = Server.start(b); Socket sock = s.raw()) {
             sock.setTcpNoDelay(true);
             OutputStream out = sock.getOutputStream();
@@ -198,7 +233,7 @@ class HttpServerTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void chunkedAndLargeBodiesHeadAndHttp10(Backend b) throws Exception {
+    void chunkedAndLargeBodiesHeadAndHttp10(Served b) throws Exception {
         try (Server s = Server.start(b); Socket sock = s.raw()) {
             OutputStream out = sock.getOutputStream();
             InputStream in = sock.getInputStream();
@@ -257,7 +292,7 @@ class HttpServerTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void badInputGetsItsStatusAndAClose(Backend b) throws Exception {
+    void badInputGetsItsStatusAndAClose(Served b) throws Exception {
         try (Server s = Server.start(b)) {
             for (Object[] bad : BAD) {
                 try (Socket sock = s.raw()) {
@@ -288,7 +323,7 @@ class HttpServerTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void filesAreServedAndTraversalIsRefused(Backend b) throws Exception {
+    void filesAreServedAndTraversalIsRefused(Served b) throws Exception {
         try (Server s = Server.start(b)) {
             Response hello = exchange(s, get("/files/hello.txt"));
             assertEquals(200, hello.status());
@@ -330,10 +365,10 @@ class HttpServerTest {
     /** curl, where installed, as a client the server did not grow up with. */
     @ParameterizedTest
     @MethodSource("backends")
-    void curlGetsPlaintextEchoAndFilesButNotTheSecret(Backend b) throws Exception {
+    void curlGetsPlaintextEchoAndFilesButNotTheSecret(Served b) throws Exception {
         assumeTrue(Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "curl"))), "curl is not installed");
         try (Server s = Server.start(b)) {
-            String base = "http://127.0.0.1:" + s.listener().port();
+            String base = "http://127.0.0.1:" + s.port();
             assertEquals("Hello, World!", curl(base + "/plaintext", "200"));
             assertEquals("Hello, World!200Hello, World!200", curl(base + "/plaintext", "", base + "/", "-w", "%{http_code}"),
                     "two requests on one connection");
