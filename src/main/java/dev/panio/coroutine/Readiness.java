@@ -41,7 +41,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * direction, each drained by a virtual thread of its own between the other virtual
  * threads' turns, and a platform daemon thread that wakes those two when nothing else runs.
  * Like the JDK's own pollers, a wake-up therefore waits for a carrier: virtual threads that
- * keep every carrier busy delay it.
+ * keep every carrier busy delay it. With {@code -Dpanio.coroutine.poller=io_uring} virtual
+ * threads wait through the shared ring of {@link UringBlocking} instead (a one-shot
+ * {@code IORING_OP_POLL_ADD} per wait); platform threads still use {@code poll(2)}.
  */
 public final class Readiness {
     /** Interest in input: data to read, a connection to accept, end of stream, an error. */
@@ -58,6 +60,8 @@ public final class Readiness {
 
     private static volatile Pollers pollers;
     private static final ReentrantLock STARTING = new ReentrantLock();
+    /** {@code -Dpanio.coroutine.poller=io_uring}: virtual threads wait with the ring's POLL_ADD instead of the epoll pollers. */
+    private static final boolean URING = "io_uring".equals(System.getProperty("panio.coroutine.poller"));
 
     /**
      * The shared pollers, made at first use. Not a holder class: virtual threads that wait
@@ -124,8 +128,8 @@ public final class Readiness {
         int raw = fd.acquire("await");
         try {
             if (timeoutNanos == 0) return pollOnce(raw, events, 0);
-            return Thread.currentThread().isVirtual() ? parkVirtual(fd, raw, events, timeoutNanos, deadline)
-                    : pollPlatform(fd, raw, events, timeoutNanos, deadline);
+            if (!Thread.currentThread().isVirtual()) return pollPlatform(fd, raw, events, timeoutNanos, deadline);
+            return URING ? UringBlocking.poll(fd, events, timeoutNanos) : parkVirtual(fd, raw, events, timeoutNanos, deadline);
         } finally {
             fd.release();
         }
@@ -165,7 +169,7 @@ public final class Readiness {
      * thread's scratch memory (no allocation, no multiplexer of its own); true if ready.
      * {@code EINTR} reads as not ready: the caller looks again.
      */
-    private static boolean pollOnce(int raw, int events, int timeoutMillis) throws ErrnoException {
+    static boolean pollOnce(int raw, int events, int timeoutMillis) throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment pfd = cs.scratch.asSlice(0, pollfd.sizeof());
         pollfd.fd(pfd, raw);

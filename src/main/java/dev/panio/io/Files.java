@@ -33,6 +33,11 @@ public final class Files {
         return open(path, LibC.O_WRONLY() | LibC.O_CREAT() | LibC.O_TRUNC(), 0644);
     }
 
+    /** Opens {@code path} for reading and writing, creating it ({@code mode} 0644) if missing; what it holds stays. */
+    public static FileDescriptor openReadWrite(Path path) throws ErrnoException {
+        return open(path, LibC.O_RDWR() | LibC.O_CREAT(), 0644);
+    }
+
     /** Opens the directory {@code path} ({@code O_DIRECTORY}), as the base of {@link #openBeneath}. */
     public static FileDescriptor openDirectory(Path path) throws ErrnoException {
         return open(path, LibC.O_RDONLY() | LibC.O_DIRECTORY(), 0);

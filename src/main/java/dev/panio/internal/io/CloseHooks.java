@@ -7,21 +7,23 @@ import java.util.function.IntConsumer;
  * calls still hold: a thread parked on the descriptor's readiness (the coroutine poller)
  * holds a use of it while it waits, so the {@code close(2)} is deferred until it leaves, and
  * it must be woken to leave. A socket would wake it through its shutdown; a pipe, an eventfd
- * or a timerfd needs this. One listener, set once by the poller when it starts.
+ * or a timerfd needs this, and so does an operation in flight on the coroutine io_uring
+ * poller's ring, which must be cancelled. Each poller adds its listener once, when it starts.
  */
 public final class CloseHooks {
     private CloseHooks() {}
 
-    private static volatile IntConsumer listener;
+    private static volatile IntConsumer[] listeners = {};
 
-    /** Sets the listener for closes with calls in flight (the fd number is passed). */
-    public static void listen(IntConsumer l) {
-        listener = l;
+    /** Adds a listener for closes with calls in flight (the fd number is passed). */
+    public static synchronized void listen(IntConsumer l) {
+        IntConsumer[] now = java.util.Arrays.copyOf(listeners, listeners.length + 1);
+        now[now.length - 1] = l;
+        listeners = now;
     }
 
     /** Called by {@code FileDescriptor.close()} when calls still hold {@code fd}. */
     public static void closingInUse(int fd) {
-        IntConsumer l = listener;
-        if (l != null) l.accept(fd);
+        for (IntConsumer l : listeners) l.accept(fd);
     }
 }
