@@ -40,18 +40,20 @@ public final class DemoServer {
         long maxBody = -1;
         int port = 8080, loops = Runtime.getRuntime().availableProcessors();
         Backend backend = Backend.AUTO;
+        boolean reactorVirtual = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> {
                     System.out.println("""
-                        usage: scripts/server.sh [--port 8080] [--host 127.0.0.1] [--backend auto|select|poll|epoll|epoll-et|io_uring|signal|blocking|virtual]
+                        usage: scripts/server.sh [--port 8080] [--host 127.0.0.1] [--backend auto|select|poll|epoll|epoll-et|io_uring|signal|blocking|virtual|virtual-reactor]
                                                  [--loops N (default: cores)] [--mode http|echo|udp|udp-sink] [--files DIR] [--max-body BYTES]
                         HTTP routes: GET / and /plaintext, POST /echo (streams the body back; --max-body limits it, default none),
                                      GET /stats (JSON), GET /status (live page),
                                      GET /files/<path> (files under DIR, sent with sendfile or splice; only with --files)
                         --backend virtual runs http and echo as coroutine servers: a virtual thread per
-                                  connection with straight-line blocking code, parked on epoll readiness
+                                  connection with straight-line blocking code, parked on epoll readiness;
+                                  virtual-reactor runs the reactor's virtual backend (handler callbacks) instead
                         echo: TCP echo; udp: UDP echo (each datagram back to its sender, a socket per loop)
                         udp-sink: counts UDP datagrams without answering; one starting with '?' is answered
                                   with the count so far (8 bytes, big-endian), for one-way benchmarks""");
@@ -59,7 +61,12 @@ public final class DemoServer {
                 }
                 case "--port" -> port = number(args, ++i, a);
                 case "--host" -> host = value(args, ++i, a);
-                case "--backend" -> backend = Backend.parse(value(args, ++i, a));
+                case "--backend" -> {
+                    String v = value(args, ++i, a);
+                    // the reactor's own virtual backend: HttpHandler callbacks on a thread per connection
+                    reactorVirtual = v.equals("virtual-reactor");
+                    backend = reactorVirtual ? Backend.VIRTUAL : Backend.parse(v);
+                }
                 case "--loops" -> loops = number(args, ++i, a);
                 case "--max-body" -> {
                     try {
@@ -82,7 +89,7 @@ public final class DemoServer {
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        if (backend == Backend.VIRTUAL && !mode.startsWith("udp")) {
+        if (backend == Backend.VIRTUAL && !reactorVirtual && !mode.startsWith("udp")) {
             coroutineServe(new InetSocketAddress(host, port), mode, files, maxBody);
             return;
         }

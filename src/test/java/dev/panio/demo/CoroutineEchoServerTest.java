@@ -3,6 +3,7 @@ package dev.panio.demo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panio.coroutine.Blocking;
 import dev.panio.internal.reactor.Fds;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -107,14 +110,17 @@ class CoroutineEchoServerTest {
                 + " waits on first-use class initialisation or linkage)");
     }
 
-    @Test
-    void tenThousandConnectionsFromAnotherProcessEachOnAVirtualThreadAreAllAnswered() throws Exception {
+    /** Readiness (epoll) and completion (io_uring: every read a RECV in the shared ring) alike. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void tenThousandConnectionsFromAnotherProcessEachOnAVirtualThreadAreAllAnswered(boolean uring) throws Exception {
+        if (uring) assumeTrue(dev.panio.coroutine.UringBlocking.available(), "no io_uring");
         int n = 10_000;
         ResourceLimits.Limit before = ResourceLimits.openFiles();
         try {
             ResourceLimits.raiseOpenFilesToHard();
             PinnedEvents.Found pinned = PinnedEvents.during(() -> {
-                try (CoroutineEchoServer server = CoroutineEchoServer.start(LOOPBACK)) {
+                try (CoroutineEchoServer server = CoroutineEchoServer.start(LOOPBACK, uring)) {
                     String java = ProcessHandle.current().info().command().orElse("java");
                     Process client = new ProcessBuilder(java, Path.of("src/test/load/LoadClient.java").toString(), "127.0.0.1",
                             String.valueOf(server.port()), String.valueOf(n)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -140,9 +146,11 @@ class CoroutineEchoServerTest {
         }
     }
 
-    @Test
-    void closeEndsTheAcceptorAndEveryConnection() throws Exception {
-        CoroutineEchoServer server = CoroutineEchoServer.start(LOOPBACK);
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void closeEndsTheAcceptorAndEveryConnection(boolean uring) throws Exception {
+        if (uring) assumeTrue(dev.panio.coroutine.UringBlocking.available(), "no io_uring");
+        CoroutineEchoServer server = CoroutineEchoServer.start(LOOPBACK, uring);
         try (Socket c = Socket.tcp(Socket.Family.INET)) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             Thread.ofVirtual().start(() -> {
