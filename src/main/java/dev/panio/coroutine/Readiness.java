@@ -144,6 +144,7 @@ public final class Readiness {
             if (out) p.out().enter(fd, raw);
             try {
                 if (timeoutNanos < 0) LockSupport.park(fd);
+                else if (timeoutNanos >= Deadlines.MIN_NANOS) Deadlines.parkUntil(fd, deadline); // no timer task per wait
                 else LockSupport.parkNanos(fd, timeoutNanos);
             } finally {
                 if (out) p.out().leave(raw);

@@ -204,7 +204,8 @@ public final class UringBlocking {
                         poller.cancel(op);
                         continue;
                     }
-                    LockSupport.parkNanos(op, left);
+                    if (left >= Deadlines.MIN_NANOS) Deadlines.parkUntil(op, deadline);
+                    else LockSupport.parkNanos(op, left);
                 }
                 if (Thread.interrupted()) {
                     interrupted = true;

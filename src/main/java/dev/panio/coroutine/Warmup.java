@@ -29,6 +29,8 @@ final class Warmup {
         ErrnoException.stackless("warm-up", "with a detail", 0, Errno.EPIPE).getMessage(); // the message's other branches
         new ErrnoException("warm-up", "with a detail", 0, Errno.EAGAIN).getMessage();
         new ClosedException("warm-up", "nothing").getMessage();
+        new java.net.SocketTimeoutException("warm-up").bytesTransferred = 0; // the timed calls' exception
+        Deadlines.init(); // the timed waits' wheel and its thread
         try (Arena arena = Arena.ofConfined(); Pipe pipe = Pipe.open(true);
                 Socket listener = Socket.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
                 Socket client = Socket.tcp(Socket.Family.INET)) {

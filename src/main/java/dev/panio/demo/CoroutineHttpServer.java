@@ -120,6 +120,7 @@ public final class CoroutineHttpServer implements AutoCloseable {
         }
 
         void serve() throws IOException {
+            s.setTcpNoDelay(true); // as the reactor's connections: a head and the file after it are not held back
             try (Arena arena = Arena.ofConfined()) {
                 io = arena.allocate(16 * 1024);
                 requests();
