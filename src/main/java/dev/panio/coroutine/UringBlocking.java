@@ -187,7 +187,7 @@ public final class UringBlocking {
         int raw = fd.acquire(call); // the number cannot be closed and reused while the kernel has it
         boolean interrupted = false, timedOut = false, woken = false;
         try {
-            op.prepare(kind, raw, buf, offset, events);
+            op.prepare(kind, fd, raw, buf, offset, events);
             poller.push(op);
             long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
             if (timeoutNanos == 0) {
@@ -220,7 +220,8 @@ public final class UringBlocking {
             fd.release();
         }
         int r = op.result;
-        op.buf = null; // keep no caller memory reachable from the thread's op
+        op.buf = null; // keep no caller memory (or descriptor) reachable from the thread's op
+        op.owner = null;
         if (interrupted) Thread.currentThread().interrupt(); // kept for the caller, whatever the result
         if (!fd.isOpen()) throw new ClosedException(call, fd.toString());
         if (r == -ECANCELED && interrupted) throw new InterruptedIOException(call + "(fd=" + raw + ") interrupted");

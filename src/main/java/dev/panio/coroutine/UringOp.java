@@ -1,5 +1,6 @@
 package dev.panio.coroutine;
 
+import dev.panio.io.FileDescriptor;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -13,6 +14,8 @@ final class UringOp {
     static final int READ = 0, WRITE = 1, RECV = 2, SEND = 3, POLL = 4;
 
     int kind;
+    /** The descriptor the op uses: the poller cancels the op once it is closed (its number alone could name a newer fd). */
+    FileDescriptor owner;
     int fd;
     MemorySegment buf;
     long offset;
@@ -31,8 +34,9 @@ final class UringOp {
     int result;
     volatile boolean done;
 
-    void prepare(int kind, int fd, MemorySegment buf, long offset, int events) {
+    void prepare(int kind, FileDescriptor owner, int fd, MemorySegment buf, long offset, int events) {
         this.kind = kind;
+        this.owner = owner;
         this.fd = fd;
         this.buf = buf;
         this.offset = offset;

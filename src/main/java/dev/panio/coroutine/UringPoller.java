@@ -9,7 +9,6 @@ import dev.panio.uring.IoUring;
 import dev.panio.uring.IoUringOptions;
 import dev.panio.uring.Sqe;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,7 +38,6 @@ final class UringPoller {
     private final MemorySegment wakeBuf;
     final Thread thread;
     private final AtomicReference<UringOp> pushed = new AtomicReference<>();
-    private final ConcurrentLinkedQueue<Integer> closing = new ConcurrentLinkedQueue<>();
     private volatile boolean sleeping;
     private volatile boolean cancelPending;
     // poller thread only
@@ -73,7 +71,7 @@ final class UringPoller {
         try {
             if (shared == null) {
                 UringPoller made = new UringPoller();
-                CloseHooks.listen(made::closing);
+                CloseHooks.listen(fd -> made.closing());
                 Warmup.run();
                 made.thread.start();
                 shared = made;
@@ -101,9 +99,14 @@ final class UringPoller {
         wake();
     }
 
-    /** {@code FileDescriptor.close()} of an fd that calls hold: cancel the ops on it. */
-    private void closing(int fd) {
-        closing.add(fd);
+    /**
+     * {@code FileDescriptor.close()} of an fd that calls hold: cancel the ops on it. The
+     * descriptor is marked closed before this runs, and the poller looks at every op's
+     * descriptor after it clears {@link #cancelPending} (and at each op it takes from the
+     * stack before submitting it), so an op is found whether it was pushed before or after.
+     * Not by fd number: a queued number could name a newer descriptor by the time it is read.
+     */
+    private void closing() {
         cancelPending = true;
         wake();
     }
@@ -168,8 +171,8 @@ final class UringPoller {
         for (UringOp op = oldestFirst; op != null; ) {
             UringOp next = op.next;
             op.next = null;
-            if (op.cancel) {
-                finish(op, ECANCELED); // given up before it reached the kernel
+            if (op.cancel || !op.owner.isOpen()) {
+                finish(op, ECANCELED); // given up, or its fd closed, before it reached the kernel
             } else {
                 int slot = take(op);
                 try {
@@ -195,13 +198,10 @@ final class UringPoller {
 
     /** ASYNC_CANCEL for each op its thread gave up on, or whose fd is being closed. */
     private void submitCancels() throws ErrnoException {
-        cancelPending = false;
-        for (Integer fd; (fd = closing.poll()) != null; ) {
-            for (int i = 0; i < used; i++) if (slots[i] != null && slots[i].fd == fd) slots[i].cancel = true;
-        }
+        cancelPending = false; // before the looks below: a close or cancel after them sets it again
         for (int i = 0; i < used; i++) {
             UringOp op = slots[i];
-            if (op != null && op.cancel && !op.cancelSubmitted) {
+            if (op != null && !op.cancelSubmitted && (op.cancel || !op.owner.isOpen())) {
                 op.cancelSubmitted = true;
                 nextSqe().cancel(i + 1L).userData(CANCEL | (i + 1L));
             }
