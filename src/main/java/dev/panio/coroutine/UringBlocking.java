@@ -76,18 +76,27 @@ public final class UringBlocking {
         }
     }
 
-    /** Writes all of {@code src} at {@code offset} (-1: the fd's position; appended past each part written), waiting as needed; returns its size. */
+    /**
+     * Writes all of {@code src} at {@code offset} (-1: the fd's position; appended past each
+     * part written), waiting as needed; returns its size.
+     *
+     * @throws InterruptedIOException if interrupted; its {@code bytesTransferred} says how much of {@code src} was written
+     */
     public static long write(FileDescriptor fd, MemorySegment src, long offset) throws IOException {
         checkOffset(fd, offset, "write");
         checkBuffer(fd, src, "write", false);
         long at = 0, size = src.byteSize();
-        while (at < size) {
-            int r = run(UringOp.WRITE, fd, at == 0 ? src : src.asSlice(at), offset < 0 ? -1 : offset + at, 0, -1, "write");
-            if (r == -EAGAIN) {
-                awaitOrThrow(fd, Readiness.OUT, "write");
-                continue;
+        try {
+            while (at < size) {
+                int r = run(UringOp.WRITE, fd, at == 0 ? src : src.asSlice(at), offset < 0 ? -1 : offset + at, 0, -1, "write");
+                if (r == -EAGAIN) {
+                    awaitOrThrow(fd, Readiness.OUT, "write");
+                    continue;
+                }
+                at += check(r, fd, "write");
             }
-            at += check(r, fd, "write");
+        } catch (InterruptedIOException e) {
+            throw transferred(e, at);
         }
         return size;
     }
@@ -106,14 +115,23 @@ public final class UringBlocking {
         return r == 0 && dst.byteSize() > 0 && socket.type() == Socket.Type.STREAM ? FileDescriptor.EOF : check(r, fd, "recv");
     }
 
-    /** Sends all of {@code src} on a stream socket (one message on a message socket), waiting for room; returns its size. */
+    /**
+     * Sends all of {@code src} on a stream socket (one message on a message socket), waiting
+     * for room; returns its size.
+     *
+     * @throws InterruptedIOException if interrupted; its {@code bytesTransferred} says how much of {@code src} was sent
+     */
     public static long write(Socket socket, MemorySegment src) throws IOException {
         FileDescriptor fd = socket.fd();
         checkBuffer(fd, src, "send", false);
         long at = 0, size = src.byteSize();
-        do {
-            at += check(run(UringOp.SEND, fd, at == 0 ? src : src.asSlice(at), 0, 0, -1, "send"), fd, "send");
-        } while (at < size);
+        try {
+            do {
+                at += check(run(UringOp.SEND, fd, at == 0 ? src : src.asSlice(at), 0, 0, -1, "send"), fd, "send");
+            } while (at < size);
+        } catch (InterruptedIOException e) {
+            throw transferred(e, at);
+        }
         return size;
     }
 
@@ -231,6 +249,12 @@ public final class UringBlocking {
         if (r == -ECANCELED && woken) return WOKEN;
         if (r == -EINTR) return run(kind, fd, buf, offset, events, timeoutNanos, call, unparkEnds); // not expected from io_uring: again
         return r;
+    }
+
+    /** {@code e} saying that {@code at} bytes had been written before it (as {@link Blocking}'s writes do). */
+    private static InterruptedIOException transferred(InterruptedIOException e, long at) {
+        e.bytesTransferred = (int) Math.min(Integer.MAX_VALUE, at);
+        return e;
     }
 
     private static int check(int r, FileDescriptor fd, String call) throws ErrnoException {
