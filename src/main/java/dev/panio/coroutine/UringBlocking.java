@@ -268,13 +268,16 @@ public final class UringBlocking {
 
     /** See the class comment: memory only the (parked) caller could free. */
     private static void checkBuffer(FileDescriptor fd, MemorySegment buf, String call, boolean target) throws ErrnoException {
-        String where = call + "(fd=" + fd.intValue() + "): ";
+        // The message is built only when thrown: this runs on every call.
         if (!buf.isNative() || !buf.scope().isAlive() || !buf.isAccessibleBy(Thread.currentThread())
                 || buf.isAccessibleBy(UringPoller.shared().thread)) {
-            throw new IllegalArgumentException(where + "the buffer must be off-heap memory of a live confined arena of the calling "
-                    + "thread (the kernel uses it after the call has handed it over; another arena could be closed under it)");
+            throw new IllegalArgumentException(call + "(fd=" + fd.intValue() + "): the buffer must be off-heap memory of a live "
+                    + "confined arena of the calling thread (the kernel uses it after the call has handed it over; another arena "
+                    + "could be closed under it)");
         }
-        if (target && buf.isReadOnly()) throw new IllegalArgumentException(where + "the buffer is read-only");
-        if (buf.byteSize() > Integer.MAX_VALUE) throw new IllegalArgumentException(where + "a buffer over 2 GiB: " + buf.byteSize());
+        if (target && buf.isReadOnly()) throw new IllegalArgumentException(call + "(fd=" + fd.intValue() + "): the buffer is read-only");
+        if (buf.byteSize() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(call + "(fd=" + fd.intValue() + "): a buffer over 2 GiB: " + buf.byteSize());
+        }
     }
 }
