@@ -258,7 +258,8 @@ public final class CoroutineHttpServer implements AutoCloseable {
                     // The 200 is on its way: a malformed or oversized body can only end the
                     // connection before the last chunk, which tells the client the response is incomplete.
                     flush();
-                    s.setLinger(0); // the close resets the connection
+                    // Closed as the reactor's abort() closes: at once, a plain close(2) (a FIN,
+                    // or the kernel's reset if unread input is left), not SO_LINGER 0.
                     return -1;
                 }
                 if (r == ChunkedDecoder.DONE) {
