@@ -85,7 +85,24 @@ class HttpDifferentialProbeTest {
     static Outcome exchange(int port, byte[] request, boolean halfClose) throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(1500);
-            s.getOutputStream().write(request);
+            if (Boolean.getBoolean("probe.split")) { // pieces: at every end of a head, and every 7th byte past 100
+                String t = new String(request, StandardCharsets.ISO_8859_1);
+                int from = 0;
+                for (int i = 0; i < request.length; i++) {
+                    if (t.startsWith("\r\n\r\n", i) || (i > 100 && i % 7 == 0)) {
+                        int to = Math.min(request.length, t.startsWith("\r\n\r\n", i) ? i + 4 : i);
+                        if (to > from) {
+                            s.getOutputStream().write(request, from, to - from);
+                            s.getOutputStream().flush();
+                            from = to;
+                            Thread.sleep(15);
+                        }
+                    }
+                }
+                if (from < request.length) s.getOutputStream().write(request, from, request.length - from);
+            } else {
+                s.getOutputStream().write(request);
+            }
             if (halfClose) s.shutdownOutput();
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             InputStream in = s.getInputStream();
