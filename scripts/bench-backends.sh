@@ -11,7 +11,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-5}; CONNS=${CONNS:-64}
-BACKENDS=${BACKENDS:-"select poll epoll epoll-et io_uring signal blocking virtual"}
+# virtual-reactor is the reactor's virtual backend (handler callbacks on a virtual thread per
+# connection); virtual is what the demo server's --backend virtual runs: the coroutine servers
+BACKENDS=${BACKENDS:-"select poll epoll epoll-et io_uring signal blocking virtual-reactor virtual"}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux >/dev/null; }
 mvn -B -q -DskipTests package

@@ -1,5 +1,6 @@
 package dev.panio.coroutine;
 
+import dev.panio.internal.io.Results;
 import dev.panio.io.ClosedException;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
@@ -52,9 +53,19 @@ public final class UringBlocking {
     private static final ThreadLocal<UringOp> OPS = ThreadLocal.withInitial(UringOp::new);
     private static final int EAGAIN = Errno.EAGAIN.code(), ECANCELED = Errno.ECANCELED.code(), EINTR = Errno.EINTR.code();
 
-    /** Whether the kernel gives io_uring to this process (see {@link IoUring#availability()}). */
+    /**
+     * Whether these calls work here: the kernel gives this process a ring (see
+     * {@link IoUring#availability()}) with every operation they use (Linux 5.6 and later).
+     * Starts the shared ring and its thread if they can.
+     */
     public static boolean available() {
-        return IoUring.availability().available();
+        if (!IoUring.availability().available()) return false;
+        try {
+            UringPoller.shared();
+            return true;
+        } catch (ErrnoException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**
@@ -62,6 +73,8 @@ public final class UringBlocking {
      * for pipes), waiting for them.
      *
      * @return bytes read, or {@link FileDescriptor#EOF}
+     * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
+     *         arena of the calling thread (which must outlive the call; see the class comment)
      */
     public static long read(FileDescriptor fd, MemorySegment dst, long offset) throws IOException {
         checkOffset(fd, offset, "read");
@@ -81,6 +94,8 @@ public final class UringBlocking {
      * part written), waiting as needed; returns its size.
      *
      * @throws InterruptedIOException if interrupted; its {@code bytesTransferred} says how much of {@code src} was written
+     * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
+     *         arena of the calling thread (which must outlive the call; see the class comment)
      */
     public static long write(FileDescriptor fd, MemorySegment src, long offset) throws IOException {
         checkOffset(fd, offset, "write");
@@ -107,6 +122,8 @@ public final class UringBlocking {
      *
      * @return bytes read, or {@link FileDescriptor#EOF}
      * @throws SocketTimeoutException if nothing came in time; nothing was read
+     * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
+     *         arena of the calling thread (which must outlive the call; see the class comment)
      */
     public static long read(Socket socket, MemorySegment dst, long timeoutNanos) throws IOException {
         FileDescriptor fd = socket.fd();
@@ -120,6 +137,8 @@ public final class UringBlocking {
      * for room; returns its size.
      *
      * @throws InterruptedIOException if interrupted; its {@code bytesTransferred} says how much of {@code src} was sent
+     * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
+     *         arena of the calling thread (which must outlive the call; see the class comment)
      */
     public static long write(Socket socket, MemorySegment src) throws IOException {
         FileDescriptor fd = socket.fd();
@@ -259,7 +278,7 @@ public final class UringBlocking {
 
     private static int check(int r, FileDescriptor fd, String call) throws ErrnoException {
         if (r >= 0) return r;
-        throw new ErrnoException(call, "io_uring", fd.intValue(), Errno.of(-r));
+        throw Results.failure(call, "io_uring", fd.intValue(), r); // a reset is routine: stackless
     }
 
     private static void checkOffset(FileDescriptor fd, long offset, String call) {

@@ -24,8 +24,6 @@ final class UringOp {
 
     /** The next op pushed before this one (the poller's submission stack). */
     UringOp next;
-    /** The poller's slot while the op is in the ring (poller thread only). */
-    int slot;
     /** Whether the poller has submitted a cancel for it already (poller thread only). */
     boolean cancelSubmitted;
 

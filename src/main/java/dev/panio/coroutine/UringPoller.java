@@ -7,6 +7,7 @@ import dev.panio.io.ErrnoException;
 import dev.panio.io.EventFd;
 import dev.panio.uring.IoUring;
 import dev.panio.uring.IoUringOptions;
+import dev.panio.uring.Opcode;
 import dev.panio.uring.Sqe;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,8 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
 final class UringPoller {
     /** User data: ops are their slot + 1; these tag the poller's own. */
     private static final long WAKE = 1L << 40, CANCEL = 1L << 41;
-    private static final int ECANCELED = -Errno.ECANCELED.code();
+    private static final int ECANCELED = Errno.ECANCELED.code();
 
+    private static final Opcode[] NEEDED = {Opcode.READ, Opcode.WRITE, Opcode.RECV, Opcode.SEND, Opcode.POLL_ADD, Opcode.ASYNC_CANCEL};
     private static volatile UringPoller shared;
     private static final ReentrantLock STARTING = new ReentrantLock();
 
@@ -50,6 +52,13 @@ final class UringPoller {
     private UringPoller() throws ErrnoException {
         ring = IoUring.open(IoUringOptions.entries(256).withCqEntries(4096));
         try {
+            java.util.Set<Opcode> ops = ring.supportedOps();
+            for (Opcode needed : NEEDED) {
+                if (!ops.contains(needed)) {
+                    throw new UnsupportedOperationException("io_uring here lacks IORING_OP_" + needed + " (Linux " + needed.since()
+                            + "), which UringBlocking needs");
+                }
+            }
             wakeFd = EventFd.open(0, false, false); // blocking: the ring's READ waits on it
             wakeBuf = ring.allocate(8);             // the ring's: never freed under the kernel
         } catch (ErrnoException | RuntimeException e) {
@@ -63,6 +72,7 @@ final class UringPoller {
      * The shared poller, started at first use.
      *
      * @throws dev.panio.uring.IoUringUnavailableException if the kernel gives no ring
+     * @throws UnsupportedOperationException if its ring lacks an operation it needs
      */
     static UringPoller shared() throws ErrnoException {
         UringPoller p = shared;
@@ -172,7 +182,7 @@ final class UringPoller {
             UringOp next = op.next;
             op.next = null;
             if (op.cancel || !op.owner.isOpen()) {
-                finish(op, ECANCELED); // given up, or its fd closed, before it reached the kernel
+                finish(op, -ECANCELED); // given up, or its fd closed, before it reached the kernel
             } else {
                 int slot = take(op);
                 try {
@@ -185,11 +195,13 @@ final class UringPoller {
                         default -> sqe.pollAdd(op.fd, op.events, false);
                     }
                     sqe.userData(slot + 1L);
-                } catch (RuntimeException e) { // checked by UringBlocking before the push: not expected
+                } catch (ErrnoException | RuntimeException e) {
+                    // the ring refused to take more (ErrnoException), or a check UringBlocking
+                    // made before the push failed here after all: this op fails, the rest go on
                     slots[slot] = null;
                     free[freeCount++] = slot;
-                    finish(op, -Errno.EINVAL.code());
-                    report(e);
+                    finish(op, e instanceof ErrnoException x ? -x.errno().code() : -Errno.EINVAL.code());
+                    if (e instanceof RuntimeException) report(e);
                 }
             }
             op = next;

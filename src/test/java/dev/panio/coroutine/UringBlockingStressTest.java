@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Probe: 4,000 socket pairs, recv with short timeouts racing the data and interrupts; no byte lost or doubled. */
+@org.junit.jupiter.api.extension.ExtendWith(dev.panio.testing.NoFdLeaks.class)
 @Timeout(180)
-class UringBlockingStressProbeTest {
+class UringBlockingStressTest {
     @BeforeAll
     static void ring() {
         assumeTrue(UringBlocking.available());

@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Probe: the same bytes to the reactor (EPOLL) and the coroutine server; the answers compared byte for byte (Date masked). */
+/** The same bytes to the reactor (EPOLL) and the coroutine server; the answers compared byte for byte (Date masked). */
+@org.junit.jupiter.api.extension.ExtendWith(dev.panio.testing.NoFdLeaks.class)
 @Timeout(600)
-class HttpDifferentialProbeTest {
+class HttpDifferentialTest {
     @TempDir
     Path tmp;
 
