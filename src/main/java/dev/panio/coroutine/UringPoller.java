@@ -10,6 +10,8 @@ import dev.panio.uring.IoUringOptions;
 import dev.panio.uring.Opcode;
 import dev.panio.uring.Sqe;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -52,7 +54,7 @@ final class UringPoller {
     private UringPoller() throws ErrnoException {
         ring = IoUring.open(IoUringOptions.entries(256).withCqEntries(4096));
         try {
-            java.util.Set<Opcode> ops = ring.supportedOps();
+            Set<Opcode> ops = ring.supportedOps();
             for (Opcode needed : NEEDED) {
                 if (!ops.contains(needed)) {
                     throw new UnsupportedOperationException("io_uring here lacks IORING_OP_" + needed + " (Linux " + needed.since()
@@ -246,8 +248,8 @@ final class UringPoller {
             slot = free[--freeCount];
         } else {
             if (used == slots.length) {
-                slots = java.util.Arrays.copyOf(slots, used * 2);
-                free = java.util.Arrays.copyOf(free, used * 2);
+                slots = Arrays.copyOf(slots, used * 2);
+                free = Arrays.copyOf(free, used * 2);
             }
             slot = used++;
         }

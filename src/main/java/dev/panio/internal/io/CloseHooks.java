@@ -1,5 +1,6 @@
 package dev.panio.internal.io;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
@@ -17,7 +18,7 @@ public final class CloseHooks {
 
     /** Adds a listener for closes with calls in flight (the fd number is passed). */
     public static synchronized void listen(IntConsumer l) {
-        IntConsumer[] now = java.util.Arrays.copyOf(listeners, listeners.length + 1);
+        IntConsumer[] now = Arrays.copyOf(listeners, listeners.length + 1);
         now[now.length - 1] = l;
         listeners = now;
     }
