@@ -66,7 +66,10 @@ final class Deadlines {
         Node n = NODES.get();
         link(n, deadline);
         try {
-            LockSupport.park(blocker);
+            // A deadline that passed before the node was linked may lie in a bucket the turner
+            // has passed already: it would be seen only a turn later. One that is still ahead
+            // now, after the link, is in a bucket the turner has yet to reach (or is looking at).
+            if (deadline - System.nanoTime() > 0) LockSupport.park(blocker);
         } finally {
             unlink(n);
         }
