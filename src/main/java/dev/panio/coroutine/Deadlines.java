@@ -1,5 +1,7 @@
 package dev.panio.coroutine;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,8 +30,24 @@ final class Deadlines {
     private static final class Node {
         final Thread thread = Thread.currentThread();
         long deadline;
-        int bucket = -1; // -1: not linked
+        int bucket = -1; // -1: not linked; set to -1 by the turner with release, read by the owner with acquire (BUCKET)
         Node prev, next;
+    }
+
+    /**
+     * {@code Node.bucket}, for the one look the owner takes without the bucket's lock: its
+     * acquire pairs with the turner's release in {@link #remove}, so an owner that sees -1
+     * (and goes on to link the node elsewhere) sees every access the turner made to the node
+     * before, and the turner's {@code prev}/{@code next} writes cannot land after its own.
+     */
+    private static final VarHandle BUCKET;
+
+    static {
+        try {
+            BUCKET = MethodHandles.lookup().findVarHandle(Node.class, "bucket", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     private static final class Bucket {
@@ -94,7 +112,7 @@ final class Deadlines {
     }
 
     private static void unlink(Node n) {
-        int b = n.bucket; // only the turner changes it meanwhile, from b to -1, under the bucket's lock
+        int b = (int) BUCKET.getAcquire(n); // only the turner changes it meanwhile, from b to -1, under the bucket's lock
         if (b < 0) return;
         Bucket bucket = WHEEL[b];
         bucket.lock.lock();
@@ -111,7 +129,7 @@ final class Deadlines {
         else bucket.head = n.next;
         if (n.next != null) n.next.prev = n.prev;
         n.prev = n.next = null;
-        n.bucket = -1;
+        BUCKET.setRelease(n, -1); // last: the owner may take it as leave to reuse the node, without the lock
         LINKED.decrementAndGet();
     }
 
