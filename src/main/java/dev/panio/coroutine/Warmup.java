@@ -30,7 +30,11 @@ final class Warmup {
         new ErrnoException("warm-up", "with a detail", 0, Errno.EAGAIN).getMessage();
         new ClosedException("warm-up", "nothing").getMessage();
         new java.net.SocketTimeoutException("warm-up").bytesTransferred = 0; // the timed calls' exception
-        Deadlines.init(); // the timed waits' wheel and its thread
+        try {
+            Deadlines.init(); // the timed waits' wheel and its thread
+        } catch (LinkageError e) {
+            // no thread for the wheel (out of memory): the first long timed wait reports it
+        }
         try (Arena arena = Arena.ofConfined(); Pipe pipe = Pipe.open(true);
                 Socket listener = Socket.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
                 Socket client = Socket.tcp(Socket.Family.INET)) {

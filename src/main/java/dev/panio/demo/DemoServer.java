@@ -64,8 +64,12 @@ public final class DemoServer {
                 case "--backend" -> {
                     String v = value(args, ++i, a);
                     // the reactor's own virtual backend: HttpHandler callbacks on a thread per connection
-                    reactorVirtual = v.equals("virtual-reactor");
-                    backend = reactorVirtual ? Backend.VIRTUAL : Backend.parse(v);
+                    reactorVirtual = v.equalsIgnoreCase("virtual-reactor");
+                    try {
+                        backend = reactorVirtual ? Backend.VIRTUAL : Backend.parse(v);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(e.getMessage() + " (the demo server also takes virtual-reactor)");
+                    }
                 }
                 case "--loops" -> loops = number(args, ++i, a);
                 case "--max-body" -> {

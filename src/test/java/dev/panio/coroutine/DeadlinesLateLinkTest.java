@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.io.EventFd;
+import dev.panio.io.TimerFd;
 import dev.panio.testing.NoFdLeaks;
 import java.lang.reflect.Field;
 import java.util.concurrent.CompletableFuture;
@@ -26,13 +27,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DeadlinesLateLinkTest {
     @Test
     void aDeadlineAlreadyPassedEndsTheParkAtOnce() throws Exception {
-        CompletableFuture<Long> took = ReadinessTest.on(true, () -> {
-            long t0 = System.nanoTime();
-            Deadlines.parkUntil(this, t0 - 200_000_000L); // passed 20 ticks ago
-            return System.nanoTime() - t0;
-        });
-        long ms = took.get(20, TimeUnit.SECONDS) / 1_000_000;
-        assertTrue(ms < 200, "a park whose deadline had passed 200 ms before took " + ms + " ms");
+        try (TimerFd bound = TimerFd.open()) {
+            // the bug: the park lasts until the turner comes round again, up to a 5.12 s turn
+            bound.set(2_000_000_000L, 0);
+            ReadinessTest.on(true, () -> {
+                Deadlines.parkUntil(this, System.nanoTime() - 200_000_000L); // passed 20 ticks ago
+                return true;
+            }).get(20, TimeUnit.SECONDS);
+            assertEquals(0, bound.expirations(), "a park whose deadline had passed ended before a 2 s timer did");
+        }
         for (int i = 0; i < 100 && Deadlines.linked() > 0; i++) Thread.sleep(10);
         assertEquals(0, Deadlines.linked());
     }
@@ -59,16 +62,16 @@ class DeadlinesLateLinkTest {
                 }
             });
             held.await();
-            CompletableFuture<Long> took = ReadinessTest.on(true, () -> {
-                long t0 = System.nanoTime();
-                assertFalse(Readiness.await(never.fd(), Readiness.IN, Deadlines.MIN_NANOS));
-                return System.nanoTime() - t0;
-            });
-            Thread.sleep(1_300); // the waiter is blocked in link, its 1 s deadline passing
-            release.countDown();
-            holder.join();
-            long ms = took.get(20, TimeUnit.SECONDS) / 1_000_000;
-            assertTrue(ms < 1_500, "a 1 s wait held up 1.3 s before it linked timed out after " + ms + " ms");
+            try (TimerFd bound = TimerFd.open()) {
+                bound.set(3_500_000_000L, 0); // fixed: about 1.3 s; the bug: about 6 s (a turn more)
+                CompletableFuture<Boolean> timedOut = ReadinessTest.on(true,
+                        () -> !Readiness.await(never.fd(), Readiness.IN, Deadlines.MIN_NANOS));
+                Thread.sleep(1_300); // the waiter is blocked in link, its 1 s deadline passing
+                release.countDown();
+                holder.join();
+                assertTrue(timedOut.get(20, TimeUnit.SECONDS));
+                assertEquals(0, bound.expirations(), "a 1 s wait held up 1.3 s before it linked ended before a 3.5 s timer did");
+            }
         }
         for (int i = 0; i < 100 && Deadlines.linked() > 0; i++) Thread.sleep(10);
         assertEquals(0, Deadlines.linked());

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** Does a wait on the wheel allocate? Link and unlink on a platform and a virtual thread, and a whole Readiness.await. */
 @Timeout(60)
-class DeadlinesAllocationProbeTest {
+class DeadlinesAllocationTest {
     static final com.sun.management.ThreadMXBean MX = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     static long perPark(int calls) {

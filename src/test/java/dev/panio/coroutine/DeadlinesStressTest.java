@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(NoFdLeaks.class)
 @Timeout(120)
-class DeadlinesStressProbeTest {
+class DeadlinesStressTest {
     record Event(long at, int thread, boolean interrupt) {}
 
     @Test
