@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 main=$1; shift
 jar=$(ls target/panio-*.jar 2>/dev/null | head -1 || true)
-if [[ -z $jar || -n $(find src/main pom.xml -newer "$jar" -print -quit) ]]; then
+if [[ -z $jar || -n $(find src/main pom.xml panio-pom.xml -newer "$jar" -print -quit) ]]; then
   mvn -B -q -DskipTests package
   jar=$(ls target/panio-*.jar | head -1)
 fi

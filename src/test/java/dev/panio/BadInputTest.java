@@ -21,7 +21,7 @@ import dev.panio.net.Socket;
 import dev.panio.poll.Poll;
 import dev.panio.select.Select;
 import dev.panio.testing.Forked;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.uring.BufferRing;
 import dev.panio.uring.IoUring;
 import dev.panio.uring.IoUringOptions;
@@ -40,7 +40,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every public method of the typed API, fed each bad value that applies: a closed object,
@@ -54,7 +53,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * regression fails that case with the crash log's summary instead of ending the suite.
  */
 @org.junit.jupiter.api.Timeout(300) // a hang guard
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class BadInputTest {
     static final InetSocketAddress V4 = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 

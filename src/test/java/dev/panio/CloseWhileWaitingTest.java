@@ -13,7 +13,7 @@ import dev.panio.io.Pipe;
 import dev.panio.poll.Poll;
 import dev.panio.select.Select;
 import dev.panio.testing.Forked;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.uring.IoUring;
 import dev.panio.uring.IoUringOptions;
 import java.util.LinkedHashMap;
@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code close()} from another thread while a thread waits in select, poll, epoll_wait or
@@ -38,7 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * crash the JVM.
  */
 @org.junit.jupiter.api.Timeout(300) // a hang guard
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class CloseWhileWaitingTest {
     static final int ROUNDS = 100;
 
@@ -127,7 +126,7 @@ class CloseWhileWaitingTest {
         if (uring) {
             assumeTrue(IoUring.availability().available(), () -> "io_uring unavailable here: " + IoUring.availability().reason());
         }
-        Map<Integer, String> before = NoFdLeaks.openFds();
+        Map<Integer, String> before = dev.panio.testkit.Fds.open();
         for (int round = 0; round < ROUNDS; round++) {
             try (Pipe p = Pipe.open(true)) {
                 if (CASES.get(name) == null) singleIssuerRound(p, round);
@@ -135,7 +134,7 @@ class CloseWhileWaitingTest {
             }
         }
         for (int attempt = 0; ; attempt++) {
-            Map<Integer, String> after = NoFdLeaks.openFds();
+            Map<Integer, String> after = dev.panio.testkit.Fds.open();
             after.keySet().removeIf(fd -> after.get(fd).endsWith(".jar") || after.get(fd).contains("/proc/"));
             before.keySet().removeIf(fd -> before.get(fd).endsWith(".jar") || before.get(fd).contains("/proc/"));
             if (after.equals(before)) break;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.Files;
 import dev.panio.net.Socket;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.io.EOFException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,7 +22,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link Blocking}'s socket calls with a timeout and {@code sendfile}, on virtual and platform
  * threads: what the kernel really moved is checked from the other end.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(60)
 class BlockingTest {
     static Stream<Boolean> virtualAndPlatform() {

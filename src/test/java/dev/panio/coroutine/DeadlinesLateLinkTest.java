@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.io.EventFd;
 import dev.panio.io.TimerFd;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.reflect.Field;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A wait that reaches the wheel after its deadline (the waiter was held up between computing
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * pause) must still end about at once, not when the turner next comes round to its bucket,
  * up to a whole turn (5.12 s) later.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(60)
 class DeadlinesLateLinkTest {
     @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.io.EventFd;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,14 +15,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * 10,000 virtual threads, two rounds each of Readiness.await with a random 1-3 s timeout:
  * a quarter time out, a quarter are signalled early, a quarter interrupted, a quarter
  * signalled within 5 ms of the deadline. -Dprobe.load=N adds N CPU-bound platform threads.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(120)
 class DeadlinesStressTest {
     record Event(long at, int thread, boolean interrupt) {}

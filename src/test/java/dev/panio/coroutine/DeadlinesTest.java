@@ -6,21 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.io.EventFd;
 import dev.panio.io.TimerFd;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Long timed waits of virtual threads on the deadline wheel: never over before the deadline
  * (the kernel's timerfd, armed a little sooner, has always expired when they say false),
  * cut short by readiness, and off the wheel afterwards.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(60)
 class DeadlinesTest {
     @Test

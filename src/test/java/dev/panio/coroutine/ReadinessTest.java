@@ -12,7 +12,7 @@ import dev.panio.io.FileDescriptor;
 import dev.panio.io.Pipe;
 import dev.panio.io.TimerFd;
 import dev.panio.net.Socket;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -31,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (poll in slices): wake-ups by the event, the timeout, an interrupt and a close, on eventfds,
  * timerfds, pipes and sockets.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(60)
 class ReadinessTest {
     static Stream<Boolean> virtualAndPlatform() {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Regression: every call built the text of its would-be IllegalArgumentException (call, fd
  * number) before checking the buffer, a string per read or write on the hottest path.
  */
-@org.junit.jupiter.api.extension.ExtendWith(dev.panio.testing.NoFdLeaks.class)
+@dev.panio.testkit.NoFdLeaks
 @Timeout(60)
 class UringBlockingAllocationTest {
     @BeforeAll

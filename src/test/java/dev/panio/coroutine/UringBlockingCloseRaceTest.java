@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * against its slots, found nothing, and later submitted the op): the read of a pipe then
  * waited forever, and the fd stayed open (its close(2) deferred until the read returns).
  */
-@org.junit.jupiter.api.extension.ExtendWith(dev.panio.testing.NoFdLeaks.class)
+@dev.panio.testkit.NoFdLeaks
 @Timeout(120)
 class UringBlockingCloseRaceTest {
     @BeforeAll

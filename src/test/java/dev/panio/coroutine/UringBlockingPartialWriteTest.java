@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * part of the buffer was sent said nothing of that part ({@code bytesTransferred} 0), unlike
  * {@link Blocking#write}: the caller cannot tell what the peer got.
  */
-@org.junit.jupiter.api.extension.ExtendWith(dev.panio.testing.NoFdLeaks.class)
+@dev.panio.testkit.NoFdLeaks
 @Timeout(60)
 class UringBlockingPartialWriteTest {
     @BeforeAll

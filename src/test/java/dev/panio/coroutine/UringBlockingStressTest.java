@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Probe: 4,000 socket pairs, recv with short timeouts racing the data and interrupts; no byte lost or doubled. */
-@org.junit.jupiter.api.extension.ExtendWith(dev.panio.testing.NoFdLeaks.class)
+@dev.panio.testkit.NoFdLeaks
 @Timeout(180)
 class UringBlockingStressTest {
     @BeforeAll

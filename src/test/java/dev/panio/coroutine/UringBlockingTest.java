@@ -15,7 +15,7 @@ import dev.panio.io.FileDescriptor;
 import dev.panio.io.Files;
 import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.testing.PinnedEvents;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
@@ -31,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * file or the peer; cancellation by interrupt, timeout and close; memory the kernel could
  * outlive is refused.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(60)
 class UringBlockingTest {
     @BeforeAll

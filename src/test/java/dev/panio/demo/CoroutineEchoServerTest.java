@@ -9,7 +9,7 @@ import dev.panio.coroutine.Blocking;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.io.ResourceLimits;
 import dev.panio.net.Socket;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.testing.PinnedEvents;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The seeds' coroutine server ({@link CoroutineEchoServer}: a virtual thread per connection
@@ -37,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * runs), 10,000 connections from a client in another process are all answered, and JFR
  * records no pinned virtual thread caused by panio's calls.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(300)
 class CoroutineEchoServerTest {
     static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.io.TimerFd;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The coroutine HTTP server's timeouts of a second and more (the deadline wheel's range; the
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * neither before the timeout (a timerfd armed 100 ms sooner has expired) nor a wheel turn
  * late (one armed well before a turn has not).
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(60)
 class CoroutineHttpLongTimeoutsTest {
     @Test

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panio.demo.HttpServerTest.Server;
 import dev.panio.reactor.Backend;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code scripts/test-tools.sh} when missing; where that is impossible the tests skip and say
  * why. Run on the default backend and on a thread backend.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(300)
 class HttpClientsTest {
     private static String missingTools;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The same bytes to the reactor (EPOLL) and the coroutine server; the answers compared byte for byte (Date masked). */
-@org.junit.jupiter.api.extension.ExtendWith(dev.panio.testing.NoFdLeaks.class)
+@dev.panio.testkit.NoFdLeaks
 @Timeout(600)
 class HttpDifferentialTest {
     @TempDir

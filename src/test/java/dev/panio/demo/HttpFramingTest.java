@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panio.demo.HttpServerTest.Response;
 import dev.panio.demo.HttpServerTest.Server;
 import dev.panio.reactor.Backend;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -25,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * client sends and the exact statuses it must get back, in number and order (a different
  * number of responses than requests is how request smuggling starts behind a proxy).
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(300)
 class HttpFramingTest {
     static Stream<HttpServerTest.Served> backends() {

@@ -9,7 +9,7 @@ import dev.panio.reactor.Backend;
 import dev.panio.reactor.EventLoopGroup;
 import dev.panio.reactor.Listener;
 import dev.panio.reactor.ReactorOptions;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.uring.IoUring;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -32,12 +32,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The demo server's HTTP behaviour, on every backend, against real clients over loopback. */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(120)
 class HttpServerTest {
     /** HttpHandler on every reactor backend, and the coroutine server (the demo server's {@code --backend virtual}). */

@@ -12,7 +12,7 @@ import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -20,9 +20,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class EpollTest {
     /**
      * The seeds' example: write 2 KiB into a pipe, read 1 KiB, wait again. Level-triggered

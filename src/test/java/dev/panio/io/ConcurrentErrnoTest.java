@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.panio.epoll.Epoll;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,13 +15,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Threads that fail different calls at the same moment must each see their own errno:
  * the capture segment is per thread and written by the JVM right after the call.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class ConcurrentErrnoTest {
     private static final int ROUNDS = 20_000;
 

@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.epoll.Epoll;
 import dev.panio.epoll.Interest;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class EventFdTimerFdTest {
     @Test
     void eventFdCountsSignalsAndIsReadableWhileNonZero() throws Exception {

@@ -7,17 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.panio.testing.Fds;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.Fds;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class FileDescriptorTest {
     private static final int O_NONBLOCK = 04000;
     private static final int O_CLOEXEC = 02000000;

@@ -11,7 +11,7 @@ import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.poll.Poll;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,10 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** UDP over loopback through the typed API: single datagrams, batches, GSO/GRO, pktinfo, multicast. */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(120)
 class DatagramTest {
     static final InetAddress LO4 = InetAddress.getLoopbackAddress();

@@ -16,7 +16,7 @@ import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.Files;
 import dev.panio.poll.Poll;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,9 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(60)
 class SocketTest {
     static final InetSocketAddress V4 = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -238,7 +237,7 @@ class SocketTest {
         Throwable t = blocked.get(10, TimeUnit.SECONDS);
         assertTrue(t instanceof dev.panio.io.ClosedException, String.valueOf(t));
         assertEquals("accept4 on fd=" + fd + ": closed", t.getMessage());
-        assertFalse(dev.panio.testing.Fds.isOpen(fd), "the deferred close(2) ran when accept returned");
+        assertFalse(dev.panio.testkit.Fds.isOpen(fd), "the deferred close(2) ran when accept returned");
     }
 
     @Test

@@ -14,7 +14,7 @@ import dev.panio.io.FileDescriptor;
 import dev.panio.io.Files;
 import dev.panio.io.Pipe;
 import dev.panio.poll.Poll;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,11 +25,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Unix domain sockets: stream, seqpacket and datagram; paths and abstract names; fd passing; credentials. */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(60)
 class UnixSocketTest {
     @TempDir
@@ -338,13 +337,13 @@ class UnixSocketTest {
     void descriptorsSentToABatchAreClosedNotLeaked() throws Exception {
         try (Socket.Pair p = Socket.pair(Socket.Type.DATAGRAM); Pipe pipe = Pipe.open(true); Arena arena = Arena.ofConfined();
                 DatagramBatch batch = new DatagramBatch(8, 64)) {
-            int before = dev.panio.testing.NoFdLeaks.openFds().size();
+            int before = dev.panio.testkit.Fds.open().size();
             FileDescriptor[] eight = new FileDescriptor[8];
             java.util.Arrays.fill(eight, pipe.source());
             for (int i = 0; i < 4; i++) p.first().sendWithFds(text(arena, "x"), eight);
             assertTrue(await(p.second().fd(), Poll.POLLIN, 5000));
             assertEquals(4, p.second().receiveBatch(batch));
-            assertEquals(before, dev.panio.testing.NoFdLeaks.openFds().size(), "the 32 passed descriptors were closed");
+            assertEquals(before, dev.panio.testkit.Fds.open().size(), "the 32 passed descriptors were closed");
         }
     }
 

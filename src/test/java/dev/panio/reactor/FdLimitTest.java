@@ -8,7 +8,7 @@ import dev.panio.io.ResourceLimits;
 import dev.panio.net.Socket;
 import dev.panio.poll.Poll;
 import dev.panio.testing.Forked;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.uring.IoUring;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -51,7 +51,7 @@ class FdLimitTest {
             // Every client socket exists before the limit drops: connecting needs no new fd.
             Socket[] clients = new Socket[CLIENTS];
             for (int i = 0; i < CLIENTS; i++) clients[i] = Socket.tcp(Socket.Family.INET);
-            int highest = NoFdLeaks.openFds().keySet().stream().mapToInt(Integer::intValue).max().orElseThrow();
+            int highest = dev.panio.testkit.Fds.open().keySet().stream().mapToInt(Integer::intValue).max().orElseThrow();
             ResourceLimits.Limit old = ResourceLimits.openFiles();
             long limit = highest + 1 + HEADROOM;
             long open;

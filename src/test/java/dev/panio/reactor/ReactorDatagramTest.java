@@ -11,7 +11,7 @@ import dev.panio.net.MessageInfo;
 import dev.panio.net.Socket;
 import dev.panio.net.UnixAddress;
 import dev.panio.poll.Poll;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,12 +28,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Datagram channels on every backend: UDP and Unix, bound and connected, batches, backpressure, failures. */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(120)
 class ReactorDatagramTest {
     static final InetSocketAddress ANY = ReactorSuiteTest.ANY;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.net.LinuxSocketOptions;
 import dev.panio.net.UnixAddress;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -22,13 +22,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Unix listeners and connects, addresses, and socket options per listener and connection, on every backend. */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(120)
 class ReactorSocketsTest {
     static final InetSocketAddress ANY = ReactorSuiteTest.ANY;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.uring.Capability;
 import dev.panio.uring.IoUring;
 import java.io.IOException;
@@ -39,7 +39,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -47,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The shared reactor suite: the same behaviour asserted on every backend, over loopback,
  * with JDK sockets as the independent peer.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(120)
 class ReactorSuiteTest {
     static final InetSocketAddress ANY = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);

@@ -15,7 +15,7 @@ import dev.panio.io.Files;
 import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
 import dev.panio.net.UnixAddress;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,7 +30,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -40,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Unix seqpacket connections (message boundaries kept both ways) and descriptors passed over
  * reactor connections ({@code writeWithFds}, {@code onFileDescriptors}), on every backend.
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(120)
 class ReactorUnixMessagesTest {
     @TempDir

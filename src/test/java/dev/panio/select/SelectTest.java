@@ -10,12 +10,11 @@ import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.Pipe;
 import dev.panio.io.ResourceLimits;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class SelectTest {
     @Test
     void fdSetSizeIs1024() {

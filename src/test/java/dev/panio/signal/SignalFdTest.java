@@ -8,16 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panio.io.ClosedException;
 import dev.panio.io.Pipe;
 import dev.panio.poll.Poll;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.testing.OwnThread;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Signal-driven I/O on real descriptors: the kernel's own signals, read through a signalfd. */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class SignalFdTest {
     /** Clear of glibc's real-time signals, the JVM's, and the reactor's (40). */
     private static final int SIGNAL = 42;

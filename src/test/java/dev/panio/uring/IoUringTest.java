@@ -18,7 +18,7 @@ import dev.panio.io.IoVec;
 import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
 import dev.panio.poll.Poll;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,9 +31,8 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang guard: a wait stuck in a downcall ignores interrupts
 class IoUringTest {
     static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -434,7 +433,7 @@ class IoUringTest {
             int raw = server.fd().duplicate(0).detach(); // a raw fd this test owns
             ring.sqe().close(raw).userData(2);
             assertEquals(0, c.await(1).get(0).res());
-            assertTrue(!dev.panio.testing.Fds.isOpen(raw));
+            assertTrue(!dev.panio.testkit.Fds.isOpen(raw));
         }
     }
 

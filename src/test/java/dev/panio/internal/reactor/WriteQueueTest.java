@@ -10,14 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.Files;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The write queue on its own: chunking, order of bytes and file regions, accounting, ownership. */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class WriteQueueTest {
     static byte[] bytes(int n, int seed) {
         byte[] b = new byte[n];

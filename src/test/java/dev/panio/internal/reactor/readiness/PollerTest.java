@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.internal.reactor.Waker;
 import dev.panio.io.Pipe;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import dev.panio.testing.OwnThread;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * change. Each poller runs on a thread of its own, as on a loop (the signal poller directs
  * its signals at the thread that made it).
  */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class PollerTest {
     interface Maker {
         Poller make() throws Exception;

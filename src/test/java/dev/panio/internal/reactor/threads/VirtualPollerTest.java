@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panio.epoll.Epoll;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.Pipe;
-import dev.panio.testing.NoFdLeaks;
+import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The coroutine model's core: a virtual thread parks on a real fd and is unparked when it is ready. */
-@ExtendWith(NoFdLeaks.class)
+@NoFdLeaks
 class VirtualPollerTest {
     @Test
     void aVirtualThreadParksUntilItsFdIsReadable() throws Exception {

@@ -1,31 +1,22 @@
-package dev.panio.testing;
+package dev.panio.testkit;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/**
- * Fails a test class that leaves the process with file descriptors it did not find:
- * {@code /proc/self/fd} is listed before the class's first test and after its last.
- *
- * <p>Descriptors the JVM opens for itself on first use of a class (jar and module files)
- * are not the code under test's and are ignored.
- */
-public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
-    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NoFdLeaks.class);
+/** The extension behind {@link NoFdLeaks}; see there. */
+public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(FdLeakCheck.class);
 
     private static volatile boolean jdkWarmed;
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         warmUpJdk();
-        context.getStore(NS).put("before", openFds());
+        context.getStore(NS).put("before", Fds.open());
     }
 
     /**
@@ -74,48 +65,14 @@ public final class NoFdLeaks implements BeforeAllCallback, AfterAllCallback {
         Map<Integer, String> leaked = new TreeMap<>();
         for (int attempt = 0; attempt < 50; attempt++) {
             leaked.clear();
-            openFds().forEach((fd, target) -> {
+            Fds.open().forEach((fd, target) -> {
                 if (!target.equals(before.get(fd)) && !jvmOwn(target)) leaked.put(fd, target);
             });
             if (leaked.isEmpty()) return;
             Thread.sleep(20); // a deferred close on another thread may still be finishing
         }
-        leaked.replaceAll((fd, target) -> target + describeSocket(target));
+        leaked.replaceAll((fd, target) -> target + Fds.describeSocket(target));
         throw new AssertionError(context.getDisplayName() + " leaked file descriptors: " + leaked);
-    }
-
-    /** fd number to link target, for every open fd of this process. */
-    public static Map<Integer, String> openFds() throws IOException {
-        Map<Integer, String> fds = new TreeMap<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                try {
-                    fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
-                } catch (IOException gone) {
-                    // the listing's own directory fd, closed by now
-                }
-            }
-        }
-        return fds;
-    }
-
-    /** For {@code socket:[inode]}: its TCP addresses and state from /proc/net/tcp(6), to tell which test left it. */
-    static String describeSocket(String target) {
-        if (!target.startsWith("socket:[")) return "";
-        String inode = target.substring(8, target.length() - 1);
-        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
-            try {
-                for (String line : Files.readAllLines(Path.of(table))) {
-                    String[] f = line.trim().split("\\s+");
-                    if (f.length > 9 && f[9].equals(inode)) {
-                        return " (" + table.substring(10) + " " + f[1] + " -> " + f[2] + " state " + f[3] + ")";
-                    }
-                }
-            } catch (IOException ignored) {
-                // no table: say nothing more
-            }
-        }
-        return " (not TCP)";
     }
 
     private static boolean jvmOwn(String target) {

@@ -1,0 +1,12 @@
+/**
+ * Linux integration tests for network applications, on real file descriptors and sockets.
+ *
+ * <ul>
+ * <li>{@link dev.panio.testkit.NoFdLeaks}: a JUnit 5 annotation that fails a test class
+ *     leaving the process with file descriptors it did not find, naming each with what it
+ *     points at (a socket with its TCP addresses and state).</li>
+ * <li>{@link dev.panio.testkit.Fds}: the process's open descriptors and their flags, read from
+ *     {@code /proc}.</li>
+ * </ul>
+ */
+package dev.panio.testkit;
