@@ -5,6 +5,10 @@
  * <li>{@link dev.panio.testkit.NoFdLeaks}: a JUnit 5 annotation that fails a test class
  *     leaving the process with file descriptors it did not find, naming each with what it
  *     points at (a socket with its TCP addresses and state).</li>
+ * <li>{@link dev.panio.testkit.OpenFilesLimit}: a test under a lowered {@code RLIMIT_NOFILE},
+ *     restored afterwards.</li>
+ * <li>{@link dev.panio.testkit.Requires}: skip, with the reason, where the kernel is too old or
+ *     io_uring (or one of its features) is not available.</li>
  * <li>{@link dev.panio.testkit.Fds}: the process's open descriptors and their flags, read from
  *     {@code /proc}.</li>
  * </ul>
