@@ -9,6 +9,8 @@
  *     restored afterwards.</li>
  * <li>{@link dev.panio.testkit.Requires}: skip, with the reason, where the kernel is too old or
  *     io_uring (or one of its features) is not available.</li>
+ * <li>{@link dev.panio.testkit.Peer}: loopback servers that misbehave on purpose (never read,
+ *     reset, half-close, trickle, stay silent) and count what they received.</li>
  * <li>{@link dev.panio.testkit.Fds}: the process's open descriptors and their flags, read from
  *     {@code /proc}.</li>
  * </ul>

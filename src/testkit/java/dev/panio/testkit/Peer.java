@@ -1,0 +1,212 @@
+package dev.panio.testkit;
+
+import dev.panio.coroutine.Blocking;
+import dev.panio.io.ClosedException;
+import dev.panio.io.ErrnoException;
+import dev.panio.net.Socket;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A loopback TCP server that misbehaves on purpose, for the code under test to connect to:
+ * each connection is served by a virtual thread of its own in the way the factory method
+ * names, and the peer counts what it saw. Point the client at {@link #address()}; close the
+ * peer at the end (it closes every connection it holds).
+ *
+ * <pre>{@code
+ * try (Peer peer = Peer.resetsAfter(100)) {
+ *     // a client that sends 1,000 bytes to peer.address() sees "Connection reset"
+ * }
+ * }</pre>
+ *
+ * <p>Threads: any; the counters may be read while connections are served.
+ */
+public final class Peer implements AutoCloseable {
+    /** What the peer does with one accepted connection. */
+    private interface Behaviour {
+        void serve(Peer peer, Socket s) throws IOException, InterruptedException;
+    }
+
+    private final Socket listener;
+    private final Behaviour behaviour;
+    private final Thread acceptor;
+    private final Map<Socket, Thread> open = new ConcurrentHashMap<>();
+    private final LongAdder received = new LongAdder();
+    private final AtomicInteger accepted = new AtomicInteger();
+
+    private Peer(int receiveBuffer, Behaviour behaviour) throws ErrnoException {
+        this.listener = Socket.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        try {
+            // before any connection: accepted sockets inherit it, and the window scale follows it
+            if (receiveBuffer > 0) listener.setReceiveBufferSize(receiveBuffer);
+        } catch (ErrnoException e) {
+            listener.close();
+            throw e;
+        }
+        this.behaviour = behaviour;
+        this.acceptor = Thread.ofVirtual().name("peer-acceptor").start(this::acceptLoop);
+    }
+
+    /** Echoes what it receives. */
+    public static Peer echo() throws ErrnoException {
+        return new Peer(0, (peer, s) -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(16 * 1024);
+                for (long n; (n = peer.read(s, buf)) > 0; ) Blocking.write(s, buf.asSlice(0, n));
+            }
+        });
+    }
+
+    /**
+     * Accepts and never reads, with a receive buffer of 4 KiB (the kernel doubles it): a
+     * client's writes fill the window within kilobytes, then would block ({@code EAGAIN}, a
+     * partial write, a blocked {@code write}).
+     */
+    public static Peer neverReads() throws ErrnoException {
+        return new Peer(4096, (peer, s) -> Thread.sleep(Long.MAX_VALUE));
+    }
+
+    /**
+     * Reads {@code bytes} and then resets the connection ({@code SO_LINGER} 0 and a close,
+     * so the kernel sends RST): the client's next read or write fails with a reset.
+     */
+    public static Peer resetsAfter(long bytes) throws ErrnoException {
+        return new Peer(0, (peer, s) -> {
+            peer.readAtLeast(s, bytes);
+            s.setLinger(0);
+            s.close();
+        });
+    }
+
+    /**
+     * Reads {@code bytes}, then shuts its output down (the client reads the end of the
+     * stream) and goes on reading: a half-closed connection whose other direction still works.
+     */
+    public static Peer halfClosesAfter(long bytes) throws ErrnoException {
+        return new Peer(0, (peer, s) -> {
+            peer.readAtLeast(s, bytes);
+            s.shutdownOutput();
+            peer.readAtLeast(s, Long.MAX_VALUE); // until the client's end
+        });
+    }
+
+    /** Accepts, reads what comes, and never answers. */
+    public static Peer silent() throws ErrnoException {
+        return new Peer(0, (peer, s) -> peer.readAtLeast(s, Long.MAX_VALUE));
+    }
+
+    /**
+     * Sends {@code message} one byte at a time, {@code gapMillis} apart, then closes: a client
+     * must put the message together from many reads.
+     */
+    public static Peer trickles(byte[] message, long gapMillis) throws ErrnoException {
+        byte[] copy = message.clone();
+        return new Peer(0, (peer, s) -> {
+            s.setTcpNoDelay(true); // each byte its own segment
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment one = arena.allocate(1);
+                for (byte b : copy) {
+                    one.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b);
+                    Blocking.write(s, one);
+                    Thread.sleep(gapMillis);
+                }
+            }
+        });
+    }
+
+    /** Where to connect. */
+    public InetSocketAddress address() throws ErrnoException {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.localPort());
+    }
+
+    /** Bytes received from every connection so far. */
+    public long bytesReceived() {
+        return received.sum();
+    }
+
+    /** Connections accepted so far. */
+    public int connectionsAccepted() {
+        return accepted.get();
+    }
+
+    /** Connections still held open. */
+    public int connectionsOpen() {
+        return open.size();
+    }
+
+    private long read(Socket s, MemorySegment buf) throws IOException {
+        long n = Blocking.read(s, buf);
+        if (n > 0) received.add(n);
+        return n;
+    }
+
+    /** Reads until {@code bytes} have come or the stream ends. */
+    private void readAtLeast(Socket s, long bytes) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(16 * 1024);
+            for (long got = 0; got < bytes; ) {
+                long n = read(s, buf.asSlice(0, Math.min(buf.byteSize(), bytes - got)));
+                if (n <= 0) return;
+                got += n;
+            }
+        }
+    }
+
+    private void acceptLoop() {
+        for (;;) {
+            Socket s;
+            try {
+                s = Blocking.accept(listener);
+            } catch (ClosedException | IOException e) {
+                return; // close() closed the listener (or it failed): no more connections
+            }
+            accepted.incrementAndGet();
+            Thread t = Thread.ofVirtual().name("peer-connection").unstarted(() -> {
+                try {
+                    behaviour.serve(this, s);
+                } catch (IOException | ClosedException | InterruptedException over) {
+                    // the client went away, or close() ended it
+                } finally {
+                    open.remove(s);
+                    try {
+                        s.close();
+                    } catch (ErrnoException ignored) {
+                        // released whatever close(2) says
+                    }
+                }
+            });
+            open.put(s, t);
+            t.start();
+        }
+    }
+
+    /** Stops accepting and closes every connection it holds (their threads end); waits up to five seconds for them. */
+    @Override
+    public void close() throws ErrnoException {
+        listener.close();
+        try {
+            acceptor.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Map.Entry<Socket, Thread> e : open.entrySet()) {
+            e.getKey().fd().close(); // wakes a thread in a read or write
+            e.getValue().interrupt(); // and one that waits for nothing (neverReads, trickles)
+        }
+        for (int i = 0; i < 500 && !open.isEmpty(); i++) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
