@@ -11,6 +11,9 @@
  *     io_uring (or one of its features) is not available.</li>
  * <li>{@link dev.panio.testkit.Peer}: loopback servers that misbehave on purpose (never read,
  *     reset, half-close, trickle, stay silent) and count what they received.</li>
+ * <li>{@link dev.panio.testkit.TcpTable}: the kernel's TCP sockets by port, with state and
+ *     queues ({@code /proc/net/tcp}); {@code socket.getOption(LinuxSocketOptions.TCP_INFO)} in {@code dev.panio.net} gives
+ *     one socket's {@code TCP_INFO}.</li>
  * <li>{@link dev.panio.testkit.Fds}: the process's open descriptors and their flags, read from
  *     {@code /proc}.</li>
  * </ul>

@@ -1,0 +1,80 @@
+package dev.panio.testkit;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The kernel's table of TCP sockets in this network namespace ({@code /proc/net/tcp} and
+ * {@code tcp6}), for assertions such as "the connection was reset, not closed" (nothing left
+ * in {@code TIME_WAIT}) or "the server still holds it" ({@code CLOSE_WAIT}). It lists every
+ * process's sockets, so select by port. Any thread.
+ */
+public final class TcpTable {
+    private TcpTable() {}
+
+    /** The TCP states as the kernel numbers them ({@code include/net/tcp_states.h}). */
+    public enum State {
+        UNKNOWN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING,
+        NEW_SYN_RECV;
+
+        static State of(int code) {
+            return code >= 1 && code < values().length ? values()[code] : UNKNOWN;
+        }
+    }
+
+    /** One socket: its addresses, state, and bytes queued to send and to read ({@code tx_queue}, {@code rx_queue}). */
+    public record Entry(InetSocketAddress local, InetSocketAddress remote, State state, long sendQueue, long receiveQueue, long inode) {}
+
+    /** Every TCP socket whose local or remote port is {@code port}, IPv4 and IPv6. */
+    public static List<Entry> withPort(int port) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        for (Entry e : all()) {
+            if (e.local().getPort() == port || e.remote().getPort() == port) out.add(e);
+        }
+        return out;
+    }
+
+    /** Every TCP socket in the namespace. */
+    public static List<Entry> all() throws IOException {
+        List<Entry> out = new ArrayList<>();
+        read(Path.of("/proc/net/tcp"), out);
+        read(Path.of("/proc/net/tcp6"), out);
+        return out;
+    }
+
+    private static void read(Path table, List<Entry> out) throws IOException {
+        if (!Files.exists(table)) return; // no IPv6 in this kernel
+        List<String> lines = Files.readAllLines(table);
+        for (String line : lines.subList(1, lines.size())) { // the first is the header
+            String[] f = line.trim().split("\\s+");
+            String[] queues = f[4].split(":");
+            out.add(new Entry(address(f[1]), address(f[2]), State.of(Integer.parseInt(f[3], 16)),
+                    Long.parseLong(queues[0], 16), Long.parseLong(queues[1], 16), Long.parseLong(f[9])));
+        }
+    }
+
+    /**
+     * "0100007F:1F90" as the kernel prints it: the address as 32-bit words in the host's byte
+     * order (little-endian on x86 and arm64), the port as a number in hex.
+     */
+    static InetSocketAddress address(String field) throws UnknownHostException {
+        String[] hp = field.split(":");
+        byte[] words = HexFormat.of().parseHex(hp[0]);
+        byte[] ip = words;
+        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            ip = new byte[words.length];
+            for (int w = 0; w < words.length; w += 4) {
+                for (int b = 0; b < 4; b++) ip[w + b] = words[w + 3 - b];
+            }
+        }
+        return new InetSocketAddress(InetAddress.getByAddress(ip), Integer.parseInt(hp[1], 16));
+    }
+}
