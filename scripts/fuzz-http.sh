@@ -4,8 +4,10 @@
 # which only replays the committed corpus.
 #   scripts/fuzz-http.sh                 10.5 million inputs or 5 hours, whichever comes
 #                                        first (HttpParserJazzTest's @FuzzTest); inputs up to
-#                                        9 KiB, 700-1,100 a second on one core here, so a
-#                                        full run takes 3 to 4 hours
+#                                        9 KiB, 300-450 a second here, so a run ends at the
+#                                        5 hours after 5 to 8 million. Stop it rather than
+#                                        pause it: a SIGSTOP counts against libFuzzer's
+#                                        per-input timeout and ends the run
 # The corpus grows in .cifuzz-corpus/ (git-ignored); a finding is written under
 # src/test/resources/dev/panio/demo/HttpParserJazzTestInputs/ and then fails `mvn test`
 # until fixed. Copy interesting corpus entries there too, to keep them as regressions.
