@@ -40,6 +40,9 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
                 t.join();
             }
         }
+        // so does the default group of NIO.2's asynchronous channels (an epoll fd and a wake-up
+        // pipe), created by the first AsynchronousSocketChannel.open() without a group
+        java.nio.channels.AsynchronousSocketChannel.open().close();
         // panio's shared readiness poller (dev.panio.coroutine) likewise lives as long as the JVM
         try (dev.panio.io.EventFd e = dev.panio.io.EventFd.open()) {
             Thread t = Thread.ofVirtual().start(() -> {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }</pre>
  *
  * <p>Before the first listing it makes the JDK and panio open what they keep for the life of
- * the JVM (the JDK's virtual-thread pollers, panio's shared coroutine pollers), so those are
+ * the JVM (the JDK's virtual-thread pollers and the default group of its asynchronous
+ * channels, panio's shared coroutine pollers), so those are
  * not taken for leaks; descriptors the JVM opens for itself (jar and module files, random
  * devices) are ignored. A close that another thread is still finishing gets a second (up to
  * one) to land. Test classes running in parallel in one JVM would see each other's

@@ -7,11 +7,16 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.AsynchronousServerSocketChannel;
+import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.Pipe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.EngineTestKit;
@@ -48,6 +53,21 @@ class NoFdLeaksTest {
         }
     }
 
+    /** Closes its channels; the JDK's default asynchronous channel group they start stays for the JVM's life. */
+    @NoFdLeaks
+    static class TidyAsync {
+        @Test
+        void closesItsAsynchronousChannels() throws Exception {
+            try (AsynchronousServerSocketChannel server = AsynchronousServerSocketChannel.open()
+                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                 AsynchronousSocketChannel client = AsynchronousSocketChannel.open()) {
+                Future<AsynchronousSocketChannel> accepted = server.accept();
+                client.connect(server.getLocalAddress()).get(5, TimeUnit.SECONDS);
+                accepted.get(5, TimeUnit.SECONDS).close();
+            }
+        }
+    }
+
     @Test
     void aClassThatLeavesDescriptorsFailsNamingEach() throws Exception {
         try {
@@ -72,6 +92,12 @@ class NoFdLeaksTest {
         Events classes = EngineTestKit.engine("junit-jupiter").selectors(selectClass(Tidy.class)).execute().containerEvents();
         assertFalse(classes.failed().count() > 0, () -> "failed: " + classes.failed().list());
         assertEquals(1, EngineTestKit.engine("junit-jupiter").selectors(selectClass(Tidy.class)).execute().testEvents().succeeded().count());
+    }
+
+    @Test
+    void theJdksDefaultAsynchronousChannelGroupIsNotALeak() {
+        Events classes = EngineTestKit.engine("junit-jupiter").selectors(selectClass(TidyAsync.class)).execute().containerEvents();
+        assertFalse(classes.failed().count() > 0, () -> "failed: " + classes.failed().list());
     }
 
     @AfterAll
