@@ -42,24 +42,24 @@ public final class Fds {
 
     /**
      * For a {@code socket:[inode]} target: its TCP addresses and state from
-     * {@code /proc/net/tcp} or {@code tcp6} (hex, as the kernel writes them), " (not TCP)"
-     * otherwise; "" for anything that is not a socket.
+     * {@link TcpTable} (" (tcp 127.0.0.1:41395 -> 0.0.0.0:0 LISTEN)"), " (not TCP)" otherwise;
+     * "" for anything that is not a socket.
      */
     public static String describeSocket(String target) {
         if (!target.startsWith("socket:[")) return "";
-        String inode = target.substring(8, target.length() - 1);
-        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
-            try {
-                for (String line : Files.readAllLines(Path.of(table))) {
-                    String[] f = line.trim().split("\\s+");
-                    if (f.length > 9 && f[9].equals(inode)) {
-                        return " (" + table.substring(10) + " " + f[1] + " -> " + f[2] + " state " + f[3] + ")";
-                    }
-                }
-            } catch (IOException ignored) {
-                // no table: say nothing more
+        long inode = Long.parseLong(target.substring(8, target.length() - 1));
+        try {
+            for (TcpTable.Entry e : TcpTable.all()) {
+                if (e.inode() == inode) return " (tcp " + hostPort(e.local()) + " -> " + hostPort(e.remote()) + " " + e.state() + ")";
             }
+        } catch (IOException ignored) {
+            // no table: say nothing more
         }
         return " (not TCP)";
+    }
+
+    private static String hostPort(java.net.InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }
