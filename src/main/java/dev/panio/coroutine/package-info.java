@@ -11,6 +11,8 @@
  *     with timeouts on sockets.</li>
  * <li>{@link dev.panio.coroutine.UringBlocking}: the completion model: hand the operation to
  *     a shared io_uring ring and park until it completes (regular files included).</li>
+ * <li>{@link dev.panio.coroutine.ThreadPerConnection}: a server in this model, a virtual thread
+ *     accepting and one per connection.</li>
  * </ul>
  *
  * Interrupts and closes from other threads end every wait; see each class for the exceptions

@@ -1,6 +1,7 @@
 package dev.panio.demo;
 
 import dev.panio.coroutine.Blocking;
+import dev.panio.coroutine.ThreadPerConnection;
 import dev.panio.coroutine.UringBlocking;
 import dev.panio.net.Socket;
 import java.io.IOException;

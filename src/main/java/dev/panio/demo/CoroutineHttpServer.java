@@ -1,6 +1,7 @@
 package dev.panio.demo;
 
 import dev.panio.coroutine.Blocking;
+import dev.panio.coroutine.ThreadPerConnection;
 import dev.panio.io.ErrnoException;
 import dev.panio.net.Socket;
 import dev.panio.reactor.LoopMetrics;
@@ -83,8 +84,8 @@ public final class CoroutineHttpServer implements AutoCloseable {
 
     /** The counters {@code /stats} shows, as one loop (wakeups, turns and allocation are not counted). */
     public LoopMetrics metrics() {
-        return new LoopMetrics(server.connections(), server.accepted.sum(), server.acceptErrors.sum(), bytesRead.sum(),
-                bytesWritten.sum(), reads.sum(), writes.sum(), 0, 0, -1, server.failures.sum());
+        return new LoopMetrics(server.connections(), server.accepted(), server.acceptErrors(), bytesRead.sum(),
+                bytesWritten.sum(), reads.sum(), writes.sum(), 0, 0, -1, server.failures());
     }
 
     /** Stops accepting and ends every connection. */

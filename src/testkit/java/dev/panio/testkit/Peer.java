@@ -1,7 +1,7 @@
 package dev.panio.testkit;
 
 import dev.panio.coroutine.Blocking;
-import dev.panio.io.ClosedException;
+import dev.panio.coroutine.ThreadPerConnection;
 import dev.panio.io.ErrnoException;
 import dev.panio.net.Socket;
 import java.io.IOException;
@@ -9,15 +9,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A loopback TCP server that misbehaves on purpose, for the code under test to connect to:
- * each connection is served by a virtual thread of its own in the way the factory method
- * names, and the peer counts what it saw. Point the client at {@link #address()}; close the
+ * each connection is served by a virtual thread of its own ({@link ThreadPerConnection}) in
+ * the way the factory method names, and the peer counts what it saw. Point the client at {@link #address()}; close the
  * peer at the end (it closes every connection it holds).
  *
  * <pre>{@code
@@ -34,15 +31,11 @@ public final class Peer implements AutoCloseable {
         void serve(Peer peer, Socket s) throws IOException, InterruptedException;
     }
 
-    private final Socket listener;
-    private final Behaviour behaviour;
-    private final Thread acceptor;
-    private final Map<Socket, Thread> open = new ConcurrentHashMap<>();
+    private final ThreadPerConnection server;
     private final LongAdder received = new LongAdder();
-    private final AtomicInteger accepted = new AtomicInteger();
 
     private Peer(int receiveBuffer, Behaviour behaviour) throws ErrnoException {
-        this.listener = Socket.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        Socket listener = Socket.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
         try {
             // before any connection: accepted sockets inherit it, and the window scale follows it
             if (receiveBuffer > 0) listener.setReceiveBufferSize(receiveBuffer);
@@ -50,8 +43,7 @@ public final class Peer implements AutoCloseable {
             listener.close();
             throw e;
         }
-        this.behaviour = behaviour;
-        this.acceptor = Thread.ofVirtual().name("peer-acceptor").start(this::acceptLoop);
+        this.server = new ThreadPerConnection(listener, "peer", s -> behaviour.serve(this, s));
     }
 
     /** Echoes what it receives. */
@@ -123,7 +115,7 @@ public final class Peer implements AutoCloseable {
 
     /** Where to connect. */
     public InetSocketAddress address() throws ErrnoException {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.localPort());
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port());
     }
 
     /** Bytes received from every connection so far. */
@@ -133,12 +125,12 @@ public final class Peer implements AutoCloseable {
 
     /** Connections accepted so far. */
     public int connectionsAccepted() {
-        return accepted.get();
+        return (int) server.accepted();
     }
 
     /** Connections still held open. */
     public int connectionsOpen() {
-        return open.size();
+        return server.connections();
     }
 
     private long read(Socket s, MemorySegment buf) throws IOException {
@@ -159,54 +151,9 @@ public final class Peer implements AutoCloseable {
         }
     }
 
-    private void acceptLoop() {
-        for (;;) {
-            Socket s;
-            try {
-                s = Blocking.accept(listener);
-            } catch (ClosedException | IOException e) {
-                return; // close() closed the listener (or it failed): no more connections
-            }
-            accepted.incrementAndGet();
-            Thread t = Thread.ofVirtual().name("peer-connection").unstarted(() -> {
-                try {
-                    behaviour.serve(this, s);
-                } catch (IOException | ClosedException | InterruptedException over) {
-                    // the client went away, or close() ended it
-                } finally {
-                    open.remove(s);
-                    try {
-                        s.close();
-                    } catch (ErrnoException ignored) {
-                        // released whatever close(2) says
-                    }
-                }
-            });
-            open.put(s, t);
-            t.start();
-        }
-    }
-
     /** Stops accepting and closes every connection it holds (their threads end); waits up to five seconds for them. */
     @Override
     public void close() throws ErrnoException {
-        listener.close();
-        try {
-            acceptor.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        for (Map.Entry<Socket, Thread> e : open.entrySet()) {
-            e.getKey().fd().close(); // wakes a thread in a read or write
-            e.getValue().interrupt(); // and one that waits for nothing (neverReads, trickles)
-        }
-        for (int i = 0; i < 500 && !open.isEmpty(); i++) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        server.close();
     }
 }

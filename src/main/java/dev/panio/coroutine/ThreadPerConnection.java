@@ -1,28 +1,34 @@
-package dev.panio.demo;
+package dev.panio.coroutine;
 
-import dev.panio.coroutine.Blocking;
 import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
 import dev.panio.net.Socket;
 import java.io.IOException;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The frame of the coroutine servers: one virtual thread accepts on a non-blocking listening
- * socket and each connection is served start to end by a virtual thread of its own, which
- * closes it when its {@link Service} returns or throws. Every wait parks on panio's shared
- * readiness poller, so any number of connections run on the scheduler's few carriers.
+ * A server in the coroutine model: one virtual thread accepts on a non-blocking listening
+ * socket ({@link Blocking#accept}) and each connection is served start to end by a virtual
+ * thread of its own, which closes it when its {@link Service} returns or throws. Every wait
+ * parks on panio's shared pollers, so any number of connections run on the scheduler's few
+ * carriers.
  *
  * <p>A connection's {@code IOException} (a reset, a timeout, {@link #close} closing it under
- * its thread) ends that connection only; a {@code RuntimeException} from the service is a bug,
- * counted in {@link #failures} and logged, and also ends only its connection.
+ * its thread) or {@code InterruptedException} ends that connection only; a
+ * {@code RuntimeException} from the service is a bug, counted in {@link #failures} and
+ * logged, and also ends only its connection. {@code EMFILE} and other accept errors are
+ * counted and retried after 10 ms (the connections being served may free an fd).
+ *
+ * <p>Threads: any thread may read the counters and call {@link #close}. The listener belongs
+ * to this object from the constructor on.
  */
-final class ThreadPerConnection implements AutoCloseable {
+public final class ThreadPerConnection implements AutoCloseable {
     /** Serves one accepted connection; {@link ThreadPerConnection} closes it afterwards. */
-    interface Service {
-        void serve(Socket s) throws IOException;
+    @FunctionalInterface
+    public interface Service {
+        void serve(Socket s) throws IOException, InterruptedException;
     }
 
     private static final System.Logger LOG = System.getLogger(ThreadPerConnection.class.getName());
@@ -30,10 +36,11 @@ final class ThreadPerConnection implements AutoCloseable {
     private final Socket listener;
     private final Service service;
     private final Thread acceptor;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    final LongAdder accepted = new LongAdder(), acceptErrors = new LongAdder(), failures = new LongAdder();
+    private final Map<Socket, Thread> open = new ConcurrentHashMap<>();
+    private final LongAdder accepted = new LongAdder(), acceptErrors = new LongAdder(), failures = new LongAdder();
 
-    ThreadPerConnection(Socket listener, String name, Service service) {
+    /** Starts accepting on {@code listener} (non-blocking, listening) at once; threads are named after {@code name}. */
+    public ThreadPerConnection(Socket listener, String name, Service service) {
         this.listener = listener;
         this.service = service;
         this.acceptor = Thread.ofVirtual().name(name + "-acceptor").start(this::acceptLoop);
@@ -59,15 +66,16 @@ final class ThreadPerConnection implements AutoCloseable {
                 continue;
             }
             accepted.increment();
-            open.add(s);
-            Thread.ofVirtual().start(() -> run(s));
+            Thread t = Thread.ofVirtual().unstarted(() -> run(s));
+            open.put(s, t);
+            t.start();
         }
     }
 
     private void run(Socket s) {
         try {
             service.serve(s);
-        } catch (IOException | ClosedException over) {
+        } catch (IOException | ClosedException | InterruptedException over) {
             // reset by the peer, timed out, or closed by close(): the connection is over either way
         } catch (RuntimeException bug) {
             failures.increment();
@@ -83,18 +91,34 @@ final class ThreadPerConnection implements AutoCloseable {
     }
 
     /** The port it listens on. */
-    int port() throws ErrnoException {
+    public int port() throws ErrnoException {
         return listener.localPort();
     }
 
     /** Connections being served now. */
-    int connections() {
+    public int connections() {
         return open.size();
     }
 
+    /** Connections accepted so far. */
+    public long accepted() {
+        return accepted.sum();
+    }
+
+    /** Accepts that failed (EMFILE and the like) so far. */
+    public long acceptErrors() {
+        return acceptErrors.sum();
+    }
+
+    /** Connections a service's RuntimeException ended so far. */
+    public long failures() {
+        return failures.sum();
+    }
+
     /**
-     * Stops accepting and ends every connection: each is closed under its thread, which wakes
-     * with {@link ClosedException} and finishes. Waits up to five seconds for them.
+     * Stops accepting and ends every connection: each is closed under its thread (which wakes
+     * from a read or write with {@link ClosedException}) and the thread interrupted (for one
+     * that waits on something else). Waits up to five seconds for them.
      */
     @Override
     public void close() throws ErrnoException {
@@ -104,7 +128,10 @@ final class ThreadPerConnection implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Socket s : open) s.fd().close();
+        for (Map.Entry<Socket, Thread> e : open.entrySet()) {
+            e.getKey().fd().close();
+            e.getValue().interrupt();
+        }
         for (int i = 0; i < 500 && !open.isEmpty(); i++) {
             try {
                 Thread.sleep(10);
@@ -116,7 +143,7 @@ final class ThreadPerConnection implements AutoCloseable {
     }
 
     /** Blocks until the acceptor ends (the listener was closed). */
-    void awaitClose() throws InterruptedException {
+    public void awaitClose() throws InterruptedException {
         acceptor.join();
     }
 }
