@@ -138,18 +138,25 @@ public final class Loop implements EventLoop {
             System.err.println(thread.getName() + " stopped: " + t);
             t.printStackTrace();
         } finally {
-            try {
-                for (Component c : new ArrayList<>(components)) c.abort();
-                driver.abortAll();
-                // From here on offer() refuses; what was handed over before runs now, on
-                // connections that are closed (so writes return false, files are closed).
-                stopped = true;
-                runTasks();
-            } finally {
-                waker = null;
-                driver.close();
-                terminated.countDown();
-            }
+            // Each step on its own: a step that throws must not skip the ones after it, above
+            // all the count-down that awaitTermination (and so the group's close) waits for.
+            for (Component c : new ArrayList<>(components)) ending("aborting a channel", c::abort);
+            ending("aborting the connections", driver::abortAll);
+            // From here on offer() refuses; what was handed over before runs now, on
+            // connections that are closed (so writes return false, files are closed).
+            stopped = true;
+            ending("running the last tasks", this::runTasks);
+            waker = null;
+            ending("closing the driver", driver::close);
+            terminated.countDown();
+        }
+    }
+
+    private void ending(String step, Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            failures.report("the loop's end went on past a failure while " + step, t);
         }
     }
 

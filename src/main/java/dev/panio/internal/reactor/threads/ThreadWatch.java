@@ -3,6 +3,7 @@ package dev.panio.internal.reactor.threads;
 import dev.panio.epoll.Epoll;
 import dev.panio.internal.reactor.Driver;
 import dev.panio.internal.reactor.Loop;
+import dev.panio.io.ClosedException;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
@@ -25,7 +26,7 @@ final class ThreadWatch implements Driver.Watch {
     private final IntConsumer ready;
     private final VirtualPoller.Waiter waiter; // virtual threads
     private final EventFd wake;                // platform threads
-    private final Thread thread;
+    final Thread thread; // package-private for ThreadWatchTest
     private volatile int interest;
     private volatile boolean cancelled;
 
@@ -105,8 +106,8 @@ final class ThreadWatch implements Driver.Watch {
         if (wake != null) {
             try {
                 wake.signal(1);
-            } catch (ErrnoException ignored) {
-                // closed: the thread has ended
+            } catch (ErrnoException | ClosedException ignored) {
+                // closed: the thread has ended (it closes its eventfd on the way out)
             }
         } else {
             waiter.wake();
