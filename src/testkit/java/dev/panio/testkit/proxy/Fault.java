@@ -1,0 +1,317 @@
+package dev.panio.testkit.proxy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What a {@link FaultProxy} does to the bytes of one direction of a connection, and what that
+ * is at the socket level. A fault is a value; {@link FaultProxy#add} puts it on the proxy,
+ * where it acts on the connections its toxicity picks, from the moment the proxy has
+ * connected the client to the upstream (or from the moment it is added, for a live one).
+ * Faults on one direction act in the order they were added: bytes pass the first, then the
+ * second, and so on, before the proxy writes them on.
+ *
+ * <p>Nothing a fault does reorders or silently loses bytes of a stream that goes on: bytes are
+ * held and released late, or the connection is ended (and the bytes not passed are counted
+ * as dropped in {@link ProxiedConnection}). Bytes a fault holds are released, in order,
+ * when it is removed.
+ */
+public sealed interface Fault {
+
+    /** The name the command line uses ({@code latency}, {@code limit-data}, ...). */
+    String kind();
+
+    /** A short description with the parameters, as connection records show it. */
+    String describe();
+
+    /**
+     * Holds each read for {@code delay}, give or take a uniform {@code jitter}, and keeps the
+     * order (a read never overtakes an earlier one). The socket level: the peer sees its
+     * bytes (and the end of the stream) late; the sender's writes complete at once, since the
+     * proxy keeps reading.
+     */
+    record Latency(Duration delay, Duration jitter) implements Fault {
+        public Latency {
+            nonNegative("latency delay", delay);
+            nonNegative("latency jitter", jitter);
+        }
+
+        @Override
+        public String kind() {
+            return "latency";
+        }
+
+        @Override
+        public String describe() {
+            return "latency " + millis(delay) + (jitter.isZero() ? "" : " ± " + millis(jitter));
+        }
+    }
+
+    /**
+     * Passes at most {@code bytesPerSecond}, in slices of a hundredth of a second's worth (at
+     * least one byte): after {@code t} seconds of passing, at most {@code bytesPerSecond * t}
+     * plus one slice have passed. When the proxy holds more than it passes, it stops reading
+     * (see {@link FaultProxy}), so the sender's window closes and its writes slow down as on a
+     * thin link.
+     */
+    record Bandwidth(long bytesPerSecond) implements Fault {
+        public Bandwidth {
+            if (bytesPerSecond <= 0) throw new IllegalArgumentException("bandwidth must be positive: " + bytesPerSecond + " bytes/s");
+        }
+
+        /** The bytes passed in one slice. */
+        public long sliceBytes() {
+            return Math.max(1, bytesPerSecond / 100);
+        }
+
+        @Override
+        public String kind() {
+            return "bandwidth";
+        }
+
+        @Override
+        public String describe() {
+            return "bandwidth " + bytesPerSecond + " B/s";
+        }
+    }
+
+    /**
+     * Cuts the stream into segments of {@code averageSize} give or take a uniform
+     * {@code sizeVariation} bytes (at least one), each written on its own with {@code delay}
+     * between them. The proxy's sockets have {@code TCP_NODELAY}, so each write leaves as its
+     * own segment: the peer's reads return the pieces (a parser sees a header split anywhere).
+     */
+    record Slicer(int averageSize, int sizeVariation, Duration delay) implements Fault {
+        public Slicer {
+            if (averageSize < 1) throw new IllegalArgumentException("slicer average size must be at least 1: " + averageSize);
+            if (sizeVariation < 0 || sizeVariation >= averageSize) {
+                throw new IllegalArgumentException("slicer size variation must be 0 to " + (averageSize - 1)
+                        + " (a segment has at least one byte): " + sizeVariation);
+            }
+            nonNegative("slicer delay", delay);
+        }
+
+        @Override
+        public String kind() {
+            return "slicer";
+        }
+
+        @Override
+        public String describe() {
+            return "slicer " + averageSize + (sizeVariation == 0 ? "" : "±" + sizeVariation) + " B every " + millis(delay);
+        }
+    }
+
+    /**
+     * Passes {@code bytes} and then closes both sides of the connection (a FIN to each peer
+     * once what passed is written; a peer whose bytes the proxy had read and not passed may
+     * get an RST instead, as the kernel sends one for a socket closed with unread data).
+     * What comes after the limit is dropped. A body cut at the limit is what a client sees.
+     */
+    record LimitData(long bytes) implements Fault {
+        public LimitData {
+            if (bytes < 0) throw new IllegalArgumentException("limit-data bytes must not be negative: " + bytes);
+        }
+
+        @Override
+        public String kind() {
+            return "limit-data";
+        }
+
+        @Override
+        public String describe() {
+            return "limit-data " + bytes + " B";
+        }
+    }
+
+    /**
+     * Passes nothing: the proxy keeps reading, so the sender's writes succeed, and holds the
+     * bytes. After {@code timeout} it closes both sides and drops what it held
+     * ({@link Duration#ZERO}: never; the bytes flow again, in order, when the fault is
+     * removed). To the peer it looks like a server (or network) that went silent.
+     */
+    record Stall(Duration timeout) implements Fault {
+        public Stall {
+            nonNegative("stall timeout", timeout);
+        }
+
+        @Override
+        public String kind() {
+            return "stall";
+        }
+
+        @Override
+        public String describe() {
+            return "stall" + (timeout.isZero() ? "" : ", close after " + millis(timeout));
+        }
+    }
+
+    /**
+     * Resets both sides — {@code SO_LINGER} 0 and a close, so the kernel sends RST and drops
+     * what it had queued — once {@code afterBytes} have passed, or {@code after} once the
+     * fault holds (whichever is set; the other is -1 or null). A peer's next read or write
+     * fails with {@code ECONNRESET} ("Connection reset"), unlike a FIN, which reads as the end
+     * of the stream. On a Unix stream socket there is no RST: the proxy closes, and a peer
+     * with unread bytes sees {@code ECONNRESET}, one without sees the end of the stream.
+     */
+    record Reset(long afterBytes, Duration after) implements Fault {
+        public Reset {
+            if ((afterBytes < 0) == (after == null)) {
+                throw new IllegalArgumentException("reset needs either a byte count or a time, not both: " + afterBytes + ", " + after);
+            }
+            if (after != null) nonNegative("reset time", after);
+        }
+
+        @Override
+        public String kind() {
+            return "reset";
+        }
+
+        @Override
+        public String describe() {
+            return after == null ? "reset after " + afterBytes + " B" : "reset after " + millis(after);
+        }
+    }
+
+    /**
+     * Passes the bytes and holds the end of the stream for {@code delay}: the peer reads
+     * everything, then waits that long for its read to return end-of-stream.
+     */
+    record SlowClose(Duration delay) implements Fault {
+        public SlowClose {
+            nonNegative("slow-close delay", delay);
+        }
+
+        @Override
+        public String kind() {
+            return "slow-close";
+        }
+
+        @Override
+        public String describe() {
+            return "slow-close " + millis(delay);
+        }
+    }
+
+    /**
+     * Passes {@code afterBytes}, then shuts this direction ({@code shutdown(SHUT_WR)} toward
+     * the peer, which reads end-of-stream) and drops what the sender sends after; the other
+     * direction goes on. A client that treats end-of-stream as "the server is gone" and one
+     * that keeps reading its answers are told apart.
+     */
+    record HalfClose(long afterBytes) implements Fault {
+        public HalfClose {
+            if (afterBytes < 0) throw new IllegalArgumentException("half-close bytes must not be negative: " + afterBytes);
+        }
+
+        @Override
+        public String kind() {
+            return "half-close";
+        }
+
+        @Override
+        public String describe() {
+            return "half-close after " + afterBytes + " B";
+        }
+    }
+
+    /**
+     * Passes {@code afterBytes}, then stops reading from the sender, with a receive buffer of
+     * {@code receiveBuffer} bytes set on the proxy's socket when the fault takes hold (the
+     * kernel doubles it; 0 leaves the buffer as it is). The proxy's receive buffer fills, it
+     * advertises a zero window, the sender's send buffer fills behind it, and the sender's
+     * writes turn partial, then {@code EAGAIN} (or block). Removing the fault gives the buffer
+     * back its size (at most {@code net.core.rmem_max}; the kernel's autotuning stays off) and
+     * reads again.
+     */
+    record ZeroWindow(long afterBytes, int receiveBuffer) implements Fault {
+        public ZeroWindow {
+            if (afterBytes < 0) throw new IllegalArgumentException("zero-window bytes must not be negative: " + afterBytes);
+            if (receiveBuffer < 0) throw new IllegalArgumentException("zero-window receive buffer must not be negative: " + receiveBuffer);
+        }
+
+        @Override
+        public String kind() {
+            return "zero-window";
+        }
+
+        @Override
+        public String describe() {
+            return "zero-window after " + afterBytes + " B";
+        }
+    }
+
+    // ---- factories ------------------------------------------------------------------------
+
+    /** {@link Latency} without jitter. */
+    static Latency latency(Duration delay) {
+        return new Latency(delay, Duration.ZERO);
+    }
+
+    /** {@link Latency}. */
+    static Latency latency(Duration delay, Duration jitter) {
+        return new Latency(delay, jitter);
+    }
+
+    /** {@link Bandwidth}. */
+    static Bandwidth bandwidth(long bytesPerSecond) {
+        return new Bandwidth(bytesPerSecond);
+    }
+
+    /** {@link Slicer} with segments of exactly {@code size} bytes. */
+    static Slicer slicer(int size, Duration delay) {
+        return new Slicer(size, 0, delay);
+    }
+
+    /** {@link LimitData}. */
+    static LimitData limitData(long bytes) {
+        return new LimitData(bytes);
+    }
+
+    /** {@link Stall} that never closes. */
+    static Stall stall() {
+        return new Stall(Duration.ZERO);
+    }
+
+    /** {@link Stall} that closes after {@code timeout}. */
+    static Stall stall(Duration timeout) {
+        return new Stall(timeout);
+    }
+
+    /** {@link Reset} once {@code bytes} have passed. */
+    static Reset resetAfterBytes(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("reset bytes must not be negative: " + bytes);
+        return new Reset(bytes, null);
+    }
+
+    /** {@link Reset} {@code after} the fault takes hold. */
+    static Reset resetAfter(Duration after) {
+        Objects.requireNonNull(after, "after");
+        return new Reset(-1, after);
+    }
+
+    /** {@link SlowClose}. */
+    static SlowClose slowClose(Duration delay) {
+        return new SlowClose(delay);
+    }
+
+    /** {@link HalfClose}. */
+    static HalfClose halfClose(long afterBytes) {
+        return new HalfClose(afterBytes);
+    }
+
+    /** {@link ZeroWindow} with a 4 KiB receive buffer. */
+    static ZeroWindow zeroWindow(long afterBytes) {
+        return new ZeroWindow(afterBytes, 4096);
+    }
+
+    private static void nonNegative(String what, Duration d) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative()) throw new IllegalArgumentException(what + " must not be negative: " + d);
+    }
+
+    private static String millis(Duration d) {
+        long us = d.toNanos() / 1000;
+        return us % 1000 == 0 ? us / 1000 + " ms" : us / 1000.0 + " ms";
+    }
+}
