@@ -109,8 +109,8 @@ public final class DemoServer {
         Listener l = group.listen(new InetSocketAddress(host, port), handlers);
         System.out.printf("panio %s server on %s:%d, backend %s, %d loop(s)%n", mode, host, l.port(),
                 group.backendDescription(), group.loops().size());
-        if (mode.equals("http")) System.out.printf("try: curl http://%s:%d/plaintext  or open http://%s:%d/status%n", host, port, host, port);
-        if (files != null && mode.equals("http")) System.out.printf("serving %s at http://%s:%d/files/%n", files.toAbsolutePath(), host, port);
+        if (mode.equals("http")) System.out.printf("try: curl http://%s:%d/plaintext  or open http://%s:%d/status%n", host, l.port(), host, l.port());
+        if (files != null && mode.equals("http")) System.out.printf("serving %s at http://%s:%d/files/%n", files.toAbsolutePath(), host, l.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             boolean clean = group.shutdownGracefully(5000);
             service.close();
