@@ -2,6 +2,10 @@
  * Linux integration tests for network applications, on real file descriptors and sockets.
  *
  * <ul>
+ * <li>{@link dev.panio.testkit.proxy.FaultProxy}: an in-process proxy that makes the network
+ *     misbehave on purpose (latency, bandwidth, slicing, cuts, stalls, resets, half-closes,
+ *     zero windows, refusals), per direction and per connection, changed while connections
+ *     are live, with a record of what each connection went through.</li>
  * <li>{@link dev.panio.testkit.NoFdLeaks}: a JUnit 5 annotation that fails a test class
  *     leaving the process with file descriptors it did not find, naming each with what it
  *     points at (a socket with its TCP addresses and state).</li>
