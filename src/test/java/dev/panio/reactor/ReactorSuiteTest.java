@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
+import dev.panio.testkit.ClientPeer;
 import dev.panio.testkit.NoFdLeaks;
 import dev.panio.uring.Capability;
 import dev.panio.uring.IoUring;
@@ -299,9 +300,7 @@ class ReactorSuiteTest {
         CompletableFuture<CloseCause> closed = new CompletableFuture<>();
         EventLoopGroup g = start(b, opts());
         Listener l = g.listen(ANY, () -> floodsAPeerThatNeverReads(closed));
-        try (Socket peer = client(l)) {
-            peer.setReceiveBufferSize(4096);
-            peer.getOutputStream().write(1); // never reads after this
+        try (ClientPeer peer = ClientPeer.neverReads(l.localAddress(), new byte[] {1})) { // a 4 KiB window, set before the connect
             Thread.sleep(200); // the server's writes back up
             CompletableFuture<Boolean> done = CompletableFuture.supplyAsync(() -> g.shutdownGracefully(1000));
             // A bound on hanging, generous beside the 1 s asked for (it took 3 s, or forever, before).
@@ -324,9 +323,7 @@ class ReactorSuiteTest {
         CompletableFuture<CloseCause> stuckClosed = new CompletableFuture<>();
         try (EventLoopGroup g = start(b, opts().withLoops(1).withWriteTimeout(300))) {
             Listener l = g.listen(ANY, () -> floodsAPeerThatNeverReads(stuckClosed));
-            try (Socket stuck = client(l)) {
-                stuck.setReceiveBufferSize(4096);
-                stuck.getOutputStream().write(1); // never reads after this
+            try (ClientPeer stuck = ClientPeer.neverReads(l.localAddress(), new byte[] {1})) {
                 assertSame(CloseCause.TIMEOUT, stuckClosed.get(10, TimeUnit.SECONDS));
                 assertEquals(0, awaitOpen(g, 0), "the connection is released");
             }
@@ -678,9 +675,9 @@ class ReactorSuiteTest {
                     cause.complete(why);
                 }
             });
-            try (Socket s = client(l)) {
-                s.getInputStream().readNBytes(100_000); // the server is writing
-                s.setSoLinger(true, 0);                  // close sends RST
+            try (ClientPeer peer = ClientPeer.resetsAfterReading(l.localAddress(), new byte[0], 100_000)) { // while the server writes
+                assertEquals(ClientPeer.End.BY_CLIENT, peer.awaitEnd(java.time.Duration.ofSeconds(10)));
+                assertEquals(100_000, peer.bytesReceived());
             }
             CloseCause why = cause.get(10, TimeUnit.SECONDS);
             assertTrue(why == CloseCause.RESET || why == CloseCause.PEER_CLOSED && b == Backend.BLOCKING, "closed with " + why);

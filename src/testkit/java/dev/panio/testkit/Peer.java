@@ -66,6 +66,22 @@ public final class Peer implements AutoCloseable {
     }
 
     /**
+     * Reads about {@code bytesPerSecond}: a tenth of it every 100 ms, with a receive buffer of
+     * 4 KiB so the client feels the pace through the window (its writes slow down, then
+     * would block, as against a slow consumer).
+     */
+    public static Peer readsSlowly(long bytesPerSecond) throws ErrnoException {
+        if (bytesPerSecond <= 0) throw new IllegalArgumentException("readsSlowly: the rate must be positive: " + bytesPerSecond);
+        long step = Math.max(1, bytesPerSecond / 10);
+        return new Peer(4096, (peer, s) -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(Math.min(step, 1 << 20)); // so at most ~10 MiB/s
+                for (long n; (n = peer.read(s, buf)) > 0; ) Thread.sleep(100);
+            }
+        });
+    }
+
+    /**
      * Reads {@code bytes} and then resets the connection ({@code SO_LINGER} 0 and a close,
      * so the kernel sends RST): the client's next read or write fails with a reset.
      */
