@@ -24,10 +24,16 @@ import java.lang.foreign.MemorySegment;
  * @param bytesAcked      bytes the peer has acknowledged
  * @param bytesReceived   bytes received in order
  * @param notSentBytes    bytes written and not yet sent
+ * @param probes          probes sent and not answered with room: zero-window probes while the
+ *                        peer's window is closed (or keepalive probes)
+ * @param sendWindow      the window the peer advertised last, in bytes (0: the peer has no
+ *                        room; a kernel older than the field, {@code tcpi_snd_wnd}, reports 0 always)
+ * @param receiveWindowLimitedMicros time spent unable to send because the peer's window was full
  */
 public record TcpInfo(State state, int retransmits, long rtoMicros, long rttMicros, long rttVarMicros,
         int sendMss, int receiveMss, int unacked, int lost, int retransOut, int totalRetrans, int sendCwnd,
-        long bytesSent, long bytesAcked, long bytesReceived, long notSentBytes) {
+        long bytesSent, long bytesAcked, long bytesReceived, long notSentBytes, int probes, long sendWindow,
+        long receiveWindowLimitedMicros) {
 
     /** TCP states, numbered as in the kernel's {@code tcp_states.h}. */
     public enum State {
@@ -49,6 +55,7 @@ public record TcpInfo(State state, int retransmits, long rtoMicros, long rttMicr
                 tcp_info.tcpi_snd_mss(s), tcp_info.tcpi_rcv_mss(s), tcp_info.tcpi_unacked(s), tcp_info.tcpi_lost(s),
                 tcp_info.tcpi_retrans(s), tcp_info.tcpi_total_retrans(s), tcp_info.tcpi_snd_cwnd(s),
                 tcp_info.tcpi_bytes_sent(s), tcp_info.tcpi_bytes_acked(s), tcp_info.tcpi_bytes_received(s),
-                Integer.toUnsignedLong(tcp_info.tcpi_notsent_bytes(s)));
+                Integer.toUnsignedLong(tcp_info.tcpi_notsent_bytes(s)), Byte.toUnsignedInt(tcp_info.tcpi_probes(s)),
+                Integer.toUnsignedLong(tcp_info.tcpi_snd_wnd(s)), tcp_info.tcpi_rwnd_limited(s));
     }
 }

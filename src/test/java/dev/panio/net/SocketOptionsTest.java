@@ -138,6 +138,32 @@ class SocketOptionsTest {
         }
     }
 
+    /** A peer that never reads: its window closes, and the kernel probes it (the persist timer). */
+    @Test
+    void tcpInfoShowsAClosedWindowAndTheZeroWindowProbes() throws Exception {
+        try (Socket listener = Socket.listen(V4, 4); Socket client = Socket.tcp(Socket.Family.INET, true);
+                Arena arena = Arena.ofConfined()) {
+            listener.setReceiveBufferSize(4096); // accepted sockets inherit it, and the window scale follows
+            while (!client.connect(listener.localAddress())) Thread.sleep(1);
+            try (Socket server = listener.accept(false)) {
+                MemorySegment chunk = arena.allocate(64 * 1024);
+                long n;
+                int writes = 0;
+                while ((n = client.write(chunk)) != FileDescriptor.WOULD_BLOCK && writes++ < 10_000) { }
+                assertEquals(FileDescriptor.WOULD_BLOCK, n, "the send buffer filled behind the closed window");
+                TcpInfo c = client.getOption(LinuxSocketOptions.TCP_INFO);
+                for (int i = 0; i < 1000 && (c.probes() == 0 || c.sendWindow() != 0); i++) { // the first probe comes after an RTO (≥ 200 ms)
+                    Thread.sleep(10);
+                    c = client.getOption(LinuxSocketOptions.TCP_INFO);
+                }
+                assertTrue(c.probes() > 0, "zero-window probes sent: " + c);
+                assertEquals(0, c.sendWindow(), c.toString());
+                assertTrue(c.receiveWindowLimitedMicros() > 0, c.toString());
+                assertTrue(client.unsentBytes() > 0 && server.unreadBytes() > 0, "both queues hold bytes");
+            }
+        }
+    }
+
     @Test
     void queueSizesCountUnreadAndUnsentBytes() throws Exception {
         try (Socket listener = Socket.listen(V4, 4); Socket client = Socket.tcp(Socket.Family.INET, false);
