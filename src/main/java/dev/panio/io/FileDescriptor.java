@@ -64,6 +64,7 @@ public final class FileDescriptor implements AutoCloseable {
         this.fd = fd;
         this.closer = new Closer(fd);
         this.cleanable = CLEANER.register(this, closer);
+        FdOrigins.opened(fd);
     }
 
     /**
@@ -180,6 +181,7 @@ public final class FileDescriptor implements AutoCloseable {
 
         @Override
         public void run() {
+            FdOrigins.released(fd); // closed or handed over: no longer panio's
             if (detached) return;
             if (!explicit) {
                 LOG.log(System.Logger.Level.WARNING, "fd {0} was garbage-collected while open; closing it", fd);

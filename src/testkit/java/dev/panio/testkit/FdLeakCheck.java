@@ -16,7 +16,33 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         warmUpJdk();
+        if (origins(context)) {
+            context.getStore(NS).put("tracking", dev.panio.io.FdOrigins.isTracking());
+            dev.panio.io.FdOrigins.track(true);
+        }
         context.getStore(NS).put("before", Fds.open());
+    }
+
+    private static boolean origins(ExtensionContext context) {
+        return context.getTestClass()
+                .flatMap(c -> org.junit.platform.commons.support.AnnotationSupport.findAnnotation(c, NoFdLeaks.class))
+                .map(NoFdLeaks::origins).orElse(false);
+    }
+
+    /** Where panio opened {@code fd}: the frames from the first outside panio's own packages, or "". */
+    static String origin(int fd) {
+        return dev.panio.io.FdOrigins.openedAt(fd).map(frames -> {
+            StringBuilder sb = new StringBuilder(" opened at");
+            int shown = 0;
+            boolean outside = false;
+            for (StackTraceElement f : frames) {
+                outside |= !f.getClassName().startsWith("dev.panio.") || f.getClassName().startsWith("dev.panio.testkit.");
+                if (!outside) continue;
+                sb.append("\n        ").append(f);
+                if (++shown == 6) break;
+            }
+            return shown == 0 ? sb.append(' ').append(frames[frames.length - 1]).toString() : sb.toString();
+        }).orElse("");
     }
 
     /**
@@ -25,6 +51,11 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
      * before the first snapshot, so they are not taken for the tests' leaks; and the same
      * for panio's own shared readiness poller.
      */
+    private static void restoreTracking(ExtensionContext context) {
+        Boolean was = context.getStore(NS).get("tracking", Boolean.class);
+        if (was != null) dev.panio.io.FdOrigins.track(was);
+    }
+
     private static synchronized void warmUpJdk() throws Exception {
         if (jdkWarmed) return;
         try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -71,11 +102,18 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
             Fds.open().forEach((fd, target) -> {
                 if (!target.equals(before.get(fd)) && !jvmOwn(target)) leaked.put(fd, target);
             });
-            if (leaked.isEmpty()) return;
+            if (leaked.isEmpty()) {
+                restoreTracking(context);
+                return;
+            }
             Thread.sleep(20); // a deferred close on another thread may still be finishing
         }
-        leaked.replaceAll((fd, target) -> target + Fds.describeSocket(target));
-        throw new AssertionError(context.getDisplayName() + " leaked file descriptors: " + leaked);
+        try {
+            leaked.replaceAll((fd, target) -> target + Fds.describeSocket(target) + origin(fd));
+            throw new AssertionError(context.getDisplayName() + " leaked file descriptors: " + leaked);
+        } finally {
+            restoreTracking(context);
+        }
     }
 
     private static boolean jvmOwn(String target) {

@@ -26,10 +26,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * devices) are ignored. A close that another thread is still finishing gets a second (up to
  * one) to land. Test classes running in parallel in one JVM would see each other's
  * descriptors: use it where classes run one at a time (JUnit's default).
+ *
+ * <p>With {@code origins = true}, each leaked descriptor that panio opened is also named with
+ * where: the frames of the stack that opened it, from the first outside panio's own
+ * packages ({@link dev.panio.io.FdOrigins} is on for the class's tests, at the cost of a stack
+ * trace per descriptor opened).
  */
 @Documented
 @Inherited
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 @ExtendWith(FdLeakCheck.class)
-public @interface NoFdLeaks {}
+public @interface NoFdLeaks {
+    /** Also name where panio opened each leaked descriptor. */
+    boolean origins() default false;
+}

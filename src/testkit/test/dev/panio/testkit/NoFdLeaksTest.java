@@ -43,6 +43,16 @@ class NoFdLeaksTest {
         }
     }
 
+    @NoFdLeaks(origins = true)
+    static class LeaksWithOrigins {
+        @Test
+        void leavesAPanioPipeOpen() throws IOException {
+            dev.panio.io.Pipe p = dev.panio.io.Pipe.open(false);
+            LEFT.add(p.source());
+            LEFT.add(p.sink());
+        }
+    }
+
     @NoFdLeaks
     static class Tidy {
         @Test
@@ -81,6 +91,22 @@ class NoFdLeaksTest {
             assertEquals(2, message.split("pipe:\\[", -1).length - 1, "both ends of the pipe named: " + message);
             assertTrue(message.matches("(?s).*socket:\\[\\d+\\] \\(tcp (127\\.0\\.0\\.1|\\[::1\\]):\\d+ -> \\S+:0 LISTEN\\).*"),
                     "the listening socket named with its address and state: " + message);
+        } finally {
+            for (AutoCloseable c : LEFT) c.close();
+            LEFT.clear();
+        }
+    }
+
+    @Test
+    void withOriginsALeakIsNamedWithTheCodeThatOpenedIt() throws Exception {
+        try {
+            Events classes = EngineTestKit.engine("junit-jupiter").selectors(selectClass(LeaksWithOrigins.class)).execute().containerEvents();
+            String message = classes.failed().stream()
+                    .map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class).flatMap(r -> r.getThrowable()))
+                    .flatMap(Optional::stream).findFirst().orElseThrow().getMessage();
+            assertEquals(2, message.split("opened at\\n\\s+dev\\.panio\\.testkit\\.NoFdLeaksTest\\$LeaksWithOrigins\\.leavesAPanioPipeOpen", -1).length - 1,
+                    "both ends named with the test method that opened them: " + message);
+            assertFalse(dev.panio.io.FdOrigins.isTracking(), "tracking is off again after the class");
         } finally {
             for (AutoCloseable c : LEFT) c.close();
             LEFT.clear();
