@@ -29,6 +29,12 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     private final boolean edge;
     private long token;
     private int interest;
+    /**
+     * Level-triggered: out of the poller after a hang-up found while reading is suspended
+     * (epoll and poll report a hang-up on every wait whatever the interest, so the loop would
+     * spin); back in when reading resumes, to read what is left and the end of the stream.
+     */
+    private boolean unwatched;
     /** Queued on the driver's read-again list (edge-triggered: budget used up, or resumed). */
     boolean readPending;
 
@@ -84,7 +90,19 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                 socket.finishConnect();
             } catch (ErrnoException e) {
                 failed(e);
+                return;
             }
+            // No error: a hang-up, both directions shut, reported again on every wait
+            if (!edge && (events & Poller.WRITE) == 0) unwatch();
+        }
+    }
+
+    private void unwatch() {
+        try {
+            driver.poller.remove(socket.fd());
+            unwatched = true;
+        } catch (ErrnoException e) {
+            failed(e);
         }
     }
 
@@ -278,6 +296,17 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
         int want = 0;
         if (Lifecycle.reading(state())) want |= Poller.READ;
         if (!queue.isEmpty()) want |= Poller.WRITE;
+        if (unwatched) {
+            if (want == 0) return; // still nothing to do but wait for a resume
+            try {
+                driver.poller.add(socket.fd(), token, want);
+                unwatched = false;
+                interest = want;
+            } catch (ErrnoException e) {
+                failed(e);
+            }
+            return;
+        }
         setInterest(want);
     }
 
@@ -295,7 +324,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     protected void release() {
         queue.clear();
         try {
-            driver.poller.remove(socket.fd());
+            if (!unwatched) driver.poller.remove(socket.fd());
         } catch (ErrnoException ignored) {
             // the fd is about to be closed, which removes it from epoll anyway
         }
