@@ -28,7 +28,8 @@ public sealed interface Fault {
      * Holds each read for {@code delay}, give or take a uniform {@code jitter}, and keeps the
      * order (a read never overtakes an earlier one). The socket level: the peer sees its
      * bytes (and the end of the stream) late; the sender's writes complete at once, since the
-     * proxy keeps reading.
+     * proxy keeps reading, until it holds 1 MiB for the direction: then it stops reading until
+     * it holds less, so a fast sender is held to about 1 MiB per delay.
      */
     record Latency(Duration delay, Duration jitter) implements Fault {
         public Latency {
@@ -79,7 +80,9 @@ public sealed interface Fault {
      * Cuts the stream into segments of {@code averageSize} give or take a uniform
      * {@code sizeVariation} bytes (at least one), each written on its own with {@code delay}
      * between them. The proxy's sockets have {@code TCP_NODELAY}, so each write leaves as its
-     * own segment: the peer's reads return the pieces (a parser sees a header split anywhere).
+     * own segment, and a peer that reads as fast as the pieces come reads them one by one (a
+     * parser sees a header split anywhere); with no delay, or a reader slower than the delay,
+     * the kernel joins pieces that wait in the peer's receive buffer into one read.
      */
     record Slicer(int averageSize, int sizeVariation, Duration delay) implements Fault {
         public Slicer {
@@ -126,7 +129,9 @@ public sealed interface Fault {
 
     /**
      * Passes nothing: the proxy keeps reading, so the sender's writes succeed, and holds the
-     * bytes. After {@code timeout} it closes both sides and drops what it held
+     * bytes, up to 1 MiB for the direction (then it stops reading, and the sender's window
+     * closes). A close or reset from a fault before this one is not held: it ends the
+     * connection, and what was held is dropped. After {@code timeout} it closes both sides and drops what it held
      * ({@link Duration#ZERO}: never; the bytes flow again, in order, when the fault is
      * removed). To the peer it looks like a server (or network) that went silent.
      */
@@ -156,8 +161,11 @@ public sealed interface Fault {
      */
     record Reset(long afterBytes, Duration after) implements Fault {
         public Reset {
-            if ((afterBytes < 0) == (after == null)) {
-                throw new IllegalArgumentException("reset needs either a byte count or a time, not both: " + afterBytes + ", " + after);
+            if (afterBytes < 0 && after == null) {
+                throw new IllegalArgumentException("reset needs a byte count (0 or more) or a time: " + afterBytes + ", null");
+            }
+            if (afterBytes >= 0 && after != null) {
+                throw new IllegalArgumentException("reset takes a byte count or a time, not both: " + afterBytes + ", " + after);
             }
             if (after != null) nonNegative("reset time", after);
         }
@@ -220,9 +228,10 @@ public sealed interface Fault {
      * {@code receiveBuffer} bytes set on the proxy's socket when the fault takes hold (the
      * kernel doubles it; 0 leaves the buffer as it is). The proxy's receive buffer fills, it
      * advertises a zero window, the sender's send buffer fills behind it, and the sender's
-     * writes turn partial, then {@code EAGAIN} (or block). Removing the fault gives the buffer
-     * back its size (at most {@code net.core.rmem_max}; the kernel's autotuning stays off) and
-     * reads again.
+     * writes turn partial, then {@code EAGAIN} (or block). Removing the fault reads again, with
+     * the buffer set as large as {@code net.core.rmem_max} allows (the kernel's autotuning stays
+     * off once a buffer is set, and a buffer of a few loopback segments would leave the sender
+     * waiting on zero-window probes).
      */
     record ZeroWindow(long afterBytes, int receiveBuffer) implements Fault {
         public ZeroWindow {
@@ -305,9 +314,13 @@ public sealed interface Fault {
         return new ZeroWindow(afterBytes, 4096);
     }
 
+    /** The longest duration a fault takes: about 73 years, so that every deadline fits the monotonic clock's nanoseconds. */
+    Duration MAX_DURATION = Duration.ofNanos(Long.MAX_VALUE / 4);
+
     private static void nonNegative(String what, Duration d) {
         Objects.requireNonNull(d, what);
         if (d.isNegative()) throw new IllegalArgumentException(what + " must not be negative: " + d);
+        if (d.compareTo(MAX_DURATION) > 0) throw new IllegalArgumentException(what + " must be at most " + MAX_DURATION + ": " + d);
     }
 
     private static String millis(Duration d) {

@@ -77,8 +77,12 @@ public final class FaultHandle {
         });
     }
 
-    /** Removes the fault from the proxy and every connection; what it held goes on, in order. Harmless twice. */
+    /** Removes the fault from the proxy and every connection; what it held goes on, in order. Harmless twice, and once the proxy is closed. */
     public void remove() {
+        if (proxy.isClosed()) {
+            removed = true;
+            return;
+        }
         proxy.onLoop(() -> {
             if (removed) return null;
             removed = true;

@@ -74,7 +74,8 @@ public final class FaultProxy implements AutoCloseable {
 
     // loop thread
     private final List<FaultHandle> faults = new ArrayList<>();
-    private final List<Link> links = new ArrayList<>();
+    private final List<Link> links = new ArrayList<>();                       // every connection, for the records
+    private final java.util.Set<Link> live = new java.util.LinkedHashSet<>();  // those not ended, for fault changes
     private long nextConnectionId = 1;
     private int nextFaultId = 1;
 
@@ -86,7 +87,8 @@ public final class FaultProxy implements AutoCloseable {
         this.upstream = b.upstream;
         this.seed = b.seed;
         this.receiveBuffer = b.receiveBuffer;
-        this.connectTimeoutMillis = b.connectTimeout.toMillis();
+        // rounded up: 0 would mean the kernel's own limit, minutes
+        this.connectTimeoutMillis = Math.max(1, (b.connectTimeout.toNanos() + 999_999) / 1_000_000);
         this.acceptDelayNanos = b.acceptDelay.toNanos();
         this.group = EventLoopGroup.start(Backend.EPOLL, ReactorOptions.defaults().withLoops(1));
         this.loop = group.loops().get(0);
@@ -146,8 +148,10 @@ public final class FaultProxy implements AutoCloseable {
 
         /**
          * {@code SO_RCVBUF} for the proxy's sockets on both sides, set before they connect (so
-         * the window scale follows); 0, the default, leaves the kernel's. A small one makes a
-         * sender feel a {@link Fault.ZeroWindow} or a {@link Fault.Bandwidth} within kilobytes.
+         * the window scale follows); 0, the default, leaves the kernel's, which grows as needed.
+         * A small one makes a sender feel a {@link Fault.ZeroWindow} or a {@link Fault.Bandwidth}
+         * within kilobytes; one under a few times the MSS (64 KiB on loopback) also slows every
+         * transfer to the pace of zero-window probes (silly-window avoidance).
          */
         public Builder receiveBuffer(int bytes) {
             if (bytes < 0) throw new IllegalArgumentException("receive buffer must not be negative: " + bytes);
@@ -157,7 +161,10 @@ public final class FaultProxy implements AutoCloseable {
 
         /** How long the proxy tries to connect to the upstream for each client (default 5 s). */
         public Builder connectTimeout(Duration timeout) {
-            if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("connect timeout must be positive: " + timeout);
+            Objects.requireNonNull(timeout, "connect timeout");
+            if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Fault.MAX_DURATION) > 0) {
+                throw new IllegalArgumentException("connect timeout must be positive and at most " + Fault.MAX_DURATION + ": " + timeout);
+            }
             this.connectTimeout = timeout;
             return this;
         }
@@ -211,8 +218,8 @@ public final class FaultProxy implements AutoCloseable {
         if (!(toxicity >= 0 && toxicity <= 1)) throw new IllegalArgumentException("toxicity must be 0 to 1: " + toxicity);
         return onLoop(() -> {
             FaultHandle h = new FaultHandle(this, nextFaultId++, direction, fault, toxicity);
+            for (Link l : live) if (l.ending == null) apply(h, l);
             faults.add(h);
-            for (Link l : links) if (l.isOpen() && l.ending == null) apply(h, l);
             return h;
         });
     }
@@ -224,6 +231,7 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Removes every fault; what they held goes on, in order. */
     public void clearFaults() {
+        if (isClosed()) return;
         for (FaultHandle h : faults()) h.remove();
     }
 
@@ -279,8 +287,14 @@ public final class FaultProxy implements AutoCloseable {
             while (endedRecords.size() < count) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
+                    String all;
+                    try {
+                        all = connections().toString();
+                    } catch (IllegalStateException closed) {
+                        all = "(the proxy is closed)";
+                    }
                     throw new TimeoutException(endedRecords.size() + " of " + count + " connections ended within " + timeout
-                            + "; the proxy's connections: " + connections());
+                            + "; the proxy's connections: " + all);
                 }
                 TimeUnit.NANOSECONDS.timedWait(endedLock, left);
             }
@@ -299,7 +313,7 @@ public final class FaultProxy implements AutoCloseable {
         }
         try {
             onLoop(() -> {
-                for (Link l : new ArrayList<>(links)) if (l.isOpen()) l.abort(ProxiedConnection.Ending.PROXY_CLOSED);
+                for (Link l : new ArrayList<>(live)) l.abort(ProxiedConnection.Ending.PROXY_CLOSED);
                 return null;
             });
         } finally {
@@ -321,6 +335,7 @@ public final class FaultProxy implements AutoCloseable {
     void opened(Link l) {
         l.id = nextConnectionId++;
         links.add(l);
+        live.add(l);
         for (FaultHandle h : faults) apply(h, l);
     }
 
@@ -339,8 +354,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     void changed(FaultHandle h) {
-        for (Link l : links) {
-            if (!l.isOpen()) continue;
+        for (Link l : live) {
             Stage s = (h.direction() == Direction.TO_UPSTREAM ? l.toUpstream : l.toClient).stageOf(h);
             if (s != null) s.changed();
         }
@@ -348,12 +362,11 @@ public final class FaultProxy implements AutoCloseable {
 
     void removed(FaultHandle h) {
         faults.remove(h);
-        for (Link l : links) {
-            if (l.isOpen()) (h.direction() == Direction.TO_UPSTREAM ? l.toUpstream : l.toClient).uninstall(h);
-        }
+        for (Link l : live) (h.direction() == Direction.TO_UPSTREAM ? l.toUpstream : l.toClient).uninstall(h);
     }
 
     void ended(Link l) {
+        live.remove(l);
         ProxiedConnection r = l.record();
         synchronized (endedLock) {
             endedRecords.add(r);
@@ -396,6 +409,22 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
+    // ---- for the tests in this package --------------------------------------------------------
+
+    dev.panio.reactor.LoopMetrics loopMetrics() {
+        return loop.metrics();
+    }
+
+    Link linkAt(int index) {
+        return onLoop(() -> links.get(index));
+    }
+
+    int endedCount() {
+        synchronized (endedLock) {
+            return endedRecords.size();
+        }
+    }
+
     // ---- set-up ---------------------------------------------------------------------------------
 
     private Listener listen(SocketAddress at) throws IOException {
@@ -414,8 +443,15 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private static Duration checkDelay(Duration delay) {
-        Objects.requireNonNull(delay, "delay");
-        if (delay.isNegative()) throw new IllegalArgumentException("accept delay must not be negative: " + delay);
+        Objects.requireNonNull(delay, "accept delay");
+        if (delay.isNegative() || delay.compareTo(Fault.MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("accept delay must be 0 to " + Fault.MAX_DURATION + ": " + delay);
+        }
         return delay;
+    }
+
+    /** Whether {@link #close()} was called. */
+    public synchronized boolean isClosed() {
+        return closed;
     }
 }

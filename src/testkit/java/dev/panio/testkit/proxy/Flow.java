@@ -33,6 +33,8 @@ final class Flow {
     long dropped;
     private long held;
     private int suspended;
+    private int zeroWindows;                // zero-window faults acting now
+    private int receiveBufferBefore = -1;   // SO_RCVBUF as the kernel reported it before the first shrank it
     private boolean live;
     private boolean outputShut;
     boolean inputEnded;
@@ -153,11 +155,37 @@ final class Flow {
     }
 
     /**
-     * Sets {@code SO_RCVBUF} on the sender's socket (the zero-window fault: a small one closes
-     * the window within kilobytes) and returns what it was, as the kernel reports it (twice
-     * what was set), or -1 if the socket is gone.
+     * A zero-window fault acts: stop reading the sender, with its receive buffer shrunk to
+     * {@code buffer} bytes (0: as it is) so its window closes within kilobytes.
      */
-    int setReceiveBuffer(int bytes) {
+    void zeroWindowOn(int buffer) {
+        if (buffer > 0) {
+            int was = setReceiveBuffer(buffer);
+            if (receiveBufferBefore < 0) receiveBufferBefore = was;
+        }
+        if (zeroWindows++ == 0) suspend(ZERO_WINDOW);
+    }
+
+    /**
+     * A zero-window fault that acted was removed; with the last, reading resumes and the
+     * buffer grows back. Not to its old size: a buffer set with {@code SO_RCVBUF} no longer
+     * grows by itself, and one of a few loopback MSS (64 KiB) leaves the receiver advertising
+     * a zero window after each read (silly-window avoidance), so the sender waits for its
+     * zero-window probes, backing off to a minute and more. As large as the kernel allows
+     * ({@code net.core.rmem_max}) instead.
+     */
+    void zeroWindowOff() {
+        if (--zeroWindows > 0) return;
+        if (receiveBufferBefore > 0) setReceiveBuffer(Math.max(receiveBufferBefore / 2, RESTORED_RECEIVE_BUFFER));
+        receiveBufferBefore = -1;
+        resume(ZERO_WINDOW);
+    }
+
+    /** Asked for when a zero window ends; the kernel gives at most twice {@code net.core.rmem_max}. */
+    static final int RESTORED_RECEIVE_BUFFER = 16 << 20;
+
+    /** Sets {@code SO_RCVBUF} on the sender's socket and returns what it was (as the kernel reports it), or -1 if the socket is gone. */
+    private int setReceiveBuffer(int bytes) {
         if (from == null) return -1;
         try {
             int was = from.getOption(StandardSocketOptions.SO_RCVBUF);
@@ -166,5 +194,13 @@ final class Flow {
         } catch (IOException | RuntimeException e) {
             return -1; // closed meanwhile: nothing to set
         }
+    }
+
+    /** A reset throws away what the proxy had queued for {@code to}: it was never written. */
+    void unqueue() {
+        if (to == null) return;
+        long q = to.queuedBytes();
+        passed -= q;
+        dropped += q;
     }
 }

@@ -1,5 +1,7 @@
 package dev.panio.testkit.proxy;
 
+import java.util.Arrays;
+
 /**
  * What moves through a direction's faults: bytes, or an event that must keep its place
  * among them (the end of the stream, or a fault's close, reset or half-close, which happen
@@ -29,11 +31,11 @@ record Item(Kind kind, byte[] data, ProxiedConnection.Ending ending) {
 
     /** The first {@code n} bytes (0 < n < size). */
     Item head(int n) {
-        return data(java.util.Arrays.copyOfRange(data, 0, n));
+        return data(Arrays.copyOfRange(data, 0, n));
     }
 
     /** What follows the first {@code n} bytes. */
     Item tail(int n) {
-        return data(java.util.Arrays.copyOfRange(data, n, data.length));
+        return data(Arrays.copyOfRange(data, n, data.length));
     }
 }

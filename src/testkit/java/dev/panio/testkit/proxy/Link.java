@@ -12,6 +12,9 @@ import java.net.StandardSocketOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One proxied connection: the client's connection, the proxy's connection to the upstream,
@@ -62,7 +65,7 @@ final class Link {
             proxy.opened(Link.this);
             long delay = proxy.acceptDelayNanos();
             upstreamPending = true;
-            if (delay > 0) loop.schedule(Link.this::connect, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
+            if (delay > 0) loop.schedule(Link.this::connect, delay, TimeUnit.NANOSECONDS);
             else connect();
         }
 
@@ -146,11 +149,13 @@ final class Link {
         });
     }
 
+    /** The connect failed: said by the upstream handler's onClose, and again by the connect's future (ignored). */
     private void unreachable(Throwable e) {
+        if (!upstreamPending) return;
         upstreamPending = false;
         upstreamClosed = true;
         if (ending == null) {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             detail = String.valueOf(cause.getMessage());
             end(Ending.UPSTREAM_UNREACHABLE, false, null);
         }
@@ -168,7 +173,8 @@ final class Link {
                 }
                 case PEER_CLOSED -> {
                     // this side's two directions are done; the link ends when the other side's are
-                    if ((clientSide ? upstreamClosed || upstream == null && !upstreamPending : clientClosed)) {
+                    boolean otherSideDone = clientSide ? upstreamClosed || (upstream == null && !upstreamPending) : clientClosed;
+                    if (otherSideDone) {
                         ending = firstEnd == Direction.TO_CLIENT ? Ending.UPSTREAM_CLOSED : Ending.CLIENT_CLOSED;
                     } else if (clientSide && upstream == null) {
                         ending = Ending.CLIENT_CLOSED; // gone before the upstream connected
@@ -187,6 +193,10 @@ final class Link {
         if (detail != null) this.detail = detail;
         toUpstream.discardAll();
         toClient.discardAll();
+        if (reset) {
+            toUpstream.unqueue();
+            toClient.unqueue();
+        }
         for (Connection c : new Connection[] {client, upstream}) {
             if (c == null) continue;
             if (reset) reset(c);
@@ -202,8 +212,12 @@ final class Link {
             toUpstream.discardAll();
             toClient.discardAll();
         }
+        toUpstream.unqueue();
+        toClient.unqueue();
         if (client != null) client.abort();
         if (upstream != null) upstream.abort();
+        else upstreamPending = false; // an accept delay's timer, or a connect, that the closing loop will not finish
+        finishIfDone();
     }
 
     /** {@code SO_LINGER} 0 and a close: the kernel sends RST and drops what it still had queued. */
@@ -217,7 +231,9 @@ final class Link {
     }
 
     private void finishIfDone() {
-        if (endedAt >= 0 || !clientClosed || upstreamPending || (upstream != null && !upstreamClosed)) return;
+        // A connect still pending once the link has ended is not waited for: the upstream is
+        // aborted as soon as it opens (upstreamSide.onOpen), and the connect may take its timeout.
+        if (endedAt >= 0 || !clientClosed || (upstreamPending && ending == null) || (upstream != null && !upstreamClosed)) return;
         if (ending == null) ending = Ending.CLIENT_CLOSED;
         endedAt = System.nanoTime();
         toUpstream.discardAll();
@@ -226,7 +242,7 @@ final class Link {
         // can end the link before the stage that acted has counted what it dropped)
         try {
             loop.execute(() -> proxy.ended(this));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             proxy.ended(this); // the loop is ending: nothing runs after this
         }
     }

@@ -17,6 +17,11 @@ final class StallStage extends Stage {
 
     @Override
     void push(Item item) {
+        if (item.kind() == Item.Kind.CLOSE || item.kind() == Item.Kind.RESET) {
+            discard(); // the connection ends: what is held never gets through
+            forward(item);
+            return;
+        }
         held.addLast(item);
     }
 

@@ -207,31 +207,24 @@ abstract class ThresholdStage extends Stage {
             return ((Fault.ZeroWindow) handle.fault()).afterBytes();
         }
 
-        private int before = -1;
-
-        @Override
-        void engage() {
-            int size = ((Fault.ZeroWindow) handle.fault()).receiveBuffer();
-            if (size > 0) before = flow.setReceiveBuffer(size);
-            super.engage();
-        }
-
         @Override
         void act() {
-            flow.suspend(Flow.ZERO_WINDOW);
+            flow.zeroWindowOn(((Fault.ZeroWindow) handle.fault()).receiveBuffer());
         }
 
         @Override
         void after(Item item) {
+            if (item.kind() == Item.Kind.CLOSE || item.kind() == Item.Kind.RESET) {
+                discard(); // the connection ends: what is held never gets through
+                forward(item);
+                return;
+            }
             held.addLast(item);
         }
 
         @Override
         void release() {
-            // A receive buffer under the loopback MSS (64 KiB) would leave the connection to
-            // silly-window avoidance, one zero-window probe at a time: give it back its size.
-            if (before > 0) flow.setReceiveBuffer(before / 2); // the kernel reports twice what was set
-            flow.resume(Flow.ZERO_WINDOW);
+            if (acted) flow.zeroWindowOff();
             while (!held.isEmpty()) forward(held.pollFirst());
         }
 

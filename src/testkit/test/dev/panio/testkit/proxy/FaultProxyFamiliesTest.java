@@ -71,7 +71,7 @@ class FaultProxyFamiliesTest {
             try (FaultProxy proxy = FaultProxy.start(UnixAddress.of(path))) {
                 assertInstanceOf(UnixAddress.class, proxy.address());
                 proxy.add(Direction.TO_CLIENT, Fault.limitData(600));
-                try (Socket c = Socket.unix(Socket.Type.STREAM)) {
+                try (Socket c = Socket.open(Socket.Family.UNIX, Socket.Type.STREAM, false)) { // blocking
                     c.connect(proxy.address());
                     c.write(MemorySegment.ofArray(FaultProxyTest.pattern(1000)));
                     byte[] got = new byte[2000];
