@@ -25,14 +25,8 @@ final class BandwidthStage extends PacedStage {
         }
         if (started && nextAt - now > 0) return nextAt - now;
         Fault.Bandwidth f = (Fault.Bandwidth) handle.fault();
-        int n = (int) Math.min(head.size(), f.sliceBytes());
-        if (n < head.size()) {
-            queue.pollFirst();
-            queue.addFirst(head.tail(n));
-            forward(head.head(n));
-        } else {
-            forward(queue.pollFirst());
-        }
+        long n = Math.min(head.size(), f.sliceBytes());
+        forwardHead(n);
         started = true;
         nextAt = now + (long) Math.ceil(n * 1e9 / f.bytesPerSecond());
         return 0;

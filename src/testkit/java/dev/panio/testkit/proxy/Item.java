@@ -25,6 +25,11 @@ record Item(Kind kind, byte[] data, ProxiedConnection.Ending ending) {
         return new Item(Kind.RESET, null, ProxiedConnection.Ending.RESET_BY_FAULT);
     }
 
+    /** A close or a reset: it ends the connection, so no stage holds it back behind bytes. */
+    boolean endsConnection() {
+        return kind == Kind.CLOSE || kind == Kind.RESET;
+    }
+
     int size() {
         return data == null ? 0 : data.length;
     }

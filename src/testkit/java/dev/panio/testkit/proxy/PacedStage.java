@@ -68,6 +68,17 @@ abstract class PacedStage extends Stage {
         while (!queue.isEmpty()) flow.drop(queue.pollFirst());
     }
 
+    /** Forwards at most {@code n} bytes of the head (a data item), keeping the rest at the head. */
+    final void forwardHead(long n) {
+        Item head = queue.pollFirst();
+        if (n < head.size()) {
+            queue.addFirst(head.tail((int) n));
+            forward(head.head((int) n));
+        } else {
+            forward(head);
+        }
+    }
+
     /** The head left the queue outside {@link #step} (a release). */
     void dequeued(Item item) {}
 }

@@ -21,14 +21,7 @@ final class SlicerStage extends PacedStage {
         if (started && nextAt - now > 0) return nextAt - now;
         Fault.Slicer f = (Fault.Slicer) handle.fault();
         long size = (long) f.averageSize() + (f.sizeVariation() == 0 ? 0 : random.nextLong(-f.sizeVariation(), f.sizeVariation() + 1L));
-        int n = (int) Math.min(size, Integer.MAX_VALUE);
-        if (n < head.size()) {
-            queue.pollFirst();
-            queue.addFirst(head.tail(n));
-            forward(head.head(n));
-        } else {
-            forward(queue.pollFirst());
-        }
+        forwardHead(size);
         started = true;
         nextAt = now + f.delay().toNanos();
         return 0;

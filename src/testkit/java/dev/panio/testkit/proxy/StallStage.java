@@ -17,7 +17,7 @@ final class StallStage extends Stage {
 
     @Override
     void push(Item item) {
-        if (item.kind() == Item.Kind.CLOSE || item.kind() == Item.Kind.RESET) {
+        if (item.endsConnection()) {
             discard(); // the connection ends: what is held never gets through
             forward(item);
             return;

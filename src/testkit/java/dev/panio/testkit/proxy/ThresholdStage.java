@@ -81,7 +81,7 @@ abstract class ThresholdStage extends Stage {
 
     /** After the act, bytes and the end of the stream are dropped; a close or reset still goes on. */
     final void dropAfter(Item item) {
-        if (item.kind() == Item.Kind.CLOSE || item.kind() == Item.Kind.RESET) forward(item);
+        if (item.endsConnection()) forward(item);
         else flow.drop(item);
     }
 
@@ -214,7 +214,7 @@ abstract class ThresholdStage extends Stage {
 
         @Override
         void after(Item item) {
-            if (item.kind() == Item.Kind.CLOSE || item.kind() == Item.Kind.RESET) {
+            if (item.endsConnection()) {
                 discard(); // the connection ends: what is held never gets through
                 forward(item);
                 return;
