@@ -224,14 +224,19 @@ public sealed interface Fault {
     }
 
     /**
-     * Passes {@code afterBytes}, then stops reading from the sender, with a receive buffer of
-     * {@code receiveBuffer} bytes set on the proxy's socket when the fault takes hold (the
-     * kernel doubles it; 0 leaves the buffer as it is). The proxy's receive buffer fills, it
-     * advertises a zero window, the sender's send buffer fills behind it, and the sender's
-     * writes turn partial, then {@code EAGAIN} (or block). Removing the fault reads again, with
-     * the buffer set as large as {@code net.core.rmem_max} allows (the kernel's autotuning stays
-     * off once a buffer is set, and a buffer of a few loopback segments would leave the sender
-     * waiting on zero-window probes).
+     * Passes {@code afterBytes}, then stops reading from the sender. The proxy's receive buffer
+     * fills, it advertises a zero window, the sender's send buffer fills behind it, and the
+     * sender's writes turn partial, then {@code EAGAIN} (or block); the kernel sends
+     * zero-window probes meanwhile ({@code TcpInfo.probes()}). Removing the fault reads again.
+     *
+     * <p>How many bytes that takes is the two buffers' size: megabytes on loopback, where the
+     * kernel grows them. {@code receiveBuffer > 0} sets the proxy's {@code SO_RCVBUF} to that
+     * (the kernel doubles it) when the fault acts, so the window closes within kilobytes; the
+     * cost is after the fault: a buffer once set no longer grows by itself, and the window of a
+     * connection squeezed that small reopens slowly (on loopback, megabytes then take tens of
+     * seconds). The proxy sets the buffer as large as {@code net.core.rmem_max} allows on
+     * removal, which shortens but does not end that. For a small window from the start, use
+     * {@link FaultProxy.Builder#receiveBuffer} instead.
      */
     record ZeroWindow(long afterBytes, int receiveBuffer) implements Fault {
         public ZeroWindow {
@@ -309,9 +314,9 @@ public sealed interface Fault {
         return new HalfClose(afterBytes);
     }
 
-    /** {@link ZeroWindow} with a 4 KiB receive buffer. */
+    /** {@link ZeroWindow} leaving the receive buffer as it is. */
     static ZeroWindow zeroWindow(long afterBytes) {
-        return new ZeroWindow(afterBytes, 4096);
+        return new ZeroWindow(afterBytes, 0);
     }
 
     /** The longest duration a fault takes: about 73 years, so that every deadline fits the monotonic clock's nanoseconds. */

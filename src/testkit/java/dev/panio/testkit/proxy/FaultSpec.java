@@ -21,7 +21,7 @@ import java.util.Set;
  * reset        bytes=N | after=D
  * slow-close   delay=D
  * half-close   [bytes=N]               (default 0)
- * zero-window  [bytes=N] [buffer=N]    (defaults 0 and 4096)
+ * zero-window  [bytes=N] [buffer=N]    (defaults 0 and 0: the buffer as it is)
  * </pre>
  *
  * Every kind also takes {@code toxicity=P} (0 to 1, default 1).
@@ -89,7 +89,7 @@ public record FaultSpec(Direction direction, Fault fault, double toxicity) {
             }
             case "zero-window" -> {
                 only(kind, p, "bytes", "buffer");
-                yield new Fault.ZeroWindow(size(p.getOrDefault("bytes", "0"), "bytes"), Math.toIntExact(size(p.getOrDefault("buffer", "4096"), "buffer")));
+                yield new Fault.ZeroWindow(size(p.getOrDefault("bytes", "0"), "bytes"), Math.toIntExact(size(p.getOrDefault("buffer", "0"), "buffer")));
             }
             default -> throw new IllegalArgumentException("unknown fault " + kind
                     + " (latency, bandwidth, slicer, limit-data, stall, reset, slow-close, half-close, zero-window)");

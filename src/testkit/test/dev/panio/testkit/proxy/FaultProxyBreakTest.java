@@ -407,8 +407,8 @@ class FaultProxyBreakTest {
             c.write(ByteBuffer.wrap(new byte[10]));
             c.read(ByteBuffer.allocate(10));
             int original = senderReceiveBuffer(proxy, Direction.TO_UPSTREAM);
-            FaultHandle first = proxy.add(Direction.TO_UPSTREAM, Fault.zeroWindow(0));
-            FaultHandle second = proxy.add(Direction.TO_UPSTREAM, Fault.zeroWindow(0));
+            FaultHandle first = proxy.add(Direction.TO_UPSTREAM, new Fault.ZeroWindow(0, 4096));
+            FaultHandle second = proxy.add(Direction.TO_UPSTREAM, new Fault.ZeroWindow(0, 4096));
             first.remove();
             second.remove();
             int now = senderReceiveBuffer(proxy, Direction.TO_UPSTREAM);
@@ -423,7 +423,7 @@ class FaultProxyBreakTest {
             c.write(ByteBuffer.wrap(new byte[10]));
             c.read(ByteBuffer.allocate(10));
             int original = senderReceiveBuffer(proxy, Direction.TO_UPSTREAM);
-            proxy.add(Direction.TO_UPSTREAM, Fault.zeroWindow(1L << 40)); // "passes afterBytes, then stops reading"
+            proxy.add(Direction.TO_UPSTREAM, new Fault.ZeroWindow(1L << 40, 4096)); // "passes afterBytes, then stops reading"
             int now = senderReceiveBuffer(proxy, Direction.TO_UPSTREAM);
             assertTrue(now >= original, "SO_RCVBUF " + original + " -> " + now + " before the threshold");
         }

@@ -30,7 +30,8 @@ class FaultProxyCommandTest {
         assertEquals(Fault.resetAfter(Duration.ofSeconds(2)), FaultSpec.parse("to-client reset after=2s").fault());
         assertEquals(Fault.slowClose(Duration.ofMillis(5)), FaultSpec.parse("to-client slow-close delay=5ms").fault());
         assertEquals(Fault.halfClose(0), FaultSpec.parse("to-client half-close").fault());
-        assertEquals(new Fault.ZeroWindow(10, 4096), FaultSpec.parse("to-upstream zero-window bytes=10").fault());
+        assertEquals(new Fault.ZeroWindow(10, 0), FaultSpec.parse("to-upstream zero-window bytes=10").fault());
+        assertEquals(new Fault.ZeroWindow(0, 4096), FaultSpec.parse("to-upstream zero-window buffer=4KiB").fault());
     }
 
     @Test
