@@ -16,8 +16,8 @@ ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-5}; CONNS=${CONNS:-64}
 BACKENDS=${BACKENDS:-"select poll epoll epoll-et io_uring signal blocking virtual-reactor virtual"}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux >/dev/null; }
-mvn -B -q -DskipTests package
-jar=$(ls target/panio-*.jar | head -1)
+mvn -B -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package
+jar=$(ls target/panio-*.jar | grep -Ev -- '-(sources|javadoc)\.jar$' | head -1)
 java=$("$root/scripts/java.sh")
 tick=$(getconf CLK_TCK)
 port=18555

@@ -26,9 +26,9 @@ JVM_OPTS=(-Xms64m -Xmx1g) # the same heap bounds for every server, so resident m
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-mvn -B -q -DskipTests package
+mvn -B -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package
 mvn -B -q -f src/bench/pom.xml package
-jar=$(ls target/panio-*.jar | head -1)
+jar=$(ls target/panio-*.jar | grep -Ev -- '-(sources|javadoc)\.jar$' | head -1)
 servers_jar=src/bench/target/bench-servers.jar
 java=$("$root/scripts/java.sh")
 tick=$(getconf CLK_TCK)

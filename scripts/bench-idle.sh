@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-mvn -B -q -DskipTests install
+mvn -B -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true install
 mvn -B -q -f src/jmh/pom.xml package
 java=$("$root/scripts/java.sh")
 mkdir -p results

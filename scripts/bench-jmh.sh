@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 filter=${1:-.}
 name=${2:-$(echo "$filter" | tr -c 'A-Za-z0-9\n' '_' | sed 's/^_*$/all/')}
-mvn -B -q -DskipTests install
+mvn -B -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true install
 mvn -B -q -f src/jmh/pom.xml package
 java=$("$root/scripts/java.sh")
 mkdir -p results

@@ -28,9 +28,9 @@ ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; WINDOW=${WINDOW:-64}; SIZE=${SIZE
 SERVERS=${SERVERS:-"panio-epoll panio-epoll-batch1 panio-io_uring panio-io_uring-recvmmsg jdk netty-epoll netty-io_uring"}
 JVM_OPTS=(-Xms64m -Xmx1g)
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux >/dev/null; }
-mvn -B -q -DskipTests package
+mvn -B -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package
 mvn -B -q -f src/bench/pom.xml package
-jar=$(ls target/panio-*.jar | head -1)
+jar=$(ls target/panio-*.jar | grep -Ev -- '-(sources|javadoc)\.jar$' | head -1)
 servers_jar=src/bench/target/bench-servers.jar
 java=$("$root/scripts/java.sh")
 tick=$(getconf CLK_TCK)

@@ -7,13 +7,13 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-jar=$(ls target/testkit/panio-testkit-*.jar 2>/dev/null | head -1 || true)
-if [[ -z $jar || -z $(ls target/panio-*.jar 2>/dev/null) \
+jar=$(ls target/testkit/panio-testkit-*.jar 2>/dev/null | grep -Ev -- '-(sources|javadoc)\.jar$' | head -1 || true)
+if [[ -z $jar || -z $(ls target/panio-*.jar 2>/dev/null | grep -Ev -- '-(sources|javadoc)\.jar$') \
       || -n $(find src/main src/testkit pom.xml panio-pom.xml testkit-pom.xml -newer "$jar" -print -quit) ]]; then
-  mvn -B -q -DskipTests package >&2
-  jar=$(ls target/testkit/panio-testkit-*.jar | head -1)
+  mvn -B -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package >&2
+  jar=$(ls target/testkit/panio-testkit-*.jar | grep -Ev -- '-(sources|javadoc)\.jar$' | head -1)
 fi
-panio=$(ls target/panio-*.jar | head -1)
+panio=$(ls target/panio-*.jar | grep -Ev -- '-(sources|javadoc)\.jar$' | head -1)
 java=$("$root/scripts/java.sh")
 # the class path (not the module path): the proxy needs neither JUnit nor the testkit's extensions
 exec "$java" --enable-native-access=ALL-UNNAMED -cp "$jar:$panio:target/lib/*" dev.panio.testkit.proxy.FaultProxyCommand "$@"

@@ -141,7 +141,7 @@ public final class EventLoopGroup implements AutoCloseable {
      * already listens on it, this fails with {@code EADDRINUSE} naming the address, whatever
      * that socket's options; {@link #listenShared} shares on purpose.
      *
-     * @throws ErrnoException {@code bind(127.0.0.1:8080): EADDRINUSE} and the like
+     * @throws dev.panio.io.ErrnoException {@code bind(127.0.0.1:8080): EADDRINUSE} and the like
      * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     public Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
@@ -343,7 +343,7 @@ public final class EventLoopGroup implements AutoCloseable {
      * its next channel and freed when the loop ends; elsewhere a batch of 16 (1 MiB), freed
      * with the channel.
      *
-     * @throws ErrnoException {@code bind(127.0.0.1:53): EADDRINUSE} and the like
+     * @throws dev.panio.io.ErrnoException {@code bind(127.0.0.1:53): EADDRINUSE} and the like
      * @throws UnsupportedOperationException if an option does not apply to a datagram socket of this family
      */
     public DatagramEndpoint bindDatagram(SocketAddress address, Supplier<DatagramHandler> handlers, SocketOptionSet options,

@@ -60,7 +60,7 @@ public final class Select implements AutoCloseable {
      * Empty sets.
      *
      * @throws ErrnoException if the eventfd that lets {@link #close()} wake a waiter cannot be
-     *         had, or has a number of {@value #FD_SETSIZE} or more (every lower one is taken)
+     *         had, or has a number of {@link #FD_SETSIZE} (1024) or more (every lower one is taken)
      */
     public Select() throws ErrnoException {
         for (int i = 0; i < 3; i++) {
@@ -79,7 +79,7 @@ public final class Select implements AutoCloseable {
     /**
      * Watches {@code fd} for {@code ops} (a mix of READ, WRITE, EXCEPT), replacing earlier interest.
      *
-     * @throws ErrnoException {@code EINVAL} for an fd of {@value #FD_SETSIZE} or more, {@code EBADF}
+     * @throws ErrnoException {@code EINVAL} for an fd of {@link #FD_SETSIZE} (1024) or more, {@code EBADF}
      *         for a closed one, both before any call
      */
     public void add(FileDescriptor fd, int ops) throws ErrnoException {
