@@ -153,15 +153,7 @@ public final class ClientPeer implements AutoCloseable {
     public static ClientPeer trickles(SocketAddress server, byte[] request, long gapMillis) throws IOException {
         byte[] copy = request.clone();
         return new ClientPeer(server, 0, c -> {
-            if (c.socket.family() != Socket.Family.UNIX) c.socket.setTcpNoDelay(true);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment one = arena.allocate(1);
-                for (byte b : copy) {
-                    one.set(ValueLayout.JAVA_BYTE, 0, b);
-                    Blocking.write(c.socket, one);
-                    Thread.sleep(gapMillis);
-                }
-            }
+            Peer.trickle(c.socket, copy, gapMillis);
             c.receive(Long.MAX_VALUE);
         });
     }

@@ -116,17 +116,20 @@ public final class Peer implements AutoCloseable {
      */
     public static Peer trickles(byte[] message, long gapMillis) throws ErrnoException {
         byte[] copy = message.clone();
-        return new Peer(0, (peer, s) -> {
-            s.setTcpNoDelay(true); // each byte its own segment
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment one = arena.allocate(1);
-                for (byte b : copy) {
-                    one.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b);
-                    Blocking.write(s, one);
-                    Thread.sleep(gapMillis);
-                }
+        return new Peer(0, (peer, s) -> trickle(s, copy, gapMillis));
+    }
+
+    /** Writes {@code message} a byte per segment ({@code TCP_NODELAY} on TCP), {@code gapMillis} apart; for {@link ClientPeer} too. */
+    static void trickle(Socket s, byte[] message, long gapMillis) throws IOException, InterruptedException {
+        if (s.family() != Socket.Family.UNIX) s.setTcpNoDelay(true);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(1);
+            for (byte b : message) {
+                one.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b);
+                Blocking.write(s, one);
+                Thread.sleep(gapMillis);
             }
-        });
+        }
     }
 
     /** Where to connect. */

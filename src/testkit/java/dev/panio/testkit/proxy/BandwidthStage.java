@@ -8,27 +8,22 @@ import java.util.SplittableRandom;
  * does not make the next go early), so at any moment the bytes passed since the first slice
  * are at most the rate times the time since plus one slice.
  */
-final class BandwidthStage extends PacedStage {
-    private long nextAt;
-    private boolean started;
-
+final class BandwidthStage extends PieceStage {
     BandwidthStage(FaultHandle handle, Flow flow, SplittableRandom random) {
         super(handle, flow, random);
     }
 
+    private Fault.Bandwidth fault() {
+        return (Fault.Bandwidth) handle.fault();
+    }
+
     @Override
-    long step(long now) {
-        Item head = queue.peekFirst();
-        if (head.kind() != Item.Kind.DATA) {
-            forward(queue.pollFirst());
-            return 0;
-        }
-        if (started && nextAt - now > 0) return nextAt - now;
-        Fault.Bandwidth f = (Fault.Bandwidth) handle.fault();
-        long n = Math.min(head.size(), f.sliceBytes());
-        forwardHead(n);
-        started = true;
-        nextAt = now + (long) Math.ceil(n * 1e9 / f.bytesPerSecond());
-        return 0;
+    long pieceBytes() {
+        return fault().sliceBytes();
+    }
+
+    @Override
+    long gapNanos(long n) {
+        return (long) Math.ceil(n * 1e9 / fault().bytesPerSecond());
     }
 }

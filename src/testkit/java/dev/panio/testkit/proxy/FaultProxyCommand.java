@@ -8,9 +8,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -117,14 +115,7 @@ public final class FaultProxyCommand {
                 case "change" -> {
                     String[] p = rest.split("\\s+", 2);
                     FaultHandle h = find(proxy, p[0]);
-                    Map<String, String> params = new HashMap<>();
-                    for (String kv : (p.length > 1 ? p[1] : "").split("\\s+")) {
-                        if (kv.isEmpty()) continue;
-                        int eq = kv.indexOf('=');
-                        if (eq <= 0) throw new IllegalArgumentException("a fault parameter is key=value, not: " + kv);
-                        params.put(kv.substring(0, eq), kv.substring(eq + 1));
-                    }
-                    h.change(FaultSpec.changed(h.fault(), params));
+                    h.change(FaultSpec.changed(h.fault(), FaultSpec.parameters((p.length > 1 ? p[1] : "").split("\\s+"))));
                     yield "fault " + h;
                 }
                 case "remove" -> {

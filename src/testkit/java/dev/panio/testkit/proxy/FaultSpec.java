@@ -37,17 +37,24 @@ public record FaultSpec(Direction direction, Fault fault, double toxicity) {
         String[] words = text.trim().split("\\s+");
         if (words.length < 2) throw new IllegalArgumentException("a fault is: direction kind [key=value...], not: " + text);
         Direction d = Direction.parse(words[0]);
-        Map<String, String> p = new HashMap<>();
-        for (int i = 2; i < words.length; i++) {
-            int eq = words[i].indexOf('=');
-            if (eq <= 0) throw new IllegalArgumentException("a fault parameter is key=value, not: " + words[i]);
-            if (p.put(words[i].substring(0, eq), words[i].substring(eq + 1)) != null) {
-                throw new IllegalArgumentException("parameter " + words[i].substring(0, eq) + " given twice");
-            }
-        }
+        Map<String, String> p = parameters(java.util.Arrays.copyOfRange(words, 2, words.length));
         double toxicity = p.containsKey("toxicity") ? number(p.remove("toxicity"), "toxicity") : 1.0;
         if (!(toxicity >= 0 && toxicity <= 1)) throw new IllegalArgumentException("toxicity must be 0 to 1: " + toxicity);
         return new FaultSpec(d, fault(words[1], p), toxicity);
+    }
+
+    /** {@code key=value} words as a map. @throws IllegalArgumentException for another word, or a key given twice */
+    static Map<String, String> parameters(String... words) {
+        Map<String, String> p = new HashMap<>();
+        for (String w : words) {
+            if (w.isEmpty()) continue;
+            int eq = w.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("a fault parameter is key=value, not: " + w);
+            if (p.put(w.substring(0, eq), w.substring(eq + 1)) != null) {
+                throw new IllegalArgumentException("parameter " + w.substring(0, eq) + " given twice");
+            }
+        }
+        return p;
     }
 
     /** The fault of {@code kind} with parameters {@code p} (consumed). */

@@ -47,6 +47,17 @@ abstract class Stage {
     /** The flow is live (both sides connected), or this fault was added to a live flow: timers start now. */
     void engage() {}
 
+    /**
+     * A close or reset ends the connection, so a stage that holds bytes does not hold it
+     * behind them: what it holds is dropped and the event goes on. True if {@code item} was one.
+     */
+    final boolean passedAsEnd(Item item) {
+        if (!item.endsConnection()) return false;
+        discard();
+        forward(item);
+        return true;
+    }
+
     /** The fault's parameters changed ({@link FaultHandle#change}). */
     void changed() {}
 

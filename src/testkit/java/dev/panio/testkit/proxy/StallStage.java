@@ -17,12 +17,7 @@ final class StallStage extends Stage {
 
     @Override
     void push(Item item) {
-        if (item.endsConnection()) {
-            discard(); // the connection ends: what is held never gets through
-            forward(item);
-            return;
-        }
-        held.addLast(item);
+        if (!passedAsEnd(item)) held.addLast(item);
     }
 
     @Override

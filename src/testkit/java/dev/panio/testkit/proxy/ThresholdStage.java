@@ -214,12 +214,7 @@ abstract class ThresholdStage extends Stage {
 
         @Override
         void after(Item item) {
-            if (item.endsConnection()) {
-                discard(); // the connection ends: what is held never gets through
-                forward(item);
-                return;
-            }
-            held.addLast(item);
+            if (!passedAsEnd(item)) held.addLast(item);
         }
 
         @Override
