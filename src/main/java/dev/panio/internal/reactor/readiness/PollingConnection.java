@@ -93,7 +93,12 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                 return;
             }
             // No error: a hang-up, both directions shut, reported again on every wait
-            if (!edge && (events & Poller.WRITE) == 0) unwatch();
+            if (!edge && (events & Poller.WRITE) == 0) {
+                // A Unix peer's SHUT_RDWR shuts this side's output too, with no write space
+                // reported: the queued bytes would wait forever. The write fails (EPIPE) now.
+                if (!queue.isEmpty()) flush(true);
+                if (!isClosed() && queue.isEmpty()) unwatch();
+            }
         }
     }
 
