@@ -15,7 +15,7 @@ import java.util.List;
  * The kernel's table of TCP sockets in this network namespace ({@code /proc/net/tcp} and
  * {@code tcp6}), for assertions such as "the connection was reset, not closed" (nothing left
  * in {@code TIME_WAIT}) or "the server still holds it" ({@code CLOSE_WAIT}). It lists every
- * process's sockets, so select by port. Any thread.
+ * process's sockets, so select a connection by its two ports ({@link #between}). Any thread.
  */
 public final class TcpTable {
     private TcpTable() {}
@@ -38,6 +38,22 @@ public final class TcpTable {
         List<Entry> out = new ArrayList<>();
         for (Entry e : all()) {
             if (e.local().getPort() == port || e.remote().getPort() == port) out.add(e);
+        }
+        return out;
+    }
+
+    /**
+     * Both ends of the connections between {@code portA} and {@code portB}: every socket whose
+     * local port is one and remote port the other, so at most two per address pair on loopback.
+     * This is the selection for "this connection" — {@link #withPort} also lists an earlier
+     * connection that used one of the ports and is still in {@code TIME_WAIT}, since the kernel
+     * hands out an ephemeral port again while an old connection with a different peer holds it.
+     */
+    public static List<Entry> between(int portA, int portB) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        for (Entry e : all()) {
+            int l = e.local().getPort(), r = e.remote().getPort();
+            if ((l == portA && r == portB) || (l == portB && r == portA)) out.add(e);
         }
         return out;
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class TcpTableTest {
     /** The entry whose local address has {@code port} and whose remote has {@code remotePort}, if the kernel lists one. */
     static Optional<TcpTable.Entry> entry(int port, int remotePort) throws Exception {
-        return TcpTable.withPort(port).stream()
+        return TcpTable.between(port, remotePort).stream()
                 .filter(e -> e.local().getPort() == port && e.remote().getPort() == remotePort).findFirst();
     }
 
@@ -78,6 +78,31 @@ class TcpTableTest {
             TcpTable.Entry theirs = entry(peer.address().getPort(), clientPort).orElseThrow();
             assertTrue(mine.sendQueue() > 0, "unsent on the writer: " + mine);
             assertTrue(theirs.receiveQueue() > 0, "unread on the peer: " + theirs);
+        }
+    }
+
+    /** Two connections from one local port (as after the kernel reuses a port still in TIME_WAIT) are told apart by the pair. */
+    @Test
+    void betweenSelectsOneConnectionWhereWithPortListsEveryUseOfThePort() throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (ServerSocket one = new ServerSocket(0, 1, lo); ServerSocket two = new ServerSocket(0, 1, lo);
+                Socket a = new Socket(); Socket b = new Socket()) {
+            a.setReuseAddress(true);
+            a.bind(new InetSocketAddress(lo, 0));
+            int shared = a.getLocalPort();
+            a.connect(one.getLocalSocketAddress());
+            b.setReuseAddress(true);
+            b.bind(new InetSocketAddress(lo, shared)); // Linux lets two unlistened sockets with SO_REUSEADDR share a port
+            b.connect(two.getLocalSocketAddress());
+            try (Socket fromA = one.accept(); Socket fromB = two.accept()) {
+                assertTrue(fromA.isConnected() && fromB.isConnected());
+                List<TcpTable.Entry> byPort = TcpTable.withPort(shared);
+                List<TcpTable.Entry> byPair = TcpTable.between(shared, two.getLocalPort());
+                assertEquals(4, byPort.size(), "both ends of both connections: " + byPort);
+                assertEquals(2, byPair.size(), "both ends of the second, nothing of the first: " + byPair);
+                assertTrue(byPair.stream().allMatch(e -> e.state() == TcpTable.State.ESTABLISHED
+                        && (e.local().getPort() == two.getLocalPort() || e.remote().getPort() == two.getLocalPort())), byPair.toString());
+            }
         }
     }
 
