@@ -12,7 +12,7 @@ import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.io.IoVec;
 import dev.panio.io.Pipe;
 import dev.panio.io.ResourceLimits;
@@ -297,18 +297,18 @@ class BadInputTest {
             s.localAddress();
         });
         inProcess("Socket.sendFile negative offset", IllegalArgumentException.class, "negative", () -> {
-            try (Socket s = Socket.tcp(Socket.Family.INET); FileDescriptor f = Files.memfd("f", 8)) {
+            try (Socket s = Socket.tcp(Socket.Family.INET); FileDescriptor f = LinuxFiles.memfd("f", 8)) {
                 s.sendFile(f, -1, 8);
             }
         });
         inProcess("Socket.sendFile negative count", IllegalArgumentException.class, "negative", () -> {
-            try (Socket s = Socket.tcp(Socket.Family.INET); FileDescriptor f = Files.memfd("f", 8)) {
+            try (Socket s = Socket.tcp(Socket.Family.INET); FileDescriptor f = LinuxFiles.memfd("f", 8)) {
                 s.sendFile(f, 0, -8);
             }
         });
         inProcess("Socket.sendFile of a closed file", ClosedException.class, "sendfile", () -> {
             try (Socket s = Socket.tcp(Socket.Family.INET)) {
-                FileDescriptor f = Files.memfd("f", 8);
+                FileDescriptor f = LinuxFiles.memfd("f", 8);
                 f.close();
                 s.sendFile(f, 0, 8);
             }
@@ -324,7 +324,7 @@ class BadInputTest {
             s.close();
         });
 
-        // ---- EventFd, TimerFd, Pipe, Files, ResourceLimits ------------------------------------
+        // ---- EventFd, TimerFd, Pipe, LinuxFiles, ResourceLimits ------------------------------------
         inProcess("EventFd.open(-1)", IllegalArgumentException.class, "negative", () -> EventFd.open(-1, true, false));
         inProcess("EventFd.signal(0)", IllegalArgumentException.class, "positive", () -> {
             try (EventFd e = EventFd.open()) {
@@ -371,23 +371,23 @@ class BadInputTest {
             p.close();
             p.capacity();
         });
-        inProcess("Files.memfd name with NUL", IllegalArgumentException.class, "NUL", () -> Files.memfd("a\0b", 8));
-        inProcess("Files.memfd name of 250 bytes", IllegalArgumentException.class, "at most 249", () -> Files.memfd("x".repeat(250), 8));
-        inProcess("Files.memfd negative size", IllegalArgumentException.class, "negative", () -> Files.memfd("m", -1));
-        inProcess("Files.openBeneath path with NUL", IllegalArgumentException.class, "NUL", () -> {
-            try (FileDescriptor dir = Files.openDirectory(Path.of("."))) {
-                Files.openBeneath(dir, "pom.xml\0../etc/passwd");
+        inProcess("LinuxFiles.memfd name with NUL", IllegalArgumentException.class, "NUL", () -> LinuxFiles.memfd("a\0b", 8));
+        inProcess("LinuxFiles.memfd name of 250 bytes", IllegalArgumentException.class, "at most 249", () -> LinuxFiles.memfd("x".repeat(250), 8));
+        inProcess("LinuxFiles.memfd negative size", IllegalArgumentException.class, "negative", () -> LinuxFiles.memfd("m", -1));
+        inProcess("LinuxFiles.openBeneath path with NUL", IllegalArgumentException.class, "NUL", () -> {
+            try (FileDescriptor dir = LinuxFiles.openDirectory(Path.of("."))) {
+                LinuxFiles.openBeneath(dir, "pom.xml\0../etc/passwd");
             }
         });
-        inProcess("Files.openBeneath in a closed directory", ClosedException.class, "openat2", () -> {
-            FileDescriptor dir = Files.openDirectory(Path.of("."));
+        inProcess("LinuxFiles.openBeneath in a closed directory", ClosedException.class, "openat2", () -> {
+            FileDescriptor dir = LinuxFiles.openDirectory(Path.of("."));
             dir.close();
-            Files.openBeneath(dir, "pom.xml");
+            LinuxFiles.openBeneath(dir, "pom.xml");
         });
-        inProcess("Files.stat after close", ClosedException.class, "fstat", () -> {
-            FileDescriptor f = Files.memfd("m", 8);
+        inProcess("LinuxFiles.stat after close", ClosedException.class, "fstat", () -> {
+            FileDescriptor f = LinuxFiles.memfd("m", 8);
             f.close();
-            Files.stat(f);
+            LinuxFiles.stat(f);
         });
         inProcess("ResourceLimits.setOpenFiles soft > hard", IllegalArgumentException.class, "soft <= hard",
                 () -> ResourceLimits.setOpenFiles(new ResourceLimits.Limit(10, 5)));

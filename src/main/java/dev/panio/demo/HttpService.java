@@ -4,7 +4,7 @@ import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.io.FileStatus;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.reactor.EventLoopGroup;
 import dev.panio.reactor.LoopMetrics;
 import java.nio.file.Path;
@@ -64,7 +64,7 @@ final class HttpService implements AutoCloseable {
         this.maxBody = maxBody;
         this.requests = new java.util.concurrent.atomic.LongAdder[loops];
         for (int i = 0; i < requests.length; i++) requests[i] = new java.util.concurrent.atomic.LongAdder();
-        this.filesRoot = files == null ? null : Files.openDirectory(files);
+        this.filesRoot = files == null ? null : LinuxFiles.openDirectory(files);
     }
 
     Timeouts timeouts() {
@@ -97,14 +97,14 @@ final class HttpService implements AutoCloseable {
         if (relative.isEmpty() || relative.indexOf('\0') >= 0) return new FileLookup(null, 0, 404);
         FileDescriptor f;
         try {
-            f = Files.openBeneath(filesRoot, relative);
+            f = LinuxFiles.openBeneath(filesRoot, relative);
         } catch (ErrnoException e) {
             Errno n = e.errno();
             boolean outside = n == Errno.EXDEV || n == Errno.ELOOP || n == Errno.EACCES || n == Errno.EPERM;
             return new FileLookup(null, 0, outside ? 403 : n == Errno.ENOENT || n == Errno.ENOTDIR ? 404 : 500);
         }
         try {
-            FileStatus st = Files.stat(f);
+            FileStatus st = LinuxFiles.stat(f);
             if (st.isRegularFile()) return new FileLookup(f, st.size(), 200);
         } catch (ErrnoException e) {
             // reported as not found below

@@ -112,7 +112,7 @@ public final class IoModelsTour {
         System.out.println("== 5. Level- vs edge-triggered epoll: write 2 KiB, read 1 KiB, wait again");
         for (boolean edge : new boolean[] {false, true}) {
             try (Pipe p = Pipe.open(true); Epoll ep = Epoll.open(4)) {
-                ep.add(p.source(), edge ? Interest.READ.and(Interest.EDGE_TRIGGERED) : Interest.READ, 0);
+                ep.add(p.source(), edge ? Interest.READ.with(Interest.EDGE_TRIGGERED) : Interest.READ, 0);
                 p.sink().write(arena.allocate(2048));
                 int first = ep.wait(1000);
                 p.source().read(arena.allocate(1024));

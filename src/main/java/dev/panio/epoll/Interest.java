@@ -3,8 +3,9 @@ package dev.panio.epoll;
 import dev.panio.internal.gen.LibC;
 
 /**
- * What an epoll registration asks for: a set of {@code EPOLL*} flags. Combine with
- * {@link #and}. {@code EPOLLERR} and {@code EPOLLHUP} are always reported and need not be
+ * What an epoll registration asks for: a set of {@code EPOLL*} flags, combined with
+ * {@link #with} ({@code Interest.READ.with(Interest.EDGE_TRIGGERED)} is
+ * {@code EPOLLIN | EPOLLET}). Immutable; any thread. {@code EPOLLERR} and {@code EPOLLHUP} are always reported and need not be
  * asked for.
  *
  * @param bits the {@code events} word passed to {@code epoll_ctl}
@@ -25,8 +26,13 @@ public record Interest(int bits) {
     /** {@code EPOLLEXCLUSIVE}: wake only one of several epolls watching the fd (ADD only). */
     public static final Interest EXCLUSIVE = new Interest(LibC.EPOLLEXCLUSIVE());
 
-    /** This interest and {@code other}. */
-    public Interest and(Interest other) {
+    /**
+     * The union: every flag of this interest and every flag of {@code other} (a bitwise OR).
+     *
+     * @param other the flags to add
+     * @return a new interest; this one is unchanged
+     */
+    public Interest with(Interest other) {
         return new Interest(bits | other.bits);
     }
 }

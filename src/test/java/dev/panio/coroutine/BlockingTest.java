@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.net.Socket;
 import dev.panio.testkit.NoFdLeaks;
 import java.io.EOFException;
@@ -81,7 +81,7 @@ class BlockingTest {
         byte[] data = new byte[3 << 20];
         new Random(3).nextBytes(data);
         Path file = java.nio.file.Files.write(tmp.resolve("data.bin"), data);
-        try (Socket.Pair p = Socket.pair(Socket.Type.STREAM); FileDescriptor f = Files.openRead(file); Arena arena = Arena.ofShared()) {
+        try (Socket.Pair p = Socket.pair(Socket.Type.STREAM); FileDescriptor f = LinuxFiles.openRead(file); Arena arena = Arena.ofShared()) {
             var sent = on(virtual, () -> {
                 Blocking.sendFile(p.first(), f, 1000, data.length - 1000, 5_000_000_000L);
                 return true;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -31,7 +31,7 @@ class UringBlockingAllocationTest {
         Path path = tmp.resolve("f");
         java.nio.file.Files.write(path, new byte[4096]);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (FileDescriptor f = Files.openReadWrite(path); Arena arena = Arena.ofConfined()) {
+        try (FileDescriptor f = LinuxFiles.openReadWrite(path); Arena arena = Arena.ofConfined()) {
             MemorySegment b = arena.allocate(64);
             for (int i = 0; i < 20_000; i++) UringBlocking.read(f, b, 0); // warm: JIT, the thread's op
             int calls = 20_000;

@@ -38,7 +38,7 @@ class UringBlockingCloseRaceTest {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("race", ".bin");
         java.nio.file.Files.write(file, new byte[4096]);
         java.util.List<Thread> load = new java.util.ArrayList<>();
-        try (dev.panio.io.FileDescriptor f = dev.panio.io.Files.openReadWrite(file)) {
+        try (dev.panio.io.FileDescriptor f = dev.panio.io.LinuxFiles.openReadWrite(file)) {
             for (int t = 0; t < 16; t++) {
                 load.add(Thread.ofVirtual().start(() -> {
                     try (Arena arena = Arena.ofConfined()) {

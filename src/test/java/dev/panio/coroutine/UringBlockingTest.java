@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.panio.io.ClosedException;
 import dev.panio.io.EventFd;
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
 import dev.panio.testkit.NoFdLeaks;
@@ -65,7 +65,7 @@ class UringBlockingTest {
         new Random(9).nextBytes(want);
         java.nio.file.Files.write(path, new byte[want.length]);
         PinnedEvents.Found pinned = PinnedEvents.during(() -> {
-            try (FileDescriptor rw = Files.openReadWrite(path)) {
+            try (FileDescriptor rw = LinuxFiles.openReadWrite(path)) {
                 List<CompletableFuture<byte[]>> all = new ArrayList<>();
                 for (int i = 0; i < threads; i++) {
                     int at = i * part;
@@ -216,7 +216,7 @@ class UringBlockingTest {
     @Test
     void memoryTheKernelCouldOutliveIsRefused(@TempDir Path tmp) throws Exception {
         Path path = java.nio.file.Files.write(tmp.resolve("f"), new byte[16]);
-        try (FileDescriptor f = Files.openRead(path); Arena shared = Arena.ofShared()) {
+        try (FileDescriptor f = LinuxFiles.openRead(path); Arena shared = Arena.ofShared()) {
             for (MemorySegment bad : new MemorySegment[] {MemorySegment.ofArray(new byte[16]), shared.allocate(16), Arena.global().allocate(16),
                     Arena.ofAuto().allocate(16)}) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UringBlocking.read(f, bad, 0));

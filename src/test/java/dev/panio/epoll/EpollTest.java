@@ -32,7 +32,7 @@ class EpollTest {
     void levelTriggeredReportsAgainEdgeTriggeredOnlyOnNewData() throws Exception {
         for (boolean edge : new boolean[] {false, true}) {
             try (Pipe p = Pipe.open(true); Epoll ep = Epoll.open(4); Arena arena = Arena.ofConfined()) {
-                Interest in = edge ? Interest.READ.and(Interest.EDGE_TRIGGERED) : Interest.READ;
+                Interest in = edge ? Interest.READ.with(Interest.EDGE_TRIGGERED) : Interest.READ;
                 ep.add(p.source(), in, 1);
                 assertEquals(2048, p.sink().write(arena.allocate(2048)));
                 assertEquals(1, ep.wait(1000));
@@ -50,11 +50,11 @@ class EpollTest {
     @Test
     void oneshotReportsOnceUntilRearmed() throws Exception {
         try (Pipe p = Pipe.open(true); Epoll ep = Epoll.open(4)) {
-            ep.add(p.source(), Interest.READ.and(Interest.ONESHOT), 5);
+            ep.add(p.source(), Interest.READ.with(Interest.ONESHOT), 5);
             p.sink().write(MemorySegment.ofArray(new byte[10]));
             assertEquals(1, ep.wait(1000));
             assertEquals(0, ep.wait(0), "disabled after one report");
-            ep.modify(p.source(), Interest.READ.and(Interest.ONESHOT), 6);
+            ep.modify(p.source(), Interest.READ.with(Interest.ONESHOT), 6);
             assertEquals(1, ep.wait(0));
             assertEquals(6, ep.data(0));
         }
@@ -70,7 +70,7 @@ class EpollTest {
             ep.add(listener.fd(), Interest.READ, 0);
             assertEquals(1, ep.wait(5000));
             try (Socket server = listener.accept()) {
-                ep.add(server.fd(), Interest.READ.and(Interest.RDHUP), 1);
+                ep.add(server.fd(), Interest.READ.with(Interest.RDHUP), 1);
                 assertEquals(0, ep.wait(0));
                 client.shutdownOutput();
                 assertEquals(1, ep.wait(5000));

@@ -14,7 +14,7 @@ import dev.panio.epoll.Interest;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.poll.Poll;
 import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.Arena;
@@ -158,8 +158,8 @@ class SocketTest {
             MemorySegment.copy(data, 0, src, ValueLayout.JAVA_BYTE, 0, data.length);
             MemorySegment echoed = arena.allocate(data.length);
             MemorySegment relay = arena.allocate(64 * 1024);
-            ep.add(c.fd(), Interest.READ.and(Interest.WRITE), 1);
-            ep.add(s.fd(), Interest.READ.and(Interest.WRITE), 2);
+            ep.add(c.fd(), Interest.READ.with(Interest.WRITE), 1);
+            ep.add(s.fd(), Interest.READ.with(Interest.WRITE), 2);
             long sent = 0, back = 0, relayHead = 0, relayTail = 0;
             int partialWrites = 0;
             boolean clientShut = false;
@@ -245,7 +245,7 @@ class SocketTest {
         byte[] content = new byte[100_000];
         new Random(7).nextBytes(content);
         Socket[] pair = connectedPair(V4);
-        try (Socket c = pair[0]; Socket s = pair[1]; FileDescriptor file = Files.memfd("sendfile-test", content.length)) {
+        try (Socket c = pair[0]; Socket s = pair[1]; FileDescriptor file = LinuxFiles.memfd("sendfile-test", content.length)) {
             file.write(MemorySegment.ofArray(content)); // staged in 64 KiB pieces
             long written = file.write(MemorySegment.ofArray(content).asSlice(64 * 1024));
             assertEquals(content.length - 64 * 1024, written);

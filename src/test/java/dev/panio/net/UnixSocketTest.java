@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.io.Pipe;
 import dev.panio.poll.Poll;
 import dev.panio.testkit.NoFdLeaks;
@@ -179,7 +179,7 @@ class UnixSocketTest {
     @Test
     void threeDescriptorsPassInOneMessageAndWorkOnTheOtherSide() throws Exception {
         try (Socket.Pair channel = Socket.pair(Socket.Type.STREAM); Pipe pipe = Pipe.open(true);
-                FileDescriptor memfd = Files.memfd("passed", 0); Socket.Pair carried = Socket.pair(Socket.Type.STREAM);
+                FileDescriptor memfd = LinuxFiles.memfd("passed", 0); Socket.Pair carried = Socket.pair(Socket.Type.STREAM);
                 Arena arena = Arena.ofConfined()) {
             memfd.write(text(arena, "memfd contents"));
             assertEquals(1, channel.first().sendWithFds(text(arena, "!"), pipe.sink(), memfd, carried.first().fd()));
@@ -202,9 +202,9 @@ class UnixSocketTest {
                 MemorySegment buf = arena.allocate(64);
                 assertEquals(23, pipe.source().read(buf));
                 // the memfd: the same open file (and offset), so a write through the copy grows the original
-                assertEquals(14, Files.stat(memCopy).size());
+                assertEquals(14, LinuxFiles.stat(memCopy).size());
                 memCopy.write(text(arena, "!!"));
-                assertEquals(16, Files.stat(memfd).size());
+                assertEquals(16, LinuxFiles.stat(memfd).size());
                 // the socket: writing to the passed copy reaches the other end of its pair
                 Socket passed = Socket.adopt(sock, Socket.Family.UNIX, Socket.Type.STREAM);
                 passed.write(text(arena, "via passed socket"));

@@ -205,7 +205,7 @@ class ReactorSuiteTest {
             assertTrue(refused.getCause() instanceof java.util.concurrent.RejectedExecutionException, String.valueOf(refused.getCause()));
             // From a thread that is not the loop's: a write says false, a file handed over is closed.
             assertFalse(c.write(MemorySegment.ofArray(new byte[] {1})));
-            dev.panio.io.FileDescriptor file = dev.panio.io.Files.memfd("handed-over", 16);
+            dev.panio.io.FileDescriptor file = dev.panio.io.LinuxFiles.memfd("handed-over", 16);
             assertFalse(c.sendFile(file, 0, 16));
             assertFalse(file.isOpen(), "sendFile on a gone connection closes the file it was given");
         }
@@ -751,10 +751,10 @@ class ReactorSuiteTest {
             Listener l = g.listen(ANY, () -> (c, data) -> {
                 try {
                     c.write(MemorySegment.ofArray("<".getBytes()));
-                    c.sendFile(dev.panio.io.Files.openRead(file), 1000, content.length - 2000);
+                    c.sendFile(dev.panio.io.LinuxFiles.openRead(file), 1000, content.length - 2000);
                     c.write(MemorySegment.ofArray("|".getBytes()));
-                    c.sendFile(dev.panio.io.Files.openRead(file), 0, 10);
-                    c.sendFile(dev.panio.io.Files.openRead(file), 0, 0);
+                    c.sendFile(dev.panio.io.LinuxFiles.openRead(file), 0, 10);
+                    c.sendFile(dev.panio.io.LinuxFiles.openRead(file), 0, 0);
                     c.write(MemorySegment.ofArray(">".getBytes()));
                     c.close();
                 } catch (ErrnoException e) {
@@ -787,7 +787,7 @@ class ReactorSuiteTest {
     @MethodSource("backends")
     void aLargeFileReachesASlowReaderByteExact(Backend b) throws Exception {
         int size = 64 << 20;
-        try (dev.panio.io.FileDescriptor source = dev.panio.io.Files.memfd("large", size);
+        try (dev.panio.io.FileDescriptor source = dev.panio.io.LinuxFiles.memfd("large", size);
              java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment chunk = arena.allocate(1 << 20);
             for (int off = 0; off < size; off += (int) chunk.byteSize()) {
@@ -876,7 +876,7 @@ class ReactorSuiteTest {
                 @Override
                 public void onData(Connection c, MemorySegment data) {
                     try {
-                        c.sendFile(dev.panio.io.Files.openRead(file), 0, content.length + 5000);
+                        c.sendFile(dev.panio.io.LinuxFiles.openRead(file), 0, content.length + 5000);
                     } catch (ErrnoException e) {
                         throw new IllegalStateException(e);
                     }

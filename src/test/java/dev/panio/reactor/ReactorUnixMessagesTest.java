@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
 import dev.panio.net.UnixAddress;
@@ -178,7 +178,7 @@ class ReactorUnixMessagesTest {
             try (Listener l = listen(g, at, type, () -> server); Pipe pipe = Pipe.open(false);
                     Socket.Pair carried = Socket.pair(Socket.Type.STREAM)) {
                 Connection c = connect(g, at, type, new Messages(0));
-                FileDescriptor memfd = Files.memfd("passed", 0);
+                FileDescriptor memfd = LinuxFiles.memfd("passed", 0);
                 memfd.write(text("memfd contents"));
                 FileDescriptor sink = pipe.sink();
                 assertTrue(c.writeWithFds(text("hello"), sink, memfd, carried.first().fd()));
@@ -193,7 +193,7 @@ class ReactorUnixMessagesTest {
                     MemorySegment buf = arena.allocate(64);
                     assertEquals(13, pipe.source().read(buf));
                     // the memfd: the same file, whose only other descriptor was closed above
-                    assertEquals(14, Files.stat(got.get(1)).size());
+                    assertEquals(14, LinuxFiles.stat(got.get(1)).size());
                     // the socket: talks to the other end of the pair
                     assertEquals(6, got.get(2).write(text("socket")));
                     assertEquals(6, carried.second().read(buf));
@@ -295,7 +295,7 @@ class ReactorUnixMessagesTest {
                 public void onFileDescriptors(Connection c, List<FileDescriptor> fds) {
                     try {
                         for (FileDescriptor f : fds) {
-                            sizes.add(Files.stat(f).size());
+                            sizes.add(LinuxFiles.stat(f).size());
                             f.close();
                         }
                     } catch (ErrnoException e) {
@@ -331,7 +331,7 @@ class ReactorUnixMessagesTest {
                             c.write(MemorySegment.ofArray(fill));
                         }
                         for (int i = 0; i < count; i++) {
-                            try (FileDescriptor m = Files.memfd("m" + i, i)) {
+                            try (FileDescriptor m = LinuxFiles.memfd("m" + i, i)) {
                                 c.writeWithFds(text(String.format("%04d", i)), m);
                             }
                         }
@@ -469,13 +469,13 @@ class ReactorUnixMessagesTest {
                 assertTrue(assertThrows(IllegalArgumentException.class, () -> overStream.writeWithFds(text("x"), tooMany))
                         .getMessage().contains("254"));
                 assertThrows(IllegalArgumentException.class, () -> overStream.writeWithFds(MemorySegment.ofArray(new byte[0]), pipe.sink()));
-                FileDescriptor closed = Files.memfd("closed", 0);
+                FileDescriptor closed = LinuxFiles.memfd("closed", 0);
                 closed.close();
                 assertThrows(IllegalStateException.class, () -> overStream.writeWithFds(text("x"), pipe.sink(), closed),
                         "a closed descriptor is refused (and the duplicate made before it closed)");
                 // a seqpacket connection sends messages, not files: refused, and the file it owned is closed
                 Connection overSeq = connect(g, at, Socket.Type.SEQPACKET, new Messages(0));
-                FileDescriptor file = Files.memfd("file", 10);
+                FileDescriptor file = LinuxFiles.memfd("file", 10);
                 assertThrows(IllegalStateException.class, () -> overSeq.sendFile(file, 0, 10));
                 assertFalse(file.isOpen());
                 // an empty message with descriptors is allowed on seqpacket

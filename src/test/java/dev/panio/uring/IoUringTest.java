@@ -13,7 +13,7 @@ import dev.panio.internal.gen.LibC;
 import dev.panio.internal.gen.io_uring_sqe;
 import dev.panio.io.Errno;
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.io.IoVec;
 import dev.panio.io.Pipe;
 import dev.panio.net.Socket;
@@ -127,7 +127,7 @@ class IoUringTest {
 
     @Test
     void readvAndWritevAtFileOffsets() throws Exception {
-        try (IoUring ring = IoUring.open(4); FileDescriptor file = Files.memfd("uring-vec", 0); Arena arena = Arena.ofConfined()) {
+        try (IoUring ring = IoUring.open(4); FileDescriptor file = LinuxFiles.memfd("uring-vec", 0); Arena arena = Arena.ofConfined()) {
             Completions c = new Completions(ring);
             IoVec out = new IoVec(arena, 2).add(arena.allocateFrom("hello ", java.nio.charset.StandardCharsets.US_ASCII).asSlice(0, 6))
                     .add(arena.allocateFrom("world", java.nio.charset.StandardCharsets.US_ASCII).asSlice(0, 5));
@@ -601,7 +601,7 @@ class IoUringTest {
         byte[] data = new byte[200_000];
         new java.util.Random(9).nextBytes(data);
         try (Socket client = pair[0]; Socket server = pair[1]; IoUring ring = IoUring.open(8); Pipe pipe = Pipe.open(false);
-             FileDescriptor file = Files.memfd("splice", 0); Arena arena = Arena.ofConfined()) {
+             FileDescriptor file = LinuxFiles.memfd("splice", 0); Arena arena = Arena.ofConfined()) {
             for (long w = 0; w < data.length; ) w += file.write(MemorySegment.ofArray(data).asSlice(w));
             Completions c = new Completions(ring);
             java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panio.io.FileDescriptor;
-import dev.panio.io.Files;
+import dev.panio.io.LinuxFiles;
 import dev.panio.testkit.NoFdLeaks;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -51,7 +51,7 @@ class WriteQueueTest {
     @Test
     void fileRegionsKeepTheirPlaceBetweenBytesAndAreClosedOnceSent() throws Exception {
         WriteQueue q = new WriteQueue(new ChunkPool());
-        FileDescriptor file = Files.memfd("region", 100);
+        FileDescriptor file = LinuxFiles.memfd("region", 100);
         q.append(MemorySegment.ofArray(bytes(10, 2)), 0, 10);
         q.appendFile(file, 20, 50);
         q.append(MemorySegment.ofArray(bytes(7, 3)), 0, 7);
@@ -77,7 +77,7 @@ class WriteQueueTest {
     void clearClosesQueuedFilesAndReturnsChunks() throws Exception {
         ChunkPool pool = new ChunkPool();
         WriteQueue q = new WriteQueue(pool);
-        FileDescriptor file = Files.memfd("dropped", 10);
+        FileDescriptor file = LinuxFiles.memfd("dropped", 10);
         q.append(MemorySegment.ofArray(bytes(100, 4)), 0, 100);
         ChunkPool.Chunk used = q.headChunk();
         q.appendFile(file, 0, 10);

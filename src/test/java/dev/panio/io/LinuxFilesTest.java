@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** openat2 with RESOLVE_BENEATH and fstat, on real files, directories, links and FIFOs. */
 @NoFdLeaks
-class FilesTest {
+class LinuxFilesTest {
     @TempDir
     Path tmp;
 
@@ -35,34 +35,34 @@ class FilesTest {
     @Test
     void opensInsideAndReportsTypeAndSize() throws Exception {
         Path root = root();
-        try (FileDescriptor dir = Files.openDirectory(root);
-             FileDescriptor f = Files.openBeneath(dir, "sub/a.txt");
-             FileDescriptor rel = Files.openBeneath(dir, "relative");
+        try (FileDescriptor dir = LinuxFiles.openDirectory(root);
+             FileDescriptor f = LinuxFiles.openBeneath(dir, "sub/a.txt");
+             FileDescriptor rel = LinuxFiles.openBeneath(dir, "relative");
              Arena arena = Arena.ofConfined()) {
-            FileStatus st = Files.stat(f);
+            FileStatus st = LinuxFiles.stat(f);
             assertTrue(st.isRegularFile());
             assertFalse(st.isDirectory());
             assertEquals(6, st.size());
             MemorySegment buf = arena.allocate(16);
             long n = f.read(buf);
             assertArrayEquals("inside".getBytes(StandardCharsets.US_ASCII), buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
-            assertTrue(Files.stat(dir).isDirectory());
-            assertEquals(6, Files.stat(rel).size(), "a relative link that stays inside is followed");
+            assertTrue(LinuxFiles.stat(dir).isDirectory());
+            assertEquals(6, LinuxFiles.stat(rel).size(), "a relative link that stays inside is followed");
         }
     }
 
     @Test
     void theKernelRefusesEveryWayOut() throws Exception {
         Path root = root();
-        try (FileDescriptor dir = Files.openDirectory(root)) {
+        try (FileDescriptor dir = LinuxFiles.openDirectory(root)) {
             for (String out : new String[] {"../secret.txt", "sub/../../secret.txt", "escape", "inner", "/etc/passwd"}) {
-                ErrnoException e = assertThrows(ErrnoException.class, () -> Files.openBeneath(dir, out).close(), out);
+                ErrnoException e = assertThrows(ErrnoException.class, () -> LinuxFiles.openBeneath(dir, out).close(), out);
                 assertEquals(Errno.EXDEV, e.errno(), out);
                 assertTrue(e.getMessage().contains("openat2") && e.getMessage().contains(out), e.getMessage());
             }
-            ErrnoException missing = assertThrows(ErrnoException.class, () -> Files.openBeneath(dir, "nope"));
+            ErrnoException missing = assertThrows(ErrnoException.class, () -> LinuxFiles.openBeneath(dir, "nope"));
             assertEquals(Errno.ENOENT, missing.errno());
-            assertThrows(IllegalArgumentException.class, () -> Files.openBeneath(dir, "a\0b"));
+            assertThrows(IllegalArgumentException.class, () -> LinuxFiles.openBeneath(dir, "a\0b"));
         }
     }
 
@@ -71,8 +71,8 @@ class FilesTest {
         Path root = root();
         Process p = new ProcessBuilder("mkfifo", root.resolve("fifo").toString()).start();
         assertEquals(0, p.waitFor());
-        try (FileDescriptor dir = Files.openDirectory(root); FileDescriptor f = Files.openBeneath(dir, "fifo")) {
-            assertFalse(Files.stat(f).isRegularFile());
+        try (FileDescriptor dir = LinuxFiles.openDirectory(root); FileDescriptor f = LinuxFiles.openBeneath(dir, "fifo")) {
+            assertFalse(LinuxFiles.stat(f).isRegularFile());
         }
     }
 }

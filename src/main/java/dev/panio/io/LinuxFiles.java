@@ -20,8 +20,8 @@ import java.nio.file.Path;
  * <p>Threads: every method may be called from any thread. Names and paths are checked
  * before the call: a NUL inside one (which C would silently cut there) is refused.
  */
-public final class Files {
-    private Files() {}
+public final class LinuxFiles {
+    private LinuxFiles() {}
 
     /** Opens {@code path} read-only. */
     public static FileDescriptor openRead(Path path) throws ErrnoException {
