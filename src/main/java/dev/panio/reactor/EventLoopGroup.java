@@ -315,6 +315,11 @@ public final class EventLoopGroup implements AutoCloseable {
         java.util.Objects.requireNonNull(handler, "handler");
         if (timeoutMillis < 0) throw new IllegalArgumentException("connect to " + address + ": negative timeout " + timeoutMillis);
         Socket.Family.of(address); // an unsupported address type fails here, on the caller's thread
+        if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
+            // new InetSocketAddress("no.such.host", 80) makes one without a word
+            throw new IllegalArgumentException("connect to " + address + ": the address is unresolved (panio does no "
+                    + "name lookups: resolve the name first, e.g. with InetAddress.getAllByName)");
+        }
         Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
         Driver.Outbound request = new Driver.Outbound(address, type, localAddress, options, timeoutMillis);
         if (shutdown || !loop.offer(() -> loop.driver.connect(request, handler, result))) {

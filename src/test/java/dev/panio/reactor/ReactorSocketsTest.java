@@ -173,6 +173,11 @@ class ReactorSocketsTest {
                 assertEquals(dev.panio.io.Errno.EADDRNOTAVAIL, ((dev.panio.io.ErrnoException) bind.getCause()).errno());
             }
             assertThrows(NullPointerException.class, () -> SocketOptionSet.none().with(StandardSocketOptions.SO_LINGER, null));
+            // a name that did not resolve is refused on the caller's thread, naming the address
+            IllegalArgumentException unresolved = assertThrows(IllegalArgumentException.class,
+                    () -> g.connect(InetSocketAddress.createUnresolved("example.invalid", 80), new Collector(1), 5000));
+            assertTrue(unresolved.getMessage().contains("example.invalid") && unresolved.getMessage().contains("unresolved"),
+                    unresolved.getMessage());
         }
     }
 }
