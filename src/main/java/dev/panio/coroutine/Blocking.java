@@ -50,7 +50,13 @@ public final class Blocking {
     /**
      * Reads at least one byte into {@code dst}, waiting for some to arrive.
      *
-     * @return bytes read, or {@link FileDescriptor#EOF}
+     * @param fd  a non-blocking descriptor
+     * @param dst where the bytes go
+     * @return bytes read, or {@link FileDescriptor#EOF}; 0 only for an empty {@code dst}
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static long read(FileDescriptor fd, MemorySegment dst) throws IOException {
         NonBlockingCheck.require(fd, "read");
@@ -61,7 +67,18 @@ public final class Blocking {
         }
     }
 
-    /** {@link #read(FileDescriptor, MemorySegment)} on a socket ({@code recv}; a message on a datagram or seqpacket socket). */
+    /**
+     * {@link #read(FileDescriptor, MemorySegment)} on a socket ({@code recv}; a message on a datagram or seqpacket socket).
+     *
+     * @param socket a non-blocking socket
+     * @param dst    where the bytes go
+     * @return bytes read (0 for an empty datagram), or {@link FileDescriptor#EOF}
+     * @throws ErrnoException {@code EMSGSIZE} for a message longer than {@code dst}, as {@link Socket#read(MemorySegment)}
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
+     */
     public static long read(Socket socket, MemorySegment dst) throws IOException {
         return read(socket, dst, -1);
     }
@@ -70,8 +87,16 @@ public final class Blocking {
      * {@link #read(Socket, MemorySegment)}, waiting at most {@code timeoutNanos} for data
      * (negative: no limit; 0: only what is there now).
      *
+     * @param socket       a non-blocking socket
+     * @param dst          where the bytes go
+     * @param timeoutNanos the longest wait, negative for none
+     * @return bytes read (0 for an empty datagram), or {@link FileDescriptor#EOF}
      * @throws SocketTimeoutException if nothing came in time; nothing was read, and the socket
      *         can be read again
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static long read(Socket socket, MemorySegment dst, long timeoutNanos) throws IOException {
         NonBlockingCheck.require(socket.fd(), "read");
@@ -85,7 +110,13 @@ public final class Blocking {
     /**
      * Fills {@code dst} whole, waiting as needed.
      *
+     * @param fd  a non-blocking descriptor
+     * @param dst the bytes to fill, all of them
      * @throws EOFException if the stream ends first (saying how many bytes came)
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static void readFully(FileDescriptor fd, MemorySegment dst) throws IOException {
         NonBlockingCheck.require(fd, "read");
@@ -102,7 +133,17 @@ public final class Blocking {
         }
     }
 
-    /** Writes all of {@code src}, waiting for room as needed; returns its size. */
+    /**
+     * Writes all of {@code src}, waiting for room as needed; returns its size.
+     *
+     * @param fd  a non-blocking descriptor
+     * @param src the bytes
+     * @return {@code src}'s size
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
+     */
     public static long write(FileDescriptor fd, MemorySegment src) throws IOException {
         NonBlockingCheck.require(fd, "write");
         long at = 0, size = src.byteSize();
@@ -117,6 +158,14 @@ public final class Blocking {
     /**
      * Writes all of {@code src} to a stream socket (or, on a message socket, sends it as one
      * message), waiting for room as needed; returns its size.
+     *
+     * @param socket a non-blocking socket
+     * @param src    the bytes
+     * @return {@code src}'s size
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static long write(Socket socket, MemorySegment src) throws IOException {
         return write(socket, src, -1);
@@ -127,8 +176,16 @@ public final class Blocking {
      * {@code timeoutNanos} (negative: no limit): a peer that keeps reading, however slowly,
      * is served; one that stops for that long is not.
      *
+     * @param socket       a non-blocking socket
+     * @param src          the bytes
+     * @param timeoutNanos the longest wait for room, negative for none
+     * @return {@code src}'s size
      * @throws SocketTimeoutException if no room came in time; its {@code bytesTransferred}
      *         says how much of {@code src} was written
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static long write(Socket socket, MemorySegment src, long timeoutNanos) throws IOException {
         NonBlockingCheck.require(socket.fd(), "write");
@@ -146,8 +203,17 @@ public final class Blocking {
      * through user space), each wait for room lasting at most {@code timeoutNanos} (negative:
      * no limit).
      *
+     * @param socket       a non-blocking stream socket
+     * @param file         a regular file or memfd; its own offset does not move
+     * @param offset       where in the file to start
+     * @param count        how many bytes to send
+     * @param timeoutNanos the longest wait for room, negative for none
      * @throws EOFException if the file ends first (it shrank), saying how many bytes were sent
      * @throws SocketTimeoutException if no room came in time ({@code bytesTransferred}: bytes sent)
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static void sendFile(Socket socket, FileDescriptor file, long offset, long count, long timeoutNanos) throws IOException {
         NonBlockingCheck.require(socket.fd(), "sendfile");
@@ -164,7 +230,16 @@ public final class Blocking {
         }
     }
 
-    /** Accepts a connection (non-blocking, like its listener), waiting for one to come. */
+    /**
+     * Accepts a connection (non-blocking, like its listener), waiting for one to come.
+     *
+     * @param listener a non-blocking listening socket
+     * @return the connection, owned by the caller
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
+     */
     public static Socket accept(Socket listener) throws IOException {
         NonBlockingCheck.require(listener.fd(), "accept");
         for (;;) {
@@ -178,8 +253,16 @@ public final class Blocking {
      * Connects {@code socket} to {@code address}, waiting up to {@code timeoutMillis} (0: the
      * kernel's own limit).
      *
+     * @param socket        a non-blocking, unconnected socket
+     * @param address       the peer, of the socket's family
+     * @param timeoutMillis the limit, 0 for the kernel's own
      * @throws ErrnoException {@code ETIMEDOUT} once the time is up (the socket is then of no
      *         further use: close it), or the connect's own error, e.g. {@code ECONNREFUSED}
+     * @throws InterruptedIOException if the thread is interrupted while waiting
+     * @throws IOException as above
+     * @throws IllegalArgumentException if {@code timeoutMillis} is negative, on a virtual
+     *         thread if the socket is blocking, or for an address of the wrong family
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static void connect(Socket socket, SocketAddress address, long timeoutMillis) throws IOException {
         if (timeoutMillis < 0) throw new IllegalArgumentException("connect(fd=" + socket.fd().intValue() + "): negative timeout " + timeoutMillis);
@@ -223,6 +306,15 @@ public final class Blocking {
     /**
      * Receives one message with what {@code info} reports of it (sender, passed descriptors,
      * truncation), waiting for one to come; see {@link Socket#receiveFrom}.
+     *
+     * @param socket a non-blocking socket
+     * @param dst    where the bytes go
+     * @param info   where the rest of the message is described
+     * @return as {@link Socket#receiveFrom}, never {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static long receiveFrom(Socket socket, MemorySegment dst, MessageInfo info) throws IOException {
         NonBlockingCheck.require(socket.fd(), "recvmsg");
@@ -237,6 +329,16 @@ public final class Blocking {
      * Sends {@code src} with {@code fds} attached over a Unix socket, waiting for room; on a
      * stream socket the rest of a partly sent {@code src} follows (the fds went with its first
      * byte). Returns the bytes sent: all of {@code src}.
+     *
+     * @param socket a non-blocking Unix socket
+     * @param src    the bytes the descriptors travel with
+     * @param fds    the descriptors; they stay the caller's
+     * @return {@code src}'s size
+     * @throws IllegalArgumentException as {@link Socket#sendWithFds}
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
      */
     public static long sendWithFds(Socket socket, MemorySegment src, FileDescriptor... fds) throws IOException {
         NonBlockingCheck.require(socket.fd(), "sendmsg");
@@ -251,7 +353,16 @@ public final class Blocking {
         }
     }
 
-    /** Takes the eventfd's counter (or 1, in semaphore mode), waiting until it is not 0. */
+    /**
+     * Takes the eventfd's counter (or 1, in semaphore mode), waiting until it is not 0.
+     *
+     * @param eventFd a non-blocking eventfd
+     * @return the counter's value, at least 1
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
+     */
     public static long drain(EventFd eventFd) throws IOException {
         NonBlockingCheck.require(eventFd.fd(), "read");
         for (;;) {
@@ -261,7 +372,16 @@ public final class Blocking {
         }
     }
 
-    /** The timer's expirations since the last read, waiting for at least one. */
+    /**
+     * The timer's expirations since the last read, waiting for at least one.
+     *
+     * @param timer the timer; a disarmed one waits until an interrupt or a close
+     * @return the expirations, at least 1
+     * @throws IOException an {@link ErrnoException} from the call, or an
+     *         {@link InterruptedIOException} if the thread is interrupted while waiting
+     * @throws IllegalArgumentException on a virtual thread, if the fd is blocking
+     * @throws ClosedException if the fd is closed before or during the call
+     */
     public static long expirations(TimerFd timer) throws IOException {
         NonBlockingCheck.require(timer.fd(), "read");
         for (;;) {

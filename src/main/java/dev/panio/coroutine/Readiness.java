@@ -112,7 +112,12 @@ public final class Readiness {
      * bypasses the {@link FileDescriptor} ({@code close(2)} or {@code dup2} over its number by
      * foreign code) is not seen by a parked virtual thread.
      *
+     * @param fd           the descriptor
+     * @param events       {@link #IN}, {@link #OUT} or both
+     * @param timeoutNanos the longest wait, negative for none, 0 to only look
      * @return true if woken (the fd may be ready), false if the timeout passed
+     * @throws ErrnoException if {@code poll(2)} or the epoll registration fails ({@code EPERM}
+     *         for a regular file on a virtual thread), or the shared pollers cannot be started
      * @throws InterruptedException if the thread was interrupted before or during the wait
      * @throws ClosedException if {@code fd} was closed before or during the wait
      * @throws IllegalArgumentException if {@code events} is not a non-empty combination of

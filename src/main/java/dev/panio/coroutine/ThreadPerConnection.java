@@ -28,6 +28,13 @@ public final class ThreadPerConnection implements AutoCloseable {
     /** Serves one accepted connection; {@link ThreadPerConnection} closes it afterwards. */
     @FunctionalInterface
     public interface Service {
+        /**
+         * Serves {@code s} on its own virtual thread, with {@link Blocking}'s calls.
+         *
+         * @param s the accepted connection, non-blocking; closed when this returns or throws
+         * @throws IOException ends this connection only (a reset, a timeout, a close)
+         * @throws InterruptedException ends this connection only ({@link #close} interrupts)
+         */
         void serve(Socket s) throws IOException, InterruptedException;
     }
 
@@ -39,7 +46,13 @@ public final class ThreadPerConnection implements AutoCloseable {
     private final Map<Socket, Thread> open = new ConcurrentHashMap<>();
     private final LongAdder accepted = new LongAdder(), acceptErrors = new LongAdder(), failures = new LongAdder();
 
-    /** Starts accepting on {@code listener} (non-blocking, listening) at once; threads are named after {@code name}. */
+    /**
+     * Starts accepting on {@code listener} (non-blocking, listening) at once; threads are named after {@code name}.
+     *
+     * @param listener a non-blocking listening socket, owned by this object from now on
+     * @param name     the acceptor thread is {@code name-acceptor}
+     * @param service  called once per connection, on the connection's virtual thread
+     */
     public ThreadPerConnection(Socket listener, String name, Service service) {
         this.listener = listener;
         this.service = service;
@@ -90,27 +103,49 @@ public final class ThreadPerConnection implements AutoCloseable {
         }
     }
 
-    /** The port it listens on. */
+    /**
+     * The port it listens on.
+     *
+     * @return the listener's bound port
+     * @throws IllegalStateException for a Unix listener
+     * @throws ErrnoException if {@code getsockname} fails
+     */
     public int port() throws ErrnoException {
         return listener.localPort();
     }
 
-    /** Connections being served now. */
+    /**
+     * Connections being served now.
+     *
+     * @return the connections whose service has not returned yet
+     */
     public int connections() {
         return open.size();
     }
 
-    /** Connections accepted so far. */
+    /**
+     * Connections accepted so far.
+     *
+     * @return the count since the start
+     */
     public long accepted() {
         return accepted.sum();
     }
 
-    /** Accepts that failed (EMFILE and the like) so far. */
+    /**
+     * Accepts that failed (EMFILE and the like) so far.
+     *
+     * @return the count since the start
+     */
     public long acceptErrors() {
         return acceptErrors.sum();
     }
 
-    /** Connections a service's RuntimeException ended so far. */
+    /**
+     * Connections a service's RuntimeException ended so far.
+     *
+     * @return the count since the start
+     */
     public long failures() {
         return failures.sum();
     }
@@ -142,7 +177,11 @@ public final class ThreadPerConnection implements AutoCloseable {
         }
     }
 
-    /** Blocks until the acceptor ends (the listener was closed). */
+    /**
+     * Blocks until the acceptor ends (the listener was closed).
+     *
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public void awaitClose() throws InterruptedException {
         acceptor.join();
     }

@@ -57,6 +57,8 @@ public final class UringBlocking {
      * Whether these calls work here: the kernel gives this process a ring (see
      * {@link IoUring#availability()}) with every operation they use (Linux 5.6 and later).
      * Starts the shared ring and its thread if they can.
+     *
+     * @return true if the shared ring runs
      */
     public static boolean available() {
         if (!IoUring.availability().available()) return false;
@@ -72,9 +74,17 @@ public final class UringBlocking {
      * Reads up to {@code dst.byteSize()} bytes at {@code offset} (-1: the fd's position, as
      * for pipes), waiting for them.
      *
+     * @param fd     the descriptor, a regular file or any other
+     * @param dst    where the bytes go
+     * @param offset the file offset, or -1
      * @return bytes read, or {@link FileDescriptor#EOF}
      * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
-     *         arena of the calling thread (which must outlive the call; see the class comment)
+     *         arena of the calling thread (which must outlive the call; see the class comment),
+     *         is read-only, or {@code offset} is below -1
+     * @throws InterruptedIOException if interrupted; nothing was read
+     * @throws ClosedException if {@code fd} is closed before or during the call
+     * @throws IOException an {@link ErrnoException} from the operation ({@code ENOSYS} or
+     *         {@code EINVAL} where the kernel lacks it), or one from setting up the shared ring
      */
     public static long read(FileDescriptor fd, MemorySegment dst, long offset) throws IOException {
         checkOffset(fd, offset, "read");
@@ -93,9 +103,17 @@ public final class UringBlocking {
      * Writes all of {@code src} at {@code offset} (-1: the fd's position; appended past each
      * part written), waiting as needed; returns its size.
      *
+     * @param fd     the descriptor, a regular file or any other
+     * @param src    the bytes
+     * @param offset the file offset, or -1
+     * @return {@code src}'s size
      * @throws InterruptedIOException if interrupted; its {@code bytesTransferred} says how much of {@code src} was written
      * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
-     *         arena of the calling thread (which must outlive the call; see the class comment)
+     *         arena of the calling thread (which must outlive the call; see the class comment),
+     *         or {@code offset} is below -1
+     * @throws ClosedException if {@code fd} is closed before or during the call
+     * @throws IOException an {@link ErrnoException} from the operation ({@code ENOSYS} or
+     *         {@code EINVAL} where the kernel lacks it), or one from setting up the shared ring
      */
     public static long write(FileDescriptor fd, MemorySegment src, long offset) throws IOException {
         checkOffset(fd, offset, "write");
@@ -120,10 +138,19 @@ public final class UringBlocking {
      * Receives at least one byte on a stream socket (one message on a datagram or seqpacket
      * socket), waiting at most {@code timeoutNanos} (negative: no limit).
      *
-     * @return bytes read, or {@link FileDescriptor#EOF}
+     * @param socket       the socket
+     * @param dst          where the bytes go
+     * @param timeoutNanos the longest wait, negative for none
+     * @return bytes read, or {@link FileDescriptor#EOF} (on a stream socket only: on a datagram
+     *         or seqpacket socket 0 is an empty message, or a seqpacket peer's close)
      * @throws SocketTimeoutException if nothing came in time; nothing was read
      * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
-     *         arena of the calling thread (which must outlive the call; see the class comment)
+     *         arena of the calling thread (which must outlive the call; see the class comment),
+     *         or is read-only
+     * @throws InterruptedIOException if interrupted; nothing was read
+     * @throws ClosedException if the socket is closed before or during the call
+     * @throws IOException an {@link ErrnoException} from the operation ({@code ENOSYS} or
+     *         {@code EINVAL} where the kernel lacks it), or one from setting up the shared ring
      */
     public static long read(Socket socket, MemorySegment dst, long timeoutNanos) throws IOException {
         FileDescriptor fd = socket.fd();
@@ -136,9 +163,15 @@ public final class UringBlocking {
      * Sends all of {@code src} on a stream socket (one message on a message socket), waiting
      * for room; returns its size.
      *
+     * @param socket the socket
+     * @param src    the bytes
+     * @return {@code src}'s size
      * @throws InterruptedIOException if interrupted; its {@code bytesTransferred} says how much of {@code src} was sent
      * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
      *         arena of the calling thread (which must outlive the call; see the class comment)
+     * @throws ClosedException if the socket is closed before or during the call
+     * @throws IOException an {@link ErrnoException} from the operation ({@code ENOSYS} or
+     *         {@code EINVAL} where the kernel lacks it), or one from setting up the shared ring
      */
     public static long write(Socket socket, MemorySegment src) throws IOException {
         FileDescriptor fd = socket.fd();
@@ -161,9 +194,15 @@ public final class UringBlocking {
      * wait (the caller retries its call, as after any wake-up). A wait whose time passes looks
      * once more before it says false.
      *
+     * @param fd           the descriptor
+     * @param events       {@link Readiness#IN}, {@link Readiness#OUT} or both
+     * @param timeoutNanos the longest wait, negative for none, 0 to only look
      * @return true if woken (the fd may be ready), false if the time passed
      * @throws InterruptedException if interrupted before or during the wait
      * @throws ClosedException if {@code fd} was closed before or during the wait
+     * @throws IllegalArgumentException if {@code events} is not a non-empty combination of
+     *         {@link Readiness#IN} and {@link Readiness#OUT}
+     * @throws IOException an {@link ErrnoException} from the poll or the shared ring's setup
      */
     public static boolean await(FileDescriptor fd, int events, long timeoutNanos) throws IOException, InterruptedException {
         if (events == 0 || (events & ~(Readiness.IN | Readiness.OUT)) != 0) {

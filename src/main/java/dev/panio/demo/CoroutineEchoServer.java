@@ -29,7 +29,13 @@ public final class CoroutineEchoServer implements AutoCloseable {
         this.server = new ThreadPerConnection(listener, "coroutine-echo", uring ? CoroutineEchoServer::echoUring : CoroutineEchoServer::echo);
     }
 
-    /** Listens on {@code address} and serves until {@link #close}. */
+    /**
+     * Listens on {@code address} and serves until {@link #close}.
+     *
+     * @param address the address to listen on; port 0 picks a free one
+     * @return the running server
+     * @throws IOException if the listening socket cannot be made ({@code EADDRINUSE}, ...)
+     */
     public static CoroutineEchoServer start(InetSocketAddress address) throws IOException {
         return start(address, false);
     }
@@ -38,6 +44,12 @@ public final class CoroutineEchoServer implements AutoCloseable {
      * ... with {@code uring}: each read and write handed to the shared io_uring ring
      * ({@link UringBlocking}: the completion model) instead of tried and waited on for
      * readiness (writes then have no timeout).
+     *
+     * @param address the address to listen on; port 0 picks a free one
+     * @param uring   true for the io_uring calls
+     * @return the running server
+     * @throws IllegalArgumentException with {@code uring} where io_uring is unavailable
+     * @throws IOException if the listening socket cannot be made
      */
     public static CoroutineEchoServer start(InetSocketAddress address, boolean uring) throws IOException {
         if (uring && !UringBlocking.available()) {
@@ -64,12 +76,21 @@ public final class CoroutineEchoServer implements AutoCloseable {
         }
     }
 
-    /** The port it listens on. */
+    /**
+     * The port it listens on.
+     *
+     * @return the bound port
+     * @throws IOException if {@code getsockname} fails
+     */
     public int port() throws IOException {
         return server.port();
     }
 
-    /** Connections being served now. */
+    /**
+     * Connections being served now.
+     *
+     * @return the open connections
+     */
     public int connections() {
         return server.connections();
     }
@@ -80,6 +101,12 @@ public final class CoroutineEchoServer implements AutoCloseable {
         server.close();
     }
 
+    /**
+     * Runs the server until SIGINT or SIGTERM.
+     *
+     * @param args {@code [--port 9000] [--host 127.0.0.1] [--io readiness|uring]}
+     * @throws Exception if the server cannot start
+     */
     public static void main(String[] args) throws Exception {
         String host = "127.0.0.1";
         int port = 9000;

@@ -62,6 +62,12 @@ public final class CoroutineHttpServer implements AutoCloseable {
      * Listens on {@code address} and serves until {@link #close}, with {@code files} under
      * {@code /files/} (null: none) and {@code POST /echo} bodies up to {@code maxBody} bytes
      * (-1: no limit).
+     *
+     * @param address the address to listen on; port 0 picks a free one
+     * @param files   the directory served under {@code /files/}, or null
+     * @param maxBody the largest {@code POST /echo} body, -1 for no limit
+     * @return the running server
+     * @throws IOException if the listening socket cannot be made, or the directory opened
      */
     public static CoroutineHttpServer start(InetSocketAddress address, Path files, long maxBody) throws IOException {
         return start(address, files, maxBody, HttpService.Timeouts.DEFAULT);
@@ -77,12 +83,21 @@ public final class CoroutineHttpServer implements AutoCloseable {
         }
     }
 
-    /** The port it listens on. */
+    /**
+     * The port it listens on.
+     *
+     * @return the bound port
+     * @throws IOException if {@code getsockname} fails
+     */
     public int port() throws IOException {
         return server.port();
     }
 
-    /** The counters {@code /stats} shows, as one loop (wakeups, turns and allocation are not counted). */
+    /**
+     * The counters {@code /stats} shows, as one loop (wakeups, turns and allocation are not counted).
+     *
+     * @return the counters now
+     */
     public LoopMetrics metrics() {
         return new LoopMetrics(server.connections(), server.accepted(), server.acceptErrors(), bytesRead.sum(),
                 bytesWritten.sum(), reads.sum(), writes.sum(), 0, 0, -1, server.failures());
@@ -340,6 +355,12 @@ public final class CoroutineHttpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link DemoServer} with {@code --backend virtual}.
+     *
+     * @param args the demo server's options
+     * @throws Exception as {@link DemoServer#main}
+     */
     public static void main(String[] args) throws Exception {
         DemoServer.main(append(args, "--backend", "virtual"));
     }

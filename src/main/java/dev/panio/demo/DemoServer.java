@@ -22,6 +22,13 @@ import java.util.function.Supplier;
 public final class DemoServer {
     private DemoServer() {}
 
+    /**
+     * Runs the server until SIGINT or SIGTERM; exits with status 2 for a bad option and 1
+     * when the server cannot start on a system call's error.
+     *
+     * @param args the options; {@code --help} lists them
+     * @throws Exception for any other failure
+     */
     public static void main(String[] args) throws Exception {
         try {
             run(args);

@@ -23,6 +23,12 @@ import java.util.List;
 public final class IoModelsTour {
     private IoModelsTour() {}
 
+    /**
+     * Runs the tour.
+     *
+     * @param args optionally the number of fds the poll-versus-epoll step watches (2000)
+     * @throws Exception if a step fails
+     */
     public static void main(String[] args) throws Exception {
         int watched = args.length > 0 ? Integer.parseInt(args[0]) : 2_000;
         try (Arena arena = Arena.ofConfined()) {

@@ -33,14 +33,23 @@ import java.lang.foreign.ValueLayout;
  * flight returns, never under it. Every call after close throws {@code ClosedException}.
  */
 public final class Epoll implements AutoCloseable {
+    /** Readable (or a connection to accept, or end of stream). */
     public static final int EPOLLIN = LibC.EPOLLIN();
+    /** Writable. */
     public static final int EPOLLOUT = LibC.EPOLLOUT();
+    /** The stream peer closed its side or shut down writing. */
     public static final int EPOLLRDHUP = LibC.EPOLLRDHUP();
+    /** Exceptional data, such as TCP urgent data. */
     public static final int EPOLLPRI = LibC.EPOLLPRI();
+    /** An error is pending (read it with {@code SO_ERROR}); always reported. */
     public static final int EPOLLERR = LibC.EPOLLERR();
+    /** Hang-up: a socket shut down both ways, or a pipe whose write end is closed; always reported. */
     public static final int EPOLLHUP = LibC.EPOLLHUP();
+    /** Registration flag: edge-triggered, report changes only. */
     public static final int EPOLLET = LibC.EPOLLET();
+    /** Registration flag: disable after one report until re-armed with {@code modify}. */
     public static final int EPOLLONESHOT = LibC.EPOLLONESHOT();
+    /** Registration flag: wake only one of several epolls watching the fd ({@code add} only). */
     public static final int EPOLLEXCLUSIVE = LibC.EPOLLEXCLUSIVE();
     /** The most events one wait may return: 2<sup>20</sup>. */
     public static final int MAX_EVENTS = 1 << 20;
@@ -69,7 +78,11 @@ public final class Epoll implements AutoCloseable {
     /**
      * A new epoll instance returning at most {@code maxEvents} events per wait.
      *
+     * @param maxEvents the size of the event array, allocated now
+     * @return the instance, owned by the caller
      * @throws IllegalArgumentException if {@code maxEvents} is not in 1..{@value #MAX_EVENTS}
+     * @throws ErrnoException if {@code epoll_create1}, the eventfd that lets {@link #close()}
+     *         wake a waiter, or its registration fails ({@code EMFILE}, {@code ENFILE})
      */
     public static Epoll open(int maxEvents) throws ErrnoException {
         if (maxEvents <= 0 || maxEvents > MAX_EVENTS) {
@@ -87,32 +100,76 @@ public final class Epoll implements AutoCloseable {
         }
     }
 
-    /** The epoll descriptor itself (it can be watched by another multiplexer). */
+    /**
+     * The epoll descriptor itself (it can be watched by another multiplexer).
+     *
+     * @return the descriptor; it belongs to this object, which closes it
+     */
     public FileDescriptor fd() {
         return epfd;
     }
 
-    /** {@code EPOLL_CTL_ADD}. */
+    /**
+     * {@code EPOLL_CTL_ADD}. The registration belongs to the open file: closing {@code fd}
+     * ends it only when no duplicate of the descriptor remains.
+     *
+     * @param fd       the descriptor to watch; it stays the caller's
+     * @param interest the events and flags
+     * @param userData the value its events come back with ({@link #data})
+     * @throws ClosedException if this epoll or {@code fd} is closed
+     * @throws ErrnoException if {@code epoll_ctl} fails ({@code EEXIST} if already added,
+     *         {@code EPERM} for a regular file, {@code ENOSPC} past {@code max_user_watches})
+     */
     public void add(FileDescriptor fd, Interest interest, long userData) throws ErrnoException {
         ctl(LibC.EPOLL_CTL_ADD(), "ADD", fd, interest.bits(), userData);
     }
 
-    /** {@code EPOLL_CTL_MOD}; also re-arms an {@code EPOLLONESHOT} registration. */
+    /**
+     * {@code EPOLL_CTL_MOD}; also re-arms an {@code EPOLLONESHOT} registration.
+     *
+     * @param fd       a watched descriptor
+     * @param interest the new events and flags ({@link Interest#EXCLUSIVE} is refused with {@code EINVAL})
+     * @param userData the new user value
+     * @throws ClosedException if this epoll or {@code fd} is closed
+     * @throws ErrnoException if {@code epoll_ctl} fails ({@code ENOENT} if not added)
+     */
     public void modify(FileDescriptor fd, Interest interest, long userData) throws ErrnoException {
         ctl(LibC.EPOLL_CTL_MOD(), "MOD", fd, interest.bits(), userData);
     }
 
-    /** {@code EPOLL_CTL_DEL}. */
+    /**
+     * {@code EPOLL_CTL_DEL}.
+     *
+     * @param fd a watched descriptor
+     * @throws ClosedException if this epoll or {@code fd} is closed
+     * @throws ErrnoException if {@code epoll_ctl} fails ({@code ENOENT} if not added)
+     */
     public void delete(FileDescriptor fd) throws ErrnoException {
         ctl(LibC.EPOLL_CTL_DEL(), "DEL", fd, 0, 0);
     }
 
-    /** {@code EPOLL_CTL_ADD} with raw {@code EPOLL*} bits, for callers that keep them. */
+    /**
+     * {@code EPOLL_CTL_ADD} with raw {@code EPOLL*} bits, for callers that keep them.
+     *
+     * @param fd       the descriptor to watch; it stays the caller's
+     * @param events   the {@code events} word
+     * @param userData the value its events come back with
+     * @throws ClosedException if this epoll or {@code fd} is closed
+     * @throws ErrnoException as {@link #add(FileDescriptor, Interest, long)}
+     */
     public void add(FileDescriptor fd, int events, long userData) throws ErrnoException {
         ctl(LibC.EPOLL_CTL_ADD(), "ADD", fd, events, userData);
     }
 
-    /** {@code EPOLL_CTL_MOD} with raw {@code EPOLL*} bits. */
+    /**
+     * {@code EPOLL_CTL_MOD} with raw {@code EPOLL*} bits.
+     *
+     * @param fd       a watched descriptor
+     * @param events   the new {@code events} word
+     * @param userData the new user value
+     * @throws ClosedException if this epoll or {@code fd} is closed
+     * @throws ErrnoException as {@link #modify(FileDescriptor, Interest, long)}
+     */
     public void modify(FileDescriptor fd, int events, long userData) throws ErrnoException {
         ctl(LibC.EPOLL_CTL_MOD(), "MOD", fd, events, userData);
     }
@@ -147,6 +204,7 @@ public final class Epoll implements AutoCloseable {
      * @param timeoutMillis negative waits indefinitely, 0 only collects what is ready
      * @return the number of events, readable with {@link #events(int)} and {@link #data(int)}
      * @throws ClosedException if closed before or during the wait
+     * @throws ErrnoException if {@code epoll_wait} fails
      */
     public int wait(int timeoutMillis) throws ErrnoException {
         CallState cs = CallState.current();
@@ -174,7 +232,14 @@ public final class Epoll implements AutoCloseable {
         }
     }
 
-    /** The {@code EPOLL*} bits of event {@code i} of the last wait. */
+    /**
+     * The {@code EPOLL*} bits of event {@code i} of the last wait.
+     *
+     * @param i an event, 0 to the last wait's count - 1
+     * @return the ready bits
+     * @throws IndexOutOfBoundsException if there is no such event
+     * @throws ClosedException if this epoll is closed
+     */
     public int events(int i) {
         check(i);
         try {
@@ -184,7 +249,14 @@ public final class Epoll implements AutoCloseable {
         }
     }
 
-    /** The user value of event {@code i} of the last wait. */
+    /**
+     * The user value of event {@code i} of the last wait.
+     *
+     * @param i an event, 0 to the last wait's count - 1
+     * @return the {@code userData} of the registration that reported it
+     * @throws IndexOutOfBoundsException if there is no such event
+     * @throws ClosedException if this epoll is closed
+     */
     public long data(int i) {
         check(i);
         try {

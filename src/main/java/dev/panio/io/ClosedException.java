@@ -14,10 +14,14 @@ package dev.panio.io;
 public final class ClosedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /** The call refused. */
     private final String call;
+    /** The closed object, as its {@code toString()} read. */
     private final String object;
 
     /**
+     * An exception for a call on a closed object.
+     *
      * @param call   the call refused, e.g. {@code "epoll_wait"}
      * @param object the closed object, e.g. {@code "Epoll[fd=7]"}
      */
@@ -27,12 +31,20 @@ public final class ClosedException extends IllegalStateException {
         this.object = object;
     }
 
-    /** The call that was refused or interrupted. */
+    /**
+     * The call that was refused or interrupted.
+     *
+     * @return the call's name, e.g. {@code "epoll_wait"}
+     */
     public String call() {
         return call;
     }
 
-    /** The closed object, as its {@code toString()} read. */
+    /**
+     * The closed object, as its {@code toString()} read.
+     *
+     * @return the description, e.g. {@code "Epoll[fd=7]"}
+     */
     public String object() {
         return object;
     }

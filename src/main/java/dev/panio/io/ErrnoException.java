@@ -15,10 +15,14 @@ public class ErrnoException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Errno errno;
+    /** The failed call's name. */
     private final String call;
+    /** The file descriptor the call was made on, or -1. */
     private final int fd;
 
     /**
+     * An exception for a failed call.
+     *
      * @param call   the C function (or operation) that failed, e.g. {@code "epoll_ctl"}
      * @param detail what else identifies the call, e.g. {@code "ADD"}, or null
      * @param fd     the file descriptor it was made on, or -1
@@ -31,6 +35,13 @@ public class ErrnoException extends IOException {
         this.errno = errno;
     }
 
+    /**
+     * An exception for a failed call without a detail.
+     *
+     * @param call  the C function that failed, e.g. {@code "accept4"}
+     * @param fd    the file descriptor it was made on, or -1
+     * @param errno the error
+     */
     public ErrnoException(String call, int fd, Errno errno) {
         this(call, null, fd, errno);
     }
@@ -38,6 +49,12 @@ public class ErrnoException extends IOException {
     /**
      * An exception without a stack trace, for routine errors such as a peer's reset, where
      * the trace says nothing and costs the most.
+     *
+     * @param call   the C function (or operation) that failed
+     * @param detail what else identifies the call, or null
+     * @param fd     the file descriptor it was made on, or -1
+     * @param errno  the error
+     * @return the exception, not thrown
      */
     public static ErrnoException stackless(String call, String detail, int fd, Errno errno) {
         return new Stackless(call, detail, fd, errno);
@@ -66,17 +83,29 @@ public class ErrnoException extends IOException {
         return sb.append("): ").append(errno).toString();
     }
 
-    /** The error number. */
+    /**
+     * The error number.
+     *
+     * @return the errno; null in a deserialized copy (it is not serialized)
+     */
     public Errno errno() {
         return errno;
     }
 
-    /** The failed call's name. */
+    /**
+     * The failed call's name.
+     *
+     * @return the name, e.g. {@code "epoll_ctl"}
+     */
     public String call() {
         return call;
     }
 
-    /** The file descriptor the call was made on, or -1. */
+    /**
+     * The file descriptor the call was made on.
+     *
+     * @return the fd, or -1 when the call had none
+     */
     public int fd() {
         return fd;
     }

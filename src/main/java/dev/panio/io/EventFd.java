@@ -23,16 +23,25 @@ public final class EventFd implements AutoCloseable {
         this.fd = fd;
     }
 
-    /** A non-blocking eventfd with counter 0. */
+    /**
+     * A non-blocking eventfd with counter 0.
+     *
+     * @return the eventfd, owned by the caller
+     * @throws ErrnoException if {@code eventfd} fails ({@code EMFILE}, {@code ENFILE})
+     */
     public static EventFd open() throws ErrnoException {
         return open(0, true, false);
     }
 
     /**
+     * An eventfd with the given start value and flags.
+     *
      * @param initial     the counter's start value, 0 or more (the kernel takes an unsigned int)
      * @param nonBlocking {@code EFD_NONBLOCK}
      * @param semaphore   {@code EFD_SEMAPHORE}: each read takes 1 instead of all
+     * @return the eventfd, owned by the caller
      * @throws IllegalArgumentException if {@code initial} is negative
+     * @throws ErrnoException if {@code eventfd} fails ({@code EMFILE}, {@code ENFILE})
      */
     public static EventFd open(int initial, boolean nonBlocking, boolean semaphore) throws ErrnoException {
         if (initial < 0) throw new IllegalArgumentException("eventfd: initial value must not be negative: " + initial);
@@ -41,7 +50,11 @@ public final class EventFd implements AutoCloseable {
         return new EventFd(FileDescriptor.adopt(Results.check(MiscCalls.eventfd(cs.errno, initial, flags), "eventfd", -1)));
     }
 
-    /** The descriptor, to register with a multiplexer. */
+    /**
+     * The descriptor, to register with a multiplexer.
+     *
+     * @return the descriptor this eventfd owns; closing it closes the eventfd
+     */
     public FileDescriptor fd() {
         return fd;
     }
@@ -50,8 +63,11 @@ public final class EventFd implements AutoCloseable {
      * Adds {@code value} (1 or more) to the counter. A blocking eventfd waits while the sum
      * would pass the counter's maximum, 2<sup>64</sup>-2.
      *
+     * @param value the amount to add
      * @return false if the counter is full and the eventfd is non-blocking (it is then
      *         certainly readable, so a waiter wakes anyway)
+     * @throws IllegalArgumentException if {@code value} is not positive
+     * @throws ErrnoException if {@code write(2)} fails
      */
     public boolean signal(long value) throws ErrnoException {
         if (value <= 0) throw new IllegalArgumentException("eventfd increment must be positive: " + value);
@@ -74,6 +90,9 @@ public final class EventFd implements AutoCloseable {
     /**
      * Reads the counter and resets it (or takes 1, in semaphore mode); 0 if it was 0 on
      * a non-blocking eventfd (a blocking one waits).
+     *
+     * @return the counter's value before the read (1 in semaphore mode), or 0
+     * @throws ErrnoException if {@code read(2)} fails
      */
     public long drain() throws ErrnoException {
         return fd.readCounter();

@@ -21,18 +21,31 @@ public final class FdOrigins {
 
     private FdOrigins() {}
 
-    /** Turns tracking on or off; off forgets what was noted. */
+    /**
+     * Turns tracking on or off; off forgets what was noted.
+     *
+     * @param on true to note the opening stack of each descriptor opened from now on
+     */
     public static void track(boolean on) {
         tracking = on;
         if (!on) OPENED.clear();
     }
 
-    /** Whether descriptors opened now are noted. */
+    /**
+     * Whether descriptors opened now are noted.
+     *
+     * @return true while tracking is on
+     */
     public static boolean isTracking() {
         return tracking;
     }
 
-    /** The stack that opened {@code fd}, if panio opened it while tracking and it is still open. */
+    /**
+     * The stack that opened {@code fd}, if panio opened it while tracking and it is still open.
+     *
+     * @param fd a descriptor number
+     * @return the stack of the call that opened it, or empty if none was noted
+     */
     public static Optional<StackTraceElement[]> openedAt(int fd) {
         Throwable t = OPENED.get(fd);
         return t == null ? Optional.empty() : Optional.of(t.getStackTrace());

@@ -70,6 +70,8 @@ public final class FileDescriptor implements AutoCloseable {
     /**
      * Takes ownership of {@code fd}: from now on only this object closes it.
      *
+     * @param fd an open descriptor nothing else will close
+     * @return the owner of {@code fd}
      * @throws IllegalArgumentException if {@code fd} is negative
      */
     public static FileDescriptor adopt(int fd) {
@@ -79,12 +81,19 @@ public final class FileDescriptor implements AutoCloseable {
     /**
      * The raw number. It names this descriptor only while it is open; prefer
      * {@link #acquire(String)} around foreign calls made outside panio.
+     *
+     * @return the descriptor number, also after close
      */
     public int intValue() {
         return fd;
     }
 
-    /** Whether {@link #close()} has not been called. */
+    /**
+     * Whether {@link #close()} has not been called.
+     *
+     * @return false once {@code close()} or {@link #detach()} has been called, even while a
+     *         deferred {@code close(2)} waits for calls in flight
+     */
     public boolean isOpen() {
         return !uses.isClosed();
     }
@@ -93,6 +102,8 @@ public final class FileDescriptor implements AutoCloseable {
      * Marks a call in flight and returns the raw fd; the fd number stays reserved until the
      * matching {@link #release()}. For code that makes its own foreign calls on this fd.
      *
+     * @param call the call's name, for the exception's message
+     * @return the raw fd
      * @throws ClosedException naming {@code call} if this descriptor is closed
      */
     public int acquire(String call) {
@@ -110,6 +121,12 @@ public final class FileDescriptor implements AutoCloseable {
      * caller; but if this descriptor was closed while the call ran, throws
      * {@link ClosedException} itself (a socket shut down under a blocked {@code accept}
      * reports {@code EINVAL}, which would mislead).
+     *
+     * @param call   the failed call's name
+     * @param detail what else identifies the call, or null
+     * @param r      the raw result, {@code -errno}
+     * @return the exception naming this fd, to throw
+     * @throws ClosedException if this descriptor was closed
      */
     public ErrnoException failure(String call, String detail, long r) {
         if (uses.isClosed()) throw new ClosedException(call, toString());
@@ -147,6 +164,7 @@ public final class FileDescriptor implements AutoCloseable {
      * Gives up ownership without closing: afterwards this object is closed and the caller
      * owns the returned number (to hand it to io_uring's CLOSE, say).
      *
+     * @return the raw fd, now the caller's to close
      * @throws ClosedException if already closed
      * @throws ErrnoException {@code EBUSY} if calls are in flight
      */
@@ -196,9 +214,11 @@ public final class FileDescriptor implements AutoCloseable {
     /**
      * Reads into {@code dst}.
      *
+     * @param dst where the bytes go, from offset 0; at most 64 KiB per call for heap memory
      * @return bytes read (&gt; 0), {@link #EOF}, {@link #WOULD_BLOCK}, or 0 if {@code dst} is empty
      * @throws IllegalArgumentException if {@code dst} is read-only
      * @throws IllegalStateException if {@code dst}'s arena is closed
+     * @throws ErrnoException if {@code read(2)} fails
      */
     public long read(MemorySegment dst) throws ErrnoException {
         Memory.checkTarget(dst, "read", fd);
@@ -235,8 +255,10 @@ public final class FileDescriptor implements AutoCloseable {
     /**
      * Reads into {@code dst} from its position; advances the position by the bytes read.
      *
+     * @param dst where the bytes go, up to its limit (64 KiB per call for a heap buffer)
      * @return bytes read, {@link #EOF}, {@link #WOULD_BLOCK}, or 0 if nothing remains in {@code dst}
      * @throws IllegalArgumentException if {@code dst} is read-only
+     * @throws ErrnoException if {@code read(2)} fails
      */
     public int read(ByteBuffer dst) throws ErrnoException {
         if (dst.isReadOnly()) throw new IllegalArgumentException("read(fd=" + fd + "): the destination is read-only");
@@ -249,8 +271,10 @@ public final class FileDescriptor implements AutoCloseable {
     /**
      * Writes from {@code src}.
      *
+     * @param src the bytes to write, all of it (at most 64 KiB per call for heap memory)
      * @return bytes written (possibly fewer than offered), or {@link #WOULD_BLOCK}
      * @throws IllegalStateException if {@code src}'s arena is closed
+     * @throws ErrnoException if {@code write(2)} fails ({@code EPIPE} on a pipe whose read end is closed)
      */
     public long write(MemorySegment src) throws ErrnoException {
         Memory.checkAlive(src, "write", fd);
@@ -280,7 +304,9 @@ public final class FileDescriptor implements AutoCloseable {
     /**
      * Writes from {@code src}'s position; advances the position by the bytes written.
      *
+     * @param src the bytes between its position and limit (64 KiB per call for a heap buffer)
      * @return bytes written, or {@link #WOULD_BLOCK}
+     * @throws ErrnoException if {@code write(2)} fails
      */
     public int write(ByteBuffer src) throws ErrnoException {
         int pos = src.position();
@@ -294,7 +320,13 @@ public final class FileDescriptor implements AutoCloseable {
      * checked first (alive, writable, accessible from this thread), and the entries' arenas
      * (up to six) are kept alive until the call returns.
      *
+     * @param iov the buffers, filled in order
      * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
+     * @throws IllegalArgumentException if an entry is read-only, or its memory comes from more
+     *         than six arenas
+     * @throws IllegalStateException if an entry's arena is closed
+     * @throws WrongThreadException if an entry is confined to another thread
+     * @throws ErrnoException if {@code readv(2)} fails
      */
     public long readv(IoVec iov) throws ErrnoException {
         iov.check("readv", fd, true);
@@ -317,7 +349,12 @@ public final class FileDescriptor implements AutoCloseable {
      * checked first (alive, accessible from this thread), and the entries' arenas (up to six)
      * are kept alive until the call returns.
      *
+     * @param iov the buffers, written in order
      * @return bytes written, or {@link #WOULD_BLOCK}
+     * @throws IllegalArgumentException if the entries' memory comes from more than six arenas
+     * @throws IllegalStateException if an entry's arena is closed
+     * @throws WrongThreadException if an entry is confined to another thread
+     * @throws ErrnoException if {@code writev(2)} fails
      */
     public long writev(IoVec iov) throws ErrnoException {
         iov.check("writev", fd, false);
@@ -357,22 +394,44 @@ public final class FileDescriptor implements AutoCloseable {
 
     // ---- flags ---------------------------------------------------------------------------
 
-    /** Sets or clears {@code O_NONBLOCK} ({@code fcntl F_GETFL/F_SETFL}). */
+    /**
+     * Sets or clears {@code O_NONBLOCK} ({@code fcntl F_GETFL/F_SETFL}). The flag belongs to
+     * the open file, so duplicates of this descriptor see the change.
+     *
+     * @param on true to set the flag, false to clear it
+     * @throws ErrnoException if {@code fcntl} fails
+     */
     public void setNonBlocking(boolean on) throws ErrnoException {
         setFlag(LibC.F_GETFL(), LibC.F_SETFL(), LibC.O_NONBLOCK(), on);
     }
 
-    /** Whether {@code O_NONBLOCK} is set. */
+    /**
+     * Whether {@code O_NONBLOCK} is set.
+     *
+     * @return true if the open file is non-blocking
+     * @throws ErrnoException if {@code fcntl} fails
+     */
     public boolean isNonBlocking() throws ErrnoException {
         return (getFlags(LibC.F_GETFL()) & LibC.O_NONBLOCK()) != 0;
     }
 
-    /** Sets or clears {@code FD_CLOEXEC} ({@code fcntl F_GETFD/F_SETFD}). */
+    /**
+     * Sets or clears {@code FD_CLOEXEC} ({@code fcntl F_GETFD/F_SETFD}), a flag of this
+     * descriptor only.
+     *
+     * @param on true to set the flag, false to clear it
+     * @throws ErrnoException if {@code fcntl} fails
+     */
     public void setCloseOnExec(boolean on) throws ErrnoException {
         setFlag(LibC.F_GETFD(), LibC.F_SETFD(), LibC.FD_CLOEXEC(), on);
     }
 
-    /** Whether {@code FD_CLOEXEC} is set. */
+    /**
+     * Whether {@code FD_CLOEXEC} is set.
+     *
+     * @return true if the descriptor is closed on {@code execve}
+     * @throws ErrnoException if {@code fcntl} fails
+     */
     public boolean isCloseOnExec() throws ErrnoException {
         return (getFlags(LibC.F_GETFD()) & LibC.FD_CLOEXEC()) != 0;
     }
@@ -403,6 +462,12 @@ public final class FileDescriptor implements AutoCloseable {
     /**
      * A new descriptor for the same open file, numbered {@code minFd} or above, with
      * {@code FD_CLOEXEC} set ({@code fcntl F_DUPFD_CLOEXEC}).
+     *
+     * @param minFd the lowest number the new descriptor may have; 0 for the lowest free
+     * @return the new descriptor, owned by the caller
+     * @throws IllegalArgumentException if {@code minFd} is negative
+     * @throws ErrnoException if {@code fcntl} fails ({@code EMFILE}, or {@code EINVAL} for a
+     *         {@code minFd} at or above {@code RLIMIT_NOFILE})
      */
     public FileDescriptor duplicate(int minFd) throws ErrnoException {
         if (minFd < 0) throw new IllegalArgumentException("fcntl(F_DUPFD_CLOEXEC, fd=" + fd + "): minFd must not be negative: " + minFd);
@@ -415,7 +480,12 @@ public final class FileDescriptor implements AutoCloseable {
         }
     }
 
-    /** Bytes that a read would return now ({@code ioctl FIONREAD}). */
+    /**
+     * Bytes that a read would return now ({@code ioctl FIONREAD}).
+     *
+     * @return the bytes readable without blocking
+     * @throws ErrnoException if {@code ioctl} fails, as on a kind of file that keeps no such count
+     */
     public int available() throws ErrnoException {
         CallState cs = CallState.current();
         acquire("ioctl");

@@ -9,12 +9,20 @@ import dev.panio.internal.gen.LibC;
  * @param size {@code st_size} in bytes
  */
 public record FileStatus(int mode, long size) {
-    /** {@code S_ISREG}: a regular file, the only kind {@code sendfile} reads from a known size. */
+    /**
+     * {@code S_ISREG}: a regular file, the only kind {@code sendfile} reads from a known size.
+     *
+     * @return true for a regular file
+     */
     public boolean isRegularFile() {
         return (mode & LibC.S_IFMT()) == LibC.S_IFREG();
     }
 
-    /** {@code S_ISDIR}. */
+    /**
+     * {@code S_ISDIR}.
+     *
+     * @return true for a directory
+     */
     public boolean isDirectory() {
         return (mode & LibC.S_IFMT()) == LibC.S_IFDIR();
     }

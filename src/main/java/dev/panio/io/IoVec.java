@@ -34,6 +34,8 @@ public final class IoVec {
     /**
      * An array of {@code capacity} entries allocated in {@code arena}.
      *
+     * @param arena    where the array lives; it must outlive every use of this object
+     * @param capacity the most entries it holds
      * @throws IllegalArgumentException if {@code capacity} is not in 1..1024 ({@code IOV_MAX})
      */
     public IoVec(Arena arena, int capacity) {
@@ -47,8 +49,11 @@ public final class IoVec {
     /**
      * Appends {@code buf} as the next entry.
      *
+     * @param buf off-heap memory, all of it the entry; it must stay valid while calls use it
+     * @return this
      * @throws IllegalArgumentException if {@code buf} is heap memory
      * @throws IllegalStateException if {@code buf}'s arena is closed or the array is full
+     * @throws WrongThreadException if {@code buf} is confined to another thread
      */
     public IoVec add(MemorySegment buf) {
         if (!buf.isNative()) throw new IllegalArgumentException("iovec entries must be off-heap segments");
@@ -65,7 +70,11 @@ public final class IoVec {
         return this;
     }
 
-    /** Forgets every entry. */
+    /**
+     * Forgets every entry.
+     *
+     * @return this
+     */
     public IoVec clear() {
         Arrays.fill(entries, 0, count, null);
         count = 0;
@@ -73,17 +82,29 @@ public final class IoVec {
         return this;
     }
 
-    /** Entries added since the last {@link #clear()}. */
+    /**
+     * Entries added since the last {@link #clear()}.
+     *
+     * @return the entry count, the {@code iovcnt} a call passes
+     */
     public int count() {
         return count;
     }
 
-    /** The sum of the entries' lengths. */
+    /**
+     * The sum of the entries' lengths.
+     *
+     * @return the bytes the entries hold
+     */
     public long totalBytes() {
         return totalBytes;
     }
 
-    /** The off-heap array, for calls that take a {@code struct iovec *}. */
+    /**
+     * The off-heap array, for calls that take a {@code struct iovec *}.
+     *
+     * @return the whole array, all {@code capacity} entries; the first {@link #count()} are set
+     */
     public MemorySegment segment() {
         return array;
     }
@@ -94,6 +115,9 @@ public final class IoVec {
      * ({@code target}), writable. panio calls it for you; it is public for callers making their
      * own foreign calls.
      *
+     * @param call   the call's name, for the messages
+     * @param fd     the fd it is made on, for the messages, or -1
+     * @param target true if the kernel writes into the entries
      * @throws IllegalStateException if an arena is closed
      * @throws IllegalArgumentException if {@code target} and an entry is read-only
      * @throws WrongThreadException if an entry is confined to another thread

@@ -23,22 +23,50 @@ import java.nio.file.Path;
 public final class LinuxFiles {
     private LinuxFiles() {}
 
-    /** Opens {@code path} read-only. */
+    /**
+     * Opens {@code path} read-only.
+     *
+     * @param path the file; a relative path is resolved by the kernel against the process's working directory
+     * @return the descriptor, blocking, owned by the caller
+     * @throws IllegalArgumentException if the path contains NUL
+     * @throws ErrnoException if {@code open} fails ({@code ENOENT}, {@code EACCES}, ...)
+     */
     public static FileDescriptor openRead(Path path) throws ErrnoException {
         return open(path, LibC.O_RDONLY(), 0);
     }
 
-    /** Opens {@code path} for writing, creating ({@code mode} 0644) or truncating it. */
+    /**
+     * Opens {@code path} for writing, creating ({@code mode} 0644) or truncating it.
+     *
+     * @param path the file; a relative path is resolved by the kernel against the process's working directory
+     * @return the descriptor, blocking, owned by the caller
+     * @throws IllegalArgumentException if the path contains NUL
+     * @throws ErrnoException if {@code open} fails
+     */
     public static FileDescriptor openWrite(Path path) throws ErrnoException {
         return open(path, LibC.O_WRONLY() | LibC.O_CREAT() | LibC.O_TRUNC(), 0644);
     }
 
-    /** Opens {@code path} for reading and writing, creating it ({@code mode} 0644) if missing; what it holds stays. */
+    /**
+     * Opens {@code path} for reading and writing, creating it ({@code mode} 0644) if missing; what it holds stays.
+     *
+     * @param path the file; a relative path is resolved by the kernel against the process's working directory
+     * @return the descriptor, blocking, owned by the caller
+     * @throws IllegalArgumentException if the path contains NUL
+     * @throws ErrnoException if {@code open} fails
+     */
     public static FileDescriptor openReadWrite(Path path) throws ErrnoException {
         return open(path, LibC.O_RDWR() | LibC.O_CREAT(), 0644);
     }
 
-    /** Opens the directory {@code path} ({@code O_DIRECTORY}), as the base of {@link #openBeneath}. */
+    /**
+     * Opens the directory {@code path} ({@code O_DIRECTORY}), as the base of {@link #openBeneath}.
+     *
+     * @param path the file; a relative path is resolved by the kernel against the process's working directory
+     * @return the directory's descriptor, owned by the caller
+     * @throws IllegalArgumentException if the path contains NUL
+     * @throws ErrnoException if {@code open} fails ({@code ENOTDIR} if it is not a directory)
+     */
     public static FileDescriptor openDirectory(Path path) throws ErrnoException {
         return open(path, LibC.O_RDONLY() | LibC.O_DIRECTORY(), 0);
     }
@@ -51,6 +79,10 @@ public final class LinuxFiles {
      * {@code O_NONBLOCK} so that a FIFO cannot make the open hang; regular-file reads and
      * {@code sendfile} do not heed the flag.
      *
+     * @param dir      a directory, from {@link #openDirectory}
+     * @param relative the path under {@code dir}
+     * @return the opened file's descriptor, owned by the caller
+     * @throws IllegalArgumentException if {@code relative} contains NUL
      * @throws ErrnoException naming {@code openat2}, the path and the errno ({@code ENOSYS}
      *     before Linux 5.6)
      */
@@ -69,7 +101,13 @@ public final class LinuxFiles {
         }
     }
 
-    /** {@code fstat(2)}: the file's type and size. */
+    /**
+     * {@code fstat(2)}: the file's type and size.
+     *
+     * @param fd an open descriptor of any kind
+     * @return its mode and size as of the call
+     * @throws ErrnoException if {@code fstat} fails
+     */
     public static FileStatus stat(FileDescriptor fd) throws ErrnoException {
         CallState cs = CallState.current();
         int raw = fd.acquire("fstat");
@@ -100,7 +138,10 @@ public final class LinuxFiles {
      *
      * @param name a name for {@code /proc/self/fd} (as {@code memfd:name}), at most
      *             {@value #MEMFD_NAME_MAX} bytes in UTF-8, without NUL
+     * @param size the file's length ({@code ftruncate}), zero-filled
+     * @return the descriptor, read-write, owned by the caller
      * @throws IllegalArgumentException for a name with NUL or too long, or a negative size
+     * @throws ErrnoException if {@code memfd_create} or {@code ftruncate} fails (then nothing stays open)
      */
     public static FileDescriptor memfd(String name, long size) throws ErrnoException {
         checkNoNul("memfd_create", name);

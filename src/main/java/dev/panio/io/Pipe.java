@@ -16,7 +16,13 @@ import java.lang.foreign.ValueLayout;
  */
 public record Pipe(FileDescriptor source, FileDescriptor sink) implements AutoCloseable {
 
-    /** A pipe whose ends are non-blocking when {@code nonBlocking} is true. */
+    /**
+     * A pipe whose ends are non-blocking when {@code nonBlocking} is true.
+     *
+     * @param nonBlocking true for {@code O_NONBLOCK} on both ends
+     * @return the pipe, both ends owned by the caller
+     * @throws ErrnoException if {@code pipe2} fails ({@code EMFILE}, {@code ENFILE})
+     */
     public static Pipe open(boolean nonBlocking) throws ErrnoException {
         CallState cs = CallState.current();
         int flags = LibC.O_CLOEXEC() | (nonBlocking ? LibC.O_NONBLOCK() : 0);
@@ -25,7 +31,13 @@ public record Pipe(FileDescriptor source, FileDescriptor sink) implements AutoCl
                 FileDescriptor.adopt(cs.scratch.get(ValueLayout.JAVA_INT, 4)));
     }
 
-    /** Capacity of the pipe's kernel buffer in bytes ({@code fcntl F_GETPIPE_SZ}). */
+    /**
+     * Capacity of the pipe's kernel buffer in bytes ({@code fcntl F_GETPIPE_SZ}).
+     *
+     * @return the capacity, 65536 by default
+     * @throws ErrnoException if {@code fcntl} fails
+     * @throws ClosedException if the write end is closed
+     */
     public int capacity() throws ErrnoException {
         CallState cs = CallState.current();
         int fd = sink.acquire("fcntl");

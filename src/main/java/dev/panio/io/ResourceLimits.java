@@ -18,10 +18,20 @@ import java.lang.foreign.MemorySegment;
 public final class ResourceLimits {
     private ResourceLimits() {}
 
-    /** Soft and hard limits; {@code Long.MAX_VALUE} stands for {@code RLIM_INFINITY}. */
+    /**
+     * Soft and hard limits; {@code Long.MAX_VALUE} stands for {@code RLIM_INFINITY}.
+     *
+     * @param soft the limit the kernel enforces ({@code rlim_cur})
+     * @param hard the ceiling an unprivileged process may raise the soft limit to ({@code rlim_max})
+     */
     public record Limit(long soft, long hard) {}
 
-    /** The current {@code RLIMIT_NOFILE}. */
+    /**
+     * The current {@code RLIMIT_NOFILE}.
+     *
+     * @return the soft and hard limits
+     * @throws ErrnoException if {@code getrlimit} fails
+     */
     public static Limit openFiles() throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment rl = cs.scratch.asSlice(0, rlimit.layout());
@@ -29,7 +39,14 @@ public final class ResourceLimits {
         return new Limit(fromRlim(rlimit.rlim_cur(rl)), fromRlim(rlimit.rlim_max(rl)));
     }
 
-    /** Sets {@code RLIMIT_NOFILE}; fails with {@code EPERM} or {@code EINVAL} as setrlimit does. */
+    /**
+     * Sets {@code RLIMIT_NOFILE}; fails with {@code EPERM} or {@code EINVAL} as setrlimit does.
+     *
+     * @param limit the new soft and hard limits
+     * @throws IllegalArgumentException if a limit is negative or soft exceeds hard
+     * @throws ErrnoException if {@code setrlimit} fails: {@code EPERM} when raising the hard
+     *         limit without {@code CAP_SYS_RESOURCE} or above {@code fs.nr_open}
+     */
     public static void setOpenFiles(Limit limit) throws ErrnoException {
         if (limit.soft() < 0 || limit.hard() < 0 || limit.soft() > limit.hard()) {
             throw new IllegalArgumentException("need 0 <= soft <= hard: " + limit);
@@ -41,7 +58,12 @@ public final class ResourceLimits {
         Results.check(MiscCalls.setrlimit(cs.errno, LibC.RLIMIT_NOFILE(), rl), "setrlimit", "RLIMIT_NOFILE", -1);
     }
 
-    /** Raises the soft limit to the hard limit; returns the limit now in force. */
+    /**
+     * Raises the soft limit to the hard limit; returns the limit now in force.
+     *
+     * @return the limits read back after the change (or as they were, if soft was already hard)
+     * @throws ErrnoException if {@code getrlimit} or {@code setrlimit} fails
+     */
     public static Limit raiseOpenFilesToHard() throws ErrnoException {
         Limit now = openFiles();
         if (now.soft() < now.hard()) {

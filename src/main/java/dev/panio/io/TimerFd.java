@@ -25,21 +25,35 @@ public final class TimerFd implements AutoCloseable {
         this.fd = fd;
     }
 
-    /** A disarmed timer. */
+    /**
+     * A disarmed timer.
+     *
+     * @return the timer, owned by the caller
+     * @throws ErrnoException if {@code timerfd_create} fails ({@code EMFILE}, {@code ENFILE})
+     */
     public static TimerFd open() throws ErrnoException {
         CallState cs = CallState.current();
         int r = MiscCalls.timerfdCreate(cs.errno, LibC.CLOCK_MONOTONIC(), LibC.TFD_CLOEXEC() | LibC.TFD_NONBLOCK());
         return new TimerFd(FileDescriptor.adopt(Results.check(r, "timerfd_create", -1)));
     }
 
-    /** The descriptor, to register with a multiplexer. */
+    /**
+     * The descriptor, to register with a multiplexer.
+     *
+     * @return the descriptor this timer owns; closing it closes the timer
+     */
     public FileDescriptor fd() {
         return fd;
     }
 
     /**
      * Arms the timer to expire after {@code initialNanos} and then every {@code intervalNanos}
-     * (0: once). {@code initialNanos} of 0 disarms it.
+     * (0: once). {@code initialNanos} of 0 disarms it. Replaces any earlier setting.
+     *
+     * @param initialNanos nanoseconds from now to the first expiry, 0 to disarm
+     * @param intervalNanos nanoseconds between later expiries, 0 for none
+     * @throws IllegalArgumentException if a time is negative
+     * @throws ErrnoException if {@code timerfd_settime} fails
      */
     public void set(long initialNanos, long intervalNanos) throws ErrnoException {
         if (initialNanos < 0 || intervalNanos < 0) {
@@ -57,7 +71,11 @@ public final class TimerFd implements AutoCloseable {
         }
     }
 
-    /** Disarms the timer. */
+    /**
+     * Disarms the timer.
+     *
+     * @throws ErrnoException if {@code timerfd_settime} fails
+     */
     public void disarm() throws ErrnoException {
         set(0, 0);
     }
@@ -67,7 +85,12 @@ public final class TimerFd implements AutoCloseable {
         timespec.tv_nsec(ts, nanos % 1_000_000_000L);
     }
 
-    /** Expirations since the last read, resetting the count; 0 if none. */
+    /**
+     * Expirations since the last read, resetting the count; 0 if none.
+     *
+     * @return the expiries counted, or 0
+     * @throws ErrnoException if {@code read(2)} fails
+     */
     public long expirations() throws ErrnoException {
         return fd.readCounter();
     }

@@ -13,7 +13,11 @@ import dev.panio.internal.sys.MiscCalls;
  * @param gid the group id
  */
 public record Credentials(int pid, int uid, int gid) {
-    /** This process's pid, uid and gid, to compare with a peer's. */
+    /**
+     * This process's pid, uid and gid, to compare with a peer's.
+     *
+     * @return the credentials from {@code getpid}, {@code getuid} and {@code getgid} (real ids)
+     */
     public static Credentials ofThisProcess() {
         CallState cs = CallState.current();
         return new Credentials(MiscCalls.getpid(cs.errno), MiscCalls.getuid(cs.errno), MiscCalls.getgid(cs.errno));

@@ -44,8 +44,10 @@ public final class DatagramBatch implements AutoCloseable {
     private final MemorySegment[] iovs;
 
     /**
-     * {@code capacity} slots of {@code bufferSize} bytes each.
+     * {@code capacity} slots of {@code bufferSize} bytes each, in a shared arena of its own.
      *
+     * @param capacity   the slots, the most datagrams one call moves
+     * @param bufferSize the bytes of each slot's buffer; a longer datagram is truncated
      * @throws IllegalArgumentException if {@code capacity} is not 1 to 1024 ({@code UIO_MAXIOV})
      *         or {@code bufferSize} is not 1 to 65535
      */
@@ -82,12 +84,20 @@ public final class DatagramBatch implements AutoCloseable {
         }
     }
 
-    /** Slots in the batch. */
+    /**
+     * Slots in the batch.
+     *
+     * @return the capacity it was made with
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** Bytes each slot holds. */
+    /**
+     * Bytes each slot holds.
+     *
+     * @return the buffer size it was made with
+     */
     public int bufferSize() {
         return bufferSize;
     }
@@ -95,6 +105,9 @@ public final class DatagramBatch implements AutoCloseable {
     /**
      * Slot {@code i}'s buffer, all {@link #bufferSize()} bytes of it: read a received
      * datagram's {@link #length(int)} bytes from it, or write one to send there.
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return the buffer, valid until {@link #close()}
      */
     public MemorySegment buffer(int i) {
         return buffers[i];
@@ -132,6 +145,9 @@ public final class DatagramBatch implements AutoCloseable {
     /**
      * Bytes stored in slot {@code i} by the last receive (at most {@link #bufferSize()});
      * after a send, the bytes sent from it.
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return the bytes; 0 after {@link #setLength} until a send
      */
     public int length(int i) {
         return (int) Math.min(Integer.toUnsignedLong(mmsghdr.msg_len(slots[i])), iovec.iov_len(iovs[i]));
@@ -140,17 +156,31 @@ public final class DatagramBatch implements AutoCloseable {
     /**
      * The real length of the datagram received into slot {@code i}: more than
      * {@link #length(int)} when it was truncated (the receive asks for {@code MSG_TRUNC}).
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return the datagram's length ({@code msg_len})
      */
     public int datagramLength(int i) {
         return mmsghdr.msg_len(slots[i]);
     }
 
-    /** Whether the datagram in slot {@code i} was longer than the buffer ({@code MSG_TRUNC}). */
+    /**
+     * Whether the datagram in slot {@code i} was longer than the buffer ({@code MSG_TRUNC}).
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return true if the rest of the datagram was lost
+     */
     public boolean truncated(int i) {
         return (msghdr.msg_flags(slots[i]) & LibC.MSG_TRUNC()) != 0;
     }
 
-    /** The sender of the datagram in slot {@code i} (allocates the address object). */
+    /**
+     * The sender of the datagram in slot {@code i} (allocates the address object).
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return an {@link java.net.InetSocketAddress} or a {@link UnixAddress}; null if the
+     *         kernel reported no name, or the slot's target was set to null
+     */
     public SocketAddress sender(int i) {
         int len = msghdr.msg_namelen(slots[i]);
         if (len <= 0 || msghdr.msg_name(slots[i]).address() == 0) return null;
@@ -161,17 +191,30 @@ public final class DatagramBatch implements AutoCloseable {
      * The sender of slot {@code i} as the kernel wrote it (a {@code sockaddr}), for
      * {@link Socket#sendTo(MemorySegment, MemorySegment, int)}: {@link #senderLength} bytes
      * of it are the address. Valid until the next receive into the batch.
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return the slot's whole address room; {@link #setTarget} writes into it too
      */
     public MemorySegment senderName(int i) {
         return names[i];
     }
 
-    /** The length of slot {@code i}'s {@link #senderName}; 0 if the sender has no name. */
+    /**
+     * The length of slot {@code i}'s {@link #senderName}; 0 if the sender has no name.
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return the address's length in bytes, or 0
+     */
     public int senderLength(int i) {
         return msghdr.msg_name(slots[i]).address() == 0 ? 0 : msghdr.msg_namelen(slots[i]);
     }
 
-    /** The sender's port of the datagram in slot {@code i}, without allocating; -1 if not IP. */
+    /**
+     * The sender's port of the datagram in slot {@code i}, without allocating; -1 if not IP.
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return the port, or -1
+     */
     public int senderPort(int i) {
         return SockAddrs.port(names[i], msghdr.msg_namelen(slots[i]));
     }
@@ -179,6 +222,9 @@ public final class DatagramBatch implements AutoCloseable {
     /**
      * The {@code UDP_GRO} segment size of slot {@code i}'s datagram: the size of the
      * datagrams coalesced into it, or 0 for a single datagram.
+     *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @return the segment size, or 0
      */
     public int segmentSize(int i) {
         MemorySegment c = controls[i];
@@ -212,6 +258,8 @@ public final class DatagramBatch implements AutoCloseable {
     /**
      * Sets how many bytes of slot {@code i}'s buffer the next send takes.
      *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @param length the bytes, from the buffer's start
      * @throws IndexOutOfBoundsException if {@code length} is negative or above {@link #bufferSize()}
      */
     public void setLength(int i, int length) {
@@ -226,6 +274,8 @@ public final class DatagramBatch implements AutoCloseable {
      * IPv6 socket that is not {@code IPV6_V6ONLY} also sends to); the kernel refuses a
      * family the socket cannot send to when the batch is sent.
      *
+     * @param i the slot, 0 to {@link #capacity()} - 1
+     * @param target the receiver, an {@link java.net.InetSocketAddress} or a {@link UnixAddress}, or null
      * @throws IllegalArgumentException for an unresolved or unsupported address
      */
     public void setTarget(int i, SocketAddress target) {

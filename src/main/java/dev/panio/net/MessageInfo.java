@@ -87,6 +87,7 @@ public final class MessageInfo {
      * message (descriptors may also use the room the others leave free: as many arrive as
      * fit in the control buffer).
      *
+     * @param maxFds descriptors per message to make room for, 0 to {@value #MAX_FDS}
      * @throws IllegalArgumentException if {@code maxFds} is negative or above {@value #MAX_FDS}
      */
     public MessageInfo(int maxFds) {
@@ -98,7 +99,11 @@ public final class MessageInfo {
         keep[1] = msg;
     }
 
-    /** Descriptors one message can surely bring into this instance. */
+    /**
+     * Descriptors one message can surely bring into this instance.
+     *
+     * @return the {@code maxFds} it was made with
+     */
     public int maxFileDescriptors() {
         return maxFds;
     }
@@ -203,7 +208,11 @@ public final class MessageInfo {
         if (first != null) throw first;
     }
 
-    /** Bytes stored into the buffer. */
+    /**
+     * Bytes stored into the buffer.
+     *
+     * @return bytes of the last message received into it, at most the buffer's size
+     */
     public long length() {
         return length;
     }
@@ -212,12 +221,18 @@ public final class MessageInfo {
      * The message's real length on datagram and seqpacket sockets: more than
      * {@link #length()} when it was truncated to fit the buffer (the rest is lost). On a
      * stream socket, the same as {@link #length()}.
+     *
+     * @return the length; the buffer's size plus one when the kernel did not report it
      */
     public long messageLength() {
         return messageLength;
     }
 
-    /** Whether the message was longer than the buffer ({@code MSG_TRUNC}); the rest is lost. */
+    /**
+     * Whether the message was longer than the buffer ({@code MSG_TRUNC}); the rest is lost.
+     *
+     * @return true if the message was cut
+     */
     public boolean truncated() {
         return (flags & LibC.MSG_TRUNC()) != 0;
     }
@@ -226,12 +241,18 @@ public final class MessageInfo {
      * Whether control messages were lost for lack of room ({@code MSG_CTRUNC}); any
      * descriptors that came with the message have then been closed
      * ({@link #droppedFileDescriptors()} of them reached this process).
+     *
+     * @return true if {@code MSG_CTRUNC} was set
      */
     public boolean controlTruncated() {
         return (flags & LibC.MSG_CTRUNC()) != 0;
     }
 
-    /** Descriptors of a control-truncated message that arrived and were closed here. */
+    /**
+     * Descriptors of a control-truncated message that arrived and were closed here.
+     *
+     * @return how many were closed; 0 unless {@link #controlTruncated()}
+     */
     public int droppedFileDescriptors() {
         return dropped;
     }
@@ -240,6 +261,8 @@ public final class MessageInfo {
      * The sender's address: an {@link java.net.InetSocketAddress} or a {@link UnixAddress}
      * ({@link UnixAddress#unnamed()} for an unbound sender); null on a connected stream
      * socket, which reports none. Made on the first call after each receive.
+     *
+     * @return the sender, or null
      */
     public SocketAddress sender() {
         if (sender == null && nameLength > 0) sender = SockAddrs.read(name, nameLength);
@@ -247,7 +270,11 @@ public final class MessageInfo {
         return sender;
     }
 
-    /** The sender's port, without making an address object; -1 for a non-IP sender. */
+    /**
+     * The sender's port, without making an address object; -1 for a non-IP sender.
+     *
+     * @return the port, or -1
+     */
     public int senderPort() {
         return SockAddrs.port(name, nameLength);
     }
@@ -255,6 +282,8 @@ public final class MessageInfo {
     /**
      * The descriptors that came with the message, now the caller's to close; afterwards this
      * instance holds none. Empty if none came.
+     *
+     * @return the descriptors in the order they came, an unmodifiable list
      */
     public List<FileDescriptor> takeFileDescriptors() {
         if (fds.isEmpty()) return List.of();
@@ -263,12 +292,20 @@ public final class MessageInfo {
         return out;
     }
 
-    /** The number of descriptors waiting to be taken. */
+    /**
+     * The number of descriptors waiting to be taken.
+     *
+     * @return descriptors received and not yet taken or closed
+     */
     public int fileDescriptorCount() {
         return fds.size();
     }
 
-    /** The sender's credentials ({@code SCM_CREDENTIALS}, when {@code SO_PASSCRED} is on); null if none came. */
+    /**
+     * The sender's credentials ({@code SCM_CREDENTIALS}, when {@code SO_PASSCRED} is on); null if none came.
+     *
+     * @return the credentials, or null
+     */
     public Credentials credentials() {
         return hasCredentials ? new Credentials(pid, uid, gid) : null;
     }
@@ -276,6 +313,8 @@ public final class MessageInfo {
     /**
      * The address the datagram was sent to, which is this host's address it arrived on
      * ({@code IP_PKTINFO}/{@code IPV6_PKTINFO} when enabled); null if not reported.
+     *
+     * @return the header's destination address ({@code ipi_addr}, {@code ipi6_addr}), or null
      */
     public InetAddress localAddress() {
         try {
@@ -287,7 +326,11 @@ public final class MessageInfo {
         }
     }
 
-    /** The index of the interface the datagram arrived on (with pktinfo), or 0. */
+    /**
+     * The index of the interface the datagram arrived on (with pktinfo), or 0.
+     *
+     * @return the interface index, or 0 if no pktinfo came
+     */
     public int localInterface() {
         return localFamily != 0 ? localInterface : 0;
     }
@@ -295,6 +338,8 @@ public final class MessageInfo {
     /**
      * The size of the datagrams coalesced into this one ({@code UDP_GRO}); 0 if it is a
      * single datagram. Split the bytes at multiples of it to get the datagrams back.
+     *
+     * @return the segment size ({@code gso_size}), or 0
      */
     public int segmentSize() {
         return segmentSize;

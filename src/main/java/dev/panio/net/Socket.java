@@ -80,7 +80,11 @@ public final class Socket implements AutoCloseable {
         /** {@code AF_UNIX}. */
         UNIX;
 
-        /** The {@code AF_*} number. */
+        /**
+         * The {@code AF_*} number.
+         *
+         * @return {@code AF_INET}, {@code AF_INET6} or {@code AF_UNIX}
+         */
         public int af() {
             return switch (this) {
                 case INET -> LibC.AF_INET();
@@ -89,7 +93,12 @@ public final class Socket implements AutoCloseable {
             };
         }
 
-        /** The family that can bind or connect to {@code address}. */
+        /**
+         * The family that can bind or connect to {@code address}.
+         *
+         * @param address an IP address, resolved or not
+         * @return {@link #INET6} for an IPv6 address, else {@link #INET} (also for an unresolved one)
+         */
         public static Family of(InetSocketAddress address) {
             return address.getAddress() instanceof java.net.Inet6Address ? INET6 : INET;
         }
@@ -97,6 +106,10 @@ public final class Socket implements AutoCloseable {
         /**
          * The family that can bind or connect to {@code address}: an {@link InetSocketAddress},
          * a {@link UnixAddress} or a {@link UnixDomainSocketAddress}.
+         *
+         * @param address the address
+         * @return its family
+         * @throws IllegalArgumentException for null or any other kind of address
          */
         public static Family of(SocketAddress address) {
             if (address instanceof InetSocketAddress inet) return of(inet);
@@ -161,29 +174,65 @@ public final class Socket implements AutoCloseable {
         this.type = type;
     }
 
-    /** A non-blocking TCP socket. */
+    /**
+     * A non-blocking TCP socket.
+     *
+     * @param family {@link Family#INET} or {@link Family#INET6}
+     * @return the socket, unbound
+     * @throws IllegalArgumentException for {@link Family#UNIX}
+     * @throws ErrnoException if {@code socket} fails ({@code EMFILE}, {@code ENFILE}, {@code EAFNOSUPPORT})
+     */
     public static Socket tcp(Family family) throws ErrnoException {
         return tcp(family, true);
     }
 
-    /** A TCP socket, non-blocking if {@code nonBlocking}. */
+    /**
+     * A TCP socket, non-blocking if {@code nonBlocking}.
+     *
+     * @param family {@link Family#INET} or {@link Family#INET6}
+     * @param nonBlocking true for {@code SOCK_NONBLOCK}
+     * @return the socket, unbound
+     * @throws IllegalArgumentException for {@link Family#UNIX}
+     * @throws ErrnoException if {@code socket} fails ({@code EMFILE}, {@code ENFILE}, {@code EAFNOSUPPORT})
+     */
     public static Socket tcp(Family family, boolean nonBlocking) throws ErrnoException {
         requireIp(family, "tcp");
         return open(family, Type.STREAM, nonBlocking);
     }
 
-    /** A non-blocking UDP socket. */
+    /**
+     * A non-blocking UDP socket.
+     *
+     * @param family {@link Family#INET} or {@link Family#INET6}
+     * @return the socket, unbound
+     * @throws IllegalArgumentException for {@link Family#UNIX}
+     * @throws ErrnoException if {@code socket} fails ({@code EMFILE}, {@code ENFILE}, {@code EAFNOSUPPORT})
+     */
     public static Socket udp(Family family) throws ErrnoException {
         return udp(family, true);
     }
 
-    /** A UDP socket, non-blocking if {@code nonBlocking}. */
+    /**
+     * A UDP socket, non-blocking if {@code nonBlocking}.
+     *
+     * @param family {@link Family#INET} or {@link Family#INET6}
+     * @param nonBlocking true for {@code SOCK_NONBLOCK}
+     * @return the socket, unbound
+     * @throws IllegalArgumentException for {@link Family#UNIX}
+     * @throws ErrnoException if {@code socket} fails ({@code EMFILE}, {@code ENFILE}, {@code EAFNOSUPPORT})
+     */
     public static Socket udp(Family family, boolean nonBlocking) throws ErrnoException {
         requireIp(family, "udp");
         return open(family, Type.DATAGRAM, nonBlocking);
     }
 
-    /** A non-blocking Unix domain socket of {@code type}. */
+    /**
+     * A non-blocking Unix domain socket of {@code type}.
+     *
+     * @param type stream, datagram or seqpacket
+     * @return the socket, unbound
+     * @throws ErrnoException if {@code socket} fails ({@code EMFILE}, {@code ENFILE}, {@code EAFNOSUPPORT})
+     */
     public static Socket unix(Type type) throws ErrnoException {
         return open(Family.UNIX, type, true);
     }
@@ -192,6 +241,12 @@ public final class Socket implements AutoCloseable {
      * A socket of {@code family} and {@code type} ({@code SOCK_CLOEXEC}, and
      * {@code SOCK_NONBLOCK} if {@code nonBlocking}); {@code EPROTONOSUPPORT} or
      * {@code ESOCKTNOSUPPORT} for a combination Linux lacks (IP seqpacket).
+     *
+     * @param family      the address family
+     * @param type        the socket type; the protocol is the family's default for it (TCP, UDP)
+     * @param nonBlocking true for {@code SOCK_NONBLOCK}
+     * @return the socket, unbound
+     * @throws ErrnoException if {@code socket} fails
      */
     public static Socket open(Family family, Type type, boolean nonBlocking) throws ErrnoException {
         CallState cs = CallState.current();
@@ -203,12 +258,23 @@ public final class Socket implements AutoCloseable {
     /**
      * Two connected non-blocking Unix sockets of {@code type} ({@code socketpair}), for
      * talking to a child process or between threads.
+     *
+     * @param type stream, datagram or seqpacket
+     * @return both ends, each owned by the pair
+     * @throws ErrnoException if {@code socketpair} fails ({@code EMFILE}, {@code ENFILE})
      */
     public static Pair pair(Type type) throws ErrnoException {
         return pair(type, true);
     }
 
-    /** {@link #pair(Type)}, non-blocking if {@code nonBlocking}. */
+    /**
+     * {@link #pair(Type)}, non-blocking if {@code nonBlocking}.
+     *
+     * @param type        stream, datagram or seqpacket
+     * @param nonBlocking true for {@code SOCK_NONBLOCK} on both ends
+     * @return both ends, each owned by the pair
+     * @throws ErrnoException if {@code socketpair} fails
+     */
     public static Pair pair(Type type, boolean nonBlocking) throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment fds = cs.scratch.asSlice(VAL_OFF, 8);
@@ -229,12 +295,31 @@ public final class Socket implements AutoCloseable {
      * An IP listener gets {@code SO_REUSEADDR} and is TCP; port 0 picks a free port (see
      * {@link #localAddress()}). A Unix listener is of the stream type; its path must not
      * exist yet.
+     *
+     * @param address the address to bind: an {@link InetSocketAddress}, a {@link UnixAddress}
+     *                or a {@link UnixDomainSocketAddress}
+     * @param backlog the accept queue's length ({@code listen}); the kernel caps it at
+     *                {@code net.core.somaxconn}
+     * @return the listening socket; on failure nothing stays open
+     * @throws IllegalArgumentException if the address is unresolved, of the wrong family, or of an unknown type
+     * @throws ErrnoException if {@code socket}, {@code setsockopt}, {@code bind} ({@code EADDRINUSE})
+     *         or {@code listen} fails
      */
     public static Socket listen(SocketAddress address, int backlog) throws ErrnoException {
         return listen(address, Type.STREAM, backlog);
     }
 
-    /** {@link #listen(SocketAddress, int)} for a stream or (Unix) seqpacket listener. */
+    /**
+     * {@link #listen(SocketAddress, int)} for a stream or (Unix) seqpacket listener.
+     *
+     * @param address the address to bind
+     * @param type    {@link Type#STREAM}, or {@link Type#SEQPACKET} for a Unix address
+     * @param backlog the accept queue's length
+     * @return the listening socket; on failure nothing stays open
+     * @throws IllegalArgumentException for {@link Type#DATAGRAM}, or an address as
+     *         {@link #listen(SocketAddress, int)} refuses
+     * @throws ErrnoException if a call fails ({@code ESOCKTNOSUPPORT} for IP seqpacket)
+     */
     public static Socket listen(SocketAddress address, Type type, int backlog) throws ErrnoException {
         if (type == Type.DATAGRAM) throw new IllegalArgumentException("listen: datagram sockets do not listen; bind one with udp(..).bind");
         Family family = Family.of(address);
@@ -250,27 +335,52 @@ public final class Socket implements AutoCloseable {
         }
     }
 
-    /** Wraps a connected or listening TCP socket fd that the caller owns. */
+    /**
+     * Wraps a connected or listening TCP socket fd that the caller owns.
+     *
+     * @param fd     the socket's descriptor; the new object owns it from now on
+     * @param family its address family (not checked against the kernel's)
+     * @return a stream socket on {@code fd}
+     */
     public static Socket adopt(FileDescriptor fd, Family family) {
         return new Socket(fd, family, Type.STREAM);
     }
 
-    /** Wraps a socket fd of {@code family} and {@code type} that the caller owns. */
+    /**
+     * Wraps a socket fd of {@code family} and {@code type} that the caller owns.
+     *
+     * @param fd     the socket's descriptor; the new object owns it from now on
+     * @param family its address family (not checked against the kernel's)
+     * @param type   its type (not checked either)
+     * @return a socket on {@code fd}
+     */
     public static Socket adopt(FileDescriptor fd, Family family, Type type) {
         return new Socket(fd, family, type);
     }
 
-    /** The descriptor, for registration with a multiplexer. */
+    /**
+     * The descriptor, for registration with a multiplexer.
+     *
+     * @return the descriptor this socket owns; closing it closes the socket
+     */
     public FileDescriptor fd() {
         return fd;
     }
 
-    /** The address family. */
+    /**
+     * The address family.
+     *
+     * @return the family it was made or adopted with
+     */
     public Family family() {
         return family;
     }
 
-    /** The socket type. */
+    /**
+     * The socket type.
+     *
+     * @return the type it was made or adopted with
+     */
     public Type type() {
         return type;
     }
@@ -278,6 +388,11 @@ public final class Socket implements AutoCloseable {
     /**
      * Binds to {@code address}; {@link UnixAddress#unnamed()} on a Unix socket picks a free
      * abstract name (autobind).
+     *
+     * @param address an address of this socket's family
+     * @throws IllegalArgumentException if the address is unresolved, of the wrong family, or of an unknown type
+     * @throws ErrnoException if {@code bind} fails ({@code EADDRINUSE}, {@code EACCES} for a
+     *         port below 1024, {@code EADDRNOTAVAIL})
      */
     public void bind(SocketAddress address) throws ErrnoException {
         CallState cs = CallState.current();
@@ -291,6 +406,13 @@ public final class Socket implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks a bound (or, for TCP, unbound: the kernel picks a port) stream or seqpacket
+     * socket as listening ({@code listen}).
+     *
+     * @param backlog the accept queue's length; the kernel caps it at {@code net.core.somaxconn}
+     * @throws ErrnoException if {@code listen} fails ({@code EOPNOTSUPP} on a datagram socket)
+     */
     public void listen(int backlog) throws ErrnoException {
         CallState cs = CallState.current();
         int raw = fd.acquire("listen");
@@ -301,7 +423,12 @@ public final class Socket implements AutoCloseable {
         }
     }
 
-    /** Accepts a connection as a non-blocking socket; null if none is pending ({@code EAGAIN}). */
+    /**
+     * Accepts a connection as a non-blocking socket; null if none is pending ({@code EAGAIN}).
+     *
+     * @return the connection, of this socket's family and type, or null
+     * @throws ErrnoException as {@link #accept(boolean)}
+     */
     public Socket accept() throws ErrnoException {
         return accept(true);
     }
@@ -311,13 +438,25 @@ public final class Socket implements AutoCloseable {
      * {@code SOCK_NONBLOCK} if {@code nonBlocking}); null if none is pending on a
      * non-blocking listener. {@code EMFILE}/{@code ENFILE} are thrown: the connection stays
      * queued, so a caller must stop polling for accept or free an fd, not retry at once.
+     * {@code ECONNABORTED} (a connection reset while queued) is skipped.
+     *
+     * @param nonBlocking true for {@code SOCK_NONBLOCK} on the accepted socket
+     * @return the connection, of this socket's family and type, or null
+     * @throws ErrnoException if {@code accept4} fails ({@code EMFILE}, {@code ENFILE},
+     *         {@code EINVAL} if not listening)
      */
     public Socket accept(boolean nonBlocking) throws ErrnoException {
         int r = acceptRaw(nonBlocking);
         return r == FileDescriptor.WOULD_BLOCK ? null : new Socket(FileDescriptor.adopt(r), family, type);
     }
 
-    /** {@link #accept(boolean)} returning the new fd, or {@link FileDescriptor#WOULD_BLOCK}. */
+    /**
+     * {@link #accept(boolean)} returning the new fd, or {@link FileDescriptor#WOULD_BLOCK}.
+     *
+     * @param nonBlocking true for {@code SOCK_NONBLOCK} on the accepted socket
+     * @return the new fd, which the caller owns and must close, or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws ErrnoException as {@link #accept(boolean)}
+     */
     public int acceptRaw(boolean nonBlocking) throws ErrnoException {
         CallState cs = CallState.current();
         int flags = LibC.SOCK_CLOEXEC() | (nonBlocking ? LibC.SOCK_NONBLOCK() : 0);
@@ -337,10 +476,14 @@ public final class Socket implements AutoCloseable {
      * Starts connecting to {@code address}. A datagram socket only records the peer (sends
      * without an address go there, and datagrams from elsewhere are dropped).
      *
+     * @param address an address of this socket's family
      * @return true if connected at once, false if in progress ({@code EINPROGRESS}); then
      *         wait for the socket to be writable and call {@link #finishConnect()}. A Unix
      *         stream connect to a listener whose backlog is full fails with {@code EAGAIN}
      *         on a non-blocking socket: retry later.
+     * @throws IllegalArgumentException if the address is unresolved, of the wrong family, or of an unknown type
+     * @throws ErrnoException if {@code connect} fails at once ({@code ECONNREFUSED},
+     *         {@code ENETUNREACH}, {@code EAGAIN} as above, ...)
      */
     public boolean connect(SocketAddress address) throws ErrnoException {
         CallState cs = CallState.current();
@@ -368,12 +511,20 @@ public final class Socket implements AutoCloseable {
         if (err != 0) throw Results.failure("connect", null, fd.intValue(), -err);
     }
 
-    /** {@code shutdown(SHUT_WR)}: the peer reads end of stream; this side can still read. */
+    /**
+     * {@code shutdown(SHUT_WR)}: the peer reads end of stream; this side can still read.
+     *
+     * @throws ErrnoException if {@code shutdown} fails ({@code ENOTCONN})
+     */
     public void shutdownOutput() throws ErrnoException {
         shutdown(LibC.SHUT_WR(), "SHUT_WR");
     }
 
-    /** {@code shutdown(SHUT_RD)}. */
+    /**
+     * {@code shutdown(SHUT_RD)}.
+     *
+     * @throws ErrnoException if {@code shutdown} fails ({@code ENOTCONN})
+     */
     public void shutdownInput() throws ErrnoException {
         shutdown(LibC.SHUT_RD(), "SHUT_RD");
     }
@@ -382,6 +533,8 @@ public final class Socket implements AutoCloseable {
      * {@code shutdown(SHUT_RDWR)}: both directions at once. Threads blocked on this socket wake:
      * a read returns {@link FileDescriptor#EOF}, a write fails with {@code EPIPE}. The socket
      * stays open (and its fd number reserved) until {@link #close()}.
+     *
+     * @throws ErrnoException if {@code shutdown} fails ({@code ENOTCONN})
      */
     public void shutdownBoth() throws ErrnoException {
         shutdown(LibC.SHUT_RDWR(), "SHUT_RDWR");
@@ -400,12 +553,21 @@ public final class Socket implements AutoCloseable {
     /**
      * The bound address ({@code getsockname}): an {@link InetSocketAddress} for an IP
      * socket, a {@link UnixAddress} for a Unix one.
+     *
+     * @return the address; port 0 or {@link UnixAddress#unnamed()} if unbound
+     * @throws ErrnoException if {@code getsockname} fails
      */
     public SocketAddress localAddress() throws ErrnoException {
         return name(true);
     }
 
-    /** The bound port of an IP socket. */
+    /**
+     * The bound port of an IP socket.
+     *
+     * @return the port, 0 if unbound
+     * @throws IllegalStateException for a Unix socket
+     * @throws ErrnoException if {@code getsockname} fails
+     */
     public int localPort() throws ErrnoException {
         if (family == Family.UNIX) throw new IllegalStateException("localPort(fd=" + fd.intValue() + "): a Unix socket has no port");
         return ((InetSocketAddress) name(true)).getPort();
@@ -414,6 +576,9 @@ public final class Socket implements AutoCloseable {
     /**
      * The peer's address ({@code getpeername}), of the same kinds as
      * {@link #localAddress()}; {@code ENOTCONN} if not connected.
+     *
+     * @return the peer's address
+     * @throws ErrnoException if {@code getpeername} fails ({@code ENOTCONN})
      */
     public SocketAddress remoteAddress() throws ErrnoException {
         return name(false);
@@ -453,6 +618,13 @@ public final class Socket implements AutoCloseable {
      * than the 64 KiB staging buffer is staged through a temporary one of its size. On a
      * seqpacket socket a peer's empty message reads as EOF, as the kernel cannot tell them
      * apart in a read.
+     *
+     * @param dst where the bytes go, from offset 0
+     * @return bytes read, {@link FileDescriptor#EOF} or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IllegalArgumentException if {@code dst} is read-only
+     * @throws IllegalStateException if {@code dst}'s arena is closed
+     * @throws ErrnoException if {@code read} or {@code recv} fails ({@code ECONNRESET}), or
+     *         {@code EMSGSIZE} for a message that did not fit
      */
     public long read(MemorySegment dst) throws ErrnoException {
         if (!type.messages()) return fd.read(dst);
@@ -495,7 +667,14 @@ public final class Socket implements AutoCloseable {
         return r;
     }
 
-    /** Reads like {@link #read(MemorySegment)} into {@code dst} from its position, and advances it. */
+    /**
+     * Reads like {@link #read(MemorySegment)} into {@code dst} from its position, and advances it.
+     *
+     * @param dst where the bytes go, up to its limit
+     * @return bytes read, {@link FileDescriptor#EOF} or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IllegalArgumentException if {@code dst} is read-only
+     * @throws ErrnoException as {@link #read(MemorySegment)}
+     */
     public int read(ByteBuffer dst) throws ErrnoException {
         if (!type.messages()) return fd.read(dst);
         if (dst.isReadOnly()) throw new IllegalArgumentException("recv(fd=" + fd.intValue() + "): the destination is read-only");
@@ -505,7 +684,15 @@ public final class Socket implements AutoCloseable {
         return (int) n;
     }
 
-    /** Scatter read, like {@link FileDescriptor#readv(IoVec)}. */
+    /**
+     * Scatter read, like {@link FileDescriptor#readv(IoVec)}. On a datagram or seqpacket
+     * socket a message longer than the entries is cut without notice ({@code readv} does not
+     * report it; use {@link #receiveFrom} to know).
+     *
+     * @param iov the buffers, filled in order
+     * @return bytes read, {@link FileDescriptor#EOF} or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws ErrnoException if {@code readv} fails
+     */
     public long readv(IoVec iov) throws ErrnoException {
         return fd.readv(iov);
     }
@@ -513,7 +700,10 @@ public final class Socket implements AutoCloseable {
     /**
      * Writes with {@code send(MSG_NOSIGNAL)}.
      *
+     * @param src the bytes, all of it; heap memory as {@link #write(MemorySegment, long, long)} says
      * @return bytes written (possibly fewer than offered), or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IllegalStateException if {@code src}'s arena is closed
+     * @throws ErrnoException if {@code send} fails ({@code EPIPE}, {@code ECONNRESET})
      */
     public long write(MemorySegment src) throws ErrnoException {
         return write(src, 0, src.byteSize());
@@ -527,7 +717,16 @@ public final class Socket implements AutoCloseable {
      * the call (a shared arena closed meanwhile fails the call instead of freeing memory
      * under it).
      *
+     * @param src    the buffer
+     * @param offset where in {@code src} the bytes start
+     * @param length how many bytes to write
      * @return bytes written (possibly fewer than offered), or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not fit {@code src}
+     * @throws IllegalArgumentException if a message on a datagram or seqpacket socket is heap
+     *         memory of more than 64 KiB
+     * @throws IllegalStateException if {@code src}'s arena is closed
+     * @throws ErrnoException if {@code send} fails ({@code EPIPE}, {@code ECONNRESET},
+     *         {@code EMSGSIZE} for a datagram too long)
      */
     public long write(MemorySegment src, long offset, long length) throws ErrnoException {
         java.util.Objects.checkFromIndexSize(offset, length, src.byteSize());
@@ -559,7 +758,13 @@ public final class Socket implements AutoCloseable {
         }
     }
 
-    /** Writes from {@code src}'s position and advances it; bytes or WOULD_BLOCK. */
+    /**
+     * Writes from {@code src}'s position and advances it; bytes or WOULD_BLOCK.
+     *
+     * @param src the bytes between its position and limit
+     * @return bytes written, or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws ErrnoException as {@link #write(MemorySegment, long, long)}
+     */
     public int write(ByteBuffer src) throws ErrnoException {
         int pos = src.position();
         long n = write(MemorySegment.ofBuffer(src));
@@ -571,6 +776,12 @@ public final class Socket implements AutoCloseable {
      * Gather write with {@code sendmsg(MSG_NOSIGNAL)}; bytes or WOULD_BLOCK. Every entry is
      * checked first (alive, accessible from this thread), and the arenas of the array and its
      * entries are kept alive until the call returns.
+     *
+     * @param iov the buffers, written in order
+     * @return bytes written, or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IllegalArgumentException if the array and entries come from more than six arenas
+     * @throws IllegalStateException if an entry's arena is closed
+     * @throws ErrnoException if {@code sendmsg} fails ({@code EPIPE}, {@code ECONNRESET})
      */
     public long writev(IoVec iov) throws ErrnoException {
         iov.check("sendmsg", fd.intValue(), false);
@@ -600,9 +811,15 @@ public final class Socket implements AutoCloseable {
 
     /**
      * Sends {@code count} bytes of {@code file} from {@code offset} without copying them
-     * through user space ({@code sendfile}).
+     * through user space ({@code sendfile}). The file's own offset is not moved.
      *
-     * @return bytes sent (possibly fewer), or {@link FileDescriptor#WOULD_BLOCK}
+     * @param file   the file to read from: a regular file or a memfd
+     * @param offset where in the file to start
+     * @param count  the most bytes to send
+     * @return bytes sent (possibly fewer; 0 at the file's end), or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IllegalArgumentException if {@code offset} or {@code count} is negative
+     * @throws ErrnoException if {@code sendfile} fails ({@code EPIPE}, {@code ECONNRESET},
+     *         {@code EINVAL} for a file it cannot read from)
      */
     public long sendFile(FileDescriptor file, long offset, long count) throws ErrnoException {
         if (offset < 0 || count < 0) {
@@ -635,7 +852,15 @@ public final class Socket implements AutoCloseable {
      * {@code MSG_NOSIGNAL}); on a connected socket {@code target} may be null. Heap memory is
      * staged like {@link #write(MemorySegment, long, long)} (up to 64 KiB, a datagram's limit).
      *
+     * @param src    the datagram, all of it
+     * @param target an address of this socket's family, or null
      * @return bytes sent, or {@link FileDescriptor#WOULD_BLOCK}
+     * @throws IllegalArgumentException if {@code target} is unresolved or of the wrong family,
+     *         or {@code src} is heap memory of more than 64 KiB
+     * @throws IllegalStateException if {@code src}'s arena is closed
+     * @throws ErrnoException if {@code sendto} fails ({@code EMSGSIZE}, {@code EDESTADDRREQ}
+     *         with no target on an unconnected socket, {@code ECONNREFUSED} from an earlier
+     *         ICMP error on a connected one)
      */
     public long sendTo(MemorySegment src, SocketAddress target) throws ErrnoException {
         Memory.checkAlive(src, "sendto", fd.intValue());
@@ -680,9 +905,14 @@ public final class Socket implements AutoCloseable {
      * {@link DatagramBatch#senderName}): a reply that makes no address object. Only the
      * family field is checked here (it must suit this socket); the kernel checks the rest.
      *
+     * @param src    the datagram, all of it
+     * @param name   the {@code sockaddr}; read during the call only
+     * @param length its length in bytes
      * @return bytes sent, or {@link FileDescriptor#WOULD_BLOCK}
      * @throws IllegalArgumentException if {@code length} is outside {@code name} or above a
      *         {@code sockaddr_storage}, or the family does not suit this socket
+     * @throws IllegalStateException if the arena of {@code src} or {@code name} is closed
+     * @throws ErrnoException if {@code sendto} fails
      */
     public long sendTo(MemorySegment src, MemorySegment name, int length) throws ErrnoException {
         int self = fd.intValue();
@@ -707,11 +937,18 @@ public final class Socket implements AutoCloseable {
      * {@link MessageInfo#truncated()} says so; on a stream socket this reads like
      * {@link #read} and is how descriptors sent with the bytes are received.
      *
+     * @param dst  where the bytes go, from offset 0
+     * @param info where the rest of the message is described; any descriptors it still holds
+     *             from the last receive are closed first
      * @return bytes stored in {@code dst} (0 for an empty datagram), {@link FileDescriptor#EOF}
      *         on a stream or seqpacket socket whose peer closed or on any socket closed under
      *         the call, or {@link FileDescriptor#WOULD_BLOCK}. A heap {@code dst} larger than
      *         the 64 KiB staging buffer is staged through a temporary one of its size, so a
      *         message that fits it arrives whole.
+     * @throws IllegalArgumentException if {@code dst} is read-only
+     * @throws IllegalStateException if {@code dst}'s arena is closed
+     * @throws ErrnoException if {@code recvmsg} fails, or closing descriptors left in
+     *         {@code info} does
      */
     public long receiveFrom(MemorySegment dst, MessageInfo info) throws ErrnoException {
         Memory.checkTarget(dst, "recvmsg", fd.intValue());
@@ -757,16 +994,33 @@ public final class Socket implements AutoCloseable {
      * held for the duration of the call, so a concurrent close cannot send another file
      * in its place.
      *
+     * @param src the bytes to send with them; heap memory is copied
+     * @param fds the descriptors to pass, none null; they stay this process's
      * @return bytes sent, or {@link FileDescriptor#WOULD_BLOCK} (nothing was sent)
      * @throws IllegalArgumentException if this is not a Unix socket, if more than
      *         {@value MessageInfo#MAX_FDS} descriptors are given, or if {@code src} is empty on
      *         a stream socket (the kernel needs a byte to carry them)
+     * @throws IllegalStateException if {@code src}'s arena is closed
+     * @throws dev.panio.io.ClosedException if one of {@code fds} is closed
+     * @throws ErrnoException if {@code sendmsg} fails ({@code ETOOMANYREFS} past the
+     *         kernel's limit on descriptors in flight)
      */
     public long sendWithFds(MemorySegment src, FileDescriptor... fds) throws ErrnoException {
         return sendMessage(src, null, fds);
     }
 
-    /** {@link #sendWithFds} to {@code target} on an unconnected Unix datagram socket (null: the connected peer). */
+    /**
+     * {@link #sendWithFds} to {@code target} on an unconnected Unix datagram socket (null: the connected peer).
+     * Without descriptors it sends on a socket of any family.
+     *
+     * @param src    the bytes; heap memory is copied
+     * @param target an address of this socket's family, or null
+     * @param fds    the descriptors to pass, none null; they stay this process's
+     * @return bytes sent, or {@link FileDescriptor#WOULD_BLOCK} (nothing was sent)
+     * @throws IllegalArgumentException as {@link #sendWithFds}, or for a {@code target} of the wrong family
+     * @throws IllegalStateException if {@code src}'s arena is closed
+     * @throws ErrnoException if {@code sendmsg} fails
+     */
     public long sendMessage(MemorySegment src, SocketAddress target, FileDescriptor... fds) throws ErrnoException {
         int self = fd.intValue();
         if (family != Family.UNIX && fds.length > 0) {
@@ -821,18 +1075,29 @@ public final class Socket implements AutoCloseable {
      * Receives up to {@code batch.capacity()} datagrams in one call ({@code recvmmsg} with
      * {@code MSG_TRUNC}, so each slot's real length is known).
      *
+     * @param batch the slots to fill, from slot 0
      * @return datagrams received (at least 1: a blocking socket returns once one has come,
      *         {@code MSG_WAITFORONE}), {@link FileDescriptor#WOULD_BLOCK} if none was waiting on a
      *         non-blocking socket, or {@link FileDescriptor#EOF} if the socket was closed under
      *         the call. Descriptors a peer passes with the datagrams are closed: a batch does not
      *         take them (use {@link #receiveFrom}).
      * @throws IllegalStateException if the batch is closed
+     * @throws ErrnoException if {@code recvmmsg} fails
      */
     public int receiveBatch(DatagramBatch batch) throws ErrnoException {
         return receiveBatch(batch, batch.capacity());
     }
 
-    /** {@link #receiveBatch(DatagramBatch)} into the first {@code count} slots. */
+    /**
+     * {@link #receiveBatch(DatagramBatch)} into the first {@code count} slots.
+     *
+     * @param batch the slots to fill, from slot 0
+     * @param count the most datagrams to receive; 0 returns 0 without a call
+     * @return as {@link #receiveBatch(DatagramBatch)}
+     * @throws IndexOutOfBoundsException if {@code count} is negative or above the batch's capacity
+     * @throws IllegalStateException if the batch is closed
+     * @throws ErrnoException if {@code recvmmsg} fails
+     */
     public int receiveBatch(DatagramBatch batch, int count) throws ErrnoException {
         java.util.Objects.checkFromIndexSize(0, count, batch.capacity());
         if (count == 0) return 0;
@@ -859,9 +1124,15 @@ public final class Socket implements AutoCloseable {
      * Sends slots {@code from .. from+count-1} of {@code batch} in one call
      * ({@code sendmmsg}), each with its {@linkplain DatagramBatch#setLength length} and target.
      *
+     * @param batch the datagrams
+     * @param from  the first slot to send
+     * @param count how many slots; 0 returns 0 without a call
      * @return datagrams sent (possibly fewer than {@code count}: send the rest again), or
      *         {@link FileDescriptor#WOULD_BLOCK} if none could be
+     * @throws IndexOutOfBoundsException if the slots are not all in the batch
      * @throws IllegalStateException if the batch is closed
+     * @throws ErrnoException if {@code sendmmsg} fails on the first datagram (a later
+     *         failure ends the batch early instead)
      */
     public int sendBatch(DatagramBatch batch, int from, int count) throws ErrnoException {
         java.util.Objects.checkFromIndexSize(from, count, batch.capacity());
@@ -886,6 +1157,9 @@ public final class Socket implements AutoCloseable {
     /**
      * Bytes received and not yet read ({@code SIOCINQ}); on a datagram socket, the size of
      * the next datagram.
+     *
+     * @return the byte count
+     * @throws ErrnoException if {@code ioctl} fails ({@code EINVAL} on a listening socket)
      */
     public int unreadBytes() throws ErrnoException {
         return queue(LibC.SIOCINQ(), "SIOCINQ");
@@ -895,6 +1169,9 @@ public final class Socket implements AutoCloseable {
      * Bytes written and not yet acknowledged by the peer ({@code SIOCOUTQ}); on a Unix
      * socket, the memory its unread messages take, per-message overhead included, as the
      * kernel counts it.
+     *
+     * @return the byte count
+     * @throws ErrnoException if {@code ioctl} fails ({@code EINVAL} on a listening socket)
      */
     public int unsentBytes() throws ErrnoException {
         return queue(LibC.SIOCOUTQ(), "SIOCOUTQ");
@@ -915,6 +1192,10 @@ public final class Socket implements AutoCloseable {
     /**
      * The connected peer's pid, uid and gid as they were when the connection was made
      * ({@code SO_PEERCRED}); for a Unix socket only.
+     *
+     * @return the peer's credentials (for a {@code socketpair}, this process's)
+     * @throws UnsupportedOperationException if this is not a Unix socket
+     * @throws ErrnoException if {@code getsockopt} fails
      */
     public Credentials peerCredentials() throws ErrnoException {
         return getOption(LinuxSocketOptions.SO_PEERCRED);
@@ -924,14 +1205,25 @@ public final class Socket implements AutoCloseable {
      * Joins the multicast {@code group} on interface {@code ni} ({@code IP_ADD_MEMBERSHIP}
      * with {@code ip_mreqn}, or {@code IPV6_JOIN_GROUP}); null lets the kernel choose.
      *
+     * @param group a multicast address of this socket's family
+     * @param ni    the interface, or null
      * @throws IllegalArgumentException if {@code group} is not a multicast address of this
      *         socket's family, or this is not a datagram socket
+     * @throws ErrnoException if {@code setsockopt} fails ({@code EADDRINUSE} if already
+     *         joined, {@code ENODEV} with no route to choose an interface by)
      */
     public void joinGroup(InetAddress group, NetworkInterface ni) throws ErrnoException {
         membership(group, ni, true);
     }
 
-    /** Leaves a group joined with {@link #joinGroup}. */
+    /**
+     * Leaves a group joined with {@link #joinGroup}.
+     *
+     * @param group the group
+     * @param ni    the interface it was joined on, or null
+     * @throws IllegalArgumentException as {@link #joinGroup}
+     * @throws ErrnoException if {@code setsockopt} fails ({@code EADDRNOTAVAIL} if not joined)
+     */
     public void leaveGroup(InetAddress group, NetworkInterface ni) throws ErrnoException {
         membership(group, ni, false);
     }
@@ -980,7 +1272,11 @@ public final class Socket implements AutoCloseable {
 
     // ---- options ----------------------------------------------------------------------
 
-    /** The typed options this class knows; which apply depends on the family and type. */
+    /**
+     * The typed options this class knows; which apply depends on the family and type.
+     *
+     * @return the JDK's and {@link LinuxSocketOptions}' options it takes
+     */
     public static Set<SocketOption<?>> supportedOptions() {
         return OptionTable.all();
     }
@@ -988,9 +1284,15 @@ public final class Socket implements AutoCloseable {
     /**
      * Sets {@code option} to {@code value} ({@code setsockopt}).
      *
+     * @param <T>    the option's value type
+     * @param option a {@link java.net.StandardSocketOptions} or {@link LinuxSocketOptions} option
+     * @param value  the value
+     * @throws NullPointerException if {@code option} is null
      * @throws UnsupportedOperationException if the option does not apply to this socket's
      *         family and type, or is read-only
      * @throws IllegalArgumentException if the value is null or out of the option's range
+     * @throws ErrnoException if {@code setsockopt} fails ({@code EPERM} for an option that
+     *         needs a capability)
      */
     public <T> void setOption(SocketOption<T> option, T value) throws ErrnoException {
         int self = fd.intValue();
@@ -1019,7 +1321,14 @@ public final class Socket implements AutoCloseable {
      * The value of {@code option} as the kernel reports it ({@code getsockopt}); e.g.
      * {@code SO_RCVBUF} reads back twice what was set, the kernel's own bookkeeping.
      *
+     * @param <T>    the option's value type
+     * @param option a {@link java.net.StandardSocketOptions} or {@link LinuxSocketOptions} option
+     * @return the value
+     * @throws NullPointerException if {@code option} is null
      * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws java.io.UncheckedIOException if the JDK cannot look up the interface of
+     *         {@code IP_MULTICAST_IF}
+     * @throws ErrnoException if {@code getsockopt} fails
      */
     @SuppressWarnings("unchecked")
     public <T> T getOption(SocketOption<T> option) throws ErrnoException {
@@ -1121,53 +1430,136 @@ public final class Socket implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code SO_REUSEADDR}: a TCP listener may bind a port that connections in {@code TIME_WAIT} still use.
+     *
+     * @param on true to enable
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws ErrnoException if {@code setsockopt} fails
+     */
     public void setReuseAddress(boolean on) throws ErrnoException {
         setOption(java.net.StandardSocketOptions.SO_REUSEADDR, on);
     }
 
+    /**
+     * Whether {@code SO_REUSEADDR} is set.
+     *
+     * @return true if enabled
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws ErrnoException if {@code getsockopt} fails
+     */
     public boolean reuseAddress() throws ErrnoException {
         return getOption(java.net.StandardSocketOptions.SO_REUSEADDR);
     }
 
-    /** {@code SO_REUSEPORT}: several sockets may bind the same port; the kernel spreads connections. */
+    /**
+     * {@code SO_REUSEPORT}: several sockets may bind the same port; the kernel spreads connections.
+     * Every socket on the port must set it before {@code bind}, under the same user.
+     *
+     * @param on true to enable
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws ErrnoException if {@code setsockopt} fails
+     */
     public void setReusePort(boolean on) throws ErrnoException {
         setOption(java.net.StandardSocketOptions.SO_REUSEPORT, on);
     }
 
+    /**
+     * Whether {@code SO_REUSEPORT} is set.
+     *
+     * @return true if enabled
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws ErrnoException if {@code getsockopt} fails
+     */
     public boolean reusePort() throws ErrnoException {
         return getOption(java.net.StandardSocketOptions.SO_REUSEPORT);
     }
 
+    /**
+     * {@code TCP_NODELAY}: send small segments at once instead of holding them (Nagle's algorithm off).
+     *
+     * @param on true to enable
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws ErrnoException if {@code setsockopt} fails
+     */
     public void setTcpNoDelay(boolean on) throws ErrnoException {
         setOption(java.net.StandardSocketOptions.TCP_NODELAY, on);
     }
 
+    /**
+     * Whether {@code TCP_NODELAY} is set.
+     *
+     * @return true if enabled
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws ErrnoException if {@code getsockopt} fails
+     */
     public boolean tcpNoDelay() throws ErrnoException {
         return getOption(java.net.StandardSocketOptions.TCP_NODELAY);
     }
 
+    /**
+     * {@code SO_KEEPALIVE}: probe an idle connection and drop it when the peer is gone (see
+     * {@link LinuxSocketOptions#TCP_KEEPIDLE} for the timing).
+     *
+     * @param on true to enable
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws ErrnoException if {@code setsockopt} fails
+     */
     public void setKeepAlive(boolean on) throws ErrnoException {
         setOption(java.net.StandardSocketOptions.SO_KEEPALIVE, on);
     }
 
+    /**
+     * Whether {@code SO_KEEPALIVE} is set.
+     *
+     * @return true if enabled
+     * @throws UnsupportedOperationException if the option does not apply to this socket
+     * @throws ErrnoException if {@code getsockopt} fails
+     */
     public boolean keepAlive() throws ErrnoException {
         return getOption(java.net.StandardSocketOptions.SO_KEEPALIVE);
     }
 
-    /** {@code SO_SNDBUF} as requested; Linux doubles it and {@link #sendBufferSize()} reports that. */
+    /**
+     * {@code SO_SNDBUF} as requested; Linux doubles it and {@link #sendBufferSize()} reports that.
+     * The kernel caps the request at {@code net.core.wmem_max}.
+     *
+     * @param bytes the size to ask for
+     * @throws IllegalArgumentException if {@code bytes} is out of the option's range
+     * @throws ErrnoException if {@code setsockopt} fails
+     */
     public void setSendBufferSize(int bytes) throws ErrnoException {
         setOption(java.net.StandardSocketOptions.SO_SNDBUF, bytes);
     }
 
+    /**
+     * {@code SO_SNDBUF} as the kernel keeps it.
+     *
+     * @return the send buffer's size in bytes, twice what was asked for
+     * @throws ErrnoException if {@code getsockopt} fails
+     */
     public int sendBufferSize() throws ErrnoException {
         return getOption(java.net.StandardSocketOptions.SO_SNDBUF);
     }
 
-    /** {@code SO_RCVBUF} as requested; Linux doubles it and {@link #receiveBufferSize()} reports that. */
+    /**
+     * {@code SO_RCVBUF} as requested; Linux doubles it and {@link #receiveBufferSize()} reports that.
+     * The kernel caps the request at {@code net.core.rmem_max}.
+     *
+     * @param bytes the size to ask for
+     * @throws IllegalArgumentException if {@code bytes} is out of the option's range
+     * @throws ErrnoException if {@code setsockopt} fails
+     */
     public void setReceiveBufferSize(int bytes) throws ErrnoException {
         setOption(java.net.StandardSocketOptions.SO_RCVBUF, bytes);
     }
 
+    /**
+     * {@code SO_RCVBUF} as the kernel keeps it.
+     *
+     * @return the receive buffer's size in bytes, twice what was asked for
+     * @throws ErrnoException if {@code getsockopt} fails
+     */
     public int receiveBufferSize() throws ErrnoException {
         return getOption(java.net.StandardSocketOptions.SO_RCVBUF);
     }
@@ -1175,6 +1567,9 @@ public final class Socket implements AutoCloseable {
     /**
      * {@code SO_LINGER}: with {@code seconds} &ge; 0, close waits up to that long for unsent
      * data (0: close resets the connection); with -1, lingering is off (the default).
+     *
+     * @param seconds the time to linger, or -1 (any negative value) for off
+     * @throws ErrnoException if {@code setsockopt} fails
      */
     public void setLinger(int seconds) throws ErrnoException {
         CallState cs = CallState.current();
@@ -1190,7 +1585,12 @@ public final class Socket implements AutoCloseable {
         }
     }
 
-    /** The {@code SO_LINGER} seconds, or -1 when off. */
+    /**
+     * The {@code SO_LINGER} seconds, or -1 when off.
+     *
+     * @return the seconds, or -1
+     * @throws ErrnoException if {@code getsockopt} fails
+     */
     public int linger() throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment l = cs.scratch.asSlice(VAL_OFF, linger.layout());
@@ -1206,7 +1606,16 @@ public final class Socket implements AutoCloseable {
         }
     }
 
-    /** {@code setsockopt} of an int-valued option; {@code name} is used in errors. */
+    /**
+     * {@code setsockopt} of an int-valued option; {@code name} is used in errors. Nothing is
+     * checked before the call: for options panio does not type.
+     *
+     * @param level  the level, e.g. {@code SOL_SOCKET} or {@code IPPROTO_TCP}
+     * @param option the option's number
+     * @param value  the value
+     * @param name   the option's name, for the exception
+     * @throws ErrnoException if {@code setsockopt} fails ({@code ENOPROTOOPT}, {@code EINVAL})
+     */
     public void setIntOption(int level, int option, int value, String name) throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment v = cs.scratch.asSlice(VAL_OFF, 4);
@@ -1219,7 +1628,15 @@ public final class Socket implements AutoCloseable {
         }
     }
 
-    /** {@code getsockopt} of an int-valued option; {@code name} is used in errors. */
+    /**
+     * {@code getsockopt} of an int-valued option; {@code name} is used in errors.
+     *
+     * @param level  the level, e.g. {@code SOL_SOCKET} or {@code IPPROTO_TCP}
+     * @param option the option's number
+     * @param name   the option's name, for the exception
+     * @return the value
+     * @throws ErrnoException if {@code getsockopt} fails ({@code ENOPROTOOPT})
+     */
     public int getIntOption(int level, int option, String name) throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment v = cs.scratch.asSlice(VAL_OFF, 4);

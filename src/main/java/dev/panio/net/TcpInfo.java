@@ -37,8 +37,34 @@ public record TcpInfo(State state, int retransmits, long rtoMicros, long rttMicr
 
     /** TCP states, numbered as in the kernel's {@code tcp_states.h}. */
     public enum State {
-        UNKNOWN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT,
-        LAST_ACK, LISTEN, CLOSING, NEW_SYN_RECV, BOUND_INACTIVE;
+        /** A number this enum does not know (0 is none of the kernel's states). */
+        UNKNOWN,
+        /** 1: open, data flows both ways. */
+        ESTABLISHED,
+        /** 2: SYN sent by {@code connect}, waiting for the SYN-ACK. */
+        SYN_SENT,
+        /** 3: SYN received, SYN-ACK sent, waiting for the ACK. */
+        SYN_RECV,
+        /** 4: this side closed first and sent FIN; waiting for its ACK. */
+        FIN_WAIT1,
+        /** 5: this side's FIN acknowledged; waiting for the peer's FIN. */
+        FIN_WAIT2,
+        /** 6: both sides closed; waiting out 2*MSL so stray segments die. */
+        TIME_WAIT,
+        /** 7: closed, or a socket not yet connected or listening. */
+        CLOSE,
+        /** 8: the peer closed (its FIN came); this side has not. */
+        CLOSE_WAIT,
+        /** 9: this side closed after the peer; waiting for the ACK of its FIN. */
+        LAST_ACK,
+        /** 10: listening. */
+        LISTEN,
+        /** 11: both sides sent FIN at once; waiting for the ACK. */
+        CLOSING,
+        /** 12: the request socket a listener keeps for a SYN it answered. */
+        NEW_SYN_RECV,
+        /** 13: sock_diag's pseudo-state for a socket bound but neither connected nor listening (its own state is {@link #CLOSE}). */
+        BOUND_INACTIVE;
 
         static State of(int n) {
             State[] all = values();

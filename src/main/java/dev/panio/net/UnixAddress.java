@@ -31,7 +31,9 @@ public final class UnixAddress extends SocketAddress {
     private static final long serialVersionUID = 1L;
     private static final UnixAddress UNNAMED = new UnixAddress(new byte[0], false);
 
-    private final byte[] name; // path bytes without the NUL, or the abstract name
+    /** The path's bytes without the NUL, or the abstract name without the leading NUL. */
+    private final byte[] name;
+    /** Whether {@code name} is in the abstract namespace. */
     private final boolean isAbstract;
 
     private UnixAddress(byte[] name, boolean isAbstract) {
@@ -42,6 +44,8 @@ public final class UnixAddress extends SocketAddress {
     /**
      * The filesystem path {@code path}.
      *
+     * @param path the path, absolute or relative to the working directory at bind or connect time
+     * @return the address
      * @throws IllegalArgumentException if it is empty, contains a NUL, or is longer than
      *         {@value #MAX_PATH_BYTES} bytes in UTF-8
      */
@@ -53,6 +57,8 @@ public final class UnixAddress extends SocketAddress {
      * The filesystem path whose bytes are {@code path} (Linux paths are bytes; the kernel
      * reports them so).
      *
+     * @param path the path's bytes, without a terminating NUL; copied
+     * @return the address
      * @throws IllegalArgumentException if it is empty, contains a NUL, or is longer than
      *         {@value #MAX_PATH_BYTES} bytes
      */
@@ -69,12 +75,24 @@ public final class UnixAddress extends SocketAddress {
         return new UnixAddress(path.clone(), false);
     }
 
-    /** The filesystem path {@code path}; see {@link #of(String)}. */
+    /**
+     * The filesystem path {@code path}; see {@link #of(String)}.
+     *
+     * @param path the path
+     * @return the address
+     * @throws IllegalArgumentException as {@link #of(String)}
+     */
     public static UnixAddress of(Path path) {
         return of(path.toString());
     }
 
-    /** The JDK's address for the same path; see {@link #of(String)}. */
+    /**
+     * The JDK's address for the same path; see {@link #of(String)}.
+     *
+     * @param address the JDK's address
+     * @return the address of the same path
+     * @throws IllegalArgumentException as {@link #of(String)}, also for the JDK's empty (unnamed) path
+     */
     public static UnixAddress of(UnixDomainSocketAddress address) {
         return of(address.getPath());
     }
@@ -82,13 +100,21 @@ public final class UnixAddress extends SocketAddress {
     /**
      * {@code name} in the abstract namespace (stored after a leading NUL).
      *
+     * @param name the name, without the leading NUL; it may hold NULs
+     * @return the address
      * @throws IllegalArgumentException if it is longer than {@value #MAX_PATH_BYTES} bytes in UTF-8
      */
     public static UnixAddress abstractName(String name) {
         return abstractName(name.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** {@code name}, any bytes, in the abstract namespace; see {@link #abstractName(String)}. */
+    /**
+     * {@code name}, any bytes, in the abstract namespace; see {@link #abstractName(String)}.
+     *
+     * @param name the name's bytes, without the leading NUL; copied
+     * @return the address
+     * @throws IllegalArgumentException if it is longer than {@value #MAX_PATH_BYTES} bytes
+     */
     public static UnixAddress abstractName(byte[] name) {
         if (name.length > MAX_PATH_BYTES) {
             throw new IllegalArgumentException("abstract Unix socket name of " + name.length + " bytes, longer than "
@@ -97,17 +123,29 @@ public final class UnixAddress extends SocketAddress {
         return new UnixAddress(name.clone(), true);
     }
 
-    /** The address of an unbound or {@code socketpair} socket. */
+    /**
+     * The address of an unbound or {@code socketpair} socket.
+     *
+     * @return the one unnamed address
+     */
     public static UnixAddress unnamed() {
         return UNNAMED;
     }
 
-    /** Whether this is a name in the abstract namespace. */
+    /**
+     * Whether this is a name in the abstract namespace.
+     *
+     * @return true for an abstract name
+     */
     public boolean isAbstract() {
         return isAbstract;
     }
 
-    /** Whether this is the unnamed address. */
+    /**
+     * Whether this is the unnamed address.
+     *
+     * @return true for the unnamed address
+     */
     public boolean isUnnamed() {
         return !isAbstract && name.length == 0;
     }
@@ -115,6 +153,7 @@ public final class UnixAddress extends SocketAddress {
     /**
      * The path, for a filesystem address.
      *
+     * @return the path, its bytes read as UTF-8
      * @throws IllegalStateException for an abstract or unnamed address
      */
     public Path path() {
@@ -122,7 +161,11 @@ public final class UnixAddress extends SocketAddress {
         return Path.of(new String(name, StandardCharsets.UTF_8));
     }
 
-    /** The path's or the abstract name's bytes (without the leading NUL of an abstract name). */
+    /**
+     * The path's or the abstract name's bytes (without the leading NUL of an abstract name).
+     *
+     * @return a copy of the bytes; empty for the unnamed address
+     */
     public byte[] nameBytes() {
         return name.clone();
     }

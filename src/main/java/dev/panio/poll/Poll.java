@@ -32,9 +32,13 @@ import java.util.Arrays;
  * that call returns, never under it. Every call after close throws {@code ClosedException}.
  */
 public final class Poll implements AutoCloseable {
+    /** There is data to read (or a connection to accept, or end of stream). */
     public static final short POLLIN = (short) LibC.POLLIN();
+    /** There is exceptional data: TCP urgent data, say. */
     public static final short POLLPRI = (short) LibC.POLLPRI();
+    /** Writing will not block. */
     public static final short POLLOUT = (short) LibC.POLLOUT();
+    /** The stream peer closed its side or shut down writing. */
     public static final short POLLRDHUP = (short) LibC.POLLRDHUP();
     /** Always reported, never requested. */
     public static final short POLLERR = (short) LibC.POLLERR();
@@ -58,6 +62,8 @@ public final class Poll implements AutoCloseable {
     /**
      * An empty set with room for {@code initialCapacity} fds before it grows.
      *
+     * @param initialCapacity entries before the array first grows (at least 4 are made)
+     * @throws ErrnoException if the eventfd that lets {@link #close()} wake a waiter cannot be had
      * @throws IllegalArgumentException if {@code initialCapacity} is not in 0..{@value #MAX_INITIAL_CAPACITY}
      */
     public Poll(int initialCapacity) throws ErrnoException {
@@ -80,9 +86,14 @@ public final class Poll implements AutoCloseable {
 
     /**
      * Watches {@code fd} for {@code events} (POLLIN, POLLOUT, POLLPRI, POLLRDHUP).
+     * Nothing stops the same fd from being added twice.
      *
-     * @return the entry's index
+     * @param fd       an open descriptor; it stays the caller's, and must be removed before it is closed
+     * @param events   the {@code events} bits; 0 watches only for POLLERR, POLLHUP and POLLNVAL
+     * @param userData a value to read back with {@link #data}
+     * @return the entry's index, the size before the call
      * @throws IllegalArgumentException if {@code fd} is closed
+     * @throws ClosedException if this poll is closed
      */
     public int add(FileDescriptor fd, short events, long userData) {
         life.ensureOpen(this, "poll add");
@@ -112,7 +123,14 @@ public final class Poll implements AutoCloseable {
         data = Arrays.copyOf(data, cap);
     }
 
-    /** Changes the events watched at {@code index}. */
+    /**
+     * Changes the events watched at {@code index}.
+     *
+     * @param index an entry, 0 to {@link #size()} - 1
+     * @param events the new {@code events} bits
+     * @throws IndexOutOfBoundsException if there is no such entry
+     * @throws ClosedException if this poll is closed
+     */
     public void modify(int index, short events) {
         try {
             pollfd.events(entry(index, "poll modify"), events);
@@ -124,7 +142,10 @@ public final class Poll implements AutoCloseable {
     /**
      * Removes the entry at {@code index} by moving the last entry into it.
      *
+     * @param index an entry, 0 to {@link #size()} - 1
      * @return the old index of the entry that now sits at {@code index}, or -1 if it was the last
+     * @throws IndexOutOfBoundsException if there is no such entry
+     * @throws ClosedException if this poll is closed
      */
     public int remove(int index) {
         entry(index, "poll remove");
@@ -151,6 +172,8 @@ public final class Poll implements AutoCloseable {
      * @param timeoutMillis negative waits indefinitely, 0 only polls
      * @return the number of entries with non-zero {@link #revents}
      * @throws ClosedException if closed before or during the wait
+     * @throws ErrnoException if {@code poll} fails ({@code ENOMEM}, {@code EINVAL} past
+     *         {@code RLIMIT_NOFILE} entries); a closed fd is not an error but {@link #POLLNVAL}
      */
     public int poll(long timeoutMillis) throws ErrnoException {
         CallState cs = CallState.current();
@@ -169,13 +192,25 @@ public final class Poll implements AutoCloseable {
         }
     }
 
-    /** Number of entries. */
+    /**
+     * Number of entries.
+     *
+     * @return the entries added and not removed (the hidden one not counted)
+     * @throws ClosedException if this poll is closed
+     */
     public int size() {
         life.ensureOpen(this, "poll size");
         return size;
     }
 
-    /** What the last {@link #poll} found at {@code index}. */
+    /**
+     * What the last {@link #poll} found at {@code index}.
+     *
+     * @param index an entry, 0 to {@link #size()} - 1
+     * @return the {@code revents} bits, 0 if not ready
+     * @throws IndexOutOfBoundsException if there is no such entry
+     * @throws ClosedException if this poll is closed
+     */
     public short revents(int index) {
         try {
             return pollfd.revents(entry(index, "poll revents"));
@@ -184,7 +219,14 @@ public final class Poll implements AutoCloseable {
         }
     }
 
-    /** The events watched at {@code index}. */
+    /**
+     * The events watched at {@code index}.
+     *
+     * @param index an entry, 0 to {@link #size()} - 1
+     * @return the {@code events} bits
+     * @throws IndexOutOfBoundsException if there is no such entry
+     * @throws ClosedException if this poll is closed
+     */
     public short events(int index) {
         try {
             return pollfd.events(entry(index, "poll events"));
@@ -193,13 +235,27 @@ public final class Poll implements AutoCloseable {
         }
     }
 
-    /** The descriptor at {@code index}. */
+    /**
+     * The descriptor at {@code index}.
+     *
+     * @param index an entry, 0 to {@link #size()} - 1
+     * @return the descriptor given to {@link #add}
+     * @throws IndexOutOfBoundsException if there is no such entry
+     * @throws ClosedException if this poll is closed
+     */
     public FileDescriptor descriptor(int index) {
         entry(index, "poll descriptor");
         return descriptors[index];
     }
 
-    /** The user value at {@code index}. */
+    /**
+     * The user value at {@code index}.
+     *
+     * @param index an entry, 0 to {@link #size()} - 1
+     * @return the {@code userData} given to {@link #add}
+     * @throws IndexOutOfBoundsException if there is no such entry
+     * @throws ClosedException if this poll is closed
+     */
     public long data(int index) {
         entry(index, "poll data");
         return data[index];

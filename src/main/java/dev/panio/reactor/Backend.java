@@ -24,12 +24,22 @@ public enum Backend {
     /** {@link #IO_URING} where available, else {@link #EPOLL}; {@link EventLoopGroup#backend()} says which. */
     AUTO;
 
-    /** The name used on command lines: lower case with a dash ({@code epoll-et}, {@code io_uring}). */
+    /**
+     * The name used on command lines: lower case with a dash ({@code epoll-et}, {@code io_uring}).
+     *
+     * @return the name
+     */
     public String cliName() {
         return this == IO_URING ? "io_uring" : name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
-    /** Parses {@link #cliName()} (and the enum name). */
+    /**
+     * Parses {@link #cliName()} (and the enum name).
+     *
+     * @param s a name, in any case
+     * @return the backend
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
     public static Backend parse(String s) {
         for (Backend b : values()) {
             if (b.cliName().equalsIgnoreCase(s) || b.name().equalsIgnoreCase(s)) return b;

@@ -31,7 +31,16 @@ import java.net.SocketOption;
  * Methods may be called from any thread; off the loop thread they are handed to the loop.
  */
 public interface Connection {
-    /** Queues (or writes) a copy of {@code data}; false if the caller should now wait for onWritable. */
+    /**
+     * Queues (or writes) a copy of {@code data}; false if the caller should now wait for onWritable.
+     *
+     * @param data the bytes, all of it; heap or off-heap, reusable once this returns
+     * @return true while the connection takes more; false once queued bytes pass the high
+     *         watermark (wait for {@link ConnectionHandler#onWritable}), or if it is closed or
+     *         closing (the bytes are dropped). On {@link Backend#BLOCKING} and
+     *         {@link Backend#VIRTUAL} the call blocks until the kernel has taken every byte,
+     *         and false means the connection ended
+     */
     default boolean write(MemorySegment data) {
         return write(data, 0, data.byteSize());
     }
@@ -40,6 +49,16 @@ public interface Connection {
      * Queues (or writes) a copy of {@code length} bytes of {@code data} from {@code offset}:
      * the same as {@code write(data.asSlice(offset, length))} without the slice, for
      * handlers that build every response in one reused buffer.
+     *
+     * @param data   the buffer; heap or off-heap, reusable once this returns
+     * @param offset where in {@code data} the bytes start
+     * @param length how many bytes to write
+     * @return true while the connection takes more; false once queued bytes pass the high
+     *         watermark (wait for {@link ConnectionHandler#onWritable}), or if it is closed or
+     *         closing (the bytes are dropped). On {@link Backend#BLOCKING} and
+     *         {@link Backend#VIRTUAL} the call blocks until the kernel has taken every byte,
+     *         and false means the connection ended
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not fit {@code data}
      */
     boolean write(MemorySegment data, long offset, long length);
 
@@ -56,6 +75,8 @@ public interface Connection {
      * keeps its own and may close it at once. The duplicates are closed once sent, or when
      * the connection ends with them unsent. Any thread.
      *
+     * @param data the bytes the descriptors travel with; reusable once this returns
+     * @param fds  the descriptors to pass; the caller keeps them
      * @return as for {@link #write}; false also if the connection is closed or closing (the
      *         duplicates are closed then)
      * @throws IllegalArgumentException if this is not a Unix connection, if more than 253
@@ -77,14 +98,31 @@ public interface Connection {
      * page cache. A file shorter than promised closes the connection with
      * {@link CloseCause#ERROR}, since the peer was promised those bytes.
      *
+     * @param file     the file to read from; the connection owns it from this call on,
+     *                 whatever happens (it is closed also when this throws or returns false)
+     * @param position the file offset to start at
+     * @param count    how many bytes to send
      * @return as for {@link #write}; false also if the connection is closed or closing
+     * @throws IllegalArgumentException if {@code position} or {@code count} is negative
+     * @throws IllegalStateException on a seqpacket connection
      */
     boolean sendFile(FileDescriptor file, long position, long count);
 
-    /** Whether queued bytes are under the high watermark. */
+    /**
+     * Whether queued bytes are under the high watermark.
+     *
+     * @return false from when the queue passes the high watermark until it falls under the
+     *         low one, and once the connection is closed or closing; on {@link Backend#BLOCKING}
+     *         and {@link Backend#VIRTUAL}, whether the connection still takes writes
+     */
     boolean isWritable();
 
-    /** Bytes queued and not yet taken by the kernel. */
+    /**
+     * Bytes queued and not yet taken by the kernel.
+     *
+     * @return the bytes in the queue, file regions included; always 0 on {@link Backend#BLOCKING}
+     *         and {@link Backend#VIRTUAL}, which have no queue
+     */
     long queuedBytes();
 
     /** Shuts down output once the queue is flushed (half-close); reading goes on. */
@@ -106,29 +144,55 @@ public interface Connection {
     /** Resumes reading. */
     void resumeReading();
 
-    /** Closes with {@link CloseCause#TIMEOUT} after {@code millis} without reads or writes (0: never). */
+    /**
+     * Closes with {@link CloseCause#TIMEOUT} after {@code millis} without reads or writes (0: never).
+     * Replaces the timeout set before, or the group's default.
+     *
+     * @param millis milliseconds with no byte read or written, 0 for no limit
+     * @throws IllegalArgumentException if {@code millis} is negative
+     */
     void setIdleTimeout(long millis);
 
-    /** Closes with {@link CloseCause#TIMEOUT} after {@code millis} without bytes read, whatever is written (0: never). */
+    /**
+     * Closes with {@link CloseCause#TIMEOUT} after {@code millis} without bytes read, whatever is written (0: never).
+     * The time counts from the last read, or from the connection's start if nothing was read.
+     *
+     * @param millis milliseconds with no byte read, 0 for no limit
+     * @throws IllegalArgumentException if {@code millis} is negative
+     */
     void setReadTimeout(long millis);
 
-    /** Whether the connection is not yet closed. */
+    /**
+     * Whether the connection is not yet closed.
+     *
+     * @return false once it has ended (before {@code onClose} is called); true while it is
+     *         still flushing after {@link #close()}
+     */
     boolean isOpen();
 
     /**
      * The peer's address: an {@link java.net.InetSocketAddress}, or a
      * {@link dev.panio.net.UnixAddress} ({@code unnamed} for an unbound Unix client); null
      * if the socket no longer has one. Any thread.
+     *
+     * @return the address, or null
      */
     SocketAddress remoteAddress();
 
-    /** This end's address, of the same kinds as {@link #remoteAddress()}. Any thread. */
+    /**
+     * This end's address, of the same kinds as {@link #remoteAddress()}. Any thread.
+     *
+     * @return the address, or null if the socket no longer has one
+     */
     SocketAddress localAddress();
 
     /**
      * The value of a socket option as the kernel has it; see
      * {@link dev.panio.net.Socket#getOption}. Any thread.
      *
+     * @param <T>    the option's value type
+     * @param option the option
+     * @return the value
      * @throws IOException if the socket is closed or the kernel refuses
      * @throws UnsupportedOperationException if the option does not apply to this connection's socket
      */
@@ -138,18 +202,34 @@ public interface Connection {
      * Sets a socket option on the connection's socket; see
      * {@link dev.panio.net.Socket#setOption}. Any thread.
      *
+     * @param <T>    the option's value type
+     * @param option the option
+     * @param value  its value
      * @throws IOException if the socket is closed or the kernel refuses
      * @throws UnsupportedOperationException if the option does not apply to this connection's socket
      * @throws IllegalArgumentException if the value is out of range
      */
     <T> void setOption(SocketOption<T> option, T value) throws IOException;
 
-    /** The loop the connection belongs to. */
+    /**
+     * The loop the connection belongs to.
+     *
+     * @return the loop, for timers and tasks that should run with its callbacks
+     */
     EventLoop loop();
 
-    /** An object the application keeps with the connection. */
+    /**
+     * An object the application keeps with the connection. A plain field: read it on the
+     * thread that set it (the connection's callback thread) or publish it yourself.
+     *
+     * @return the attachment, or null
+     */
     Object attachment();
 
-    /** Sets {@link #attachment()}. */
+    /**
+     * Sets {@link #attachment()}.
+     *
+     * @param attachment the object, or null
+     */
     void attach(Object attachment);
 }

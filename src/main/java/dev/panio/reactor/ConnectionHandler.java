@@ -11,12 +11,19 @@ import java.util.List;
  * {@link Backend#BLOCKING} and {@link Backend#VIRTUAL} on the connection's own thread.
  */
 public interface ConnectionHandler {
-    /** The connection is established. */
+    /**
+     * The connection is established.
+     *
+     * @param connection the connection
+     */
     default void onOpen(Connection connection) {}
 
     /**
      * Bytes arrived. {@code data} is valid only during this call (it may be the loop's
      * read buffer or a kernel-provided buffer): copy what must outlive it.
+     *
+     * @param connection the connection
+     * @param data       the bytes
      */
     void onData(Connection connection, MemorySegment data);
 
@@ -27,6 +34,9 @@ public interface ConnectionHandler {
      * now on and must close them; keep them past this call as long as needed. By default they
      * are closed. If this throws, panio closes them all (a handler that kept some must not use
      * them) and the connection ends as for any handler failure.
+     *
+     * @param connection the connection
+     * @param fds        the descriptors, now the handler's
      */
     default void onFileDescriptors(Connection connection, List<FileDescriptor> fds) {
         for (FileDescriptor fd : fds) {
@@ -41,6 +51,8 @@ public interface ConnectionHandler {
     /**
      * The peer shut down its output (end of stream). By default this side closes once its
      * queued writes are flushed; override to keep writing (half-close).
+     *
+     * @param connection the connection
      */
     default void onInputClosed(Connection connection) {
         connection.close();
@@ -49,9 +61,19 @@ public interface ConnectionHandler {
     /**
      * The write queue fell back under the low watermark after {@link Connection#write}
      * had reported it full: writing may go on.
+     *
+     * @param connection the connection
      */
     default void onWritable(Connection connection) {}
 
-    /** The connection is closed; {@code error} is set for {@link CloseCause#ERROR} and {@link CloseCause#RESET}. */
+    /**
+     * The connection is closed; {@code error} is set for {@link CloseCause#ERROR} and {@link CloseCause#RESET}.
+     * Called once per connection, also for one whose connect failed; an exception thrown here
+     * is reported and otherwise ignored.
+     *
+     * @param connection the connection
+     * @param cause      why it closed
+     * @param error      the failure, or null
+     */
     default void onClose(Connection connection, CloseCause cause, IOException error) {}
 }

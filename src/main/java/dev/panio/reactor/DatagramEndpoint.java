@@ -20,7 +20,11 @@ public final class DatagramEndpoint implements AutoCloseable {
         this.channels = List.copyOf(channels);
     }
 
-    /** The bound address, with the real port when 0 was asked for. */
+    /**
+     * The bound address, with the real port when 0 was asked for.
+     *
+     * @return an {@link InetSocketAddress} or a {@link dev.panio.net.UnixAddress}
+     */
     public SocketAddress localAddress() {
         return address;
     }
@@ -28,6 +32,7 @@ public final class DatagramEndpoint implements AutoCloseable {
     /**
      * The bound port.
      *
+     * @return the port
      * @throws IllegalStateException for a Unix address
      */
     public int port() {
@@ -35,7 +40,11 @@ public final class DatagramEndpoint implements AutoCloseable {
         throw new IllegalStateException("a Unix address has no port: " + address);
     }
 
-    /** The channels, one per socket. */
+    /**
+     * The channels, one per socket.
+     *
+     * @return the channels, an unmodifiable list
+     */
     public List<DatagramChannel> channels() {
         return channels;
     }

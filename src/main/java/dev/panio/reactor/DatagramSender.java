@@ -11,9 +11,19 @@ import java.net.SocketAddress;
  * of the datagram being delivered now, so keep {@link #address()} instead.
  */
 public interface DatagramSender {
-    /** The sender's address as an object (made on each call): an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}. */
+    /**
+     * The sender's address as an object (made on each call): an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}.
+     *
+     * @return the address, valid after the callback
+     * @throws IllegalStateException outside {@link DatagramHandler#onDatagram}
+     */
     SocketAddress address();
 
-    /** The sender's port, without making an object; -1 for a Unix sender. */
+    /**
+     * The sender's port, without making an object; -1 for a Unix sender.
+     *
+     * @return the port, or -1
+     * @throws IllegalStateException outside {@link DatagramHandler#onDatagram}
+     */
     int port();
 }

@@ -18,7 +18,11 @@ import java.util.concurrent.TimeUnit;
  * is how a {@code main} waits for a group).
  */
 public interface EventLoop extends Executor {
-    /** Whether the caller is this loop's thread. */
+    /**
+     * Whether the caller is this loop's thread.
+     *
+     * @return true on the loop thread
+     */
     boolean inEventLoop();
 
     /**
@@ -31,8 +35,13 @@ public interface EventLoop extends Executor {
     void execute(Runnable task);
 
     /**
-     * Runs {@code task} once after {@code delay}.
+     * Runs {@code task} once after {@code delay}, on the loop thread.
      *
+     * @param task  the task
+     * @param delay the delay; 0 or negative runs it at the next turn
+     * @param unit  the delay's unit
+     * @return the timer, to cancel it
+     * @throws NullPointerException if {@code task} is null
      * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     Timer schedule(Runnable task, long delay, TimeUnit unit);
@@ -42,17 +51,35 @@ public interface EventLoop extends Executor {
      * takes longer than the period does not make the next runs pile up in one turn: each turn
      * runs a timer at most once, after the loop's I/O and tasks.
      *
+     * @param task         the task
+     * @param initialDelay the delay before the first run
+     * @param period       the time between the starts of runs, positive
+     * @param unit         the unit of both times
+     * @return the timer, to cancel it
+     * @throws NullPointerException if {@code task} is null
      * @throws IllegalArgumentException if {@code period} is not positive
      * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     Timer scheduleAtFixedRate(Runnable task, long initialDelay, long period, TimeUnit unit);
 
-    /** This loop's counters, a snapshot (a moment old when read off the loop thread). */
+    /**
+     * This loop's counters, a snapshot (a moment old when read off the loop thread).
+     *
+     * @return the counters
+     */
     LoopMetrics metrics();
 
-    /** Position of this loop in its group. */
+    /**
+     * Position of this loop in its group.
+     *
+     * @return 0 to the group's loop count - 1
+     */
     int index();
 
-    /** The group this loop belongs to. */
+    /**
+     * The group this loop belongs to.
+     *
+     * @return the group
+     */
     EventLoopGroup group();
 }

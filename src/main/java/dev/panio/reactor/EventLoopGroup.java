@@ -54,6 +54,16 @@ public final class EventLoopGroup implements AutoCloseable {
      * Starts {@code options.loops()} loops on {@code backend}. {@link Backend#AUTO} takes
      * io_uring where the kernel allows it and epoll otherwise; {@link Backend#IO_URING}
      * fails with the typed reason when it is unavailable.
+     *
+     * @param backend the I/O model
+     * @param options the tunables; {@code options.loops()} threads are started now
+     * @return the running group
+     * @throws dev.panio.uring.IoUringUnavailableException for {@link Backend#IO_URING} where the
+     *         kernel gives no ring
+     * @throws UnsupportedOperationException for {@link Backend#IO_URING} where a ring can be had
+     *         but lacks what the backend needs (the message says what)
+     * @throws IOException if raising the fd limit or starting a loop fails; loops already
+     *         started are stopped
      */
     public static EventLoopGroup start(Backend backend, ReactorOptions options) throws IOException {
         String note = backend.cliName();
@@ -107,7 +117,11 @@ public final class EventLoopGroup implements AutoCloseable {
         };
     }
 
-    /** The backend in use (AUTO resolved). */
+    /**
+     * The backend in use (AUTO resolved).
+     *
+     * @return the backend; never {@link Backend#AUTO}
+     */
     public Backend backend() {
         return backend;
     }
@@ -116,17 +130,27 @@ public final class EventLoopGroup implements AutoCloseable {
      * How the backend was chosen and, for io_uring, what the loops use on this kernel, e.g.
      * {@code epoll (auto: io_uring is not permitted ...)} or
      * {@code io_uring [multishot recv from a buffer ring, multishot accept, DEFER_TASKRUN, EXT_ARG waits]}.
+     *
+     * @return the description, for logs and status pages
      */
     public String backendDescription() {
         return backendNote;
     }
 
-    /** The loops. */
+    /**
+     * The loops.
+     *
+     * @return the loops in index order, an unmodifiable copy
+     */
     public List<EventLoop> loops() {
         return List.copyOf(loops);
     }
 
-    /** The next loop, round-robin. */
+    /**
+     * The next loop, round-robin.
+     *
+     * @return a loop; the same counter spreads {@link #connect} and datagram channels
+     */
     public EventLoop nextLoop() {
         return loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
     }
@@ -141,7 +165,14 @@ public final class EventLoopGroup implements AutoCloseable {
      * already listens on it, this fails with {@code EADDRINUSE} naming the address, whatever
      * that socket's options; {@link #listenShared} shares on purpose.
      *
+     * @param address  an {@link InetSocketAddress} (TCP; port 0 picks a free one) or a
+     *                 {@link UnixAddress} (Unix stream; the path must not exist)
+     * @param handlers called once per accepted connection, on the thread that accepted it, for
+     *                 its handler (a supplier that throws or returns null closes that connection)
+     * @return the listener, to learn the bound address and to stop accepting
      * @throws dev.panio.io.ErrnoException {@code bind(127.0.0.1:8080): EADDRINUSE} and the like
+     * @throws IOException if a loop does not take the listener within 10 s
+     * @throws IllegalArgumentException for an address of another kind
      * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     public Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
@@ -156,9 +187,18 @@ public final class EventLoopGroup implements AutoCloseable {
      * {@code onOpen}. The address is an {@link InetSocketAddress} (TCP) or a
      * {@link UnixAddress} (Unix stream).
      *
+     * @param address           the address, as for {@link #listen(SocketAddress, Supplier)}
+     * @param handlers called once per accepted connection, on the thread that accepted it, for
+     *                 its handler (a supplier that throws or returns null closes that connection)
+     * @param listenerOptions   options for each listening socket
+     * @param connectionOptions options for each accepted socket
+     * @return the listener
      * @throws UnsupportedOperationException if an option does not apply to the socket's
      *         family (checked here, on a socket of that family, before anything is bound)
      * @throws IllegalArgumentException if an option's value is out of range
+     * @throws IOException as {@link #listen(SocketAddress, Supplier)}, or the kernel's
+     *         refusal of a listener option
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     public Listener listen(SocketAddress address, Supplier<ConnectionHandler> handlers, SocketOptionSet listenerOptions,
             SocketOptionSet connectionOptions) throws IOException {
@@ -170,6 +210,15 @@ public final class EventLoopGroup implements AutoCloseable {
      * stream ones: each {@link Connection#write} is one message and each
      * {@link ConnectionHandler#onData} one message received (see {@link Connection} for
      * messages longer than the read buffer and empty ones).
+     *
+     * @param address           the socket's path or abstract name
+     * @param handlers called once per accepted connection, on the thread that accepted it, for
+     *                 its handler (a supplier that throws or returns null closes that connection)
+     * @param listenerOptions   options for each listening socket
+     * @param connectionOptions options for each accepted socket
+     * @return the listener
+     * @throws IOException as {@link #listen(SocketAddress, Supplier, SocketOptionSet, SocketOptionSet)}
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     public Listener listenSeqpacket(UnixAddress address, Supplier<ConnectionHandler> handlers,
             SocketOptionSet listenerOptions, SocketOptionSet connectionOptions) throws IOException {
@@ -181,6 +230,14 @@ public final class EventLoopGroup implements AutoCloseable {
      * same user, in this process or others: the kernel then spreads connections over all of
      * them. For running several server processes on one port, or handing a port over to a new
      * process without refusing connections.
+     *
+     * @param address  the address; port 0 picks a free one
+     * @param handlers called once per accepted connection, on the thread that accepted it, for
+     *                 its handler (a supplier that throws or returns null closes that connection)
+     * @return the listener
+     * @throws IOException as {@link #listen(SocketAddress, Supplier)}; {@code EADDRINUSE} if a
+     *         socket without {@code SO_REUSEPORT}, or another user's, holds the port
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     public Listener listenShared(InetSocketAddress address, Supplier<ConnectionHandler> handlers) throws IOException {
         return listen(address, handlers, SocketOptionSet.none(), SocketOptionSet.none(), true, Socket.Type.STREAM);
@@ -282,6 +339,16 @@ public final class EventLoopGroup implements AutoCloseable {
     /**
      * Opens a connection to {@code address} (TCP, or a Unix stream socket) on the next loop;
      * fails after {@code timeoutMillis} (0: the kernel's limit).
+     *
+     * @param address       an {@link InetSocketAddress} or a {@link UnixAddress}
+     * @param handler       the connection's handler; it hears {@code onOpen} once connected
+     * @param timeoutMillis the connect's limit, 0 for the kernel's
+     * @return completes with the connection once it is open, or exceptionally with the
+     *         connect's error ({@link CloseCause#TIMEOUT} in {@code onClose} when it timed out),
+     *         or a {@link java.util.concurrent.RejectedExecutionException} once the group is shut down
+     * @throws NullPointerException if {@code handler} is null
+     * @throws IllegalArgumentException if {@code timeoutMillis} is negative or the address is of
+     *         another kind
      */
     public CompletableFuture<Connection> connect(SocketAddress address, ConnectionHandler handler, long timeoutMillis) {
         return connect(address, handler, timeoutMillis, SocketOptionSet.none(), null);
@@ -291,6 +358,15 @@ public final class EventLoopGroup implements AutoCloseable {
      * Opens a Unix seqpacket connection to {@code address} (see {@link #listenSeqpacket}),
      * with {@code options} set before it connects and bound first to {@code localAddress} if
      * that is not null; otherwise as {@link #connect(SocketAddress, ConnectionHandler, long)}.
+     *
+     * @param address       the listener's path or abstract name
+     * @param handler       the connection's handler
+     * @param timeoutMillis the connect's limit, 0 for the kernel's
+     * @param options       options set before the connect
+     * @param localAddress  the address to bind first, or null
+     * @return as {@link #connect(SocketAddress, ConnectionHandler, long)}
+     * @throws NullPointerException if {@code handler} is null
+     * @throws IllegalArgumentException if {@code timeoutMillis} is negative
      */
     public CompletableFuture<Connection> connectSeqpacket(UnixAddress address, ConnectionHandler handler,
             long timeoutMillis, SocketOptionSet options, UnixAddress localAddress) {
@@ -303,6 +379,16 @@ public final class EventLoopGroup implements AutoCloseable {
      * (a source address or port; with {@link dev.panio.net.LinuxSocketOptions#SO_BINDTODEVICE}
      * in {@code options}, a device). A failure to make, set up or bind the socket fails the
      * future before any handler is involved.
+     *
+     * @param address       an {@link InetSocketAddress} or a {@link UnixAddress}
+     * @param handler       the connection's handler
+     * @param timeoutMillis the connect's limit, 0 for the kernel's
+     * @param options       options set before the connect
+     * @param localAddress  the address to bind first, or null
+     * @return as {@link #connect(SocketAddress, ConnectionHandler, long)}
+     * @throws NullPointerException if {@code handler} is null
+     * @throws IllegalArgumentException if {@code timeoutMillis} is negative or the address is of
+     *         another kind
      */
     public CompletableFuture<Connection> connect(SocketAddress address, ConnectionHandler handler, long timeoutMillis,
             SocketOptionSet options, SocketAddress localAddress) {
@@ -331,7 +417,15 @@ public final class EventLoopGroup implements AutoCloseable {
 
     // ---- datagrams --------------------------------------------------------------------------
 
-    /** {@link #bindDatagram(SocketAddress, Supplier, SocketOptionSet, boolean)} with one socket and no options. */
+    /**
+     * {@link #bindDatagram(SocketAddress, Supplier, SocketOptionSet, boolean)} with one socket and no options.
+     *
+     * @param address  an {@link InetSocketAddress} (UDP) or a {@link UnixAddress}
+     * @param handlers called once, on the channel's loop, for its handler
+     * @return the endpoint with its one channel
+     * @throws IOException as {@link #bindDatagram(SocketAddress, Supplier, SocketOptionSet, boolean)}
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
+     */
     public DatagramEndpoint bindDatagram(SocketAddress address, Supplier<DatagramHandler> handlers) throws IOException {
         return bindDatagram(address, handlers, SocketOptionSet.none(), false);
     }
@@ -348,8 +442,15 @@ public final class EventLoopGroup implements AutoCloseable {
      * its next channel and freed when the loop ends; elsewhere a batch of 16 (1 MiB), freed
      * with the channel.
      *
+     * @param address       an {@link InetSocketAddress} (UDP; port 0 picks a free one) or a {@link UnixAddress}
+     * @param handlers      called once per channel, on its loop, for its handler
+     * @param options       options set on each socket before the bind
+     * @param socketPerLoop one socket per loop on the same port (IP only)
+     * @return the endpoint and its channels
      * @throws dev.panio.io.ErrnoException {@code bind(127.0.0.1:53): EADDRINUSE} and the like
+     * @throws IOException if a loop does not start its channel within 10 s
      * @throws UnsupportedOperationException if an option does not apply to a datagram socket of this family
+     * @throws java.util.concurrent.RejectedExecutionException once the group is shut down
      */
     public DatagramEndpoint bindDatagram(SocketAddress address, Supplier<DatagramHandler> handlers, SocketOptionSet options,
             boolean socketPerLoop) throws IOException {
@@ -419,6 +520,15 @@ public final class EventLoopGroup implements AutoCloseable {
      * datagrams from anyone else. It is bound to {@code localAddress} first if that is not
      * null; a Unix channel with none gets an abstract name of the kernel's choosing
      * (autobind), so the peer can answer. {@code options} are set before the bind.
+     *
+     * @param remote       the peer, an {@link InetSocketAddress} or a {@link UnixAddress}
+     * @param handler      the channel's handler
+     * @param options      options set before the bind
+     * @param localAddress the address to bind first, or null
+     * @return completes with the channel once it receives, or exceptionally if the socket
+     *         cannot be made, set up, bound or connected, or the group is shut down
+     * @throws NullPointerException if {@code handler} is null
+     * @throws IllegalArgumentException if {@code remote} is of another kind
      */
     public CompletableFuture<DatagramChannel> connectDatagram(SocketAddress remote, DatagramHandler handler,
             SocketOptionSet options, SocketAddress localAddress) {
@@ -452,12 +562,20 @@ public final class EventLoopGroup implements AutoCloseable {
         return result;
     }
 
-    /** Whether {@link #shutdownGracefully} (or {@link #close}) has been called. */
+    /**
+     * Whether {@link #shutdownGracefully} (or {@link #close}) has been called.
+     *
+     * @return true once a shutdown has begun
+     */
     public boolean isShutdown() {
         return shutdown;
     }
 
-    /** Whether every loop has ended. */
+    /**
+     * Whether every loop has ended.
+     *
+     * @return true once every loop thread has finished
+     */
     public boolean isTerminated() {
         for (Loop l : loops) {
             if (!l.isTerminated()) return false;
@@ -470,7 +588,10 @@ public final class EventLoopGroup implements AutoCloseable {
      * until another thread shuts the group down. The loop threads are daemon threads: they
      * do not keep the JVM alive by themselves.
      *
+     * @param timeout the longest wait
+     * @param unit    its unit
      * @return true if the group terminated within the timeout
+     * @throws InterruptedException if the waiting thread is interrupted
      */
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
@@ -480,7 +601,11 @@ public final class EventLoopGroup implements AutoCloseable {
         return true;
     }
 
-    /** The sum of every loop's counters. */
+    /**
+     * The sum of every loop's counters.
+     *
+     * @return the sums, a moment old
+     */
     public LoopMetrics metrics() {
         LoopMetrics sum = new LoopMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         for (Loop l : loops) sum = sum.plus(l.metrics());
@@ -491,7 +616,12 @@ public final class EventLoopGroup implements AutoCloseable {
      * Stops accepting, asks every connection to close once its queued writes are flushed,
      * and waits up to {@code timeoutMillis}; connections still open then are closed at once.
      *
-     * @return true if every connection closed by itself within the deadline
+     * Called again, it only waits for the shutdown already under way. Datagram channels
+     * close once their queues are sent.
+     *
+     * @param timeoutMillis how long connections may take to flush and close
+     * @return true if every connection closed by itself within the deadline; false also if
+     *         the calling thread was interrupted while waiting (its interrupt status is set)
      */
     public boolean shutdownGracefully(long timeoutMillis) {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;

@@ -28,6 +28,8 @@ public final class Listener implements AutoCloseable {
     /**
      * The bound address: an {@link InetSocketAddress} with the real port when 0 was asked
      * for, or the {@link dev.panio.net.UnixAddress}.
+     *
+     * @return the address
      */
     public SocketAddress localAddress() {
         return address;
@@ -36,6 +38,7 @@ public final class Listener implements AutoCloseable {
     /**
      * The bound port of a TCP listener.
      *
+     * @return the port
      * @throws IllegalStateException for a Unix listener
      */
     public int port() {

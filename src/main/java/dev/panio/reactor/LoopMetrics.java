@@ -23,7 +23,12 @@ package dev.panio.reactor;
  */
 public record LoopMetrics(long open, long accepted, long acceptErrors, long bytesRead, long bytesWritten,
                           long reads, long writes, long wakeups, long turns, long allocatedBytes, long handlerFailures) {
-    /** Component-wise sum. */
+    /**
+     * Component-wise sum.
+     *
+     * @param o the other loop's counters
+     * @return the sums; {@code allocatedBytes} is -1 if either is
+     */
     public LoopMetrics plus(LoopMetrics o) {
         return new LoopMetrics(open + o.open, accepted + o.accepted, acceptErrors + o.acceptErrors,
                 bytesRead + o.bytesRead, bytesWritten + o.bytesWritten, reads + o.reads, writes + o.writes,

@@ -31,7 +31,11 @@ public final class SocketOptionSet {
         this.entries = entries;
     }
 
-    /** No options. */
+    /**
+     * No options.
+     *
+     * @return the empty set
+     */
     public static SocketOptionSet none() {
         return NONE;
     }
@@ -40,6 +44,10 @@ public final class SocketOptionSet {
      * This set and {@code option} = {@code value}, set after the others (a later value for
      * the same option replaces the earlier one).
      *
+     * @param <T>    the option's value type
+     * @param option the option
+     * @param value  its value; range checks come when it is applied
+     * @return a new set
      * @throws NullPointerException if {@code option} or {@code value} is null
      * @throws IllegalArgumentException if {@code value} is not of the option's type
      */
@@ -55,7 +63,11 @@ public final class SocketOptionSet {
         return new SocketOptionSet(Collections.unmodifiableList(next));
     }
 
-    /** Whether the set is empty. */
+    /**
+     * Whether the set is empty.
+     *
+     * @return true if no option is set
+     */
     public boolean isEmpty() {
         return entries.isEmpty();
     }
@@ -63,6 +75,7 @@ public final class SocketOptionSet {
     /**
      * Sets every option on {@code socket}, in order; stops at the first that fails.
      *
+     * @param socket the socket
      * @throws IOException the kernel's refusal, naming the option and the fd
      * @throws UnsupportedOperationException if an option does not apply to the socket's family and type
      * @throws IllegalArgumentException if a value is out of its option's range

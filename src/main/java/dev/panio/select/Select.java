@@ -79,6 +79,10 @@ public final class Select implements AutoCloseable {
     /**
      * Watches {@code fd} for {@code ops} (a mix of READ, WRITE, EXCEPT), replacing earlier interest.
      *
+     * @param fd  an open descriptor numbered below {@link #FD_SETSIZE}; it stays the caller's
+     * @param ops a non-empty mix of {@link #READ}, {@link #WRITE} and {@link #EXCEPT}
+     * @throws IllegalArgumentException if {@code ops} is empty or has other bits
+     * @throws ClosedException if this select is closed
      * @throws ErrnoException {@code EINVAL} for an fd of {@link #FD_SETSIZE} (1024) or more, {@code EBADF}
      *         for a closed one, both before any call
      */
@@ -104,7 +108,12 @@ public final class Select implements AutoCloseable {
         if (n > maxFd) maxFd = n;
     }
 
-    /** Stops watching {@code fd}; harmless if it was not watched. */
+    /**
+     * Stops watching {@code fd}; harmless if it was not watched.
+     *
+     * @param fd the descriptor given to {@link #add}
+     * @throws ClosedException if this select is closed
+     */
     public void remove(FileDescriptor fd) {
         life.ensureOpen(this, "select remove");
         int n = fd.intValue();
@@ -119,7 +128,12 @@ public final class Select implements AutoCloseable {
         while (maxFd >= 0 && registered[maxFd] == null) maxFd--;
     }
 
-    /** Number of watched descriptors. */
+    /**
+     * Number of watched descriptors.
+     *
+     * @return the descriptors added and not removed (the hidden eventfd not counted)
+     * @throws ClosedException if this select is closed
+     */
     public int size() {
         life.ensureOpen(this, "select size");
         return count;
@@ -132,6 +146,8 @@ public final class Select implements AutoCloseable {
      * @param timeoutMillis negative waits indefinitely, 0 only polls
      * @return the number of ready (fd, set) pairs, 0 on timeout
      * @throws ClosedException if closed before or during the wait
+     * @throws ErrnoException if {@code select} fails; {@code EBADF} naming a watched fd that
+     *         was closed without {@link #remove}
      */
     public int select(long timeoutMillis) throws ErrnoException {
         CallState cs = CallState.current();
@@ -176,7 +192,13 @@ public final class Select implements AutoCloseable {
         return new ErrnoException("select", -1, Errno.EBADF);
     }
 
-    /** What the last {@link #select} found ready on {@code fd}: a mix of READ, WRITE, EXCEPT. */
+    /**
+     * What the last {@link #select} found ready on {@code fd}: a mix of READ, WRITE, EXCEPT.
+     *
+     * @param fd a descriptor number
+     * @return the ready sets' bits, 0 if none or if {@code fd} is not watched
+     * @throws ClosedException if this select is closed
+     */
     public int readyOps(int fd) {
         life.ensureOpen(this, "select readyOps");
         if (fd < 0 || fd > maxFd || registered[fd] == null) return 0;
@@ -191,7 +213,14 @@ public final class Select implements AutoCloseable {
         return ops;
     }
 
-    /** The lowest fd &ge; {@code from} with any readiness from the last {@link #select}, or -1. */
+    /**
+     * The lowest fd &ge; {@code from} with any readiness from the last {@link #select}, or -1.
+     * Loop with {@code nextReady(fd + 1)} to visit every ready fd.
+     *
+     * @param from the lowest number to look at; negative counts as 0
+     * @return the fd, or -1 if none is ready from {@code from} on
+     * @throws ClosedException if this select is closed
+     */
     public int nextReady(int from) {
         life.ensureOpen(this, "select nextReady");
         if (from < 0) from = 0;
@@ -217,7 +246,13 @@ public final class Select implements AutoCloseable {
         return -1;
     }
 
-    /** The descriptor registered under {@code fd}, or null. */
+    /**
+     * The descriptor registered under {@code fd}, or null.
+     *
+     * @param fd a descriptor number, e.g. from {@link #nextReady}
+     * @return the object given to {@link #add}, or null if none is watched under that number
+     * @throws ClosedException if this select is closed
+     */
     public FileDescriptor descriptor(int fd) {
         life.ensureOpen(this, "select descriptor");
         return fd >= 0 && fd < FD_SETSIZE ? registered[fd] : null;

@@ -27,7 +27,13 @@ public final class AsyncIo {
      * Sets {@code F_SETOWN_EX} (thread {@code tid}), {@code F_SETSIG} ({@code signo}), and
      * {@code O_ASYNC | O_NONBLOCK} on {@code fd}.
      *
-     * @throws IllegalArgumentException if {@code signo} is not a signal number or {@code tid} is not positive
+     * @param fd    the descriptor; it stays the caller's
+     * @param signo the signal to raise, a real-time one so that events queue with their fd
+     * @param tid   the kernel thread to receive it, from {@link Signals#currentThreadId()}
+     * @throws IllegalArgumentException if {@code signo} is not a signal number or is
+     *         {@link SignalSet#reserved reserved}, or {@code tid} is not positive
+     * @throws ErrnoException if an {@code fcntl} fails ({@code ESRCH} for no such thread);
+     *         the ones before it stay done
      */
     public static void enable(FileDescriptor fd, int signo, int tid) throws ErrnoException {
         SignalSet.check("fcntl(F_SETSIG)", signo);
@@ -47,7 +53,13 @@ public final class AsyncIo {
         }
     }
 
-    /** Clears {@code O_ASYNC} on {@code fd}: no more signals for it. */
+    /**
+     * Clears {@code O_ASYNC} on {@code fd}: no more signals for it. The owner, the signal and
+     * {@code O_NONBLOCK} stay set.
+     *
+     * @param fd the descriptor
+     * @throws ErrnoException if {@code fcntl} fails
+     */
     public static void disable(FileDescriptor fd) throws ErrnoException {
         CallState cs = CallState.current();
         int raw = fd.acquire("fcntl");
@@ -58,7 +70,13 @@ public final class AsyncIo {
         }
     }
 
-    /** Whether {@code O_ASYNC} is set on {@code fd}. */
+    /**
+     * Whether {@code O_ASYNC} is set on {@code fd}.
+     *
+     * @param fd the descriptor
+     * @return true if the flag is set
+     * @throws ErrnoException if {@code fcntl} fails
+     */
     public static boolean isEnabled(FileDescriptor fd) throws ErrnoException {
         CallState cs = CallState.current();
         int raw = fd.acquire("fcntl");

@@ -46,7 +46,12 @@ public final class SignalFd implements AutoCloseable {
     /**
      * A signalfd for {@code set}, reading up to {@code capacity} records per {@link #read()}.
      *
+     * @param set         the signals it reads; block them first
+     * @param nonBlocking true for {@code SFD_NONBLOCK}
+     * @param capacity    records per read, 1 to 4096; the buffer is allocated now
+     * @return the signalfd, owned by the caller
      * @throws IllegalArgumentException if {@code set} is empty or {@code capacity} is not 1 to 4096
+     * @throws ErrnoException if {@code signalfd} fails ({@code EMFILE}, {@code ENFILE})
      */
     public static SignalFd open(SignalSet set, boolean nonBlocking, int capacity) throws ErrnoException {
         if (set.isEmpty()) throw new IllegalArgumentException("signalfd: the signal set is empty");
@@ -59,12 +64,20 @@ public final class SignalFd implements AutoCloseable {
         return new SignalFd(FileDescriptor.adopt(raw), capacity);
     }
 
-    /** The descriptor, to register with a multiplexer. */
+    /**
+     * The descriptor, to register with a multiplexer.
+     *
+     * @return the descriptor this signalfd owns; closing it closes the signalfd
+     */
     public FileDescriptor fd() {
         return fd;
     }
 
-    /** The most records one {@link #read()} takes. */
+    /**
+     * The most records one {@link #read()} takes.
+     *
+     * @return the capacity it was opened with
+     */
     public int capacity() {
         return capacity;
     }
@@ -74,6 +87,7 @@ public final class SignalFd implements AutoCloseable {
      *
      * @return how many records were read (then readable with the accessors), 0 if none was
      *         pending on a non-blocking signalfd
+     * @throws ErrnoException if {@code read(2)} fails
      */
     public int read() throws ErrnoException {
         CallState cs = CallState.current();
@@ -96,12 +110,24 @@ public final class SignalFd implements AutoCloseable {
         }
     }
 
-    /** Record {@code i}'s signal number ({@code ssi_signo}). */
+    /**
+     * Record {@code i}'s signal number ({@code ssi_signo}).
+     *
+     * @param i a record of the last read, 0 to its count - 1
+     * @return the signal number
+     * @throws IndexOutOfBoundsException if there is no such record
+     */
     public int signo(int i) {
         return field(i, signalfd_siginfo.ssi_signo$offset());
     }
 
-    /** Record {@code i}'s file descriptor, for a signal raised by {@code O_ASYNC} I/O ({@code ssi_fd}). */
+    /**
+     * Record {@code i}'s file descriptor, for a signal raised by {@code O_ASYNC} I/O ({@code ssi_fd}).
+     *
+     * @param i a record of the last read, 0 to its count - 1
+     * @return the fd number; meaningless for a signal not raised by I/O
+     * @throws IndexOutOfBoundsException if there is no such record
+     */
     public int fd(int i) {
         return field(i, signalfd_siginfo.ssi_fd$offset());
     }
@@ -110,12 +136,22 @@ public final class SignalFd implements AutoCloseable {
      * Record {@code i}'s code ({@code ssi_code}): positive when the kernel raised the signal
      * ({@code POLL_IN} and the like for I/O), 0 or negative when a process or thread sent it
      * ({@code SI_USER}, {@code SI_TKILL}).
+     *
+     * @param i a record of the last read, 0 to its count - 1
+     * @return the code
+     * @throws IndexOutOfBoundsException if there is no such record
      */
     public int code(int i) {
         return field(i, signalfd_siginfo.ssi_code$offset());
     }
 
-    /** Record {@code i}'s poll band ({@code ssi_band}: {@code POLLIN}, {@code POLLOUT}, ... of the fd). */
+    /**
+     * Record {@code i}'s poll band ({@code ssi_band}: {@code POLLIN}, {@code POLLOUT}, ... of the fd).
+     *
+     * @param i a record of the last read, 0 to its count - 1
+     * @return the band bits; 0 for a signal not raised by I/O
+     * @throws IndexOutOfBoundsException if there is no such record
+     */
     public int band(int i) {
         return field(i, signalfd_siginfo.ssi_band$offset());
     }

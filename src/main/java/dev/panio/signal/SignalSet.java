@@ -28,7 +28,11 @@ public final class SignalSet {
         this.bits = bits;
     }
 
-    /** The empty set. */
+    /**
+     * The empty set.
+     *
+     * @return the one empty set
+     */
     public static SignalSet empty() {
         return EMPTY;
     }
@@ -36,7 +40,10 @@ public final class SignalSet {
     /**
      * The set of {@code signals}.
      *
-     * @throws IllegalArgumentException naming a number outside 1 to {@value #MAX_SIGNAL}
+     * @param signals signal numbers, repeats allowed
+     * @return the set
+     * @throws IllegalArgumentException naming a number outside 1 to {@value #MAX_SIGNAL}, or a
+     *         {@link #reserved} one
      */
     public static SignalSet of(int... signals) {
         SignalSet s = EMPTY;
@@ -44,18 +51,33 @@ public final class SignalSet {
         return s;
     }
 
-    /** This set plus {@code signo}. */
+    /**
+     * This set plus {@code signo}.
+     *
+     * @param signo a signal number, 1 to {@value #MAX_SIGNAL}
+     * @return a new set; this one is unchanged
+     * @throws IllegalArgumentException if {@code signo} is out of range or {@link #reserved}
+     */
     public SignalSet with(int signo) {
         check("sigaddset", signo);
         return new SignalSet(bits | 1L << (signo - 1));
     }
 
-    /** Whether {@code signo} is in the set. */
+    /**
+     * Whether {@code signo} is in the set.
+     *
+     * @param signo any number
+     * @return true if it is in the set; false for a number out of range
+     */
     public boolean contains(int signo) {
         return signo >= 1 && signo <= MAX_SIGNAL && (bits & 1L << (signo - 1)) != 0;
     }
 
-    /** Whether no signal is in the set. */
+    /**
+     * Whether no signal is in the set.
+     *
+     * @return true for the empty set
+     */
     public boolean isEmpty() {
         return bits == 0;
     }
@@ -72,7 +94,13 @@ public final class SignalSet {
         return 1L << (signo - 1);
     }
 
-    /** Whether panio refuses {@code signo} because the JVM or the C library relies on it. */
+    /**
+     * Whether panio refuses {@code signo} because the JVM or the C library relies on it:
+     * SIGQUIT, SIGILL, SIGBUS, SIGFPE, SIGSEGV, SIGUSR2 and 32 to 34.
+     *
+     * @param signo any number
+     * @return true if reserved; false for a number out of range
+     */
     public static boolean reserved(int signo) {
         return signo >= 1 && signo <= MAX_SIGNAL && (RESERVED & bit(signo)) != 0;
     }

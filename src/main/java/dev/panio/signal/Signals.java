@@ -33,12 +33,23 @@ public final class Signals {
     /**
      * Blocks {@code set} in the calling thread ({@code SIG_BLOCK}): the signals stay pending
      * until a {@link SignalFd} reads them or the thread unblocks them.
+     *
+     * @param set the signals to add to the mask
+     * @throws IllegalStateException on a virtual thread
+     * @throws ErrnoException if {@code pthread_sigmask} fails
      */
     public static void block(SignalSet set) throws ErrnoException {
         mask(LibC.SIG_BLOCK(), set);
     }
 
-    /** Unblocks {@code set} in the calling thread ({@code SIG_UNBLOCK}). */
+    /**
+     * Unblocks {@code set} in the calling thread ({@code SIG_UNBLOCK}); any of them pending
+     * is then delivered to its handler or disposition.
+     *
+     * @param set the signals to take out of the mask
+     * @throws IllegalStateException on a virtual thread
+     * @throws ErrnoException if {@code pthread_sigmask} fails
+     */
     public static void unblock(SignalSet set) throws ErrnoException {
         mask(LibC.SIG_UNBLOCK(), set);
     }
@@ -56,6 +67,10 @@ public final class Signals {
      * signal is still queued for a signalfd; an ignored one that arrives unblocked (a thread
      * ending: HotSpot resets the mask as a thread exits) is discarded instead of taking its
      * default action, which for real-time signals and {@code SIGIO} ends the process.
+     *
+     * @param signo the signal
+     * @throws IllegalArgumentException if {@code signo} is out of range or {@link SignalSet#reserved}
+     * @throws ErrnoException if the call fails ({@code EINVAL} for {@code SIGKILL} or {@code SIGSTOP})
      */
     public static void ignore(int signo) throws ErrnoException {
         SignalSet.check("signal", signo);
@@ -70,7 +85,12 @@ public final class Signals {
         }
     }
 
-    /** The calling thread's kernel thread id ({@code gettid}), for {@link AsyncIo#enable} and {@link #sendToThread}. */
+    /**
+     * The calling thread's kernel thread id ({@code gettid}), for {@link AsyncIo#enable} and {@link #sendToThread}.
+     *
+     * @return the tid
+     * @throws IllegalStateException on a virtual thread
+     */
     public static int currentThreadId() {
         refuseVirtual("gettid");
         return MiscCalls.gettid(CallState.current().errno);
@@ -80,7 +100,12 @@ public final class Signals {
      * Sends {@code signo} to thread {@code tid} of this process ({@code tgkill}); a signal the
      * thread blocks is queued for its signalfd.
      *
+     * @param tid   a thread of this process, from {@link #currentThreadId()}
+     * @param signo the signal
      * @return false if the thread has ended ({@code ESRCH})
+     * @throws IllegalArgumentException if {@code signo} is out of range or {@link SignalSet#reserved}
+     * @throws ErrnoException if {@code tgkill} fails otherwise ({@code EAGAIN} when the
+     *         real-time signal queue is full)
      */
     public static boolean sendToThread(int tid, int signo) throws ErrnoException {
         SignalSet.check("tgkill", signo);

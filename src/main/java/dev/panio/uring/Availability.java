@@ -51,12 +51,22 @@ public record Availability(boolean available, String reason, Errno errno, Set<Ca
                 Collections.unmodifiableMap(missing), RAW.ops);
     }
 
-    /** Whether {@code c} is present (and not masked). */
+    /**
+     * Whether {@code c} is present (and not masked).
+     *
+     * @param c a capability
+     * @return true if the kernel offers it and it is not masked
+     */
     public boolean has(Capability c) {
         return capabilities.contains(c);
     }
 
-    /** Why {@code c} is absent, or null if it is present. */
+    /**
+     * Why {@code c} is absent, or null if it is present.
+     *
+     * @param c a capability
+     * @return the reason, or null
+     */
     public String whyNot(Capability c) {
         return missing.get(c);
     }

@@ -55,7 +55,14 @@ public final class BufferRing implements AutoCloseable {
      *
      * @throws IllegalArgumentException unless {@code count} is a power of two up to
      *         {@value #MAX_COUNT}, {@code size} is 1..1 GiB, and {@code group} is 0..{@value #MAX_GROUP}
+     * @param ring  the ring; the memory is its, and freed with it
+     * @param group the buffer group id SQEs name
+     * @param count the number of buffers, a power of two
+     * @param size  the bytes of each buffer
      * @throws ClosedException if {@code ring} is closed
+     * @throws ErrnoException if the registration or the memory fails ({@code EINVAL} before
+     *         5.19, {@code EEXIST} for a group already registered); memory already taken stays
+     *         with the ring until it closes
      */
     public BufferRing(IoUring ring, int group, int count, int size) throws ErrnoException {
         checkGroup(group);
@@ -87,23 +94,45 @@ public final class BufferRing implements AutoCloseable {
         }
     }
 
-    /** The group id SQEs name in {@link Sqe#recvSelect}. */
+    /**
+     * The group id SQEs name in {@link Sqe#recvSelect}.
+     *
+     * @return the group, 0..{@value #MAX_GROUP}
+     */
     public int group() {
         return group;
     }
 
-    /** The size of each buffer. */
+    /**
+     * The size of each buffer.
+     *
+     * @return the bytes of each buffer
+     */
     public int size() {
         return size;
     }
 
-    /** Buffer {@code id}, all {@code size} bytes of it. */
+    /**
+     * Buffer {@code id}, all {@code size} bytes of it.
+     *
+     * @param id the buffer id, from {@link IoUring#bufferId} of a completion
+     * @return the buffer; the completion's result says how many bytes are data
+     * @throws IndexOutOfBoundsException for an id outside 0..count-1
+     * @throws ClosedException after this object or its ring is closed
+     */
     public MemorySegment buffer(int id) {
         check("buffer", id);
         return buffers.asSlice((long) id * size, size);
     }
 
-    /** Gives buffer {@code id} back to the kernel. */
+    /**
+     * Gives buffer {@code id} back to the kernel. Recycle each id once per completion that
+     * named it: the ring does not notice an id given back twice.
+     *
+     * @param id the buffer id
+     * @throws IndexOutOfBoundsException for an id outside 0..count-1
+     * @throws ClosedException after this object or its ring is closed
+     */
     public void recycle(int id) {
         check("recycle", id);
         put(id);

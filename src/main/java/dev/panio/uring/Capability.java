@@ -36,7 +36,11 @@ public enum Capability {
         this.since = since;
     }
 
-    /** The first Linux version that has it. */
+    /**
+     * The first Linux version that has it.
+     *
+     * @return e.g. {@code "6.1"}
+     */
     public String since() {
         return since;
     }
@@ -47,6 +51,7 @@ public enum Capability {
     /**
      * The capabilities {@value #MASK_PROPERTY} masks now.
      *
+     * @return the capabilities named in the property (case-insensitive), empty if unset
      * @throws IllegalArgumentException naming an unknown capability in the property
      */
     public static Set<Capability> masked() {

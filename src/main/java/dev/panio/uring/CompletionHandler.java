@@ -7,6 +7,8 @@ package dev.panio.uring;
 @FunctionalInterface
 public interface CompletionHandler {
     /**
+     * Takes one completion.
+     *
      * @param userData the submission's {@link Sqe#userData(long) user data}
      * @param res      the result: bytes, a new fd, 0, or {@code -errno}
      * @param flags    {@code IORING_CQE_F_*} bits; see {@link IoUring#CQE_F_MORE},

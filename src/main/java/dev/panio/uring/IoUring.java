@@ -228,7 +228,15 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** A ring with {@code entries} submission slots and default settings. */
+    /**
+     * A ring with {@code entries} submission slots and default settings.
+     *
+     * @param entries submission slots, 1..{@value IoUringOptions#MAX_ENTRIES} (the kernel rounds up to a power of two)
+     * @return the ring, owned by the caller
+     * @throws IllegalArgumentException if {@code entries} is out of range
+     * @throws IoUringUnavailableException if the kernel cannot give one (see its reason)
+     * @throws ErrnoException if mapping the rings or arming the close wake-up fails
+     */
     public static IoUring open(int entries) throws ErrnoException {
         return open(IoUringOptions.entries(entries));
     }
@@ -237,8 +245,12 @@ public final class IoUring implements AutoCloseable {
      * Sets up a ring ({@code io_uring_setup}) and maps it. Preferred flags the kernel refuses
      * are dropped one by one (see {@link IoUringOptions}); required ones are not.
      *
-     * @throws IoUringUnavailableException if the kernel cannot give one (see its reason)
+     * @param options the queue sizes and flags
+     * @return the ring, owned by the caller; with {@code SINGLE_ISSUER} granted, bound to this thread
+     * @throws IoUringUnavailableException if the kernel cannot give one (see its reason), or a
+     *         required flag is masked by {@value Capability#MASK_PROPERTY}
      * @throws IllegalStateException if {@code SINGLE_ISSUER} is required on a virtual thread
+     * @throws ErrnoException if mapping the rings or arming the close wake-up fails
      */
     public static IoUring open(IoUringOptions options) throws ErrnoException {
         return open(options, Capability.masked());
@@ -307,6 +319,9 @@ public final class IoUring implements AutoCloseable {
     /**
      * What this kernel's io_uring offers; the kernel is asked once per process, the
      * {@value Capability#MASK_PROPERTY} mask applied at each call. Never throws.
+     *
+     * @return the report; unavailable, with the reason, if the kernel gives no ring or the
+     *         mask property names an unknown capability
      */
     public static Availability availability() {
         return Availability.current();
@@ -315,6 +330,9 @@ public final class IoUring implements AutoCloseable {
     /**
      * Whether this ring may use {@code c}: the kernel has it and it is not masked. Setup
      * flags are those granted to this ring; the rest come from {@link #availability()}.
+     *
+     * @param c a capability
+     * @return true if this ring may use it
      */
     public boolean has(Capability c) {
         int flag = c.setupFlag();
@@ -380,6 +398,7 @@ public final class IoUring implements AutoCloseable {
      * The next free submission slot, zeroed, as a reusable {@link Sqe} view valid until the
      * next call; null if all {@link #sqEntries()} slots await submission (submit first).
      *
+     * @return the slot's view, or null
      * @throws ClosedException after close
      * @throws WrongThreadException on a SINGLE_ISSUER ring, from a thread other than its owner
      */
@@ -452,7 +471,12 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Slots that can be taken with {@link #sqe()} before a submit. */
+    /**
+     * Slots that can be taken with {@link #sqe()} before a submit.
+     *
+     * @return free submission slots
+     * @throws ClosedException after close
+     */
     public int sqSpace() {
         life.ensureOpen(this, "sqSpace");
         try {
@@ -487,8 +511,11 @@ public final class IoUring implements AutoCloseable {
      * Submits every prepared SQE.
      *
      * @return how many were handed over; 0 also when the kernel answered {@code EBUSY} or
-     *         {@code EAGAIN} (completion backlog or no memory: reap completions, then submit again)
+     *         {@code EAGAIN} (completion backlog or no memory: reap completions, then submit again).
+     *         With {@code SQPOLL}, how many the kernel thread has not taken yet.
      * @throws ClosedException after close
+     * @throws WrongThreadException on a SINGLE_ISSUER ring, from a thread other than its owner
+     * @throws ErrnoException if {@code io_uring_enter} fails
      */
     public int submit() throws ErrnoException {
         enterCall("submit");
@@ -525,7 +552,10 @@ public final class IoUring implements AutoCloseable {
      * @param timeoutNanos negative waits without limit; any length is accepted (one past what
      *                     a deadline can hold, about 146 years, also waits without limit)
      * @return completions ready now, at most (reap them with {@link #forEachCompletion})
+     * @throws IllegalArgumentException if {@code waitNr} is out of range
      * @throws ClosedException if closed before or during the wait
+     * @throws WrongThreadException on a SINGLE_ISSUER ring, from a thread other than its owner
+     * @throws ErrnoException if {@code io_uring_enter} fails
      */
     public int submitAndWait(int waitNr, long timeoutNanos) throws ErrnoException {
         if (waitNr < 0 || waitNr > cqEntries) {
@@ -623,6 +653,7 @@ public final class IoUring implements AutoCloseable {
     /**
      * Completions ready to be reaped (panio's own, which are never delivered, included).
      *
+     * @return CQEs in the completion ring now
      * @throws ClosedException after close
      */
     public int cqReady() {
@@ -647,8 +678,12 @@ public final class IoUring implements AutoCloseable {
      * throws, the completions delivered so far, that one included, are consumed and the rest
      * stay for the next call.
      *
+     * @param handler called once per completion, on this thread; null to discard them
      * @return completions delivered
+     * @throws IllegalStateException if called from within a handler
      * @throws ClosedException after close
+     * @throws WrongThreadException on a SINGLE_ISSUER ring, from a thread other than its owner
+     * @throws ErrnoException if flushing overflowed completions ({@code io_uring_enter}) fails
      */
     public int forEachCompletion(CompletionHandler handler) throws ErrnoException {
         if (reaping) throw new IllegalStateException("forEachCompletion on " + this + " called from its own handler");
@@ -711,26 +746,47 @@ public final class IoUring implements AutoCloseable {
         return ((int) RING_INT.getAcquire(sqRing, sqFlagsOff) & LibC.IORING_SQ_CQ_OVERFLOW()) != 0;
     }
 
-    /** Completions the kernel dropped (only on kernels without {@link Feature#NODROP}). */
+    /**
+     * Completions the kernel dropped (only on kernels without {@link Feature#NODROP}).
+     *
+     * @return the CQ ring's {@code overflow} counter
+     * @throws ClosedException after close
+     */
     public int droppedCompletions() {
         life.ensureOpen(this, "droppedCompletions");
         return (int) RING_INT.getAcquire(cqRing, cqOverflowOff);
     }
 
-    /** Submissions the kernel dropped as invalid (bad SQ index). */
+    /**
+     * Submissions the kernel dropped as invalid (bad SQ index).
+     *
+     * @return the SQ ring's {@code dropped} counter
+     * @throws ClosedException after close
+     */
     public int droppedSubmissions() {
         life.ensureOpen(this, "droppedSubmissions");
         return (int) RING_INT.getAcquire(sqRing, sqDroppedOff);
     }
 
-    /** The buffer id of a completion with {@link #CQE_F_BUFFER}. */
+    /**
+     * The buffer id of a completion with {@link #CQE_F_BUFFER}.
+     *
+     * @param cqeFlags the completion's flags
+     * @return the id, for {@link BufferRing#buffer} and {@link BufferRing#recycle}; meaningless without {@link #CQE_F_BUFFER}
+     */
     public static int bufferId(int cqeFlags) {
         return cqeFlags >>> LibC.IORING_CQE_BUFFER_SHIFT();
     }
 
     // ---- registration and probing ---------------------------------------------------------
 
-    /** The operations this kernel supports ({@code IORING_REGISTER_PROBE}, 5.6). */
+    /**
+     * The operations this kernel supports ({@code IORING_REGISTER_PROBE}, 5.6).
+     *
+     * @return the supported ones of the {@link Opcode}s panio knows, an unmodifiable set
+     * @throws ClosedException after close
+     * @throws ErrnoException if {@code io_uring_register} fails ({@code EINVAL} before 5.6)
+     */
     public Set<Opcode> supportedOps() throws ErrnoException {
         int maxOps = 256;
         try (Arena tmp = Arena.ofConfined()) {
@@ -748,13 +804,22 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Features the kernel reported at setup (less those masked for tests). */
+    /**
+     * Features the kernel reported at setup (less those masked for tests).
+     *
+     * @return the features panio knows of, an unmodifiable set
+     * @throws ClosedException after close
+     */
     public Set<Feature> features() {
         life.ensureOpen(this, "features");
         return Collections.unmodifiableSet(Feature.of(featureBits));
     }
 
-    /** The {@code IORING_SETUP_*} flags this ring was created with: the required ones and the preferred ones granted. */
+    /**
+     * The {@code IORING_SETUP_*} flags this ring was created with: the required ones and the preferred ones granted.
+     *
+     * @return the flags given to the successful {@code io_uring_setup}
+     */
     public int setupFlags() {
         return setupFlags;
     }
@@ -774,7 +839,11 @@ public final class IoUring implements AutoCloseable {
      * them by index with {@link Sqe#fixedFile()}, saving the kernel a file lookup per op.
      * The kernel holds its own references; closing the fds later does not unregister them.
      *
+     * @param fds the descriptors, in index order
      * @throws IllegalArgumentException for an empty array or a negative fd
+     * @throws ClosedException after close
+     * @throws ErrnoException if {@code io_uring_register} fails ({@code EBUSY} if files are
+     *         registered already, {@code EBADF}, {@code EMFILE} past {@code RLIMIT_NOFILE})
      */
     public void registerFiles(int... fds) throws ErrnoException {
         if (fds.length == 0) throw new IllegalArgumentException("io_uring_register(FILES): no fds");
@@ -787,7 +856,12 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Drops every fixed file ({@code IORING_UNREGISTER_FILES}). */
+    /**
+     * Drops every fixed file ({@code IORING_UNREGISTER_FILES}).
+     *
+     * @throws ClosedException after close
+     * @throws ErrnoException if {@code io_uring_register} fails ({@code ENXIO} if none are registered)
+     */
     public void unregisterFiles() throws ErrnoException {
         register(LibC.IORING_UNREGISTER_FILES(), 0, 0, "UNREGISTER_FILES");
     }
@@ -813,7 +887,10 @@ public final class IoUring implements AutoCloseable {
      * closed, and freed only after the ring's operations are cancelled and reaped, so it is
      * safe to give to any operation. Use it for buffers whose lifetime should be the ring's.
      *
+     * @param bytes the size; whole pages are mapped
+     * @return the memory, {@code bytes} long
      * @throws IllegalArgumentException if {@code bytes} is not positive
+     * @throws ClosedException after close
      * @throws ErrnoException {@code ENOMEM} from {@code mmap}
      */
     public MemorySegment allocate(long bytes) throws ErrnoException {
@@ -851,8 +928,14 @@ public final class IoUring implements AutoCloseable {
      * operation. One set per ring; freed when the ring closes. Pinned memory counts against
      * {@code RLIMIT_MEMLOCK}.
      *
+     * @param count the number of buffers
+     * @param size  the bytes of each; each starts on a page boundary
+     * @return the buffers
      * @throws IllegalArgumentException unless 1 &le; count &le; 16384 and 1 &le; size &le; 1 GiB
      * @throws IllegalStateException if this ring already has registered buffers
+     * @throws ClosedException after close
+     * @throws ErrnoException if {@code mmap} or {@code io_uring_register} fails ({@code ENOMEM}
+     *         past {@code RLIMIT_MEMLOCK}); memory already mapped stays with the ring until it closes
      */
     public RegisteredBuffers registerBuffers(int count, int size) throws ErrnoException {
         if (count < 1 || count > 16384) throw new IllegalArgumentException("io_uring_register(BUFFERS): count must be 1..16384, was " + count);
@@ -884,22 +967,38 @@ public final class IoUring implements AutoCloseable {
         return registered;
     }
 
-    /** Submission slots. */
+    /**
+     * Submission slots.
+     *
+     * @return the SQ size the kernel granted, a power of two
+     */
     public int sqEntries() {
         return sqEntries;
     }
 
-    /** Completion slots. */
+    /**
+     * Completion slots.
+     *
+     * @return the CQ size the kernel granted
+     */
     public int cqEntries() {
         return cqEntries;
     }
 
-    /** The ring's own descriptor. */
+    /**
+     * The ring's own descriptor.
+     *
+     * @return the descriptor; it belongs to this ring, which closes it
+     */
     public FileDescriptor fd() {
         return ringFd;
     }
 
-    /** Whether {@link #close()} has been called. */
+    /**
+     * Whether {@link #close()} has been called.
+     *
+     * @return false once {@code close()} has been called, even while teardown waits for calls in flight
+     */
     public boolean isOpen() {
         return !life.isClosed();
     }

@@ -16,19 +16,29 @@ import dev.panio.internal.gen.LibC;
  * from 5.1.
  *
  * @param entries            submission queue entries, 1..32768 (rounded up to a power of two by the kernel)
- * @param cqEntries          completion queue entries, 0 for the kernel's default (twice entries), at most 65536
+ * @param cqEntries          completion queue entries, 0 for the kernel's default (twice entries), at most 65536;
+ *                           the kernel takes it only with {@link #SETUP_CQSIZE} in {@code flags}, as
+ *                           {@link #withCqEntries} sets it
  * @param flags              required {@code IORING_SETUP_*} bits
  * @param preferredFlags     {@code IORING_SETUP_*} bits used where the kernel has them
  * @param sqThreadIdleMillis idle time before an SQPOLL thread sleeps, 0 or more
  */
 public record IoUringOptions(int entries, int cqEntries, int flags, int preferredFlags, int sqThreadIdleMillis) {
+    /** {@code IORING_SETUP_SQPOLL}: a kernel thread takes submissions from the ring, no {@code io_uring_enter} needed. */
     public static final int SETUP_SQPOLL = LibC.IORING_SETUP_SQPOLL();
+    /** {@code IORING_SETUP_CQSIZE}: the completion queue has {@code cqEntries} entries (5.5). */
     public static final int SETUP_CQSIZE = LibC.IORING_SETUP_CQSIZE();
+    /** {@code IORING_SETUP_CLAMP}: queue sizes above the kernel's maximum are clamped, not refused (5.6). */
     public static final int SETUP_CLAMP = LibC.IORING_SETUP_CLAMP();
+    /** {@code IORING_SETUP_SUBMIT_ALL}: a failing SQE does not stop the rest of the batch (5.18). */
     public static final int SETUP_SUBMIT_ALL = LibC.IORING_SETUP_SUBMIT_ALL();
+    /** {@code IORING_SETUP_COOP_TASKRUN}: completion work is not forced in by an interrupt (5.19). */
     public static final int SETUP_COOP_TASKRUN = LibC.IORING_SETUP_COOP_TASKRUN();
+    /** {@code IORING_SETUP_TASKRUN_FLAG}: the kernel flags the SQ ring when completion work waits (5.19). */
     public static final int SETUP_TASKRUN_FLAG = LibC.IORING_SETUP_TASKRUN_FLAG();
+    /** {@code IORING_SETUP_SINGLE_ISSUER}: one thread submits, the kernel skips locking (6.0). */
     public static final int SETUP_SINGLE_ISSUER = LibC.IORING_SETUP_SINGLE_ISSUER();
+    /** {@code IORING_SETUP_DEFER_TASKRUN}: completion work runs only when the thread waits (6.1; needs SINGLE_ISSUER). */
     public static final int SETUP_DEFER_TASKRUN = LibC.IORING_SETUP_DEFER_TASKRUN();
     /** The most submission entries the kernel takes ({@code IORING_MAX_ENTRIES}). */
     public static final int MAX_ENTRIES = 32768;
@@ -39,6 +49,17 @@ public record IoUringOptions(int entries, int cqEntries, int flags, int preferre
     static final int[] DROP_ORDER = {SETUP_DEFER_TASKRUN, SETUP_SINGLE_ISSUER, SETUP_TASKRUN_FLAG,
             SETUP_COOP_TASKRUN, SETUP_SUBMIT_ALL};
 
+    /**
+     * Checks the values.
+     *
+     * @param entries            submission queue entries, 1..{@value #MAX_ENTRIES}
+     * @param cqEntries          completion queue entries, 0 or {@code entries}..{@value #MAX_CQ_ENTRIES}
+     * @param flags              required {@code IORING_SETUP_*} bits
+     * @param preferredFlags     {@code IORING_SETUP_*} bits used where the kernel has them
+     * @param sqThreadIdleMillis idle time before an SQPOLL thread sleeps, 0 or more
+     * @throws IllegalArgumentException for a value out of range, or {@code DEFER_TASKRUN}
+     *         required without {@code SINGLE_ISSUER}
+     */
     public IoUringOptions {
         if (entries < 1 || entries > MAX_ENTRIES) {
             throw new IllegalArgumentException("io_uring entries must be 1.." + MAX_ENTRIES + ", was " + entries);
@@ -57,27 +78,56 @@ public record IoUringOptions(int entries, int cqEntries, int flags, int preferre
         }
     }
 
-    /** {@code entries} submission slots, default completion queue, {@code SUBMIT_ALL} where the kernel has it. */
+    /**
+     * {@code entries} submission slots, default completion queue, {@code SUBMIT_ALL} where the kernel has it.
+     *
+     * @param entries submission queue entries, 1..{@value #MAX_ENTRIES}
+     * @return the options
+     * @throws IllegalArgumentException if {@code entries} is out of range
+     */
     public static IoUringOptions entries(int entries) {
         return new IoUringOptions(entries, 0, 0, SETUP_SUBMIT_ALL, 0);
     }
 
-    /** A completion queue of {@code cq} entries ({@code IORING_SETUP_CQSIZE}, Linux 5.5). */
+    /**
+     * A completion queue of {@code cq} entries ({@code IORING_SETUP_CQSIZE}, Linux 5.5).
+     *
+     * @param cq completion queue entries, {@code entries}..{@value #MAX_CQ_ENTRIES}
+     * @return new options, {@code SETUP_CQSIZE} required
+     * @throws IllegalArgumentException if {@code cq} is out of range
+     */
     public IoUringOptions withCqEntries(int cq) {
         return new IoUringOptions(entries, cq, flags | SETUP_CQSIZE, preferredFlags, sqThreadIdleMillis);
     }
 
-    /** A kernel thread polls the submission queue ({@code IORING_SETUP_SQPOLL}; unprivileged from 5.11). */
+    /**
+     * A kernel thread polls the submission queue ({@code IORING_SETUP_SQPOLL}; unprivileged from 5.11).
+     *
+     * @param idleMillis how long the thread polls an empty queue before it sleeps; 0 for the kernel's default
+     * @return new options, {@code SETUP_SQPOLL} required
+     * @throws IllegalArgumentException if {@code idleMillis} is negative
+     */
     public IoUringOptions withSqPoll(int idleMillis) {
         return new IoUringOptions(entries, cqEntries, flags | SETUP_SQPOLL, preferredFlags, idleMillis);
     }
 
-    /** Adds required {@code IORING_SETUP_*} flags. */
+    /**
+     * Adds required {@code IORING_SETUP_*} flags.
+     *
+     * @param more the flags to add
+     * @return new options
+     * @throws IllegalArgumentException if {@code DEFER_TASKRUN} is then required without {@code SINGLE_ISSUER}
+     */
     public IoUringOptions withFlags(int more) {
         return new IoUringOptions(entries, cqEntries, flags | more, preferredFlags, sqThreadIdleMillis);
     }
 
-    /** Adds {@code IORING_SETUP_*} flags used where the kernel has them. */
+    /**
+     * Adds {@code IORING_SETUP_*} flags used where the kernel has them.
+     *
+     * @param more the flags to add
+     * @return new options
+     */
     public IoUringOptions withPreferredFlags(int more) {
         return new IoUringOptions(entries, cqEntries, flags, preferredFlags | more, sqThreadIdleMillis);
     }
@@ -87,6 +137,8 @@ public record IoUringOptions(int entries, int cqEntries, int flags, int preferre
      * {@code SINGLE_ISSUER} (6.0) and {@code DEFER_TASKRUN} (6.1). Where granted, the ring
      * may then only be used by the thread that opens it, which must be a platform thread
      * (the kernel ties the ring to an OS thread; a virtual thread moves between them).
+     *
+     * @return new options
      */
     public IoUringOptions forSingleThread() {
         return withPreferredFlags(SETUP_SINGLE_ISSUER | SETUP_DEFER_TASKRUN);

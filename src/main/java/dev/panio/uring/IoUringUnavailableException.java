@@ -12,6 +12,7 @@ import dev.panio.io.ErrnoException;
 public final class IoUringUnavailableException extends ErrnoException {
     private static final long serialVersionUID = 1L;
 
+    /** Why io_uring is unavailable, and what to do about it. */
     private final String reason;
 
     IoUringUnavailableException(Errno errno, String reason) {
@@ -19,7 +20,11 @@ public final class IoUringUnavailableException extends ErrnoException {
         this.reason = reason;
     }
 
-    /** Why io_uring is unavailable, and what to do about it. */
+    /**
+     * Why io_uring is unavailable, and what to do about it.
+     *
+     * @return the explanation, which also forms the message's detail
+     */
     public String reason() {
         return reason;
     }

@@ -39,7 +39,12 @@ public final class RecvmsgTemplate {
      * A template reserving {@code nameBytes} for the sender's name (128, a
      * {@code sockaddr_storage}, holds any) and {@code controlBytes} for control messages.
      *
+     * @param ring         the ring that owns the {@code msghdr}
+     * @param nameBytes    room for the sender's address
+     * @param controlBytes room for control messages
      * @throws IllegalArgumentException if a size is negative or over 64 KiB
+     * @throws dev.panio.io.ClosedException if {@code ring} is closed
+     * @throws ErrnoException if the ring cannot allocate the {@code msghdr}
      */
     public RecvmsgTemplate(IoUring ring, int nameBytes, int controlBytes) throws ErrnoException {
         if (nameBytes < 0 || nameBytes > 65_536 || controlBytes < 0 || controlBytes > 65_536) {
@@ -57,27 +62,51 @@ public final class RecvmsgTemplate {
         return header;
     }
 
-    /** Bytes of each buffer before the payload. */
+    /**
+     * Bytes of each buffer before the payload.
+     *
+     * @return {@link #HEADER} plus the name and control room
+     */
     public int overhead() {
         return HEADER + nameBytes + controlBytes;
     }
 
-    /** The sender's name as the kernel wrote it ({@link #nameLength} bytes of it are valid). */
+    /**
+     * The sender's name as the kernel wrote it ({@link #nameLength} bytes of it are valid).
+     *
+     * @param buffer a provided buffer a completion named
+     * @return the name's room in {@code buffer}, a slice of it
+     */
     public MemorySegment name(MemorySegment buffer) {
         return buffer.asSlice(HEADER, nameBytes);
     }
 
-    /** The length of the sender's name; more than the room reserved if it was cut. */
+    /**
+     * The length of the sender's name; more than the room reserved if it was cut.
+     *
+     * @param buffer a provided buffer a completion named
+     * @return {@code namelen} of its header
+     */
     public static int nameLength(MemorySegment buffer) {
         return io_uring_recvmsg_out.namelen(buffer);
     }
 
-    /** The message's real length (with {@code MSG_TRUNC} asked: even beyond what the buffer held). */
+    /**
+     * The message's real length (with {@code MSG_TRUNC} asked: even beyond what the buffer held).
+     *
+     * @param buffer a provided buffer a completion named
+     * @return {@code payloadlen} of its header
+     */
     public static int payloadLength(MemorySegment buffer) {
         return io_uring_recvmsg_out.payloadlen(buffer);
     }
 
-    /** The message's {@code msg_flags} ({@code MSG_TRUNC}, {@code MSG_CTRUNC}). */
+    /**
+     * The message's {@code msg_flags} ({@code MSG_TRUNC}, {@code MSG_CTRUNC}).
+     *
+     * @param buffer a provided buffer a completion named
+     * @return {@code flags} of its header
+     */
     public static int flags(MemorySegment buffer) {
         return io_uring_recvmsg_out.flags(buffer);
     }
@@ -85,6 +114,10 @@ public final class RecvmsgTemplate {
     /**
      * The payload stored in {@code buffer}, given the completion's result {@code res} (the
      * bytes the kernel used in the buffer).
+     *
+     * @param buffer a provided buffer a completion named
+     * @param res    the completion's result
+     * @return the payload, a slice of {@code buffer}; empty if {@code res} covers no payload
      */
     public MemorySegment payload(MemorySegment buffer, int res) {
         return buffer.asSlice(overhead(), Math.max(0, res - overhead()));

@@ -28,12 +28,20 @@ public final class RegisteredBuffers {
         this.stride = stride;
     }
 
-    /** How many buffers. */
+    /**
+     * How many buffers.
+     *
+     * @return the count given to {@link IoUring#registerBuffers}
+     */
     public int count() {
         return count;
     }
 
-    /** Bytes per buffer. */
+    /**
+     * Bytes per buffer.
+     *
+     * @return the size given to {@link IoUring#registerBuffers}
+     */
     public int size() {
         return size;
     }
@@ -41,6 +49,8 @@ public final class RegisteredBuffers {
     /**
      * Buffer {@code index}, all {@link #size()} bytes.
      *
+     * @param index the buffer, as SQEs name it
+     * @return the buffer, valid until the ring is closed
      * @throws IndexOutOfBoundsException for an index outside 0..count-1
      * @throws dev.panio.io.ClosedException after the ring is closed
      */

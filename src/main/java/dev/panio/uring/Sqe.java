@@ -146,6 +146,8 @@ public final class Sqe {
     /**
      * The 64-bit value the completion carries back.
      *
+     * @param userData any value below {@link IoUring#RESERVED_USER_DATA} (unsigned); 0 if never set
+     * @return this SQE
      * @throws IllegalArgumentException for a value at or above {@link IoUring#RESERVED_USER_DATA} (unsigned)
      */
     public Sqe userData(long userData) {
@@ -166,7 +168,9 @@ public final class Sqe {
      * {@link #CQE_SKIP_SUCCESS} the ring can no longer count what is in flight, so its
      * close cannot wait for the kernel to finish (see {@link IoUring}).
      *
-     * @throws IllegalArgumentException for bits that are not {@code IOSQE_*} flags
+     * @param iosqeFlags the flags to add to those already set
+     * @return this SQE
+     * @throws IllegalArgumentException for bits that are not {@code IOSQE_*} flags, or {@link #IO_DRAIN}
      */
     public Sqe flags(int iosqeFlags) {
         if ((iosqeFlags & ~(KNOWN_FLAGS & ~BUFFER_SELECT)) != 0) {
@@ -187,29 +191,63 @@ public final class Sqe {
         return this;
     }
 
-    /** Links the next SQE to this one ({@code IOSQE_IO_LINK}). */
+    /**
+     * Links the next SQE to this one ({@code IOSQE_IO_LINK}).
+     *
+     * @return this SQE
+     */
     public Sqe link() {
         return flags(IO_LINK);
     }
 
-    /** The fd given to this operation is a registered-file index ({@code IOSQE_FIXED_FILE}). */
+    /**
+     * The fd given to this operation is a registered-file index ({@code IOSQE_FIXED_FILE}).
+     *
+     * @return this SQE
+     */
     public Sqe fixedFile() {
         return flags(FIXED_FILE);
     }
 
     // ---- operations -------------------------------------------------------------------------
 
-    /** {@code IORING_OP_NOP}: completes with 0; measures the ring itself. */
+    /**
+     * {@code IORING_OP_NOP}: completes with 0; measures the ring itself.
+     *
+     * @return this SQE
+     */
     public Sqe nop() {
         return prep(Opcode.NOP, -1, 0, 0, 0);
     }
 
-    /** {@code IORING_OP_READ} into {@code buf} at {@code offset} (-1: the file position, as for pipes and sockets). {@code buf} must be off-heap, alive and writable, and stay valid until the completion (see the class comment). */
+    /**
+     * {@code IORING_OP_READ} into {@code buf} at {@code offset} (-1: the file position, as for pipes and sockets). {@code buf} must be off-heap, alive and writable, and stay valid until the completion (see the class comment).
+     * Completes with the bytes read, 0 at end of file, or {@code -errno}.
+     *
+     * @param fd     the descriptor (or fixed-file index)
+     * @param buf    where the bytes go, all of it
+     * @param offset the file offset, or -1
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code buf} is heap memory, read-only, or over 2 GiB
+     * @throws IllegalStateException if {@code buf}'s arena is closed
+     * @throws dev.panio.io.ClosedException if the ring is closed
+     */
     public Sqe read(int fd, MemorySegment buf, long offset) {
         return prep(Opcode.READ, fd, addressOf(buf, "READ", fd, true), length(buf, "READ"), offset);
     }
 
-    /** {@code IORING_OP_WRITE} from {@code buf} at {@code offset} (-1: the file position). {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment). */
+    /**
+     * {@code IORING_OP_WRITE} from {@code buf} at {@code offset} (-1: the file position). {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment).
+     * Completes with the bytes written (possibly fewer) or {@code -errno}.
+     *
+     * @param fd     the descriptor (or fixed-file index)
+     * @param buf    the bytes, all of it
+     * @param offset the file offset, or -1
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code buf} is heap memory or over 2 GiB
+     * @throws IllegalStateException if {@code buf}'s arena is closed
+     * @throws dev.panio.io.ClosedException if the ring is closed
+     */
     public Sqe write(int fd, MemorySegment buf, long offset) {
         return prep(Opcode.WRITE, fd, addressOf(buf, "WRITE", fd, false), length(buf, "WRITE"), offset);
     }
@@ -218,6 +256,12 @@ public final class Sqe {
      * {@code IORING_OP_READ_FIXED}: reads {@code length} bytes into registered buffer
      * {@code index} at {@code bufferOffset}, from file offset {@code offset} (-1: the position).
      *
+     * @param fd           the descriptor (or fixed-file index)
+     * @param index        the registered buffer
+     * @param bufferOffset where in the buffer the bytes go
+     * @param length       how many bytes to read at most
+     * @param offset       the file offset, or -1
+     * @return this SQE
      * @throws IllegalStateException if the ring has no registered buffers
      * @throws IndexOutOfBoundsException for an index or a range outside the buffers
      */
@@ -232,6 +276,12 @@ public final class Sqe {
      * {@code IORING_OP_WRITE_FIXED}: writes {@code length} bytes of registered buffer
      * {@code index} from {@code bufferOffset}, at file offset {@code offset} (-1: the position).
      *
+     * @param fd           the descriptor (or fixed-file index)
+     * @param index        the registered buffer
+     * @param bufferOffset where in the buffer the bytes start
+     * @param length       how many bytes to write
+     * @param offset       the file offset, or -1
+     * @return this SQE
      * @throws IllegalStateException if the ring has no registered buffers
      * @throws IndexOutOfBoundsException for an index or a range outside the buffers
      */
@@ -242,21 +292,54 @@ public final class Sqe {
         return this;
     }
 
-    /** {@code IORING_OP_READV} into the entries of {@code iov}. The array and its entries must stay valid (entries writable) until the completion. */
+    /**
+     * {@code IORING_OP_READV} into the entries of {@code iov}. The array and its entries must stay valid (entries writable) until the completion.
+     * The kernel reads the array when the SQE is submitted; reuse the {@link IoVec} only after the completion.
+     *
+     * @param fd     the descriptor (or fixed-file index)
+     * @param iov    the buffers, filled in order
+     * @param offset the file offset, or -1
+     * @return this SQE
+     * @throws IllegalArgumentException if an entry is read-only
+     * @throws IllegalStateException if the array's or an entry's arena is closed
+     * @throws WrongThreadException if an entry is confined to another thread
+     * @throws dev.panio.io.ClosedException if the ring is closed
+     */
     public Sqe readv(int fd, IoVec iov, long offset) {
         ring.ensureOpen("io_uring READV");
         iov.check("io_uring READV", fd, true);
         return prep(Opcode.READV, fd, iov.segment().address(), iov.count(), offset);
     }
 
-    /** {@code IORING_OP_WRITEV} from the entries of {@code iov}. The array and its entries must stay valid until the completion. */
+    /**
+     * {@code IORING_OP_WRITEV} from the entries of {@code iov}. The array and its entries must stay valid until the completion.
+     *
+     * @param fd     the descriptor (or fixed-file index)
+     * @param iov    the buffers, written in order
+     * @param offset the file offset, or -1
+     * @return this SQE
+     * @throws IllegalStateException if the array's or an entry's arena is closed
+     * @throws WrongThreadException if an entry is confined to another thread
+     * @throws dev.panio.io.ClosedException if the ring is closed
+     */
     public Sqe writev(int fd, IoVec iov, long offset) {
         ring.ensureOpen("io_uring WRITEV");
         iov.check("io_uring WRITEV", fd, false);
         return prep(Opcode.WRITEV, fd, iov.segment().address(), iov.count(), offset);
     }
 
-    /** {@code IORING_OP_SEND}; always adds {@code MSG_NOSIGNAL}. {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment). */
+    /**
+     * {@code IORING_OP_SEND}; always adds {@code MSG_NOSIGNAL}. {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment).
+     * Completes with the bytes sent (possibly fewer) or {@code -errno}.
+     *
+     * @param fd       the socket (or fixed-file index)
+     * @param buf      the bytes, all of it
+     * @param msgFlags {@code MSG_*} flags, as for {@code send(2)}
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code buf} is heap memory or over 2 GiB
+     * @throws IllegalStateException if {@code buf}'s arena is closed
+     * @throws dev.panio.io.ClosedException if the ring is closed
+     */
     public Sqe send(int fd, MemorySegment buf, int msgFlags) {
         prep(Opcode.SEND, fd, addressOf(buf, "SEND", fd, false), length(buf, "SEND"), 0);
         sqes.set(U32, base + OP_FLAGS, msgFlags | LibC.MSG_NOSIGNAL());
@@ -269,6 +352,14 @@ public final class Sqe {
      * socket: zero-copy file sending). An offset of -1 means the fd's own position, and
      * must be -1 for a pipe or socket. Completes with the bytes moved (0 at end of input).
      * The kernel runs it in a worker thread, since a splice cannot promise not to block.
+     *
+     * @param fdIn   the source
+     * @param offIn  the source offset, or -1
+     * @param fdOut  the destination
+     * @param offOut the destination offset, or -1
+     * @param len    the most bytes to move
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code len} is negative
      */
     public Sqe splice(int fdIn, long offIn, int fdOut, long offOut, int len) {
         if (len < 0) throw new IllegalArgumentException("negative length " + len);
@@ -278,7 +369,20 @@ public final class Sqe {
         return this;
     }
 
-    /** {@code IORING_OP_SEND} of {@code length} bytes of {@code buf} from {@code offset}; always adds {@code MSG_NOSIGNAL}. {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment). */
+    /**
+     * {@code IORING_OP_SEND} of {@code length} bytes of {@code buf} from {@code offset}; always adds {@code MSG_NOSIGNAL}. {@code buf} must be off-heap and alive, and stay valid until the completion (see the class comment).
+     *
+     * @param fd       the socket (or fixed-file index)
+     * @param buf      the buffer
+     * @param offset   where in {@code buf} the bytes start
+     * @param length   how many bytes to send
+     * @param msgFlags {@code MSG_*} flags, as for {@code send(2)}
+     * @return this SQE
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not fit {@code buf}
+     * @throws IllegalArgumentException if {@code buf} is heap memory
+     * @throws IllegalStateException if {@code buf}'s arena is closed
+     * @throws dev.panio.io.ClosedException if the ring is closed
+     */
     public Sqe send(int fd, MemorySegment buf, long offset, int length, int msgFlags) {
         java.util.Objects.checkFromIndexSize(offset, length, buf.byteSize());
         prep(Opcode.SEND, fd, addressOf(buf, "SEND", fd, false) + offset, length, 0);
@@ -286,7 +390,18 @@ public final class Sqe {
         return this;
     }
 
-    /** {@code IORING_OP_RECV} into {@code buf}. {@code buf} must be off-heap, alive and writable, and stay valid until the completion (see the class comment). */
+    /**
+     * {@code IORING_OP_RECV} into {@code buf}. {@code buf} must be off-heap, alive and writable, and stay valid until the completion (see the class comment).
+     * Completes with the bytes received, 0 at end of stream, or {@code -errno}.
+     *
+     * @param fd       the socket (or fixed-file index)
+     * @param buf      where the bytes go, all of it
+     * @param msgFlags {@code MSG_*} flags, as for {@code recv(2)}
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code buf} is heap memory, read-only, or over 2 GiB
+     * @throws IllegalStateException if {@code buf}'s arena is closed
+     * @throws dev.panio.io.ClosedException if the ring is closed
+     */
     public Sqe recv(int fd, MemorySegment buf, int msgFlags) {
         prep(Opcode.RECV, fd, addressOf(buf, "RECV", fd, true), length(buf, "RECV"), 0);
         sqes.set(U32, base + OP_FLAGS, msgFlags);
@@ -298,6 +413,12 @@ public final class Sqe {
      * {@code group} when data arrives; with {@code multishot} ({@code IORING_RECV_MULTISHOT})
      * one submission keeps producing completions (flag {@link IoUring#CQE_F_MORE}) until an
      * error, end of stream or {@code ENOBUFS}. The buffer id is in the completion flags.
+     *
+     * @param fd        the socket (or fixed-file index)
+     * @param group     a {@link BufferRing}'s group id
+     * @param multishot true for {@code IORING_RECV_MULTISHOT} (6.0)
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code group} is outside 0..{@value BufferRing#MAX_GROUP}
      */
     public Sqe recvSelect(int fd, int group, boolean multishot) {
         BufferRing.checkGroup(group);
@@ -315,6 +436,14 @@ public final class Sqe {
      * messages, payload), until an error or {@code ENOBUFS} ends it (no
      * {@link IoUring#CQE_F_MORE}). With {@code MSG_TRUNC} in {@code msgFlags} the header holds
      * each datagram's real length even when the buffer held less.
+     *
+     * @param fd       the socket (or fixed-file index)
+     * @param template the buffer layout; its {@code msghdr} is the ring's memory
+     * @param group    a {@link BufferRing}'s group id
+     * @param msgFlags {@code MSG_*} flags, as for {@code recvmsg(2)}
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code group} is out of range, or for {@code MSG_WAITALL}
+     * @throws dev.panio.io.ClosedException if the ring is closed
      */
     public Sqe recvmsgMultishot(int fd, RecvmsgTemplate template, int group, int msgFlags) {
         BufferRing.checkGroup(group);
@@ -333,6 +462,10 @@ public final class Sqe {
      * {@code IORING_OP_ACCEPT}; new sockets are {@code SOCK_NONBLOCK | SOCK_CLOEXEC}. The
      * result is the new fd, which the caller then owns. With {@code multishot}
      * ({@code IORING_ACCEPT_MULTISHOT}) each incoming connection completes separately.
+     *
+     * @param fd        the listening socket (or fixed-file index)
+     * @param multishot true for {@code IORING_ACCEPT_MULTISHOT} (5.19)
+     * @return this SQE
      */
     public Sqe accept(int fd, boolean multishot) {
         prep(Opcode.ACCEPT, fd, 0, 0, 0);
@@ -344,8 +477,13 @@ public final class Sqe {
     /**
      * {@code IORING_OP_CONNECT} of socket {@code fd} to {@code address}: an
      * {@link InetSocketAddress} for an IPv4 socket, or an IPv6 one ({@code ipv6Socket}), or
-     * a Unix address ({@code ipv6Socket} ignored).
+     * a Unix address ({@code ipv6Socket} ignored). The address is copied into memory of the
+     * slot, which the kernel reads at submission. Completes with 0 or {@code -errno}.
      *
+     * @param fd         the socket (or fixed-file index)
+     * @param address    the peer
+     * @param ipv6Socket whether {@code fd} is an IPv6 socket (an IPv4 address is then sent v4-mapped)
+     * @return this SQE
      * @throws IllegalArgumentException for an unresolved or unsupported address
      */
     public Sqe connect(int fd, SocketAddress address, boolean ipv6Socket) {
@@ -358,12 +496,21 @@ public final class Sqe {
     /**
      * {@code IORING_OP_CLOSE} of a raw fd the caller owns (not one held by a
      * {@code FileDescriptor}, which would close it again).
+     *
+     * @param fd the descriptor, the caller's to give up (see {@link dev.panio.io.FileDescriptor#detach()})
+     * @return this SQE
      */
     public Sqe close(int fd) {
         return prep(Opcode.CLOSE, fd, 0, 0, 0);
     }
 
-    /** {@code IORING_OP_SHUTDOWN} with {@code SHUT_RD}, {@code SHUT_WR} or {@code SHUT_RDWR}. */
+    /**
+     * {@code IORING_OP_SHUTDOWN} with {@code SHUT_RD}, {@code SHUT_WR} or {@code SHUT_RDWR}.
+     *
+     * @param fd  the socket (or fixed-file index)
+     * @param how {@code SHUT_RD} (0), {@code SHUT_WR} (1) or {@code SHUT_RDWR} (2)
+     * @return this SQE
+     */
     public Sqe shutdown(int fd, int how) {
         return prep(Opcode.SHUTDOWN, fd, 0, how, 0);
     }
@@ -371,6 +518,11 @@ public final class Sqe {
     /**
      * {@code IORING_OP_POLL_ADD} for {@code POLL*} {@code events}; completes with the ready
      * events. With {@code multishot} ({@code IORING_POLL_ADD_MULTI}) it stays armed.
+     *
+     * @param fd        the descriptor (or fixed-file index)
+     * @param events    {@code POLL*} bits, as for {@code poll(2)}
+     * @param multishot true to stay armed, with {@link IoUring#CQE_F_MORE} on each completion (5.13)
+     * @return this SQE
      */
     public Sqe pollAdd(int fd, int events, boolean multishot) {
         prep(Opcode.POLL_ADD, fd, 0, multishot ? LibC.IORING_POLL_ADD_MULTI() : 0, 0);
@@ -378,7 +530,14 @@ public final class Sqe {
         return this;
     }
 
-    /** {@code IORING_OP_POLL_REMOVE} of the poll submitted with {@code targetUserData}. */
+    /**
+     * {@code IORING_OP_POLL_REMOVE} of the poll submitted with {@code targetUserData}.
+     * Completes with 0 or {@code -ENOENT}; the removed poll completes with {@code -ECANCELED}.
+     *
+     * @param targetUserData the user data of the poll
+     * @return this SQE
+     * @throws IllegalArgumentException for user data of panio's own operations
+     */
     public Sqe pollRemove(long targetUserData) {
         checkTarget(targetUserData, "POLL_REMOVE");
         return prep(Opcode.POLL_REMOVE, -1, targetUserData, 0, 0);
@@ -387,6 +546,11 @@ public final class Sqe {
     /**
      * {@code IORING_OP_TIMEOUT}: completes with {@code -ETIME} after {@code nanos}, or with 0
      * once {@code count} other completions have arrived (0: time only).
+     *
+     * @param nanos the time, relative to submission
+     * @param count completions to wait for, 0 for none
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code nanos} or {@code count} is negative
      */
     public Sqe timeout(long nanos, int count) {
         if (count < 0) throw new IllegalArgumentException("io_uring TIMEOUT: count must not be negative: " + count);
@@ -396,6 +560,10 @@ public final class Sqe {
     /**
      * {@code IORING_OP_LINK_TIMEOUT}: must follow an SQE marked {@link #link()}; cancels that
      * operation (it completes with {@code -ECANCELED}) if it has not finished in {@code nanos}.
+     *
+     * @param nanos the time, relative to when the linked operation starts
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code nanos} is negative
      */
     public Sqe linkTimeout(long nanos) {
         return prep(Opcode.LINK_TIMEOUT, -1, timespec(nanos), 1, 0);
@@ -404,6 +572,10 @@ public final class Sqe {
     /**
      * {@code IORING_OP_ASYNC_CANCEL} of the operation submitted with {@code targetUserData};
      * completes with 0, {@code -ENOENT} (not found) or {@code -EALREADY} (already running).
+     *
+     * @param targetUserData the user data of the operation
+     * @return this SQE
+     * @throws IllegalArgumentException for user data of panio's own operations
      */
     public Sqe cancel(long targetUserData) {
         checkTarget(targetUserData, "ASYNC_CANCEL");
@@ -428,6 +600,10 @@ public final class Sqe {
     /**
      * Operates on fixed-file slot {@code index}: for ACCEPT, installs the new socket there
      * instead of returning an fd ({@code IORING_FILE_INDEX_ALLOC} picks a free slot).
+     *
+     * @param index the fixed-file slot, 0 or more
+     * @return this SQE
+     * @throws IllegalArgumentException if {@code index} is negative
      */
     public Sqe fileIndex(int index) {
         if (index < 0) {
@@ -438,7 +614,12 @@ public final class Sqe {
         return this;
     }
 
-    /** Installs an accepted socket in a free fixed-file slot the kernel picks ({@code IORING_FILE_INDEX_ALLOC}, 5.19). */
+    /**
+     * Installs an accepted socket in a free fixed-file slot the kernel picks ({@code IORING_FILE_INDEX_ALLOC}, 5.19).
+     * The completion's result is then the slot's index.
+     *
+     * @return this SQE
+     */
     public Sqe fileIndexAlloc() {
         sqes.set(U32, base + FILE_INDEX, LibC.IORING_FILE_INDEX_ALLOC());
         return this;
