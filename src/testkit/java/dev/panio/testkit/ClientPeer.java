@@ -92,6 +92,12 @@ public final class ClientPeer implements AutoCloseable {
      * Sends {@code request} and never reads, with a receive buffer of 4 KiB (the kernel
      * doubles it): the server's answer fills the window within kilobytes, then its writes
      * would block ({@code EAGAIN}, a partial write, a full write queue).
+     *
+     * @param server  the server's address: an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}
+     * @param request the bytes sent first; copied
+     * @return the client, connected, its behaviour running
+     * @throws IOException if the connect fails or does not complete within 10 s
+     * @throws IllegalArgumentException for an address of another kind
      */
     public static ClientPeer neverReads(SocketAddress server, byte[] request) throws IOException {
         byte[] copy = request.clone();
@@ -104,6 +110,14 @@ public final class ClientPeer implements AutoCloseable {
     /**
      * Sends {@code request}, then reads about {@code bytesPerSecond}: a tenth of it every
      * 100 ms, with a 4 KiB receive buffer so the server feels the pace through the window.
+     *
+     * @param server  the server's address: an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}
+     * @param request the bytes sent first; copied
+     * @param bytesPerSecond the pace, positive
+     * @return the client, connected, its behaviour running
+     * @throws IllegalArgumentException if {@code bytesPerSecond} is not positive, or for an
+     *         address of another kind
+     * @throws IOException if the connect fails or does not complete within 10 s
      */
     public static ClientPeer readsSlowly(SocketAddress server, byte[] request, long bytesPerSecond) throws IOException {
         if (bytesPerSecond <= 0) throw new IllegalArgumentException("readsSlowly: the rate must be positive: " + bytesPerSecond);
@@ -122,6 +136,13 @@ public final class ClientPeer implements AutoCloseable {
      * Sends {@code request}, reads {@code bytes} of the answer, then resets the connection
      * ({@code SO_LINGER} 0 and a close: RST): the server's next read or write fails with a
      * reset, whatever it still had queued.
+     *
+     * @param server  the server's address: an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}
+     * @param request the bytes sent first; copied
+     * @param bytes   how many bytes of the answer to read first
+     * @return the client, connected, its behaviour running
+     * @throws IOException if the connect fails or does not complete within 10 s
+     * @throws IllegalArgumentException for an address of another kind
      */
     public static ClientPeer resetsAfterReading(SocketAddress server, byte[] request, long bytes) throws IOException {
         byte[] copy = request.clone();
@@ -136,6 +157,12 @@ public final class ClientPeer implements AutoCloseable {
     /**
      * Sends {@code request}, shuts its output (the server reads end-of-stream) and reads the
      * answer until the server's end: a server must still answer a half-closed client.
+     *
+     * @param server  the server's address: an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}
+     * @param request the bytes sent first; copied
+     * @return the client, connected, its behaviour running
+     * @throws IOException if the connect fails or does not complete within 10 s
+     * @throws IllegalArgumentException for an address of another kind
      */
     public static ClientPeer halfCloses(SocketAddress server, byte[] request) throws IOException {
         byte[] copy = request.clone();
@@ -149,6 +176,13 @@ public final class ClientPeer implements AutoCloseable {
     /**
      * Sends {@code request} a byte per segment, {@code gapMillis} apart, then reads the answer
      * until the server's end: a server must put the request together from many reads.
+     *
+     * @param server    the server's address: an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}
+     * @param request   the bytes to send; copied
+     * @param gapMillis the pause after each byte
+     * @return the client, connected, its behaviour running
+     * @throws IOException if the connect fails or does not complete within 10 s
+     * @throws IllegalArgumentException for an address of another kind
      */
     public static ClientPeer trickles(SocketAddress server, byte[] request, long gapMillis) throws IOException {
         byte[] copy = request.clone();
@@ -158,31 +192,56 @@ public final class ClientPeer implements AutoCloseable {
         });
     }
 
-    /** Connects and says nothing; reads until the server's end (an idle timeout, say). */
+    /**
+     * Connects and says nothing; reads until the server's end (an idle timeout, say).
+     *
+     * @param server the server's address: an {@link java.net.InetSocketAddress} or a {@link dev.panio.net.UnixAddress}
+     * @return the client, connected, its behaviour running
+     * @throws IOException if the connect fails or does not complete within 10 s
+     * @throws IllegalArgumentException for an address of another kind
+     */
     public static ClientPeer silent(SocketAddress server) throws IOException {
         return new ClientPeer(server, 0, c -> c.receive(Long.MAX_VALUE));
     }
 
     // ---- what it saw ------------------------------------------------------------------------
 
-    /** Bytes received so far. */
+    /**
+     * Bytes received so far.
+     *
+     * @return the count, including bytes beyond what {@link #received()} keeps
+     */
     public long bytesReceived() {
         return receivedBytes.get();
     }
 
-    /** What was received so far (the first 16 MiB of it). */
+    /**
+     * What was received so far (the first 16 MiB of it).
+     *
+     * @return a copy of the bytes
+     */
     public byte[] received() {
         synchronized (kept) {
             return kept.toByteArray();
         }
     }
 
-    /** The client's local port (TCP). */
+    /**
+     * The client's local port (TCP).
+     *
+     * @return the port, to find the connection in {@link TcpTable}
+     * @throws IllegalStateException for a Unix client
+     * @throws ErrnoException if {@code getsockname} fails (the socket is closed)
+     */
     public int localPort() throws ErrnoException {
         return socket.localPort();
     }
 
-    /** How the connection ended, once it has; empty while it goes on. */
+    /**
+     * How the connection ended, once it has; empty while it goes on.
+     *
+     * @return the end, or empty
+     */
     public java.util.Optional<End> end() {
         return java.util.Optional.ofNullable(end.getNow(null));
     }
@@ -190,7 +249,10 @@ public final class ClientPeer implements AutoCloseable {
     /**
      * Waits until the connection ends and says how.
      *
+     * @param timeout the longest wait
+     * @return how it ended
      * @throws TimeoutException if it has not ended within {@code timeout}
+     * @throws InterruptedException if the waiting thread is interrupted
      */
     public End awaitEnd(Duration timeout) throws InterruptedException, TimeoutException {
         try {

@@ -13,6 +13,9 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
 
     private static volatile boolean jdkWarmed;
 
+    /** Made by JUnit for each class annotated {@link NoFdLeaks}. */
+    public FdLeakCheck() {}
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         warmUpJdk();

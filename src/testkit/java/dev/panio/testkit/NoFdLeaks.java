@@ -38,6 +38,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Target(ElementType.TYPE)
 @ExtendWith(FdLeakCheck.class)
 public @interface NoFdLeaks {
-    /** Also name where panio opened each leaked descriptor. */
+    /**
+     * Also name where panio opened each leaked descriptor.
+     *
+     * @return true to track where descriptors are opened during the class's tests
+     */
     boolean origins() default false;
 }

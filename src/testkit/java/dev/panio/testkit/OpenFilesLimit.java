@@ -19,6 +19,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Target({ElementType.TYPE, ElementType.METHOD})
 @ExtendWith(OpenFilesLimitExtension.class)
 public @interface OpenFilesLimit {
-    /** The soft limit during the test: one more than the highest descriptor number that can be opened. */
+    /**
+     * The soft limit during the test: one more than the highest descriptor number that can be opened.
+     *
+     * @return the limit, 1 to the hard limit (otherwise the test fails before it runs)
+     */
     long value();
 }

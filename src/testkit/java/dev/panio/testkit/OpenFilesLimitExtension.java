@@ -10,6 +10,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
 public final class OpenFilesLimitExtension implements BeforeEachCallback, AfterEachCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(OpenFilesLimitExtension.class);
 
+    /** Made by JUnit where {@link OpenFilesLimit} is used. */
+    public OpenFilesLimitExtension() {}
+
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         OpenFilesLimit limit = AnnotationSupport.findAnnotation(context.getRequiredTestMethod(), OpenFilesLimit.class)

@@ -46,7 +46,12 @@ public final class Peer implements AutoCloseable {
         this.server = new ThreadPerConnection(listener, "peer", s -> behaviour.serve(this, s));
     }
 
-    /** Echoes what it receives. */
+    /**
+     * Echoes what it receives.
+     *
+     * @return the peer, listening on an ephemeral loopback port
+     * @throws ErrnoException if the listening socket cannot be made
+     */
     public static Peer echo() throws ErrnoException {
         return new Peer(0, (peer, s) -> {
             try (Arena arena = Arena.ofConfined()) {
@@ -60,6 +65,9 @@ public final class Peer implements AutoCloseable {
      * Accepts and never reads, with a receive buffer of 4 KiB (the kernel doubles it): a
      * client's writes fill the window within kilobytes, then would block ({@code EAGAIN}, a
      * partial write, a blocked {@code write}).
+     *
+     * @return the peer, listening on an ephemeral loopback port
+     * @throws ErrnoException if the listening socket cannot be made
      */
     public static Peer neverReads() throws ErrnoException {
         return new Peer(4096, (peer, s) -> Thread.sleep(Long.MAX_VALUE));
@@ -69,6 +77,11 @@ public final class Peer implements AutoCloseable {
      * Reads about {@code bytesPerSecond}: a tenth of it every 100 ms, with a receive buffer of
      * 4 KiB so the client feels the pace through the window (its writes slow down, then
      * would block, as against a slow consumer).
+     *
+     * @param bytesPerSecond the pace, positive; at most about 10 MiB/s is kept
+     * @return the peer, listening on an ephemeral loopback port
+     * @throws IllegalArgumentException if {@code bytesPerSecond} is not positive
+     * @throws ErrnoException if the listening socket cannot be made
      */
     public static Peer readsSlowly(long bytesPerSecond) throws ErrnoException {
         if (bytesPerSecond <= 0) throw new IllegalArgumentException("readsSlowly: the rate must be positive: " + bytesPerSecond);
@@ -84,6 +97,10 @@ public final class Peer implements AutoCloseable {
     /**
      * Reads {@code bytes} and then resets the connection ({@code SO_LINGER} 0 and a close,
      * so the kernel sends RST): the client's next read or write fails with a reset.
+     *
+     * @param bytes how many bytes to read first (fewer if the client ends first)
+     * @return the peer, listening on an ephemeral loopback port
+     * @throws ErrnoException if the listening socket cannot be made
      */
     public static Peer resetsAfter(long bytes) throws ErrnoException {
         return new Peer(0, (peer, s) -> {
@@ -96,6 +113,10 @@ public final class Peer implements AutoCloseable {
     /**
      * Reads {@code bytes}, then shuts its output down (the client reads the end of the
      * stream) and goes on reading: a half-closed connection whose other direction still works.
+     *
+     * @param bytes how many bytes to read before the shutdown
+     * @return the peer, listening on an ephemeral loopback port
+     * @throws ErrnoException if the listening socket cannot be made
      */
     public static Peer halfClosesAfter(long bytes) throws ErrnoException {
         return new Peer(0, (peer, s) -> {
@@ -105,7 +126,12 @@ public final class Peer implements AutoCloseable {
         });
     }
 
-    /** Accepts, reads what comes, and never answers. */
+    /**
+     * Accepts, reads what comes, and never answers.
+     *
+     * @return the peer, listening on an ephemeral loopback port
+     * @throws ErrnoException if the listening socket cannot be made
+     */
     public static Peer silent() throws ErrnoException {
         return new Peer(0, (peer, s) -> peer.readAtLeast(s, Long.MAX_VALUE));
     }
@@ -113,6 +139,11 @@ public final class Peer implements AutoCloseable {
     /**
      * Sends {@code message} one byte at a time, {@code gapMillis} apart, then closes: a client
      * must put the message together from many reads.
+     *
+     * @param message   the bytes to send; copied
+     * @param gapMillis the pause after each byte
+     * @return the peer, listening on an ephemeral loopback port
+     * @throws ErrnoException if the listening socket cannot be made
      */
     public static Peer trickles(byte[] message, long gapMillis) throws ErrnoException {
         byte[] copy = message.clone();
@@ -132,22 +163,39 @@ public final class Peer implements AutoCloseable {
         }
     }
 
-    /** Where to connect. */
+    /**
+     * Where to connect.
+     *
+     * @return the loopback address and the peer's port
+     * @throws ErrnoException if {@code getsockname} fails
+     */
     public InetSocketAddress address() throws ErrnoException {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port());
     }
 
-    /** Bytes received from every connection so far. */
+    /**
+     * Bytes received from every connection so far.
+     *
+     * @return the sum
+     */
     public long bytesReceived() {
         return received.sum();
     }
 
-    /** Connections accepted so far. */
+    /**
+     * Connections accepted so far.
+     *
+     * @return the count
+     */
     public int connectionsAccepted() {
         return (int) server.accepted();
     }
 
-    /** Connections still held open. */
+    /**
+     * Connections still held open.
+     *
+     * @return the count
+     */
     public int connectionsOpen() {
         return server.connections();
     }

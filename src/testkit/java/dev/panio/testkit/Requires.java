@@ -26,12 +26,24 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Target({ElementType.TYPE, ElementType.METHOD})
 @ExtendWith(RequiresCondition.class)
 public @interface Requires {
-    /** The oldest kernel release that will do, as "major.minor" or "major.minor.patch"; "" for any. */
+    /**
+     * The oldest kernel release that will do, as "major.minor" or "major.minor.patch"; "" for any.
+     *
+     * @return the release, or ""
+     */
     String kernel() default "";
 
-    /** Whether io_uring must be available to this process. */
+    /**
+     * Whether io_uring must be available to this process.
+     *
+     * @return true to skip where no ring can be had
+     */
     boolean ioUring() default false;
 
-    /** io_uring features that must be granted (implies {@link #ioUring()}). */
+    /**
+     * io_uring features that must be granted (implies {@link #ioUring()}).
+     *
+     * @return the capabilities, none by default
+     */
     Capability[] capabilities() default {};
 }

@@ -13,6 +13,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
 
 /** The condition behind {@link Requires}; see there. */
 public final class RequiresCondition implements ExecutionCondition {
+    /** Made by JUnit where {@link Requires} is used. */
+    public RequiresCondition() {}
+
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         Optional<Requires> found = context.getElement().flatMap(e -> AnnotationSupport.findAnnotation(e, Requires.class));

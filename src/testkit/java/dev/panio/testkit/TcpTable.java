@@ -22,7 +22,31 @@ public final class TcpTable {
 
     /** The TCP states as the kernel numbers them ({@code include/net/tcp_states.h}). */
     public enum State {
-        UNKNOWN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING,
+        /** A number this enum does not know. */
+        UNKNOWN,
+        /** 1: open, data flows both ways. */
+        ESTABLISHED,
+        /** 2: SYN sent, waiting for the SYN-ACK. */
+        SYN_SENT,
+        /** 3: SYN received, SYN-ACK sent, waiting for the ACK. */
+        SYN_RECV,
+        /** 4: this side closed first and sent FIN; waiting for its ACK. */
+        FIN_WAIT1,
+        /** 5: this side's FIN acknowledged; waiting for the peer's FIN. */
+        FIN_WAIT2,
+        /** 6: both sides closed; waiting out 2*MSL. The side that closed first ends here, a reset side does not. */
+        TIME_WAIT,
+        /** 7: closed. */
+        CLOSE,
+        /** 8: the peer closed; this side has not. */
+        CLOSE_WAIT,
+        /** 9: this side closed after the peer; waiting for the ACK of its FIN. */
+        LAST_ACK,
+        /** 10: listening. */
+        LISTEN,
+        /** 11: both sides sent FIN at once; waiting for the ACK. */
+        CLOSING,
+        /** 12: the request socket a listener keeps for a SYN it answered. */
         NEW_SYN_RECV;
 
         static State of(int code) {
@@ -30,10 +54,26 @@ public final class TcpTable {
         }
     }
 
-    /** One socket: its addresses, state, and bytes queued to send and to read ({@code tx_queue}, {@code rx_queue}). */
+    /**
+     * One socket: its addresses, state, and bytes queued to send and to read ({@code tx_queue}, {@code rx_queue}).
+     *
+     * @param local        the local address and port
+     * @param remote       the remote address and port ({@code 0.0.0.0:0} for a listener)
+     * @param state        the TCP state
+     * @param sendQueue    bytes written and not yet acknowledged ({@code tx_queue})
+     * @param receiveQueue bytes received and not yet read ({@code rx_queue}; for a listener,
+     *                     connections waiting to be accepted)
+     * @param inode        the socket's inode, as in {@code socket:[inode]} under {@code /proc/<pid>/fd}
+     */
     public record Entry(InetSocketAddress local, InetSocketAddress remote, State state, long sendQueue, long receiveQueue, long inode) {}
 
-    /** Every TCP socket whose local or remote port is {@code port}, IPv4 and IPv6. */
+    /**
+     * Every TCP socket whose local or remote port is {@code port}, IPv4 and IPv6.
+     *
+     * @param port the port
+     * @return the sockets, in table order
+     * @throws IOException if a table cannot be read
+     */
     public static List<Entry> withPort(int port) throws IOException {
         List<Entry> out = new ArrayList<>();
         for (Entry e : all()) {
@@ -48,6 +88,11 @@ public final class TcpTable {
      * This is the selection for "this connection" — {@link #withPort} also lists an earlier
      * connection that used one of the ports and is still in {@code TIME_WAIT}, since the kernel
      * hands out an ephemeral port again while an old connection with a different peer holds it.
+     *
+     * @param portA one end's port
+     * @param portB the other end's port
+     * @return the sockets, in table order
+     * @throws IOException if a table cannot be read
      */
     public static List<Entry> between(int portA, int portB) throws IOException {
         List<Entry> out = new ArrayList<>();
@@ -58,7 +103,12 @@ public final class TcpTable {
         return out;
     }
 
-    /** Every TCP socket in the namespace. */
+    /**
+     * Every TCP socket in the namespace.
+     *
+     * @return the IPv4 table's sockets, then the IPv6 table's
+     * @throws IOException if a table cannot be read
+     */
     public static List<Entry> all() throws IOException {
         List<Entry> out = new ArrayList<>();
         read(Path.of("/proc/net/tcp"), out);

@@ -18,10 +18,18 @@ import java.util.Objects;
  */
 public sealed interface Fault {
 
-    /** The name the command line uses ({@code latency}, {@code limit-data}, ...). */
+    /**
+     * The name the command line uses ({@code latency}, {@code limit-data}, ...).
+     *
+     * @return the kind's name
+     */
     String kind();
 
-    /** A short description with the parameters, as connection records show it. */
+    /**
+     * A short description with the parameters, as connection records show it.
+     *
+     * @return e.g. {@code latency 100 ms ± 20 ms}
+     */
     String describe();
 
     /**
@@ -30,8 +38,19 @@ public sealed interface Fault {
      * bytes (and the end of the stream) late; the sender's writes complete at once, since the
      * proxy keeps reading, until it holds 1 MiB for the direction: then it stops reading until
      * it holds less, so a fast sender is held to about 1 MiB per delay.
+     *
+     * @param delay  how long each read is held, 0 to {@link #MAX_DURATION}
+     * @param jitter the most the delay varies either way, 0 to {@link #MAX_DURATION}
      */
     record Latency(Duration delay, Duration jitter) implements Fault {
+        /**
+         * Checks the values.
+         *
+         * @param delay  the delay
+         * @param jitter the jitter
+         * @throws NullPointerException if either is null
+         * @throws IllegalArgumentException if either is negative or over {@link #MAX_DURATION}
+         */
         public Latency {
             nonNegative("latency delay", delay);
             nonNegative("latency jitter", jitter);
@@ -54,13 +73,25 @@ public sealed interface Fault {
      * plus one slice have passed. When the proxy holds more than it passes, it stops reading
      * (see {@link FaultProxy}), so the sender's window closes and its writes slow down as on a
      * thin link.
+     *
+     * @param bytesPerSecond the rate, positive
      */
     record Bandwidth(long bytesPerSecond) implements Fault {
+        /**
+         * Checks the rate.
+         *
+         * @param bytesPerSecond the rate
+         * @throws IllegalArgumentException if it is not positive
+         */
         public Bandwidth {
             if (bytesPerSecond <= 0) throw new IllegalArgumentException("bandwidth must be positive: " + bytesPerSecond + " bytes/s");
         }
 
-        /** The bytes passed in one slice. */
+        /**
+         * The bytes passed in one slice.
+         *
+         * @return a hundredth of the rate, at least 1
+         */
         public long sliceBytes() {
             return Math.max(1, bytesPerSecond / 100);
         }
@@ -83,8 +114,21 @@ public sealed interface Fault {
      * own segment, and a peer that reads as fast as the pieces come reads them one by one (a
      * parser sees a header split anywhere); with no delay, or a reader slower than the delay,
      * the kernel joins pieces that wait in the peer's receive buffer into one read.
+     *
+     * @param averageSize   the segment size, at least 1
+     * @param sizeVariation the most a segment's size varies either way, 0 to {@code averageSize - 1}
+     * @param delay         the pause between segments, 0 to {@link #MAX_DURATION}
      */
     record Slicer(int averageSize, int sizeVariation, Duration delay) implements Fault {
+        /**
+         * Checks the values.
+         *
+         * @param averageSize   the segment size
+         * @param sizeVariation the variation
+         * @param delay         the pause
+         * @throws NullPointerException if {@code delay} is null
+         * @throws IllegalArgumentException if a value is out of range
+         */
         public Slicer {
             if (averageSize < 1) throw new IllegalArgumentException("slicer average size must be at least 1: " + averageSize);
             if (sizeVariation < 0 || sizeVariation >= averageSize) {
@@ -110,8 +154,16 @@ public sealed interface Fault {
      * once what passed is written; a peer whose bytes the proxy had read and not passed may
      * get an RST instead, as the kernel sends one for a socket closed with unread data).
      * What comes after the limit is dropped. A body cut at the limit is what a client sees.
+     *
+     * @param bytes the bytes passed before the close, 0 or more
      */
     record LimitData(long bytes) implements Fault {
+        /**
+         * Checks the limit.
+         *
+         * @param bytes the limit
+         * @throws IllegalArgumentException if it is negative
+         */
         public LimitData {
             if (bytes < 0) throw new IllegalArgumentException("limit-data bytes must not be negative: " + bytes);
         }
@@ -134,8 +186,17 @@ public sealed interface Fault {
      * connection, and what was held is dropped. After {@code timeout} it closes both sides and drops what it held
      * ({@link Duration#ZERO}: never; the bytes flow again, in order, when the fault is
      * removed). To the peer it looks like a server (or network) that went silent.
+     *
+     * @param timeout when to close, 0 for never, up to {@link #MAX_DURATION}
      */
     record Stall(Duration timeout) implements Fault {
+        /**
+         * Checks the timeout.
+         *
+         * @param timeout the timeout
+         * @throws NullPointerException if it is null
+         * @throws IllegalArgumentException if it is negative or over {@link #MAX_DURATION}
+         */
         public Stall {
             nonNegative("stall timeout", timeout);
         }
@@ -158,8 +219,18 @@ public sealed interface Fault {
      * fails with {@code ECONNRESET} ("Connection reset"), unlike a FIN, which reads as the end
      * of the stream. On a Unix stream socket there is no RST: the proxy closes, and a peer
      * with unread bytes sees {@code ECONNRESET}, one without sees the end of the stream.
+     *
+     * @param afterBytes the bytes passed before the reset, or -1 to reset by time
+     * @param after      the time from when the fault holds to the reset, or null to reset by bytes
      */
     record Reset(long afterBytes, Duration after) implements Fault {
+        /**
+         * Checks that exactly one of the two is set.
+         *
+         * @param afterBytes the byte count, or negative
+         * @param after      the time, or null
+         * @throws IllegalArgumentException if both or neither is set, or the time is negative or over {@link #MAX_DURATION}
+         */
         public Reset {
             if (afterBytes < 0 && after == null) {
                 throw new IllegalArgumentException("reset needs a byte count (0 or more) or a time: " + afterBytes + ", null");
@@ -184,8 +255,17 @@ public sealed interface Fault {
     /**
      * Passes the bytes and holds the end of the stream for {@code delay}: the peer reads
      * everything, then waits that long for its read to return end-of-stream.
+     *
+     * @param delay how long the end of the stream is held, 0 to {@link #MAX_DURATION}
      */
     record SlowClose(Duration delay) implements Fault {
+        /**
+         * Checks the delay.
+         *
+         * @param delay the delay
+         * @throws NullPointerException if it is null
+         * @throws IllegalArgumentException if it is negative or over {@link #MAX_DURATION}
+         */
         public SlowClose {
             nonNegative("slow-close delay", delay);
         }
@@ -206,8 +286,16 @@ public sealed interface Fault {
      * the peer, which reads end-of-stream) and drops what the sender sends after; the other
      * direction goes on. A client that treats end-of-stream as "the server is gone" and one
      * that keeps reading its answers are told apart.
+     *
+     * @param afterBytes the bytes passed before the shutdown, 0 or more
      */
     record HalfClose(long afterBytes) implements Fault {
+        /**
+         * Checks the byte count.
+         *
+         * @param afterBytes the byte count
+         * @throws IllegalArgumentException if it is negative
+         */
         public HalfClose {
             if (afterBytes < 0) throw new IllegalArgumentException("half-close bytes must not be negative: " + afterBytes);
         }
@@ -237,8 +325,18 @@ public sealed interface Fault {
      * seconds). The proxy sets the buffer as large as {@code net.core.rmem_max} allows on
      * removal, which shortens but does not end that. For a small window from the start, use
      * {@link FaultProxy.Builder#receiveBuffer} instead.
+     *
+     * @param afterBytes    the bytes passed before the proxy stops reading, 0 or more
+     * @param receiveBuffer the {@code SO_RCVBUF} set when the fault acts, or 0 to leave the buffer as it is
      */
     record ZeroWindow(long afterBytes, int receiveBuffer) implements Fault {
+        /**
+         * Checks the values.
+         *
+         * @param afterBytes    the byte count
+         * @param receiveBuffer the buffer size
+         * @throws IllegalArgumentException if either is negative
+         */
         public ZeroWindow {
             if (afterBytes < 0) throw new IllegalArgumentException("zero-window bytes must not be negative: " + afterBytes);
             if (receiveBuffer < 0) throw new IllegalArgumentException("zero-window receive buffer must not be negative: " + receiveBuffer);
@@ -257,64 +355,127 @@ public sealed interface Fault {
 
     // ---- factories ------------------------------------------------------------------------
 
-    /** {@link Latency} without jitter. */
+    /**
+     * {@link Latency} without jitter.
+     *
+     * @param delay how long each read is held
+     * @return the fault
+     */
     static Latency latency(Duration delay) {
         return new Latency(delay, Duration.ZERO);
     }
 
-    /** {@link Latency}. */
+    /**
+     * {@link Latency}.
+     *
+     * @param delay  how long each read is held
+     * @param jitter the most the delay varies either way
+     * @return the fault
+     */
     static Latency latency(Duration delay, Duration jitter) {
         return new Latency(delay, jitter);
     }
 
-    /** {@link Bandwidth}. */
+    /**
+     * {@link Bandwidth}.
+     *
+     * @param bytesPerSecond the rate, positive
+     * @return the fault
+     */
     static Bandwidth bandwidth(long bytesPerSecond) {
         return new Bandwidth(bytesPerSecond);
     }
 
-    /** {@link Slicer} with segments of exactly {@code size} bytes. */
+    /**
+     * {@link Slicer} with segments of exactly {@code size} bytes.
+     *
+     * @param size  the segment size, at least 1
+     * @param delay the pause between segments
+     * @return the fault
+     */
     static Slicer slicer(int size, Duration delay) {
         return new Slicer(size, 0, delay);
     }
 
-    /** {@link LimitData}. */
+    /**
+     * {@link LimitData}.
+     *
+     * @param bytes the bytes passed before the close
+     * @return the fault
+     */
     static LimitData limitData(long bytes) {
         return new LimitData(bytes);
     }
 
-    /** {@link Stall} that never closes. */
+    /**
+     * {@link Stall} that never closes.
+     *
+     * @return the fault
+     */
     static Stall stall() {
         return new Stall(Duration.ZERO);
     }
 
-    /** {@link Stall} that closes after {@code timeout}. */
+    /**
+     * {@link Stall} that closes after {@code timeout}.
+     *
+     * @param timeout when to close; 0 for never
+     * @return the fault
+     */
     static Stall stall(Duration timeout) {
         return new Stall(timeout);
     }
 
-    /** {@link Reset} once {@code bytes} have passed. */
+    /**
+     * {@link Reset} once {@code bytes} have passed.
+     *
+     * @param bytes the bytes passed before the reset, 0 or more
+     * @return the fault
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
     static Reset resetAfterBytes(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("reset bytes must not be negative: " + bytes);
         return new Reset(bytes, null);
     }
 
-    /** {@link Reset} {@code after} the fault takes hold. */
+    /**
+     * {@link Reset} {@code after} the fault takes hold.
+     *
+     * @param after the time to the reset
+     * @return the fault
+     * @throws NullPointerException if {@code after} is null
+     */
     static Reset resetAfter(Duration after) {
         Objects.requireNonNull(after, "after");
         return new Reset(-1, after);
     }
 
-    /** {@link SlowClose}. */
+    /**
+     * {@link SlowClose}.
+     *
+     * @param delay how long the end of the stream is held
+     * @return the fault
+     */
     static SlowClose slowClose(Duration delay) {
         return new SlowClose(delay);
     }
 
-    /** {@link HalfClose}. */
+    /**
+     * {@link HalfClose}.
+     *
+     * @param afterBytes the bytes passed before the shutdown
+     * @return the fault
+     */
     static HalfClose halfClose(long afterBytes) {
         return new HalfClose(afterBytes);
     }
 
-    /** {@link ZeroWindow} leaving the receive buffer as it is. */
+    /**
+     * {@link ZeroWindow} leaving the receive buffer as it is.
+     *
+     * @param afterBytes the bytes passed before the proxy stops reading
+     * @return the fault
+     */
     static ZeroWindow zeroWindow(long afterBytes) {
         return new ZeroWindow(afterBytes, 0);
     }

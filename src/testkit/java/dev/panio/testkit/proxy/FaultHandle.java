@@ -26,31 +26,56 @@ public final class FaultHandle {
         this.toxicity = toxicity;
     }
 
-    /** 1 for the proxy's first fault, then 2, ...: what {@link ProxiedConnection#faults()} names it by. */
+    /**
+     * 1 for the proxy's first fault, then 2, ...: what {@link ProxiedConnection#faults()} names it by.
+     *
+     * @return the id
+     */
     public int id() {
         return id;
     }
 
+    /**
+     * Which way the fault acts.
+     *
+     * @return the direction it was added for
+     */
     public Direction direction() {
         return direction;
     }
 
-    /** The fault's parameters now. */
+    /**
+     * The fault's parameters now.
+     *
+     * @return the fault, as last {@linkplain #change changed}
+     */
     public Fault fault() {
         return fault;
     }
 
-    /** The probability that a connection is hit, decided once per connection from the proxy's seed. */
+    /**
+     * The probability that a connection is hit, decided once per connection from the proxy's seed.
+     *
+     * @return 0 to 1
+     */
     public double toxicity() {
         return toxicity;
     }
 
-    /** Whether {@link #remove()} was called. */
+    /**
+     * Whether {@link #remove()} was called.
+     *
+     * @return true once removed
+     */
     public boolean isRemoved() {
         return removed;
     }
 
-    /** The ids of the connections this fault hit, in order. */
+    /**
+     * The ids of the connections this fault hit, in order.
+     *
+     * @return the {@link ProxiedConnection#id()}s, an unmodifiable copy
+     */
     public List<Long> connectionsHit() {
         return proxy.onLoop(() -> List.copyOf(hits));
     }
@@ -60,6 +85,8 @@ public final class FaultHandle {
      * return, the change holds. Bytes already held keep their times (a latency's queued reads
      * leave when they were due); a byte count a fault has already acted on stays acted on.
      *
+     * @param changed the new parameters, a fault of the same kind
+     * @throws NullPointerException if {@code changed} is null
      * @throws IllegalArgumentException if {@code changed} is another kind of fault
      * @throws IllegalStateException if the fault was removed
      */

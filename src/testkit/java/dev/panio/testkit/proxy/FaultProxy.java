@@ -101,12 +101,26 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** A proxy to {@code upstream} (an {@link InetSocketAddress} or a {@link UnixAddress}) with the defaults of {@link Builder}. */
+    /**
+     * A proxy to {@code upstream} (an {@link InetSocketAddress} or a {@link UnixAddress}) with the defaults of {@link Builder}.
+     *
+     * @param upstream the server the proxy connects each client to
+     * @return the proxy, listening
+     * @throws IllegalArgumentException for an address of another kind, or an unresolved one
+     * @throws IOException if its event loop or its listening socket cannot be had
+     */
     public static FaultProxy start(SocketAddress upstream) throws IOException {
         return builder(upstream).start();
     }
 
-    /** A proxy to {@code upstream}, to set up before {@link Builder#start()}. */
+    /**
+     * A proxy to {@code upstream}, to set up before {@link Builder#start()}.
+     *
+     * @param upstream the server the proxy connects each client to
+     * @return a builder with the defaults
+     * @throws NullPointerException if {@code upstream} is null
+     * @throws IllegalArgumentException for an address of another kind, or an unresolved one
+     */
     public static Builder builder(SocketAddress upstream) {
         return new Builder(upstream);
     }
@@ -134,13 +148,21 @@ public final class FaultProxy implements AutoCloseable {
         /**
          * Where to listen: by default the loopback address of the upstream's family with a
          * port the kernel picks, or an abstract Unix name for a Unix upstream.
+         *
+         * @param address an {@link InetSocketAddress} or a {@link UnixAddress}
+         * @return this builder
          */
         public Builder listenOn(SocketAddress address) {
             this.listenOn = Objects.requireNonNull(address, "address");
             return this;
         }
 
-        /** The seed of the toxicity draws and jitter (by default the clock's; {@link #seed()} tells it, to repeat a run). */
+        /**
+         * The seed of the toxicity draws and jitter (by default the clock's; {@link #seed()} tells it, to repeat a run).
+         *
+         * @param seed any value
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
@@ -152,6 +174,10 @@ public final class FaultProxy implements AutoCloseable {
          * A small one makes a sender feel a {@link Fault.ZeroWindow} or a {@link Fault.Bandwidth}
          * within kilobytes; one under a few times the MSS (64 KiB on loopback) also slows every
          * transfer to the pace of zero-window probes (silly-window avoidance).
+         *
+         * @param bytes the {@code SO_RCVBUF} to ask for, 0 for the kernel's
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is negative
          */
         public Builder receiveBuffer(int bytes) {
             if (bytes < 0) throw new IllegalArgumentException("receive buffer must not be negative: " + bytes);
@@ -159,7 +185,13 @@ public final class FaultProxy implements AutoCloseable {
             return this;
         }
 
-        /** How long the proxy tries to connect to the upstream for each client (default 5 s). */
+        /**
+         * How long the proxy tries to connect to the upstream for each client (default 5 s).
+         *
+         * @param timeout positive, at most {@link Fault#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is out of range
+         */
         public Builder connectTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "connect timeout");
             if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Fault.MAX_DURATION) > 0) {
@@ -169,13 +201,24 @@ public final class FaultProxy implements AutoCloseable {
             return this;
         }
 
-        /** {@link FaultProxy#acceptDelay} from the start. */
+        /**
+         * {@link FaultProxy#acceptDelay} from the start.
+         *
+         * @param delay 0 to {@link Fault#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code delay} is out of range
+         */
         public Builder acceptDelay(Duration delay) {
             this.acceptDelay = checkDelay(delay);
             return this;
         }
 
-        /** Starts the proxy listening. */
+        /**
+         * Starts the proxy listening.
+         *
+         * @return the proxy, on an event loop of its own
+         * @throws IOException if its event loop or its listening socket cannot be had
+         */
         public FaultProxy start() throws IOException {
             return new FaultProxy(this);
         }
@@ -183,27 +226,52 @@ public final class FaultProxy implements AutoCloseable {
 
     // ---- what the test sees ----------------------------------------------------------------
 
-    /** The address the code under test connects to. */
+    /**
+     * The address the code under test connects to.
+     *
+     * @return the listening address, with the port the kernel picked
+     */
     public SocketAddress address() {
         return address;
     }
 
-    /** The port of {@link #address()}. @throws IllegalStateException for a Unix proxy */
+    /**
+     * The port of {@link #address()}.
+     *
+     * @return the port
+     * @throws IllegalStateException for a Unix proxy
+     */
     public int port() {
         if (address instanceof InetSocketAddress i) return i.getPort();
         throw new IllegalStateException("a Unix proxy has no port: " + address);
     }
 
+    /**
+     * The server the proxy connects each client to.
+     *
+     * @return the upstream's address
+     */
     public SocketAddress upstream() {
         return upstream;
     }
 
-    /** The seed of this proxy's draws: pass it to {@link Builder#seed} to repeat a run. */
+    /**
+     * The seed of this proxy's draws: pass it to {@link Builder#seed} to repeat a run.
+     *
+     * @return the seed
+     */
     public long seed() {
         return seed;
     }
 
-    /** Adds {@code fault} on {@code direction} for every connection, live ones included. */
+    /**
+     * Adds {@code fault} on {@code direction} for every connection, live ones included.
+     *
+     * @param direction which way
+     * @param fault     the fault
+     * @return the handle, to change or remove it
+     * @throws IllegalStateException once the proxy is closed
+     */
     public FaultHandle add(Direction direction, Fault fault) {
         return add(direction, fault, 1.0);
     }
@@ -211,6 +279,13 @@ public final class FaultProxy implements AutoCloseable {
     /**
      * Adds {@code fault} on {@code direction}, hitting each connection (live ones included)
      * with probability {@code toxicity}.
+     *
+     * @param direction which way
+     * @param fault     the fault
+     * @param toxicity  the probability that a connection is hit, 0 to 1
+     * @return the handle, to change or remove it
+     * @throws IllegalArgumentException if {@code toxicity} is out of range
+     * @throws IllegalStateException once the proxy is closed
      */
     public FaultHandle add(Direction direction, Fault fault, double toxicity) {
         Objects.requireNonNull(direction, "direction");
@@ -224,7 +299,12 @@ public final class FaultProxy implements AutoCloseable {
         });
     }
 
-    /** The faults on the proxy, in the order added. */
+    /**
+     * The faults on the proxy, in the order added.
+     *
+     * @return the handles not removed, an unmodifiable copy
+     * @throws IllegalStateException once the proxy is closed
+     */
     public List<FaultHandle> faults() {
         return onLoop(() -> List.copyOf(faults));
     }
@@ -240,7 +320,9 @@ public final class FaultProxy implements AutoCloseable {
      * {@code ECONNREFUSED} ("Connection refused"); connections already made go on. With
      * {@code false} it listens again on the same address.
      *
+     * @param refuse true to stop listening, false to listen again
      * @throws UncheckedIOException if the address cannot be listened on again (another socket took the port)
+     * @throws IllegalStateException once the proxy is closed
      */
     public synchronized void refuse(boolean refuse) {
         if (closed) throw new IllegalStateException("the proxy is closed");
@@ -261,12 +343,20 @@ public final class FaultProxy implements AutoCloseable {
      * reading it (0: none). The kernel completed the client's handshake already, as it does
      * before any {@code accept(2)}: the client is connected, its bytes wait in the proxy's
      * receive buffer, and nothing answers, as with a server slow to accept.
+     *
+     * @param delay 0 to {@link Fault#MAX_DURATION}; for connections accepted from now on
+     * @throws IllegalArgumentException if {@code delay} is out of range
      */
     public void acceptDelay(Duration delay) {
         acceptDelayNanos = checkDelay(delay).toNanos();
     }
 
-    /** Every connection so far, in the order accepted, as it is now. */
+    /**
+     * Every connection so far, in the order accepted, as it is now.
+     *
+     * @return a record per connection
+     * @throws IllegalStateException once the proxy is closed
+     */
     public List<ProxiedConnection> connections() {
         return onLoop(() -> {
             List<ProxiedConnection> all = new ArrayList<>(links.size());
@@ -279,7 +369,11 @@ public final class FaultProxy implements AutoCloseable {
      * Waits until {@code count} connections have ended and returns the records of the ended
      * ones, in the order they ended.
      *
+     * @param count   how many connections must have ended
+     * @param timeout the longest wait
+     * @return every ended connection's record (possibly more than {@code count})
      * @throws TimeoutException naming what is still open, if fewer have ended in {@code timeout}
+     * @throws InterruptedException if the waiting thread is interrupted
      */
     public List<ProxiedConnection> awaitEnded(int count, Duration timeout) throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -450,7 +544,11 @@ public final class FaultProxy implements AutoCloseable {
         return delay;
     }
 
-    /** Whether {@link #close()} was called. */
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once closed
+     */
     public synchronized boolean isClosed() {
         return closed;
     }

@@ -34,6 +34,12 @@ public final class FaultProxyCommand {
 
     private FaultProxyCommand() {}
 
+    /**
+     * Runs the proxy until it is stopped or reads {@code quit}; exits with status 2 for bad options.
+     *
+     * @param args the options ({@code --help} prints them)
+     * @throws Exception if the proxy cannot start
+     */
     public static void main(String[] args) throws Exception {
         FaultProxy proxy;
         try {

@@ -32,7 +32,13 @@ import java.util.Set;
  */
 public record FaultSpec(Direction direction, Fault fault, double toxicity) {
 
-    /** Parses {@code direction kind key=value...}. @throws IllegalArgumentException saying what is wrong */
+    /**
+     * Parses {@code direction kind key=value...}.
+     *
+     * @param text the fault as text, words separated by white space
+     * @return the spec
+     * @throws IllegalArgumentException saying what is wrong
+     */
     public static FaultSpec parse(String text) {
         String[] words = text.trim().split("\\s+");
         if (words.length < 2) throw new IllegalArgumentException("a fault is: direction kind [key=value...], not: " + text);
@@ -43,7 +49,11 @@ public record FaultSpec(Direction direction, Fault fault, double toxicity) {
         return new FaultSpec(d, fault(words[1], p), toxicity);
     }
 
-    /** {@code key=value} words as a map. @throws IllegalArgumentException for another word, or a key given twice */
+    /**
+     * {@code key=value} words as a map.
+     *
+     * @throws IllegalArgumentException for another word, or a key given twice
+     */
     static Map<String, String> parameters(String... words) {
         Map<String, String> p = new HashMap<>();
         for (String w : words) {
@@ -158,7 +168,14 @@ public record FaultSpec(Direction direction, Fault fault, double toxicity) {
         return v;
     }
 
-    /** {@code 500us}, {@code 100ms}, {@code 2s}. */
+    /**
+     * {@code 500us}, {@code 100ms}, {@code 2s}.
+     *
+     * @param s    the text: whole microseconds or milliseconds, or seconds with a fraction ({@code 1.5s})
+     * @param what the parameter's name, for the exception
+     * @return the duration
+     * @throws IllegalArgumentException if {@code s} is none of these
+     */
     public static Duration duration(String s, String what) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         try {

@@ -54,12 +54,21 @@ public record ProxiedConnection(long id, SocketAddress client, long bytesToUpstr
         PROXY_CLOSED
     }
 
-    /** Whether the connection was still open when this record was taken. */
+    /**
+     * Whether the connection was still open when this record was taken.
+     *
+     * @return true if it had not ended
+     */
     public boolean isOpen() {
         return ending == null;
     }
 
-    /** Whether {@code fault} hit this connection. */
+    /**
+     * Whether {@code fault} hit this connection.
+     *
+     * @param fault a fault of the proxy that made this record
+     * @return true if it is among {@link #faults()}
+     */
     public boolean hitBy(FaultHandle fault) {
         String prefix = "#" + fault.id() + " ";
         for (String f : faults) if (f.startsWith(prefix)) return true;
