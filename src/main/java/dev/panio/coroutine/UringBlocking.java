@@ -141,8 +141,9 @@ public final class UringBlocking {
      * @param socket       the socket
      * @param dst          where the bytes go
      * @param timeoutNanos the longest wait, negative for none
-     * @return bytes read, or {@link FileDescriptor#EOF} (on a stream socket only: on a datagram
-     *         or seqpacket socket 0 is an empty message, or a seqpacket peer's close)
+     * @return bytes read, or {@link FileDescriptor#EOF} on a stream or seqpacket socket whose
+     *         peer closed (on seqpacket an empty message reads the same, as for
+     *         {@link Socket#read}); on a datagram socket 0 is an empty datagram
      * @throws SocketTimeoutException if nothing came in time; nothing was read
      * @throws IllegalArgumentException if the buffer is not off-heap memory of a live confined
      *         arena of the calling thread (which must outlive the call; see the class comment),
@@ -156,7 +157,9 @@ public final class UringBlocking {
         FileDescriptor fd = socket.fd();
         checkBuffer(fd, dst, "recv", true);
         int r = run(UringOp.RECV, fd, dst, 0, 0, timeoutNanos, "recv");
-        return r == 0 && dst.byteSize() > 0 && socket.type() == Socket.Type.STREAM ? FileDescriptor.EOF : check(r, fd, "recv");
+        // as Socket.read: 0 ends a stream, and a seqpacket socket too (an empty message and the
+        // peer's close read alike); only on a datagram socket is it an empty datagram
+        return r == 0 && dst.byteSize() > 0 && socket.type() != Socket.Type.DATAGRAM ? FileDescriptor.EOF : check(r, fd, "recv");
     }
 
     /**

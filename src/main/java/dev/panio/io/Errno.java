@@ -121,7 +121,8 @@ public final class Errno {
      * @return the instance for {@code |code|}; above 4095 a new, non-canonical one
      */
     public static Errno of(int code) {
-        int c = Math.abs(code);
+        // Math.abs(Integer.MIN_VALUE) stays negative: no errno is that large, describe it as unknown
+        int c = code == Integer.MIN_VALUE ? Integer.MAX_VALUE : Math.abs(code);
         if (c < MAX) {
             return TABLE[c];
         }

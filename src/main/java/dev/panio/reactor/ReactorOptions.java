@@ -34,15 +34,15 @@ public record ReactorOptions(int loops, int readBufferBytes, long lowWatermark, 
      * @param lowWatermark       queued bytes under which a full connection is writable again
      * @param highWatermark      queued bytes over which {@link Connection#write} returns false
      * @param maxQueuedBytes     hard limit of queued bytes
-     * @param readBudgetBytes    bytes one connection may read per wakeup
+     * @param readBudgetBytes    bytes one connection may read per wakeup, 1 or more
      * @param idleTimeoutMillis  default idle timeout, 0 for none
      * @param writeTimeoutMillis write timeout, 0 for none
      * @param raiseFdLimit       raise {@code RLIMIT_NOFILE} at start
-     * @param uringBuffers       provided buffers per io_uring loop, a power of two
+     * @param uringBuffers       provided buffers per io_uring loop, a power of two up to 32768
      * @param tcpNoDelay         set {@code TCP_NODELAY} on every connection
      * @throws IllegalArgumentException unless {@code loops} &ge; 1, {@code readBufferBytes} &ge; 256,
-     *         0 &le; low &le; high &le; max, the timeouts are not negative and {@code uringBuffers}
-     *         is a power of two
+     *         0 &le; low &le; high &le; max, {@code readBudgetBytes} &ge; 1, the timeouts are not
+     *         negative and {@code uringBuffers} is a power of two up to 32768
      */
     public ReactorOptions {
         if (loops < 1) throw new IllegalArgumentException("loops must be at least 1: " + loops);
@@ -52,7 +52,12 @@ public record ReactorOptions(int loops, int readBufferBytes, long lowWatermark, 
         }
         if (idleTimeoutMillis < 0) throw new IllegalArgumentException("idleTimeoutMillis must not be negative: " + idleTimeoutMillis);
         if (writeTimeoutMillis < 0) throw new IllegalArgumentException("writeTimeoutMillis must not be negative: " + writeTimeoutMillis);
-        if (Integer.bitCount(uringBuffers) != 1) throw new IllegalArgumentException("uringBuffers must be a power of two: " + uringBuffers);
+        // a budget of 0 would leave the io_uring loop reading nothing: every connection would stall
+        if (readBudgetBytes < 1) throw new IllegalArgumentException("readBudgetBytes must be at least 1: " + readBudgetBytes);
+        if (Integer.bitCount(uringBuffers) != 1 || uringBuffers > dev.panio.uring.BufferRing.MAX_COUNT) {
+            throw new IllegalArgumentException("uringBuffers must be a power of two up to " + dev.panio.uring.BufferRing.MAX_COUNT
+                    + " (a buffer ring's limit): " + uringBuffers);
+        }
     }
 
     /**
@@ -104,8 +109,9 @@ public record ReactorOptions(int loops, int readBufferBytes, long lowWatermark, 
     /**
      * Sets the bytes one connection may read per wakeup before the others get a turn.
      *
-     * @param bytes the budget; it should be positive (not checked)
+     * @param bytes the budget, 1 or more
      * @return a copy with that changed
+     * @throws IllegalArgumentException if {@code bytes} is below 1
      */
     public ReactorOptions withReadBudget(int bytes) {
         return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, bytes, idleTimeoutMillis, writeTimeoutMillis, raiseFdLimit, uringBuffers, tcpNoDelay);
@@ -147,9 +153,9 @@ public record ReactorOptions(int loops, int readBufferBytes, long lowWatermark, 
     /**
      * Sets the provided buffers per io_uring loop, each of {@code readBufferBytes}.
      *
-     * @param n a power of two (the kernel takes up to 32768)
+     * @param n a power of two up to 32768 (a buffer ring's limit)
      * @return a copy with that changed
-     * @throws IllegalArgumentException if {@code n} is not a power of two
+     * @throws IllegalArgumentException if {@code n} is not a power of two or above 32768
      */
     public ReactorOptions withUringBuffers(int n) {
         return new ReactorOptions(loops, readBufferBytes, lowWatermark, highWatermark, maxQueuedBytes, readBudgetBytes, idleTimeoutMillis, writeTimeoutMillis, raiseFdLimit, n, tcpNoDelay);

@@ -93,6 +93,25 @@ class UringBlockingTest {
         assertArrayEquals(want, java.nio.file.Files.readAllBytes(path));
     }
 
+    /** A seqpacket peer's close reads as EOF, as Socket.read has it (0 would make a read-until-EOF loop spin). */
+    @Test
+    void aSeqpacketPeersCloseReadsAsEofAndADatagramsEmptyMessageAsZero() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(64);
+            try (Socket.Pair p = Socket.pair(Socket.Type.SEQPACKET)) {
+                assertEquals(5, p.first().write(arena.allocateFrom("hello").asSlice(0, 5)));
+                p.first().close();
+                assertEquals(5, UringBlocking.read(p.second(), buf, -1));
+                assertEquals(FileDescriptor.EOF, UringBlocking.read(p.second(), buf, -1));
+                assertEquals(FileDescriptor.EOF, p.second().read(buf), "the same as Socket.read");
+            }
+            try (Socket.Pair p = Socket.pair(Socket.Type.DATAGRAM)) {
+                assertEquals(0, p.first().write(arena.allocate(0)));
+                assertEquals(0, UringBlocking.read(p.second(), buf, -1), "an empty datagram is a datagram");
+            }
+        }
+    }
+
     @Test
     void aSocketReadParksUntilDataComesAndASendReachesThePeer() throws Exception {
         try (Socket.Pair p = Socket.pair(Socket.Type.STREAM)) {

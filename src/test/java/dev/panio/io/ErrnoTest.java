@@ -24,6 +24,7 @@ class ErrnoTest {
     @Test
     void unknownNumbersStillHaveAName() {
         assertEquals("E4000", Errno.of(4000).name());
+        assertEquals(Errno.of(Integer.MAX_VALUE).name(), Errno.of(Integer.MIN_VALUE).name(), "abs(MIN_VALUE) is negative: still a name, no exception");
     }
 
     @Test
