@@ -52,8 +52,21 @@ public final class ThreadPerConnection implements AutoCloseable {
      * @param listener a non-blocking listening socket, owned by this object from now on
      * @param name     the acceptor thread is {@code name-acceptor}
      * @param service  called once per connection, on the connection's virtual thread
+     * @throws IllegalArgumentException if {@code listener} is blocking (then it is not taken: the caller still owns it)
      */
     public ThreadPerConnection(Socket listener, String name, Service service) {
+        // checked here: in the acceptor a blocking listener would end it before the first
+        // connection, and the server would quietly accept nothing
+        boolean nonBlocking;
+        try {
+            nonBlocking = listener.fd().isNonBlocking();
+        } catch (ErrnoException e) {
+            throw new IllegalArgumentException("ThreadPerConnection: " + e.getMessage(), e);
+        }
+        if (!nonBlocking) {
+            throw new IllegalArgumentException("ThreadPerConnection: listener fd=" + listener.fd().intValue() + " is blocking: "
+                    + "its accept would hold a virtual thread's carrier in the kernel; use Socket.listen or setNonBlocking(true)");
+        }
         this.listener = listener;
         this.service = service;
         this.acceptor = Thread.ofVirtual().name(name + "-acceptor").start(this::acceptLoop);
@@ -154,6 +167,9 @@ public final class ThreadPerConnection implements AutoCloseable {
      * Stops accepting and ends every connection: each is closed under its thread (which wakes
      * from a read or write with {@link ClosedException}) and the thread interrupted (for one
      * that waits on something else). Waits up to five seconds for them.
+     *
+     * @throws ErrnoException the first failure to close a connection, after every other was
+     *         closed and every thread interrupted
      */
     @Override
     public void close() throws ErrnoException {
@@ -163,8 +179,13 @@ public final class ThreadPerConnection implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        ErrnoException first = null;
         for (Map.Entry<Socket, Thread> e : open.entrySet()) {
-            e.getKey().fd().close();
+            try { // one close failing must not leave the others open
+                e.getKey().fd().close();
+            } catch (ErrnoException failed) {
+                if (first == null) first = failed;
+            }
             e.getValue().interrupt();
         }
         for (int i = 0; i < 500 && !open.isEmpty(); i++) {
@@ -172,9 +193,10 @@ public final class ThreadPerConnection implements AutoCloseable {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
         }
+        if (first != null) throw first;
     }
 
     /**

@@ -311,6 +311,9 @@ public final class EventLoopGroup implements AutoCloseable {
                 join(done);
             } catch (IOException | RuntimeException e) {
                 for (int j = i; j < sockets.size(); j++) Fds.closeQuietly(sockets.get(j).fd());
+                // the loops before this one already listen: take them back (their drivers close
+                // the sockets), or the port stays held with no Listener to close it
+                if (i > 0) unlisten(new Listener(this, bound, sockets.subList(0, i)));
                 throw e;
             }
         }
@@ -619,12 +622,16 @@ public final class EventLoopGroup implements AutoCloseable {
      * Called again, it only waits for the shutdown already under way. Datagram channels
      * close once their queues are sent.
      *
-     * @param timeoutMillis how long connections may take to flush and close
+     * @param timeoutMillis how long connections may take to flush and close (0 or negative:
+     *        none; {@code Long.MAX_VALUE}: as long as they need)
      * @return true if every connection closed by itself within the deadline; false also if
      *         the calling thread was interrupted while waiting (its interrupt status is set)
      */
     public boolean shutdownGracefully(long timeoutMillis) {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        // every value means what it says: a negative one no time, one past what nanoTime can
+        // hold (about 73 years) waits that long, not wrapped around into a hard close at once
+        long nanos = timeoutMillis <= 0 ? 0 : timeoutMillis >= Long.MAX_VALUE / 4_000_000L ? Long.MAX_VALUE / 4 : timeoutMillis * 1_000_000L;
+        long deadline = System.nanoTime() + nanos;
         if (shutdown) {
             // Already shutting down (or shut down): wait for the loops as asked, no more.
             try {

@@ -218,6 +218,22 @@ class ReactorSuiteTest {
         assertTrue(e.getMessage().contains("65536") && e.getMessage().contains("uringBuffers"), e.getMessage());
     }
 
+    /** A deadline longer than nanoTime can hold is a long deadline, not a wrapped one (a hard close at once, reported unclean). */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aShutdownWithTheLongestDeadlineIsGracefulAndReturnsOnceAllIsClosed(Backend b) throws Exception {
+        EventLoopGroup g = start(b, opts().withLoops(1));
+        try (Listener l = g.listen(ANY, EchoHandler::new); java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(l.localAddress())) {
+            c.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
+            c.read(java.nio.ByteBuffer.allocate(1)); // served: the connection is open on the loop
+        }
+        for (int i = 0; i < 500 && g.metrics().open() > 0; i++) Thread.sleep(10); // the client's close reached the loop
+        assertTrue(g.shutdownGracefully(Long.MAX_VALUE), "nothing open: a clean shutdown");
+        assertTrue(g.isTerminated());
+        EventLoopGroup h = start(b, opts().withLoops(1));
+        assertTrue(h.shutdownGracefully(Long.MAX_VALUE / 1_000_000L + 1), "just past the nanosecond range too");
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void aTimerSlowerThanItsPeriodStarvesNeitherTasksNorReads(Backend b) throws Exception {
