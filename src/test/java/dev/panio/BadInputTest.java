@@ -536,6 +536,7 @@ class BadInputTest {
         inProcess("IoUringOptions cqEntries -1", IllegalArgumentException.class, "cqEntries", () -> IoUringOptions.entries(8).withCqEntries(-1));
         inProcess("IoUringOptions cqEntries 100000", IllegalArgumentException.class, "cqEntries", () -> IoUringOptions.entries(8).withCqEntries(100_000));
         inProcess("IoUringOptions cqEntries below entries", IllegalArgumentException.class, "below entries", () -> IoUringOptions.entries(8).withCqEntries(4));
+        inProcess("IoUringOptions cqEntries 0", IllegalArgumentException.class, "with SETUP_CQSIZE", () -> IoUringOptions.entries(8).withCqEntries(0));
         inProcess("IoUringOptions sqThreadIdle -1", IllegalArgumentException.class, "sqThreadIdle", () -> IoUringOptions.entries(8).withSqPoll(-1));
         inProcess("IoUringOptions DEFER_TASKRUN without SINGLE_ISSUER", IllegalArgumentException.class, "SINGLE_ISSUER",
                 () -> IoUringOptions.entries(8).withFlags(IoUringOptions.SETUP_DEFER_TASKRUN));

@@ -31,7 +31,9 @@ public interface DatagramChannel {
      *         datagram was dropped at the queue's hard limit, or the channel is closed
      * @throws NullPointerException if {@code target} is null
      * @throws IllegalArgumentException if {@code target} is not of the channel's family, or
-     *         {@code data} is longer than a datagram can be (65,507 bytes over IPv4)
+     *         {@code data} is longer than a UDP datagram can be (65,507 bytes over IPv4, 65,527
+     *         over IPv6; a Unix datagram's limit is the send buffer's, and the kernel's
+     *         {@code EMSGSIZE} goes to {@link DatagramHandler#onError})
      */
     boolean send(MemorySegment data, SocketAddress target);
 
@@ -44,7 +46,8 @@ public interface DatagramChannel {
      * @return false if the caller should wait for {@link DatagramHandler#onWritable}, the
      *         datagram was dropped at the queue's hard limit, or the channel is closed
      * @throws IllegalArgumentException if the sender has no address to answer (an unbound
-     *         Unix datagram socket), is another channel's, or {@code data} is over 65,535 bytes
+     *         Unix datagram socket), is another channel's, or {@code data} is longer than a
+     *         UDP datagram can be (as above)
      * @throws IllegalStateException outside {@link DatagramHandler#onDatagram}
      */
     boolean send(MemorySegment data, DatagramSender sender);
@@ -55,7 +58,7 @@ public interface DatagramChannel {
      * @param data the datagram; reusable once this returns
      * @return false if the caller should wait for {@link DatagramHandler#onWritable}, the
      *         datagram was dropped at the queue's hard limit, or the channel is closed
-     * @throws IllegalArgumentException if {@code data} is over 65,535 bytes
+     * @throws IllegalArgumentException if {@code data} is longer than a UDP datagram can be (as above)
      * @throws IllegalStateException if the channel is not connected
      */
     boolean send(MemorySegment data);

@@ -67,6 +67,10 @@ public record IoUringOptions(int entries, int cqEntries, int flags, int preferre
         if (cqEntries < 0 || cqEntries > MAX_CQ_ENTRIES) {
             throw new IllegalArgumentException("io_uring cqEntries must be 0.." + MAX_CQ_ENTRIES + ", was " + cqEntries);
         }
+        if ((flags & SETUP_CQSIZE) != 0 && cqEntries == 0) {
+            // the kernel refuses CQSIZE with 0 entries (EINVAL at setup): say so here
+            throw new IllegalArgumentException("io_uring cqEntries must be " + entries + ".." + MAX_CQ_ENTRIES + " with SETUP_CQSIZE, was 0");
+        }
         if (cqEntries != 0 && cqEntries < entries) {
             throw new IllegalArgumentException("io_uring cqEntries (" + cqEntries + ") must not be below entries (" + entries + ")");
         }

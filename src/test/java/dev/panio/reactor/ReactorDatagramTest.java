@@ -354,6 +354,13 @@ class ReactorDatagramTest {
             IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                     () -> e.channels().get(0).send(arena.allocate(1), UnixAddress.abstractName("x")));
             assertTrue(bad.getMessage().contains("Unix address for an IP socket"), bad.getMessage());
+            // IPv4's largest UDP payload is 65,507 bytes: one more is refused before any system call
+            IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                    () -> e.channels().get(0).send(arena.allocate(65_508), client.localAddress()));
+            assertTrue(big.getMessage().contains("65508") && big.getMessage().contains("65507"), big.getMessage());
+            assertTrue(e.channels().get(0).send(arena.allocate(65_507), client.localAddress()), "the largest goes");
+            assertTrue(await(client.fd(), 10_000));
+            assertEquals(65_507, client.read(arena.allocate(70_000)));
         }
     }
 }
