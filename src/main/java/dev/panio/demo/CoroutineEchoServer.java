@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 
 /**
- * The seeds' coroutine server: a virtual thread per connection running straight-line
+ * A coroutine echo server: a virtual thread per connection running straight-line
  * blocking code (read, write back, until the end), with {@code epoll} underneath. Each
  * {@link Blocking} call that would block parks its virtual thread on panio's shared
  * readiness poller, so two carrier threads serve any number of connections; no event loop

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The demo server's HTTP/1.1 as the seeds' coroutine server ({@code --backend virtual}): a
+ * The demo server's HTTP/1.1 as a coroutine server ({@code --backend virtual}): a
  * virtual thread per connection runs the exchange as straight-line code (read until a
  * request is complete, answer it, read again) and each read or write that would block parks
  * the thread on panio's shared {@code epoll} poller. There is no event loop, callback or

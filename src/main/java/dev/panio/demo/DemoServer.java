@@ -131,7 +131,7 @@ public final class DemoServer {
 
     /**
      * The {@code virtual} backend of HTTP and echo: the coroutine servers, a virtual thread
-     * per connection running straight-line code (the seeds' last model). Serves until
+     * per connection running straight-line code (the coroutine model). Serves until
      * SIGINT or SIGTERM.
      */
     private static void coroutineServe(InetSocketAddress address, String mode, java.nio.file.Path files, long maxBody) throws Exception {

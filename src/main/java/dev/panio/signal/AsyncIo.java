@@ -10,7 +10,7 @@ import dev.panio.io.FileDescriptor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Signal-driven I/O on one descriptor, the seeds' fourth model: with {@code O_ASYNC} set the
+ * Signal-driven I/O on one descriptor, the fourth of the five Linux I/O models: with {@code O_ASYNC} set the
  * kernel raises a signal each time the fd's readiness changes. {@link #enable} directs it
  * at one thread ({@code F_SETOWN_EX} with {@code F_OWNER_TID}) as a real-time signal
  * ({@code F_SETSIG}), so each change is queued with the fd and its poll band, which a

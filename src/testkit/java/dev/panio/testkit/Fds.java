@@ -49,7 +49,8 @@ public final class Fds {
                 try {
                     fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
                 } catch (IOException gone) {
-                    // the listing's own directory fd, closed by now
+                    // closed between the listing and this read (by another thread); the listing's
+                    // own directory fd is still open here and is listed, as /proc/<pid>/fd
                 }
             }
         }

@@ -15,7 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Signal-driven I/O, the seeds' fourth model, as a {@link Poller}. Each fd gets
+ * Signal-driven I/O, the fourth of the five Linux I/O models, as a {@link Poller}. Each fd gets
  * {@link AsyncIo#enable} (a real-time signal directed at the loop's own thread), so the
  * kernel queues one signal, with the fd and the poll band, per readiness change. The signal
  * is blocked in that thread and read through a {@link SignalFd}: no Java signal handler is
