@@ -496,7 +496,7 @@ class BadInputTest {
         inProcess("Epoll.open(Integer.MAX_VALUE)", IllegalArgumentException.class, "maxEvents", () -> Epoll.open(Integer.MAX_VALUE).close());
         inProcess("Epoll.data(i) past the events of the last wait", IndexOutOfBoundsException.class, "event 5 of 0", () -> {
             try (Epoll ep = Epoll.open(4)) {
-                ep.wait(0);
+                ep.epollWait(0);
                 ep.data(5);
             }
         });
@@ -507,10 +507,10 @@ class BadInputTest {
                 ep.add(p.source(), Interest.READ, 0);
             }
         });
-        forked("Epoll.wait after close", ClosedException.class, "epoll_wait on Epoll", () -> {
+        forked("Epoll.epollWait after close", ClosedException.class, "epoll_wait on Epoll", () -> {
             Epoll ep = Epoll.open(4);
             ep.close();
-            ep.wait(0);
+            ep.epollWait(0);
         });
         forked("Epoll.add after close", ClosedException.class, "epoll_ctl on Epoll", () -> {
             try (Pipe p = Pipe.open(true)) {

@@ -80,12 +80,12 @@ class CloseWhileWaitingTest {
         CASES.put("epoll_wait(-1)", p -> {
             Epoll ep = Epoll.open(8);
             ep.add(p.source(), Interest.READ, 1);
-            return waitable(ep, () -> ep.wait(-1));
+            return waitable(ep, () -> ep.epollWait(-1));
         });
         CASES.put("epoll_wait(Integer.MAX_VALUE)", p -> {
             Epoll ep = Epoll.open(8);
             ep.add(p.source(), Interest.READ, 1);
-            return waitable(ep, () -> ep.wait(Integer.MAX_VALUE));
+            return waitable(ep, () -> ep.epollWait(Integer.MAX_VALUE));
         });
         CASES.put("io_uring submitAndWait(1, -1)", p -> {
             IoUring ring = IoUring.open(8);

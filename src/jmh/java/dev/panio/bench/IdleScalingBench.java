@@ -76,7 +76,7 @@ public class IdleScalingBench {
     @Benchmark
     public long epollRound() throws ErrnoException {
         active.signal(1);
-        int n = epoll.wait(0);
+        int n = epoll.epollWait(0);
         return n + active.drain();
     }
 

@@ -83,7 +83,7 @@ public class SyscallBench {
 
     @Benchmark
     public int epollWaitIdle() throws IOException {
-        return epoll.wait(0);
+        return epoll.epollWait(0);
     }
 
     @Benchmark

@@ -52,7 +52,7 @@ final class ReadinessPoller {
         int raw = self.intValue();
         for (;;) {
             try {
-                int n = epoll.wait(0);
+                int n = epoll.epollWait(0);
                 wakeAll(n);
                 if (n > 0) {
                     Thread.yield(); // the threads just woken run first, then this looks again
@@ -133,7 +133,7 @@ final class ReadinessPoller {
     private void run() {
         for (;;) {
             try {
-                wakeAll(epoll.wait(-1));
+                wakeAll(epoll.epollWait(-1));
             } catch (ClosedException e) {
                 return; // close(): a start that failed half way
             } catch (ErrnoException | RuntimeException | Error e) {

@@ -104,10 +104,10 @@ public final class IoModelsTour {
             for (int i = 0; i < rounds; i++) poll.poll(0);
             long pollNs = (System.nanoTime() - t0) / rounds;
             t0 = System.nanoTime();
-            for (int i = 0; i < rounds; i++) ep.wait(0);
+            for (int i = 0; i < rounds; i++) ep.epollWait(0);
             long epollNs = (System.nanoTime() - t0) / rounds;
             System.out.printf("   poll: %d ready, %,d ns per call (scans all %d)%n", poll.poll(0), pollNs, n);
-            System.out.printf("   epoll: %d ready (user value %d), %,d ns per call (ready list only)%n", ep.wait(0), ep.data(0), epollNs);
+            System.out.printf("   epoll: %d ready (user value %d), %,d ns per call (ready list only)%n", ep.epollWait(0), ep.data(0), epollNs);
             System.out.println("   (a rough look; the JMH benchmarks in README.md measure this properly)");
         } finally {
             for (EventFd e : fds) e.close();
@@ -120,9 +120,9 @@ public final class IoModelsTour {
             try (Pipe p = Pipe.open(true); Epoll ep = Epoll.open(4)) {
                 ep.add(p.source(), edge ? Interest.READ.with(Interest.EDGE_TRIGGERED) : Interest.READ, 0);
                 p.sink().write(arena.allocate(2048));
-                int first = ep.wait(1000);
+                int first = ep.epollWait(1000);
                 p.source().read(arena.allocate(1024));
-                int second = ep.wait(0);
+                int second = ep.epollWait(0);
                 System.out.printf("   %s: first wait %d event, second wait %d event(s) with %d bytes still unread%n",
                         edge ? "EPOLLET" : "level  ", first, second, p.source().available());
             }

@@ -24,7 +24,7 @@ import java.lang.foreign.ValueLayout;
  * {@code EPOLL*} constants here.
  *
  * <p>Threads: registration ({@code add}, {@code modify}, {@code delete}) and {@link #close()}
- * may be called from any thread. {@link #wait} and the event accessors belong to one thread
+ * may be called from any thread. {@link #epollWait} and the event accessors belong to one thread
  * at a time and allocate nothing.
  *
  * <p>Lifecycle: {@code close()} is idempotent. Closing while another thread waits wakes it
@@ -199,14 +199,16 @@ public final class Epoll implements AutoCloseable {
     }
 
     /**
-     * Waits for events; {@code EINTR} is retried with the time that remains.
+     * Waits for events ({@code epoll_wait}); {@code EINTR} is retried with the time that
+     * remains. (Not named {@code wait}: {@code epoll.wait(100L)} would compile to
+     * {@link Object#wait(long)} and throw {@code IllegalMonitorStateException}.)
      *
      * @param timeoutMillis negative waits indefinitely, 0 only collects what is ready
      * @return the number of events, readable with {@link #events(int)} and {@link #data(int)}
      * @throws ClosedException if closed before or during the wait
      * @throws ErrnoException if {@code epoll_wait} fails
      */
-    public int wait(int timeoutMillis) throws ErrnoException {
+    public int epollWait(int timeoutMillis) throws ErrnoException {
         CallState cs = CallState.current();
         life.acquire(this, "epoll_wait");
         try {
@@ -273,7 +275,7 @@ public final class Epoll implements AutoCloseable {
 
     /**
      * Closes the epoll fd and frees the event array; watched descriptors stay open.
-     * Idempotent, from any thread; a thread in {@link #wait} is woken and throws
+     * Idempotent, from any thread; a thread in {@link #epollWait} is woken and throws
      * {@link ClosedException}, and the memory is freed when it leaves.
      */
     @Override

@@ -35,14 +35,14 @@ class EpollTest {
                 Interest in = edge ? Interest.READ.with(Interest.EDGE_TRIGGERED) : Interest.READ;
                 ep.add(p.source(), in, 1);
                 assertEquals(2048, p.sink().write(arena.allocate(2048)));
-                assertEquals(1, ep.wait(1000));
+                assertEquals(1, ep.epollWait(1000));
                 assertEquals(1024, p.source().read(arena.allocate(1024)));
                 assertEquals(1024, p.source().available());
 
-                assertEquals(edge ? 0 : 1, ep.wait(50), edge ? "ET: no new edge" : "LT: data remains");
+                assertEquals(edge ? 0 : 1, ep.epollWait(50), edge ? "ET: no new edge" : "LT: data remains");
 
                 p.sink().write(arena.allocate(1));
-                assertEquals(1, ep.wait(1000), "new data is a new edge for both");
+                assertEquals(1, ep.epollWait(1000), "new data is a new edge for both");
             }
         }
     }
@@ -52,10 +52,10 @@ class EpollTest {
         try (Pipe p = Pipe.open(true); Epoll ep = Epoll.open(4)) {
             ep.add(p.source(), Interest.READ.with(Interest.ONESHOT), 5);
             p.sink().write(MemorySegment.ofArray(new byte[10]));
-            assertEquals(1, ep.wait(1000));
-            assertEquals(0, ep.wait(0), "disabled after one report");
+            assertEquals(1, ep.epollWait(1000));
+            assertEquals(0, ep.epollWait(0), "disabled after one report");
             ep.modify(p.source(), Interest.READ.with(Interest.ONESHOT), 6);
-            assertEquals(1, ep.wait(0));
+            assertEquals(1, ep.epollWait(0));
             assertEquals(6, ep.data(0));
         }
     }
@@ -68,12 +68,12 @@ class EpollTest {
              Epoll ep = Epoll.open(4)) {
             assertTrue(client.connect(listener.localAddress()), "a blocking connect completes at once");
             ep.add(listener.fd(), Interest.READ, 0);
-            assertEquals(1, ep.wait(5000));
+            assertEquals(1, ep.epollWait(5000));
             try (Socket server = listener.accept()) {
                 ep.add(server.fd(), Interest.READ.with(Interest.RDHUP), 1);
-                assertEquals(0, ep.wait(0));
+                assertEquals(0, ep.epollWait(0));
                 client.shutdownOutput();
-                assertEquals(1, ep.wait(5000));
+                assertEquals(1, ep.epollWait(5000));
                 int ev = ep.events(0);
                 assertTrue((ev & Epoll.EPOLLRDHUP) != 0, "events " + Integer.toHexString(ev));
                 assertEquals(FileDescriptor.EOF, server.read(MemorySegment.ofArray(new byte[8])));
@@ -91,9 +91,9 @@ class EpollTest {
                 fds.add(e);
                 ep.add(e.fd(), Interest.READ, 1_000_000L + i);
             }
-            assertEquals(0, ep.wait(0));
+            assertEquals(0, ep.epollWait(0));
             fds.get(9_321).signal(1);
-            assertEquals(1, ep.wait(1000));
+            assertEquals(1, ep.epollWait(1000));
             assertEquals(1_000_000L + 9_321, ep.data(0));
             assertEquals(Epoll.EPOLLIN, ep.events(0));
         } finally {
@@ -120,8 +120,8 @@ class EpollTest {
     void timeoutZeroAndPositiveReturnNothingWhenIdle() throws Exception {
         try (Pipe p = Pipe.open(true); Epoll ep = Epoll.open(1)) {
             ep.add(p.source(), Interest.READ, 0);
-            assertEquals(0, ep.wait(0));
-            assertEquals(0, ep.wait(30));
+            assertEquals(0, ep.epollWait(0));
+            assertEquals(0, ep.epollWait(30));
             assertThrows(IndexOutOfBoundsException.class, () -> ep.events(0));
         }
     }

@@ -15,14 +15,14 @@ class EventFdTimerFdTest {
     void eventFdCountsSignalsAndIsReadableWhileNonZero() throws Exception {
         try (EventFd efd = EventFd.open(); Epoll ep = Epoll.open(4)) {
             ep.add(efd.fd(), Interest.READ, 7);
-            assertEquals(0, ep.wait(0));
+            assertEquals(0, ep.epollWait(0));
             assertTrue(efd.signal(2));
             assertTrue(efd.signal(3));
-            assertEquals(1, ep.wait(0));
+            assertEquals(1, ep.epollWait(0));
             assertEquals(7, ep.data(0));
             assertEquals(5, efd.drain());
             assertEquals(0, efd.drain(), "a drained eventfd reads as 0 without blocking");
-            assertEquals(0, ep.wait(0));
+            assertEquals(0, ep.epollWait(0));
         }
     }
 
@@ -48,9 +48,9 @@ class EventFdTimerFdTest {
             ep.add(timer.fd(), Interest.READ, 1);
             assertEquals(0, timer.expirations());
             timer.set(5_000_000L, 0); // 5 ms, once
-            assertEquals(1, ep.wait(5_000), "the timer must fire well within the hang guard");
+            assertEquals(1, ep.epollWait(5_000), "the timer must fire well within the hang guard");
             assertEquals(1, timer.expirations());
-            assertEquals(0, ep.wait(20));
+            assertEquals(0, ep.epollWait(20));
         }
     }
 
@@ -61,12 +61,12 @@ class EventFdTimerFdTest {
             timer.set(1_000_000L, 1_000_000L);
             long seen = 0;
             while (seen < 3) {
-                ep.wait(5_000);
+                ep.epollWait(5_000);
                 seen += timer.expirations();
             }
             timer.disarm();
             timer.expirations();
-            assertEquals(0, ep.wait(20));
+            assertEquals(0, ep.epollWait(20));
             assertFalse(seen < 3);
         }
     }

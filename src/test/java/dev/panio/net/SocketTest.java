@@ -164,7 +164,7 @@ class SocketTest {
             int partialWrites = 0;
             boolean clientShut = false;
             while (back < data.length) {
-                int n = ep.wait(10_000);
+                int n = ep.epollWait(10_000);
                 assertTrue(n > 0, "stalled at sent=" + sent + " back=" + back);
                 for (int i = 0; i < n; i++) {
                     if (ep.data(i) == 1) {

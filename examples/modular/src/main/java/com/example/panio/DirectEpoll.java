@@ -40,7 +40,7 @@ public final class DirectEpoll {
             long nextId = 1;
             boolean clientGone = false;
             while (!clientGone) {
-                int n = epoll.wait(5_000);
+                int n = epoll.epollWait(5_000);
                 if (n == 0) throw new IOException("no event in 5 s");
                 for (int i = 0; i < n; i++) {
                     long id = epoll.data(i);

@@ -41,7 +41,7 @@ final class EpollPoller implements Poller {
 
     @Override
     public int poll(long timeoutNanos, Ready handler) throws ErrnoException {
-        int n = epoll.wait(Poller.millis(timeoutNanos));
+        int n = epoll.epollWait(Poller.millis(timeoutNanos));
         for (int i = 0; i < n; i++) {
             int ev = epoll.events(i);
             int r = 0;
