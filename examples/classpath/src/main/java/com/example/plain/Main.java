@@ -18,7 +18,7 @@ import java.util.Arrays;
  * panio on the class path, no module-info: a reactor echo server and a JDK client in one
  * program, which exits 0 once the echo came back whole.
  *
- * <pre>java --enable-native-access=ALL-UNNAMED -cp "target/classes:target/lib/*" com.example.plain.Main</pre>
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp "target/panio-on-the-class-path-1.0.jar:target/lib/*" com.example.plain.Main</pre>
  */
 public final class Main {
     private Main() {}

@@ -21,7 +21,7 @@ import java.util.concurrent.FutureTask;
  * connection. A JDK client in another thread talks to it; the program ends when the client
  * has hung up. No reactor: this is the layer the reactor is built on.
  *
- * <pre>java --enable-native-access=dev.panio -p target/lib:target/classes -m com.example.panio/com.example.panio.DirectEpoll</pre>
+ * <pre>java --enable-native-access=dev.panio -p target/lib:target/panio-examples-1.0.jar -m com.example.panio/com.example.panio.DirectEpoll</pre>
  */
 public final class DirectEpoll {
     private DirectEpoll() {}

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * the ring's own memory ({@link IoUring#allocate}): the kernel holds their addresses until
  * each completion, and memory the ring owns cannot be freed under it.
  *
- * <pre>java --enable-native-access=dev.panio -p target/lib:target/classes -m com.example.panio/com.example.panio.DirectIoUring</pre>
+ * <pre>java --enable-native-access=dev.panio -p target/lib:target/panio-examples-1.0.jar -m com.example.panio/com.example.panio.DirectIoUring</pre>
  *
  * Where io_uring is unavailable (an old kernel, a container's seccomp profile,
  * {@code kernel.io_uring_disabled}) it says why and exits: check first, fall back on purpose.

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * A client on panio's reactor: connects to an echo server, sends {@code count} lines and
  * waits until every byte has come back, then closes.
  *
- * <pre>java --enable-native-access=dev.panio -p target/lib:target/classes -m com.example.panio/com.example.panio.EchoClient 127.0.0.1 7000 1000</pre>
+ * <pre>java --enable-native-access=dev.panio -p target/lib:target/panio-examples-1.0.jar -m com.example.panio/com.example.panio.EchoClient 127.0.0.1 7000 1000</pre>
  */
 public final class EchoClient {
     private EchoClient() {}

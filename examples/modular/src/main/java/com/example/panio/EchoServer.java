@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A TCP echo server on panio's reactor: every byte a client sends comes back.
  *
- * <pre>java --enable-native-access=dev.panio -p target/lib:target/classes -m com.example.panio/com.example.panio.EchoServer 7000</pre>
+ * <pre>java --enable-native-access=dev.panio -p target/lib:target/panio-examples-1.0.jar -m com.example.panio/com.example.panio.EchoServer 7000</pre>
  *
  * It serves until the JVM is asked to stop (Ctrl-C, SIGTERM): a shutdown hook closes the
  * group, which lets each connection flush what it has queued, and {@code main} returns.

@@ -24,7 +24,7 @@ import java.util.List;
  * end of a pipe with a message waiting in it. The client reads the message from the pipe,
  * not from the socket. This is how a privileged process gives out files, sockets or memfds.
  *
- * <pre>java --enable-native-access=dev.panio -p target/lib:target/classes -m com.example.panio/com.example.panio.FdPassing</pre>
+ * <pre>java --enable-native-access=dev.panio -p target/lib:target/panio-examples-1.0.jar -m com.example.panio/com.example.panio.FdPassing</pre>
  */
 public final class FdPassing {
     private FdPassing() {}

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A UDP service on panio's reactor: each datagram goes back to its sender, upper-cased.
  *
- * <pre>java --enable-native-access=dev.panio -p target/lib:target/classes -m com.example.panio/com.example.panio.UdpEchoService 7001</pre>
+ * <pre>java --enable-native-access=dev.panio -p target/lib:target/panio-examples-1.0.jar -m com.example.panio/com.example.panio.UdpEchoService 7001</pre>
  *
  * Try it with {@code echo hello | nc -u -w1 127.0.0.1 7001}.
  */

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code EAGAIN}, park the virtual thread until epoll reports the fd ready, so ten thousand
  * connections cost ten thousand small stacks, not ten thousand kernel threads.
  *
- * <pre>java --enable-native-access=dev.panio -p target/lib:target/classes -m com.example.panio/com.example.panio.VirtualThreadEcho 7002</pre>
+ * <pre>java --enable-native-access=dev.panio -p target/lib:target/panio-examples-1.0.jar -m com.example.panio/com.example.panio.VirtualThreadEcho 7002</pre>
  */
 public final class VirtualThreadEcho implements AutoCloseable {
     private final Socket listener;
