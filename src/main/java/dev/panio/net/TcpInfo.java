@@ -66,7 +66,13 @@ public record TcpInfo(State state, int retransmits, long rtoMicros, long rttMicr
         /** 13: sock_diag's pseudo-state for a socket bound but neither connected nor listening (its own state is {@link #CLOSE}). */
         BOUND_INACTIVE;
 
-        static State of(int n) {
+        /**
+         * The state the kernel numbers {@code n} (as {@code TCP_INFO} and {@code /proc/net/tcp} give it).
+         *
+         * @param n the kernel's number
+         * @return its state, or {@link #UNKNOWN} for a number this enum does not know
+         */
+        public static State of(int n) {
             State[] all = values();
             return n > 0 && n < all.length ? all[n] : UNKNOWN;
         }

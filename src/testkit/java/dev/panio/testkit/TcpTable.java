@@ -1,5 +1,6 @@
 package dev.panio.testkit;
 
+import dev.panio.net.TcpInfo;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,52 +21,18 @@ import java.util.List;
 public final class TcpTable {
     private TcpTable() {}
 
-    /** The TCP states as the kernel numbers them ({@code include/net/tcp_states.h}). */
-    public enum State {
-        /** A number this enum does not know. */
-        UNKNOWN,
-        /** 1: open, data flows both ways. */
-        ESTABLISHED,
-        /** 2: SYN sent, waiting for the SYN-ACK. */
-        SYN_SENT,
-        /** 3: SYN received, SYN-ACK sent, waiting for the ACK. */
-        SYN_RECV,
-        /** 4: this side closed first and sent FIN; waiting for its ACK. */
-        FIN_WAIT1,
-        /** 5: this side's FIN acknowledged; waiting for the peer's FIN. */
-        FIN_WAIT2,
-        /** 6: both sides closed; waiting out 2*MSL. The side that closed first ends here, a reset side does not. */
-        TIME_WAIT,
-        /** 7: closed. */
-        CLOSE,
-        /** 8: the peer closed; this side has not. */
-        CLOSE_WAIT,
-        /** 9: this side closed after the peer; waiting for the ACK of its FIN. */
-        LAST_ACK,
-        /** 10: listening. */
-        LISTEN,
-        /** 11: both sides sent FIN at once; waiting for the ACK. */
-        CLOSING,
-        /** 12: the request socket a listener keeps for a SYN it answered. */
-        NEW_SYN_RECV;
-
-        static State of(int code) {
-            return code >= 1 && code < values().length ? values()[code] : UNKNOWN;
-        }
-    }
-
     /**
      * One socket: its addresses, state, and bytes queued to send and to read ({@code tx_queue}, {@code rx_queue}).
      *
      * @param local        the local address and port
      * @param remote       the remote address and port ({@code 0.0.0.0:0} for a listener)
-     * @param state        the TCP state
+     * @param state        the TCP state (the same enum as {@link TcpInfo#state()}'s)
      * @param sendQueue    bytes written and not yet acknowledged ({@code tx_queue})
      * @param receiveQueue bytes received and not yet read ({@code rx_queue}; for a listener,
      *                     connections waiting to be accepted)
      * @param inode        the socket's inode, as in {@code socket:[inode]} under {@code /proc/<pid>/fd}
      */
-    public record Entry(InetSocketAddress local, InetSocketAddress remote, State state, long sendQueue, long receiveQueue, long inode) {}
+    public record Entry(InetSocketAddress local, InetSocketAddress remote, TcpInfo.State state, long sendQueue, long receiveQueue, long inode) {}
 
     /**
      * Every TCP socket whose local or remote port is {@code port}, IPv4 and IPv6.
@@ -122,7 +89,7 @@ public final class TcpTable {
         for (String line : lines.subList(1, lines.size())) { // the first is the header
             String[] f = line.trim().split("\\s+");
             String[] queues = f[4].split(":");
-            out.add(new Entry(address(f[1]), address(f[2]), State.of(Integer.parseInt(f[3], 16)),
+            out.add(new Entry(address(f[1]), address(f[2]), TcpInfo.State.of(Integer.parseInt(f[3], 16)),
                     Long.parseLong(queues[0], 16), Long.parseLong(queues[1], 16), Long.parseLong(f[9])));
         }
     }

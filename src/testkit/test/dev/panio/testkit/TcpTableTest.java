@@ -22,8 +22,8 @@ class TcpTableTest {
                 .filter(e -> e.local().getPort() == port && e.remote().getPort() == remotePort).findFirst();
     }
 
-    static TcpTable.State await(int port, int remotePort, TcpTable.State want) throws Exception {
-        TcpTable.State seen = null;
+    static dev.panio.net.TcpInfo.State await(int port, int remotePort, dev.panio.net.TcpInfo.State want) throws Exception {
+        dev.panio.net.TcpInfo.State seen = null;
         for (int i = 0; i < 500; i++) {
             seen = entry(port, remotePort).map(TcpTable.Entry::state).orElse(null);
             if (seen == want) return seen;
@@ -40,12 +40,12 @@ class TcpTableTest {
             int clientPort = client.getLocalPort();
             try (Socket accepted = server.accept()) {
                 assertTrue(accepted.isConnected());
-                assertEquals(TcpTable.State.ESTABLISHED, entry(clientPort, serverPort).orElseThrow().state());
+                assertEquals(dev.panio.net.TcpInfo.State.ESTABLISHED, entry(clientPort, serverPort).orElseThrow().state());
                 assertEquals(new InetSocketAddress(InetAddress.getLoopbackAddress(), serverPort), entry(clientPort, serverPort).orElseThrow().remote());
                 client.close(); // FIN from the client
-                assertEquals(TcpTable.State.CLOSE_WAIT, await(serverPort, clientPort, TcpTable.State.CLOSE_WAIT), "the server holds a closed connection");
+                assertEquals(dev.panio.net.TcpInfo.State.CLOSE_WAIT, await(serverPort, clientPort, dev.panio.net.TcpInfo.State.CLOSE_WAIT), "the server holds a closed connection");
             }
-            assertEquals(TcpTable.State.TIME_WAIT, await(clientPort, serverPort, TcpTable.State.TIME_WAIT), "the closer waits out TIME_WAIT");
+            assertEquals(dev.panio.net.TcpInfo.State.TIME_WAIT, await(clientPort, serverPort, dev.panio.net.TcpInfo.State.TIME_WAIT), "the closer waits out TIME_WAIT");
         }
     }
 
@@ -100,7 +100,7 @@ class TcpTableTest {
                 List<TcpTable.Entry> byPair = TcpTable.between(shared, two.getLocalPort());
                 assertEquals(4, byPort.size(), "both ends of both connections: " + byPort);
                 assertEquals(2, byPair.size(), "both ends of the second, nothing of the first: " + byPair);
-                assertTrue(byPair.stream().allMatch(e -> e.state() == TcpTable.State.ESTABLISHED
+                assertTrue(byPair.stream().allMatch(e -> e.state() == dev.panio.net.TcpInfo.State.ESTABLISHED
                         && (e.local().getPort() == two.getLocalPort() || e.remote().getPort() == two.getLocalPort())), byPair.toString());
             }
         }

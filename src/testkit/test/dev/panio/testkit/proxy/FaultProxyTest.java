@@ -110,7 +110,7 @@ class FaultProxyTest {
             // an RST leaves no TIME_WAIT on either end of the client's connection (this one: an
             // earlier test's connection on one of these ports may still wait out its TIME_WAIT)
             for (TcpTable.Entry e : TcpTable.between(clientPort, ((java.net.InetSocketAddress) proxy.address()).getPort())) {
-                assertNotEquals(TcpTable.State.TIME_WAIT, e.state(), e.toString());
+                assertNotEquals(dev.panio.net.TcpInfo.State.TIME_WAIT, e.state(), e.toString());
             }
         }
     }
