@@ -232,20 +232,9 @@ class HangUpTest {
         return UnixAddress.abstractName("panio-hup-" + what + "-" + b + "-" + System.nanoTime());
     }
 
-    /**
-     * The server queues more than the socket takes and suspends reading (the peer is not
-     * reading). The peer shuts both directions (a hang-up, no error, no write space) and then
-     * closes with the server's bytes unread: the kernel sets ECONNRESET on the server's socket.
-     * The connection must end (RESET), as it did before the change; suspended reading must
-     * not hide a dead peer from a connection with queued writes.
-     */
-    @ParameterizedTest
-    @MethodSource("dev.panio.reactor.ReactorSuiteTest#backends")
-    void unixPeerShutsBothThenClosesWhileWritesAreQueuedAndReadingSuspended(Backend b) throws Exception {
-        assumeTrue(b != Backend.BLOCKING && b != Backend.VIRTUAL, "a write in onOpen blocks on thread-per-connection backends");
-        Rec r = new Rec(false, false);
-        UnixAddress at = name("close", b);
-        try (EventLoopGroup g = start(b, opts().withLoops(1)); Listener l = g.listen(at, () -> new Rec(false, false) {
+    /** Handlers that suspend reading, queue 2 MiB (more than a Unix socket takes) and report to {@code r}. */
+    static java.util.function.Supplier<ConnectionHandler> queuesThenSuspends(Rec r) {
+        return () -> new Rec(false, false) {
             @Override
             public void onOpen(Connection c) {
                 c.suspendReading();
@@ -260,7 +249,23 @@ class HangUpTest {
             public void onClose(Connection c, CloseCause cause, IOException e) {
                 r.onClose(c, cause, e);
             }
-        })) {
+        };
+    }
+
+    /**
+     * The server queues more than the socket takes and suspends reading (the peer is not
+     * reading). The peer shuts both directions (a hang-up, no error, no write space) and then
+     * closes with the server's bytes unread: the kernel sets ECONNRESET on the server's socket.
+     * The connection must end (RESET), as it did before the change; suspended reading must
+     * not hide a dead peer from a connection with queued writes.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.panio.reactor.ReactorSuiteTest#backends")
+    void unixPeerShutsBothThenClosesWhileWritesAreQueuedAndReadingSuspended(Backend b) throws Exception {
+        assumeTrue(b != Backend.BLOCKING && b != Backend.VIRTUAL, "a write in onOpen blocks on thread-per-connection backends");
+        Rec r = new Rec(false, false);
+        UnixAddress at = name("close", b);
+        try (EventLoopGroup g = start(b, opts().withLoops(1)); Listener l = g.listen(at, queuesThenSuspends(r))) {
             dev.panio.net.Socket peer = dev.panio.net.Socket.open(dev.panio.net.Socket.Family.UNIX, dev.panio.net.Socket.Type.STREAM, false);
             Connection c;
             try {
@@ -293,22 +298,7 @@ class HangUpTest {
         assumeTrue(b != Backend.BLOCKING && b != Backend.VIRTUAL, "a write in onOpen blocks on thread-per-connection backends");
         Rec r = new Rec(false, false);
         UnixAddress at = name("drain", b);
-        try (EventLoopGroup g = start(b, opts().withLoops(1)); Listener l = g.listen(at, () -> new Rec(false, false) {
-            @Override
-            public void onOpen(Connection c) {
-                c.suspendReading();
-                c.write(MemorySegment.ofArray(new byte[2 * 1024 * 1024]));
-                r.opened.complete(c);
-            }
-
-            @Override
-            public void onData(Connection c, MemorySegment d) { }
-
-            @Override
-            public void onClose(Connection c, CloseCause cause, IOException e) {
-                r.onClose(c, cause, e);
-            }
-        });
+        try (EventLoopGroup g = start(b, opts().withLoops(1)); Listener l = g.listen(at, queuesThenSuspends(r));
                 dev.panio.net.Socket peer = dev.panio.net.Socket.open(dev.panio.net.Socket.Family.UNIX, dev.panio.net.Socket.Type.STREAM, false);
                 Arena arena = Arena.ofConfined()) {
             peer.connect(at);
