@@ -52,7 +52,8 @@ public final class ThreadPerConnection implements AutoCloseable {
      * @param listener a non-blocking listening socket, owned by this object from now on
      * @param name     the acceptor thread is {@code name-acceptor}
      * @param service  called once per connection, on the connection's virtual thread
-     * @throws IllegalArgumentException if {@code listener} is blocking (then it is not taken: the caller still owns it)
+     * @throws IllegalArgumentException if {@code listener} is blocking or closed (then it is not
+     *         taken: the caller still owns it)
      */
     public ThreadPerConnection(Socket listener, String name, Service service) {
         // checked here: in the acceptor a blocking listener would end it before the first
@@ -60,7 +61,7 @@ public final class ThreadPerConnection implements AutoCloseable {
         boolean nonBlocking;
         try {
             nonBlocking = listener.fd().isNonBlocking();
-        } catch (ErrnoException e) {
+        } catch (ErrnoException | ClosedException e) {
             throw new IllegalArgumentException("ThreadPerConnection: " + e.getMessage(), e);
         }
         if (!nonBlocking) {

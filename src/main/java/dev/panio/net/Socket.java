@@ -656,7 +656,12 @@ public final class Socket implements AutoCloseable {
      * that fits the caller's buffer is not cut to 64 KiB; null when the staging buffer does.
      */
     private static Arena staging(MemorySegment dst, CallState cs) {
-        return !dst.isNative() && dst.byteSize() > cs.bounce().byteSize() ? Arena.ofConfined() : null;
+        return dst.isNative() ? null : staging(dst.byteSize(), cs);
+    }
+
+    /** An arena for heap bytes larger than the per-thread staging buffer; null when that buffer holds them. */
+    private static Arena staging(long bytes, CallState cs) {
+        return bytes > cs.bounce().byteSize() ? Arena.ofConfined() : null;
     }
 
     private long checkedLength(long r, long len) throws ErrnoException {
@@ -712,8 +717,9 @@ public final class Socket implements AutoCloseable {
     /**
      * Writes {@code length} bytes of {@code src} from {@code offset} with
      * {@code send(MSG_NOSIGNAL)}: for callers that reuse one buffer. Heap memory goes
-     * through a per-thread off-heap staging buffer (up to its 64 KiB per call) and needs no
-     * slice; off-heap memory is passed as a segment, so that its arena stays alive during
+     * through a per-thread off-heap staging buffer (up to its 64 KiB per call on a stream; a
+     * larger message on a datagram or seqpacket socket through a temporary one of its size,
+     * so it leaves whole) and needs no slice; off-heap memory is passed as a segment, so that its arena stays alive during
      * the call (a shared arena closed meanwhile fails the call instead of freeing memory
      * under it).
      *
@@ -722,8 +728,6 @@ public final class Socket implements AutoCloseable {
      * @param length how many bytes to write
      * @return bytes written (possibly fewer than offered), or {@link FileDescriptor#WOULD_BLOCK}
      * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not fit {@code src}
-     * @throws IllegalArgumentException if a message on a datagram or seqpacket socket is heap
-     *         memory of more than 64 KiB
      * @throws IllegalStateException if {@code src}'s arena is closed
      * @throws ErrnoException if {@code send} fails ({@code EPIPE}, {@code ECONNRESET},
      *         {@code EMSGSIZE} for a datagram too long)
@@ -734,27 +738,26 @@ public final class Socket implements AutoCloseable {
         CallState cs = CallState.current();
         MemorySegment from;
         long len = length;
-        if (src.isNative()) {
-            from = offset == 0 && length == src.byteSize() ? src : src.asSlice(offset, length);
-        } else {
-            from = cs.bounce();
-            if (type.messages() && len > from.byteSize()) {
-                // a message leaves whole or not at all: staging part of it would send a cut one
-                throw new IllegalArgumentException("send(fd=" + fd.intValue() + "): a message of " + len
-                        + " heap bytes is more than the 64 KiB staging buffer; use off-heap memory");
+        // a message leaves whole or not at all: one larger than the staging buffer is staged
+        // whole through a temporary one, never cut to 64 KiB
+        try (Arena big = !src.isNative() && type.messages() ? staging(len, cs) : null) {
+            if (src.isNative()) {
+                from = offset == 0 && length == src.byteSize() ? src : src.asSlice(offset, length);
+            } else {
+                from = big != null ? big.allocate(len) : cs.bounce();
+                len = Math.min(len, from.byteSize());
+                MemorySegment.copy(src, offset, from, 0, len);
             }
-            len = Math.min(len, from.byteSize());
-            MemorySegment.copy(src, offset, from, 0, len);
-        }
-        int raw = fd.acquire("send");
-        try {
-            long r;
-            do {
-                r = SocketCalls.send(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL());
-            } while (Results.interrupted(r));
-            return transfer(r, "send");
-        } finally {
-            fd.release();
+            int raw = fd.acquire("send");
+            try {
+                long r;
+                do {
+                    r = SocketCalls.send(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL());
+                } while (Results.interrupted(r));
+                return transfer(r, "send");
+            } finally {
+                fd.release();
+            }
         }
     }
 
@@ -848,15 +851,33 @@ public final class Socket implements AutoCloseable {
     // ---- datagrams and messages -----------------------------------------------------------
 
     /**
+     * The largest payload one datagram of {@code family} carries: the IP packet's 65,535
+     * bytes less the IPv4 (20) and UDP (8) headers, 65,507; over IPv6, whose length field
+     * leaves its own header out, less UDP's alone, 65,527. A Unix datagram is bounded by the
+     * sender's send buffer instead, which the kernel checks ({@code EMSGSIZE}).
+     *
+     * @param family the socket's family
+     * @return the limit in bytes; {@link Long#MAX_VALUE} for {@link Family#UNIX}
+     */
+    public static long maxDatagramBytes(Family family) {
+        return switch (family) {
+            case INET -> 65_507;
+            case INET6 -> 65_527;
+            case UNIX -> Long.MAX_VALUE;
+        };
+    }
+
+    /**
      * Sends {@code src} as one datagram to {@code target} ({@code sendto} with
      * {@code MSG_NOSIGNAL}); on a connected socket {@code target} may be null. Heap memory is
-     * staged like {@link #write(MemorySegment, long, long)} (up to 64 KiB, a datagram's limit).
+     * staged like {@link #write(MemorySegment, long, long)}: whole, through a temporary buffer
+     * when it is larger than 64 KiB (a Unix datagram may be).
      *
      * @param src    the datagram, all of it
      * @param target an address of this socket's family, or null
      * @return bytes sent, or {@link FileDescriptor#WOULD_BLOCK}
      * @throws IllegalArgumentException if {@code target} is unresolved or of the wrong family,
-     *         or {@code src} is heap memory of more than 64 KiB
+     *         or {@code src} is longer than a UDP datagram can be ({@link #maxDatagramBytes})
      * @throws IllegalStateException if {@code src}'s arena is closed
      * @throws ErrnoException if {@code sendto} fails ({@code EMSGSIZE}, {@code EDESTADDRREQ}
      *         with no target on an unconnected socket, {@code ECONNREFUSED} from an earlier
@@ -878,24 +899,26 @@ public final class Socket implements AutoCloseable {
     private long sendto(CallState cs, MemorySegment src, MemorySegment sa, int saLen, String detail) throws ErrnoException {
         MemorySegment from = src;
         long len = src.byteSize();
-        if (!src.isNative()) {
-            from = cs.bounce();
-            if (len > from.byteSize()) {
-                throw new IllegalArgumentException("sendto(fd=" + fd.intValue() + "): " + len
-                        + " heap bytes are more than one datagram can carry; use off-heap memory");
-            }
-            MemorySegment.copy(src, 0, from, 0, len);
+        if (type == Type.DATAGRAM && len > maxDatagramBytes(family)) {
+            throw new IllegalArgumentException("sendto(fd=" + fd.intValue() + "): " + len + " bytes are more than one " + family
+                    + " UDP datagram can carry (" + maxDatagramBytes(family) + ")");
         }
-        int raw = fd.acquire("sendto");
-        try {
-            long r;
-            do {
-                r = SocketCalls.sendto(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL(), sa, saLen);
-            } while (Results.interrupted(r));
-            if (r < 0 && !Results.wouldBlock(r)) throw fd.failure("sendto", detail, r);
-            return transfer(r, "sendto");
-        } finally {
-            fd.release();
+        try (Arena big = src.isNative() ? null : staging(len, cs)) { // a datagram is staged whole, as in write
+            if (!src.isNative()) {
+                from = big != null ? big.allocate(len) : cs.bounce();
+                MemorySegment.copy(src, 0, from, 0, len);
+            }
+            int raw = fd.acquire("sendto");
+            try {
+                long r;
+                do {
+                    r = SocketCalls.sendto(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL(), sa, saLen);
+                } while (Results.interrupted(r));
+                if (r < 0 && !Results.wouldBlock(r)) throw fd.failure("sendto", detail, r);
+                return transfer(r, "sendto");
+            } finally {
+                fd.release();
+            }
         }
     }
 

@@ -619,8 +619,9 @@ public final class EventLoopGroup implements AutoCloseable {
      * Stops accepting, asks every connection to close once its queued writes are flushed,
      * and waits up to {@code timeoutMillis}; connections still open then are closed at once.
      *
-     * Called again, it only waits for the shutdown already under way. Datagram channels
-     * close once their queues are sent.
+     * Called again (or from two threads at once), it brings the deadline of the shutdown under
+     * way closer if its own is earlier, and waits; a later deadline changes nothing. Datagram
+     * channels close once their queues are sent.
      *
      * @param timeoutMillis how long connections may take to flush and close (0 or negative:
      *        none; {@code Long.MAX_VALUE}: as long as they need)
@@ -633,7 +634,9 @@ public final class EventLoopGroup implements AutoCloseable {
         long nanos = timeoutMillis <= 0 ? 0 : timeoutMillis >= Long.MAX_VALUE / 4_000_000L ? Long.MAX_VALUE / 4 : timeoutMillis * 1_000_000L;
         long deadline = System.nanoTime() + nanos;
         if (shutdown) {
-            // Already shutting down (or shut down): wait for the loops as asked, no more.
+            // Already shutting down (or shut down): bring the loops' deadline closer if this one
+            // is earlier, then wait for them as asked, no more.
+            for (Loop l : loops) l.offer(() -> l.beginShutdown(deadline));
             try {
                 return awaitTermination(Math.max(0, deadline - System.nanoTime()) + 2_000_000_000L, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {

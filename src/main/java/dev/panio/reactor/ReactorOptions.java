@@ -54,7 +54,7 @@ public record ReactorOptions(int loops, int readBufferBytes, long lowWatermark, 
         if (writeTimeoutMillis < 0) throw new IllegalArgumentException("writeTimeoutMillis must not be negative: " + writeTimeoutMillis);
         // a budget of 0 would leave the io_uring loop reading nothing: every connection would stall
         if (readBudgetBytes < 1) throw new IllegalArgumentException("readBudgetBytes must be at least 1: " + readBudgetBytes);
-        if (Integer.bitCount(uringBuffers) != 1 || uringBuffers > dev.panio.uring.BufferRing.MAX_COUNT) {
+        if (uringBuffers < 1 || Integer.bitCount(uringBuffers) != 1 || uringBuffers > dev.panio.uring.BufferRing.MAX_COUNT) {
             throw new IllegalArgumentException("uringBuffers must be a power of two up to " + dev.panio.uring.BufferRing.MAX_COUNT
                     + " (a buffer ring's limit): " + uringBuffers);
         }

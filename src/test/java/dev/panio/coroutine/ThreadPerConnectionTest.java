@@ -27,6 +27,10 @@ class ThreadPerConnectionTest {
                     () -> new ThreadPerConnection(listener, "t", s -> { }));
             assertTrue(e.getMessage().contains("fd=" + listener.fd().intValue()) && e.getMessage().contains("blocking"), e.getMessage());
             assertTrue(listener.fd().isOpen(), "not taken: the caller still owns and closes it");
+            listener.close();
+            IllegalArgumentException closed = assertThrows(IllegalArgumentException.class,
+                    () -> new ThreadPerConnection(listener, "t", s -> { }));
+            assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
         }
     }
 

@@ -178,6 +178,33 @@ class ReactorDatagramTest {
         }
     }
 
+    /**
+     * A Unix datagram over 64 KiB sent from another thread goes through the channel's queue
+     * (a heap copy) and must arrive whole, as one sent straight from the loop does: the
+     * socket once refused heap messages over its 64 KiB staging buffer, and the queued one
+     * was lost after send had returned true.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aLargeUnixDatagramSentThroughTheQueueArrivesWhole(Backend b) throws Exception {
+        UnixAddress to = UnixAddress.abstractName("panio-dg-big-rx-" + b + "-" + System.nanoTime());
+        try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts());
+                Socket rx = Socket.unix(Socket.Type.DATAGRAM); Arena arena = Arena.ofConfined()) {
+            rx.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 21);
+            rx.bind(to);
+            try (DatagramEndpoint e = g.bindDatagram(UnixAddress.abstractName("panio-dg-big-tx-" + b + "-" + System.nanoTime()),
+                    () -> (c, d, from) -> { }, SocketOptionSet.none().with(StandardSocketOptions.SO_SNDBUF, 1 << 20), false)) {
+                MemorySegment big = arena.allocate(100_000);
+                big.set(ValueLayout.JAVA_BYTE, 99_999, (byte) 5);
+                assertTrue(e.channels().get(0).send(big, to)); // off the loop thread: queued, then sent by the loop
+                assertTrue(await(rx.fd(), 10_000));
+                MemorySegment into = arena.allocate(200_000);
+                assertEquals(100_000, rx.read(into));
+                assertEquals(5, into.get(ValueLayout.JAVA_BYTE, 99_999));
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void aSocketPerLoopSpreadsSendersAndAnswersAll(Backend b) throws Exception {

@@ -24,6 +24,7 @@ class ReactorOptionsTest {
         refused("readBudgetBytes", () -> d.withReadBudget(-1));
         refused("power of two", () -> d.withUringBuffers(3));
         refused("32768", () -> d.withUringBuffers(65536)); // more than a buffer ring holds
+        refused("power of two", () -> d.withUringBuffers(Integer.MIN_VALUE)); // one bit set, and negative
         refused("idleTimeoutMillis", () -> d.withIdleTimeout(-1));
         refused("writeTimeoutMillis", () -> d.withWriteTimeout(-1));
     }

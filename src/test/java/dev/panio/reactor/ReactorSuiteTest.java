@@ -18,6 +18,7 @@ import dev.panio.uring.IoUring;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
@@ -31,6 +32,7 @@ import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -232,6 +234,50 @@ class ReactorSuiteTest {
         assertTrue(g.isTerminated());
         EventLoopGroup h = start(b, opts().withLoops(1));
         assertTrue(h.shutdownGracefully(Long.MAX_VALUE / 1_000_000L + 1), "just past the nanosecond range too");
+    }
+
+    /**
+     * A shutdown with the longest deadline, held up by a peer that never reads, is ended by a
+     * later shutdownGracefully(0): the later call brings the deadline closer (it only waited,
+     * and nothing could end the group).
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aShorterShutdownEndsOneWithALongerDeadline(Backend b) throws Exception {
+        EventLoopGroup g = start(b, opts().withLoops(1));
+        MemorySegment chunk = Arena.global().allocate(64 * 1024);
+        CompletableFuture<Connection> opened = new CompletableFuture<>();
+        Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+            @Override
+            public void onOpen(Connection c) {
+                opened.complete(c);
+                // from a thread of its own: on the thread backends a write blocks until the peer reads
+                // keeps the queue at its high watermark (the kernel's buffers fill first) until the connection ends
+                Thread.ofPlatform().daemon().start(() -> {
+                    while (c.isOpen()) {
+                        // not past the high watermark (the hard limit would close it), and slowly:
+                        // a write from another thread is counted once the loop has taken it
+                        if (c.isWritable()) c.write(chunk);
+                        LockSupport.parkNanos(2_000_000);
+                    }
+                });
+            }
+
+            @Override
+            public void onData(Connection c, MemorySegment data) { }
+        });
+        try (Socket peer = new Socket()) {
+            peer.setReceiveBufferSize(4096);
+            peer.connect(l.localAddress()); // and never reads
+            opened.get(10, TimeUnit.SECONDS);
+            Thread.sleep(1000); // the writer has filled what the sockets take
+            CompletableFuture<Boolean> endless = CompletableFuture.supplyAsync(() -> g.shutdownGracefully(Long.MAX_VALUE));
+            Thread.sleep(300);
+            assertFalse(endless.isDone(), "the queue cannot drain: the first shutdown waits; open " + g.metrics().open());
+            g.shutdownGracefully(0);
+            assertTrue(g.isTerminated(), "ended by the shorter deadline; open: " + g.metrics().open());
+            endless.get(10, TimeUnit.SECONDS);
+        }
     }
 
     @ParameterizedTest

@@ -293,6 +293,12 @@ public final class Loop implements EventLoop {
 
     /** Begins a graceful shutdown ending at {@code deadlineNanos} (loop thread). */
     public void beginShutdown(long deadlineNanos) {
+        if (shuttingDown) {
+            // a later shutdown may only bring the deadline closer: shutdownGracefully(0) ends
+            // one begun with a long deadline, whichever of two racing calls came first
+            if (deadlineNanos - shutdownDeadline < 0) shutdownDeadline = deadlineNanos;
+            return;
+        }
         shuttingDown = true;
         shutdownDeadline = deadlineNanos;
         driver.closeAllGracefully();

@@ -239,22 +239,9 @@ public final class LoopDatagramChannel implements DatagramChannel, Loop.Componen
         return sendRaw(data, null, 0);
     }
 
-    /**
-     * The largest payload one datagram of {@code family} carries: the IP packet's 65,535 bytes
-     * less the IPv4 (20) and UDP (8) headers, or less UDP's alone for IPv6, whose length field
-     * leaves its own header out. A Unix datagram is bounded by the send buffer: the kernel says.
-     */
-    static long maxDatagram(Socket.Family family) {
-        return switch (family) {
-            case INET -> 65_507;
-            case INET6 -> 65_527;
-            case UNIX -> Long.MAX_VALUE;
-        };
-    }
-
     private boolean sendRaw(MemorySegment data, MemorySegment name, int nameLength) {
         if (!open) return false;
-        long max = maxDatagram(socket.family());
+        long max = Socket.maxDatagramBytes(socket.family());
         if (data.byteSize() > max) {
             throw new IllegalArgumentException("sendto(fd=" + socket.fd().intValue() + "): " + data.byteSize()
                     + " bytes are more than one " + socket.family() + " UDP datagram can carry (" + max + ")");
