@@ -41,10 +41,13 @@ public final class DirectIoUring {
             ring.sqe().recv(pair.second().fd().intValue(), in, 0).userData(RECV);
             int[] results = new int[3];
             int reaped = 0;
-            ring.submitAndWait(2, 5_000_000_000L);
-            while (reaped < 2) {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            ring.submit();
+            while (reaped < 2) { // bounded: a completion that never comes is an error, not a wait for ever
+                long left = deadline - System.nanoTime();
+                if (left <= 0) throw new java.io.IOException("only " + reaped + " of 2 completions in 5 s");
+                ring.submitAndWait(2 - reaped, left);
                 reaped += ring.forEachCompletion((userData, res, flags) -> results[(int) userData] = res);
-                if (reaped < 2) ring.submitAndWait(2 - reaped, 5_000_000_000L);
             }
             if (results[(int) SEND] < 0 || results[(int) RECV] < 0) {
                 throw new java.io.IOException("send: " + results[(int) SEND] + ", recv: " + results[(int) RECV] + " (-errno)");

@@ -58,13 +58,18 @@ public final class FdPassing {
             MessageInfo info = new MessageInfo(1); // room for one descriptor in the control message
             MemorySegment buf = arena.allocate(1);
             if (Blocking.receiveFrom(socket, buf, info) != 1) throw new IOException("no byte from " + address);
-            List<FileDescriptor> fds = info.takeFileDescriptors(); // now ours to close
-            if (fds.size() != 1) throw new IOException("expected one descriptor, got " + fds.size());
-            try (FileDescriptor pipe = fds.get(0)) {
-                MemorySegment text = arena.allocate(4096);
-                long n, total = 0;
-                while ((n = pipe.read(text.asSlice(total))) > 0) total += n; // a blocking pipe: EOF (-1) once the writer is closed
-                return new String(text.asSlice(0, total).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            List<FileDescriptor> fds = info.takeFileDescriptors(); // now ours to close, every one
+            try {
+                if (fds.size() != 1) throw new IOException("expected one descriptor, got " + fds.size());
+                java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+                MemorySegment chunk = arena.allocate(4096);
+                long n;
+                while ((n = fds.get(0).read(chunk)) > 0) { // a blocking pipe: EOF (-1) once the writer is closed
+                    text.write(chunk.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
+                }
+                return text.toString(StandardCharsets.UTF_8);
+            } finally {
+                for (FileDescriptor fd : fds) fd.close();
             }
         }
     }

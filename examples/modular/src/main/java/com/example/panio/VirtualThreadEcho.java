@@ -42,14 +42,21 @@ public final class VirtualThreadEcho implements AutoCloseable {
     private void acceptLoop() {
         try {
             for (;;) {
-                Socket s = Blocking.accept(listener); // parks this virtual thread until a client comes
+                Socket s;
+                try {
+                    s = Blocking.accept(listener); // parks this virtual thread until a client comes
+                } catch (IOException e) {
+                    // EMFILE and the like: the client stays queued and the next accept would fail
+                    // at once; give the connections being served a moment to free an fd, go on
+                    System.err.println("accept: " + e.getMessage());
+                    Thread.sleep(10);
+                    continue;
+                }
                 open.add(s);
                 Thread.ofVirtual().start(() -> serve(s));
             }
-        } catch (ClosedException e) {
+        } catch (ClosedException | InterruptedException e) {
             // close() closed the listener: a parked accept wakes with ClosedException
-        } catch (IOException e) {
-            System.err.println("accept: " + e.getMessage());
         }
     }
 
@@ -67,7 +74,7 @@ public final class VirtualThreadEcho implements AutoCloseable {
         }
     }
 
-    /** Stops accepting and closes every connection (each blocked read wakes with EOF). */
+    /** Stops accepting and closes every connection (each blocked read or write wakes with {@link ClosedException}). */
     @Override
     public void close() throws IOException {
         listener.close();
@@ -76,7 +83,15 @@ public final class VirtualThreadEcho implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Socket s : open) s.close();
+        IOException first = null;
+        for (Socket s : open) {
+            try { // one failing close must not leave the others open
+                s.close();
+            } catch (IOException e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null) throw first;
     }
 
     public static void main(String[] args) throws Exception {
