@@ -112,7 +112,7 @@ public class IoUringBench {
 
     @Benchmark
     public long syscallPipeRoundTrip() {
-        FdCalls.write(state.errno, pipe.sink().intValue(), out, 64);
-        return FdCalls.read(state.errno, pipe.source().intValue(), in, 64);
+        FdCalls.write(state, pipe.sink().intValue(), out, 64);
+        return FdCalls.read(state, pipe.source().intValue(), in, 64);
     }
 }

@@ -98,7 +98,7 @@ public class SyscallBench {
 
     @Benchmark
     public long rawReadEagain() {
-        return FdCalls.read(state.errno, rawSource, buf, 64);
+        return FdCalls.read(state, rawSource, buf, 64);
     }
 
     @Benchmark
@@ -115,8 +115,8 @@ public class SyscallBench {
 
     @Benchmark
     public long rawPipeRoundTrip() {
-        FdCalls.write(state.errno, rawSink, buf, 64);
-        return FdCalls.read(state.errno, rawSource, buf, 64);
+        FdCalls.write(state, rawSink, buf, 64);
+        return FdCalls.read(state, rawSource, buf, 64);
     }
 
     @Benchmark

@@ -181,7 +181,7 @@ public final class Readiness {
         pollfd.fd(pfd, raw);
         pollfd.events(pfd, (short) events);
         pollfd.revents(pfd, (short) 0);
-        int r = MultiplexCalls.poll(cs.errno, pfd, 1, timeoutMillis);
+        int r = MultiplexCalls.poll(cs, pfd, 1, timeoutMillis);
         if (r < 0 && !Results.interrupted(r)) throw Results.failure("poll", null, raw, r);
         return r > 0;
     }

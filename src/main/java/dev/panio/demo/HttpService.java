@@ -127,7 +127,7 @@ final class HttpService implements AutoCloseable {
     }
 
     /**
-     * {@code /stats}: per-loop counters as JSON, with the server's monotonic clock
+     * {@code /stats}: per-loop counters as JSON (the system calls by kind among them), with the server's monotonic clock
      * ({@code nanos}) so that a reader computes rates over the time that really passed
      * between two samples.
      */
@@ -143,7 +143,14 @@ final class HttpService implements AutoCloseable {
               .append(",\"bytesWritten\":").append(m.bytesWritten()).append(",\"reads\":").append(m.reads())
               .append(",\"writes\":").append(m.writes()).append(",\"wakeups\":").append(m.wakeups())
               .append(",\"allocatedBytes\":").append(m.allocatedBytes())
-              .append(",\"handlerFailures\":").append(m.handlerFailures()).append('}');
+              .append(",\"handlerFailures\":").append(m.handlerFailures()).append(",\"systemCalls\":{");
+            boolean first = true;
+            for (var e : m.systemCalls().entrySet()) {
+                if (!first) sb.append(',');
+                first = false;
+                sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
+            }
+            sb.append("}}");
         }
         return sb.append("]}").toString();
     }

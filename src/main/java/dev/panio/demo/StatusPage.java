@@ -6,7 +6,10 @@ package dev.panio.demo;
  * labelled axes and a time scale. Rates are computed from {@code /stats} samples over the
  * time that really passed between them on the server's clock, so a throttled background tab
  * that samples late still shows the right rate. The current total rate is also written into
- * the page ({@code #rate}), where a test (or a headless browser) can read it.
+ * the page ({@code #rate}), where a test (or a headless browser) can read it. Below the chart,
+ * the system calls per request over the last second, in all ({@code #syscalls}) and by
+ * kind ({@code #calls}): the seeds' argument shown live, as select and poll pass every fd
+ * per wait, epoll waits once for many, and io_uring submits many operations per call.
  */
 final class StatusPage {
     private StatusPage() {}
@@ -20,8 +23,11 @@ final class StatusPage {
             <p><span class="k">backend</span> <b id="backend">%s</b>, <span class="k">loops</span> <b>%d</b></p>
             <table><tr><td class="k">open connections</td><td id="open">-</td></tr>
             <tr><td class="k">requests per second</td><td id="rate">-</td></tr>
-            <tr><td class="k">bytes read / written per second</td><td id="bytes">-</td></tr></table>
+            <tr><td class="k">bytes read / written per second</td><td id="bytes">-</td></tr>
+            <tr><td class="k">system calls per request</td><td id="syscalls">-</td></tr></table>
             <canvas id="c" width="720" height="260"></canvas>
+            <h2>System calls per request, by kind, over the last second</h2>
+            <table id="calls"><tr><td class="k">-</td></tr></table>
             <script>
             const W=720,H=260,L=60,R=10,T=12,B=36,SPAN=120; // plot area margins; seconds shown
             const colors=['#1f77b4','#ff7f0e','#2ca02c','#d62728','#9467bd','#8c564b','#e377c2','#7f7f7f'];
@@ -38,8 +44,20 @@ final class StatusPage {
                 hist.push({t,total,loops});while(hist.length&&t-hist[0].t>SPAN)hist.shift();
                 document.getElementById('rate').textContent=total.toFixed(0);
                 document.getElementById('bytes').textContent=fmt(br/dt)+'B / '+fmt(bw/dt)+'B';
+                calls(s,prev.s);
                 draw(t,s.loops.length)}}
               prev={t,s}}
+            function calls(s,p){ // per kind: calls in the interval over requests in it, all loops
+              const d={};let req=0;
+              s.loops.forEach((l,i)=>{req+=l.requests-p.loops[i].requests;
+                for(const k in l.systemCalls)d[k]=(d[k]||0)+l.systemCalls[k]-((p.loops[i].systemCalls||{})[k]||0)});
+              const kinds=Object.keys(d).filter(k=>d[k]>0).sort((a,b)=>d[b]-d[a]);
+              const all=kinds.reduce((a,k)=>a+d[k],0);
+              document.getElementById('syscalls').textContent=req>0?(all/req).toFixed(3):'no requests';
+              const tb=document.getElementById('calls');
+              tb.innerHTML=req>0&&kinds.length?'<tr><td class="k">call</td><td class="k">per request</td><td class="k">per second</td></tr>'
+                +kinds.map(k=>'<tr><td>'+k+'</td><td>'+(d[k]/req).toFixed(3)+'</td><td>'+fmt(d[k]/(s.nanos-p.nanos)*1e9)+'</td></tr>').join('')
+                :'<tr><td class="k">no requests in the last second</td></tr>'}
             function draw(now,n){
               const c=document.getElementById('c').getContext('2d');c.clearRect(0,0,W,H);
               const pw=W-L-R,ph=H-T-B,max=Math.max(1,...hist.map(p=>p.total));

@@ -89,7 +89,7 @@ public final class Epoll implements AutoCloseable {
             throw new IllegalArgumentException("epoll: maxEvents must be 1.." + MAX_EVENTS + ", was " + maxEvents);
         }
         CallState cs = CallState.current();
-        FileDescriptor epfd = FileDescriptor.adopt(Results.check(MultiplexCalls.epollCreate1(cs.errno, LibC.EPOLL_CLOEXEC()), "epoll_create1", -1));
+        FileDescriptor epfd = FileDescriptor.adopt(Results.check(MultiplexCalls.epollCreate1(cs, LibC.EPOLL_CLOEXEC()), "epoll_create1", -1));
         Epoll ep = new Epoll(epfd, maxEvents);
         try {
             ep.ctl(LibC.EPOLL_CTL_ADD(), "ADD", ep.life.wakeFd(), LibC.EPOLLIN(), 0);
@@ -186,7 +186,7 @@ public final class Epoll implements AutoCloseable {
             try {
                 int ep = epfd.acquire("epoll_ctl");
                 try {
-                    Results.check(MultiplexCalls.epollCtl(cs.errno, ep, op, raw, ev), "epoll_ctl", opName, raw);
+                    Results.check(MultiplexCalls.epollCtl(cs, ep, op, raw, ev), "epoll_ctl", opName, raw);
                 } finally {
                     epfd.release();
                 }
@@ -217,7 +217,7 @@ public final class Epoll implements AutoCloseable {
                 long deadline = Timeouts.deadline(timeoutMillis);
                 int timeout = timeoutMillis < 0 ? -1 : timeoutMillis;
                 for (;;) {
-                    int r = MultiplexCalls.epollWait(cs.errno, ep, events, maxEvents, timeout);
+                    int r = MultiplexCalls.epollWait(cs, ep, events, maxEvents, timeout);
                     if (life.isClosed()) {
                         ready = 0;
                         throw new ClosedException("epoll_wait", toString());

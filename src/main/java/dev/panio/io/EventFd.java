@@ -47,7 +47,7 @@ public final class EventFd implements AutoCloseable {
         if (initial < 0) throw new IllegalArgumentException("eventfd: initial value must not be negative: " + initial);
         int flags = LibC.EFD_CLOEXEC() | (nonBlocking ? LibC.EFD_NONBLOCK() : 0) | (semaphore ? LibC.EFD_SEMAPHORE() : 0);
         CallState cs = CallState.current();
-        return new EventFd(FileDescriptor.adopt(Results.check(MiscCalls.eventfd(cs.errno, initial, flags), "eventfd", -1)));
+        return new EventFd(FileDescriptor.adopt(Results.check(MiscCalls.eventfd(cs, initial, flags), "eventfd", -1)));
     }
 
     /**
@@ -77,7 +77,7 @@ public final class EventFd implements AutoCloseable {
             cs.scratch.set(ValueLayout.JAVA_LONG, 0, value);
             long r;
             do {
-                r = FdCalls.write(cs.errno, raw, cs.scratch, 8);
+                r = FdCalls.write(cs, raw, cs.scratch, 8);
             } while (Results.interrupted(r));
             if (Results.wouldBlock(r)) return false;
             if (r < 0) throw fd.failure("write", "eventfd", r);

@@ -153,7 +153,7 @@ public final class FileDescriptor implements AutoCloseable {
         // closed and reused before the shutdown below reaches it.
         try {
             // Wake threads blocked in accept/recv/send on a socket; ENOTSOCK otherwise, ignored.
-            SocketCalls.shutdown(CallState.current().errno, fd, LibC.SHUT_RDWR());
+            SocketCalls.shutdown(CallState.current(), fd, LibC.SHUT_RDWR());
             CloseHooks.closingInUse(fd); // and threads parked on its readiness, whatever it is
         } finally {
             release();
@@ -205,7 +205,7 @@ public final class FileDescriptor implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "fd {0} was garbage-collected while open; closing it", fd);
             }
             // On Linux the descriptor is released even when close(2) fails with EINTR: never retry.
-            result = FdCalls.close(CallState.current().errno, fd);
+            result = FdCalls.close(CallState.current(), fd);
         }
     }
 
@@ -237,7 +237,7 @@ public final class FileDescriptor implements AutoCloseable {
         try {
             long r;
             do {
-                r = FdCalls.read(cs.errno, fd, dst, len);
+                r = FdCalls.read(cs, fd, dst, len);
             } while (Results.interrupted(r));
             return r == 0 && len > 0 ? EOF : transfer(r, "read");
         } finally {
@@ -293,7 +293,7 @@ public final class FileDescriptor implements AutoCloseable {
         try {
             long r;
             do {
-                r = FdCalls.write(cs.errno, fd, src, len);
+                r = FdCalls.write(cs, fd, src, len);
             } while (Results.interrupted(r));
             return transfer(r, "write");
         } finally {
@@ -336,7 +336,7 @@ public final class FileDescriptor implements AutoCloseable {
         try {
             long r;
             do {
-                r = VectorCalls.readv(cs.errno, fd, iov.segment(), iov.count(), keep);
+                r = VectorCalls.readv(cs, fd, iov.segment(), iov.count(), keep);
             } while (Results.interrupted(r));
             return r == 0 && iov.totalBytes() > 0 ? EOF : transfer(r, "readv");
         } finally {
@@ -364,7 +364,7 @@ public final class FileDescriptor implements AutoCloseable {
         try {
             long r;
             do {
-                r = VectorCalls.writev(cs.errno, fd, iov.segment(), iov.count(), keep);
+                r = VectorCalls.writev(cs, fd, iov.segment(), iov.count(), keep);
             } while (Results.interrupted(r));
             return transfer(r, "writev");
         } finally {
@@ -382,7 +382,7 @@ public final class FileDescriptor implements AutoCloseable {
         try {
             long r;
             do {
-                r = FdCalls.read(cs.errno, fd, cs.scratch, 8);
+                r = FdCalls.read(cs, fd, cs.scratch, 8);
             } while (Results.interrupted(r));
             if (Results.wouldBlock(r)) return 0;
             if (r < 0) throw failure("read", null, r);
@@ -440,7 +440,7 @@ public final class FileDescriptor implements AutoCloseable {
         CallState cs = CallState.current();
         acquire("fcntl");
         try {
-            return Results.check(FdCalls.fcntl(cs.errno, fd, getCmd, 0), "fcntl", getCmd == LibC.F_GETFL() ? "F_GETFL" : "F_GETFD", fd);
+            return Results.check(FdCalls.fcntl(cs, fd, getCmd, 0), "fcntl", getCmd == LibC.F_GETFL() ? "F_GETFL" : "F_GETFD", fd);
         } finally {
             release();
         }
@@ -453,7 +453,7 @@ public final class FileDescriptor implements AutoCloseable {
         CallState cs = CallState.current();
         acquire("fcntl");
         try {
-            Results.check(FdCalls.fcntl(cs.errno, fd, setCmd, wanted), "fcntl", setCmd == LibC.F_SETFL() ? "F_SETFL" : "F_SETFD", fd);
+            Results.check(FdCalls.fcntl(cs, fd, setCmd, wanted), "fcntl", setCmd == LibC.F_SETFL() ? "F_SETFL" : "F_SETFD", fd);
         } finally {
             release();
         }
@@ -474,7 +474,7 @@ public final class FileDescriptor implements AutoCloseable {
         CallState cs = CallState.current();
         acquire("fcntl");
         try {
-            return adopt(Results.check(FdCalls.fcntl(cs.errno, fd, LibC.F_DUPFD_CLOEXEC(), minFd), "fcntl", "F_DUPFD_CLOEXEC", fd));
+            return adopt(Results.check(FdCalls.fcntl(cs, fd, LibC.F_DUPFD_CLOEXEC(), minFd), "fcntl", "F_DUPFD_CLOEXEC", fd));
         } finally {
             release();
         }
@@ -490,7 +490,7 @@ public final class FileDescriptor implements AutoCloseable {
         CallState cs = CallState.current();
         acquire("ioctl");
         try {
-            Results.check(FdCalls.ioctl(cs.errno, fd, LibC.FIONREAD(), cs.scratch), "ioctl", "FIONREAD", fd);
+            Results.check(FdCalls.ioctl(cs, fd, LibC.FIONREAD(), cs.scratch), "ioctl", "FIONREAD", fd);
             return cs.scratch.get(java.lang.foreign.ValueLayout.JAVA_INT, 0);
         } finally {
             release();

@@ -94,7 +94,7 @@ public final class LinuxFiles {
             MemorySegment how = arena.allocate(open_how.layout());
             open_how.flags(how, LibC.O_RDONLY() | LibC.O_CLOEXEC() | LibC.O_NONBLOCK() | LibC.O_NOCTTY());
             open_how.resolve(how, LibC.RESOLVE_BENEATH() | LibC.RESOLVE_NO_MAGICLINKS());
-            int r = FdCalls.openat2(cs.errno, d, arena.allocateFrom(relative), how);
+            int r = FdCalls.openat2(cs, d, arena.allocateFrom(relative), how);
             return FileDescriptor.adopt(Results.check(r, "openat2", relative, d));
         } finally {
             dir.release();
@@ -113,7 +113,7 @@ public final class LinuxFiles {
         int raw = fd.acquire("fstat");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = arena.allocate(stat.layout());
-            Results.check(FdCalls.fstat(cs.errno, raw, st), "fstat", raw);
+            Results.check(FdCalls.fstat(cs, raw, st), "fstat", raw);
             return new FileStatus(stat.st_mode(st), stat.st_size(st));
         } finally {
             fd.release();
@@ -125,7 +125,7 @@ public final class LinuxFiles {
         CallState cs = CallState.current();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = arena.allocateFrom(path.toString());
-            int r = FdCalls.open(cs.errno, cpath, flags | LibC.O_CLOEXEC(), mode);
+            int r = FdCalls.open(cs, cpath, flags | LibC.O_CLOEXEC(), mode);
             return FileDescriptor.adopt(Results.check(r, "open", path.toString(), -1));
         }
     }
@@ -153,12 +153,12 @@ public final class LinuxFiles {
         CallState cs = CallState.current();
         FileDescriptor fd;
         try (Arena arena = Arena.ofConfined()) {
-            int r = FdCalls.memfdCreate(cs.errno, arena.allocateFrom(name), LibC.MFD_CLOEXEC());
+            int r = FdCalls.memfdCreate(cs, arena.allocateFrom(name), LibC.MFD_CLOEXEC());
             fd = FileDescriptor.adopt(Results.check(r, "memfd_create", name, -1));
         }
         int raw = fd.acquire("ftruncate");
         try {
-            Results.check(FdCalls.ftruncate(cs.errno, raw, size), "ftruncate", raw);
+            Results.check(FdCalls.ftruncate(cs, raw, size), "ftruncate", raw);
         } catch (ErrnoException e) {
             fd.release();
             fd.close();

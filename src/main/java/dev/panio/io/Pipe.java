@@ -26,7 +26,7 @@ public record Pipe(FileDescriptor source, FileDescriptor sink) implements AutoCl
     public static Pipe open(boolean nonBlocking) throws ErrnoException {
         CallState cs = CallState.current();
         int flags = LibC.O_CLOEXEC() | (nonBlocking ? LibC.O_NONBLOCK() : 0);
-        Results.check(FdCalls.pipe2(cs.errno, cs.scratch, flags), "pipe2", -1);
+        Results.check(FdCalls.pipe2(cs, cs.scratch, flags), "pipe2", -1);
         return new Pipe(FileDescriptor.adopt(cs.scratch.get(ValueLayout.JAVA_INT, 0)),
                 FileDescriptor.adopt(cs.scratch.get(ValueLayout.JAVA_INT, 4)));
     }
@@ -42,7 +42,7 @@ public record Pipe(FileDescriptor source, FileDescriptor sink) implements AutoCl
         CallState cs = CallState.current();
         int fd = sink.acquire("fcntl");
         try {
-            return Results.check(FdCalls.fcntl(cs.errno, fd, LibC.F_GETPIPE_SZ(), 0), "fcntl", "F_GETPIPE_SZ", fd);
+            return Results.check(FdCalls.fcntl(cs, fd, LibC.F_GETPIPE_SZ(), 0), "fcntl", "F_GETPIPE_SZ", fd);
         } finally {
             sink.release();
         }

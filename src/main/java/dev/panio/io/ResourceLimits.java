@@ -35,7 +35,7 @@ public final class ResourceLimits {
     public static Limit openFiles() throws ErrnoException {
         CallState cs = CallState.current();
         MemorySegment rl = cs.scratch.asSlice(0, rlimit.layout());
-        Results.check(MiscCalls.getrlimit(cs.errno, LibC.RLIMIT_NOFILE(), rl), "getrlimit", "RLIMIT_NOFILE", -1);
+        Results.check(MiscCalls.getrlimit(cs, LibC.RLIMIT_NOFILE(), rl), "getrlimit", "RLIMIT_NOFILE", -1);
         return new Limit(fromRlim(rlimit.rlim_cur(rl)), fromRlim(rlimit.rlim_max(rl)));
     }
 
@@ -55,7 +55,7 @@ public final class ResourceLimits {
         MemorySegment rl = cs.scratch.asSlice(0, rlimit.layout());
         rlimit.rlim_cur(rl, toRlim(limit.soft()));
         rlimit.rlim_max(rl, toRlim(limit.hard()));
-        Results.check(MiscCalls.setrlimit(cs.errno, LibC.RLIMIT_NOFILE(), rl), "setrlimit", "RLIMIT_NOFILE", -1);
+        Results.check(MiscCalls.setrlimit(cs, LibC.RLIMIT_NOFILE(), rl), "setrlimit", "RLIMIT_NOFILE", -1);
     }
 
     /**

@@ -33,7 +33,7 @@ public final class TimerFd implements AutoCloseable {
      */
     public static TimerFd open() throws ErrnoException {
         CallState cs = CallState.current();
-        int r = MiscCalls.timerfdCreate(cs.errno, LibC.CLOCK_MONOTONIC(), LibC.TFD_CLOEXEC() | LibC.TFD_NONBLOCK());
+        int r = MiscCalls.timerfdCreate(cs, LibC.CLOCK_MONOTONIC(), LibC.TFD_CLOEXEC() | LibC.TFD_NONBLOCK());
         return new TimerFd(FileDescriptor.adopt(Results.check(r, "timerfd_create", -1)));
     }
 
@@ -65,7 +65,7 @@ public final class TimerFd implements AutoCloseable {
         fill(itimerspec.it_interval(spec), intervalNanos);
         int raw = fd.acquire("timerfd_settime");
         try {
-            Results.check(MiscCalls.timerfdSettime(cs.errno, raw, 0, spec, MemorySegment.NULL), "timerfd_settime", raw);
+            Results.check(MiscCalls.timerfdSettime(cs, raw, 0, spec, MemorySegment.NULL), "timerfd_settime", raw);
         } finally {
             fd.release();
         }

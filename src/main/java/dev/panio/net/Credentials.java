@@ -20,6 +20,6 @@ public record Credentials(int pid, int uid, int gid) {
      */
     public static Credentials ofThisProcess() {
         CallState cs = CallState.current();
-        return new Credentials(MiscCalls.getpid(cs.errno), MiscCalls.getuid(cs.errno), MiscCalls.getgid(cs.errno));
+        return new Credentials(MiscCalls.getpid(cs), MiscCalls.getuid(cs), MiscCalls.getgid(cs));
     }
 }

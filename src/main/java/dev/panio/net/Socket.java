@@ -251,7 +251,7 @@ public final class Socket implements AutoCloseable {
     public static Socket open(Family family, Type type, boolean nonBlocking) throws ErrnoException {
         CallState cs = CallState.current();
         int flags = type.sockType() | LibC.SOCK_CLOEXEC() | (nonBlocking ? LibC.SOCK_NONBLOCK() : 0);
-        int r = SocketCalls.socket(cs.errno, family.af(), flags, 0);
+        int r = SocketCalls.socket(cs, family.af(), flags, 0);
         return new Socket(FileDescriptor.adopt(Results.check(r, "socket", family + " " + type, -1)), family, type);
     }
 
@@ -279,7 +279,7 @@ public final class Socket implements AutoCloseable {
         CallState cs = CallState.current();
         MemorySegment fds = cs.scratch.asSlice(VAL_OFF, 8);
         int flags = type.sockType() | LibC.SOCK_CLOEXEC() | (nonBlocking ? LibC.SOCK_NONBLOCK() : 0);
-        Results.check(SocketCalls.socketpair(cs.errno, LibC.AF_UNIX(), flags, 0, fds), "socketpair", "UNIX " + type, -1);
+        Results.check(SocketCalls.socketpair(cs, LibC.AF_UNIX(), flags, 0, fds), "socketpair", "UNIX " + type, -1);
         return new Pair(new Socket(FileDescriptor.adopt(fds.get(ValueLayout.JAVA_INT, 0)), Family.UNIX, type),
                 new Socket(FileDescriptor.adopt(fds.get(ValueLayout.JAVA_INT, 4)), Family.UNIX, type));
     }
@@ -400,7 +400,7 @@ public final class Socket implements AutoCloseable {
         int len = SockAddrs.write(address, family.af(), sa, "bind", fd.intValue());
         int raw = fd.acquire("bind");
         try {
-            Results.check(SocketCalls.bind(cs.errno, raw, sa, len), "bind", address.toString(), raw);
+            Results.check(SocketCalls.bind(cs, raw, sa, len), "bind", address.toString(), raw);
         } finally {
             fd.release();
         }
@@ -417,7 +417,7 @@ public final class Socket implements AutoCloseable {
         CallState cs = CallState.current();
         int raw = fd.acquire("listen");
         try {
-            Results.check(SocketCalls.listen(cs.errno, raw, backlog), "listen", raw);
+            Results.check(SocketCalls.listen(cs, raw, backlog), "listen", raw);
         } finally {
             fd.release();
         }
@@ -464,7 +464,7 @@ public final class Socket implements AutoCloseable {
         try {
             int r;
             do {
-                r = SocketCalls.accept4(cs.errno, raw, MemorySegment.NULL, MemorySegment.NULL, flags);
+                r = SocketCalls.accept4(cs, raw, MemorySegment.NULL, MemorySegment.NULL, flags);
             } while (Results.interrupted(r) || Results.is(r, Errno.ECONNABORTED)); // the aborted one is gone; take the next
             return (int) transfer(r, "accept4");
         } finally {
@@ -491,7 +491,7 @@ public final class Socket implements AutoCloseable {
         int len = SockAddrs.write(address, family.af(), sa, "connect", fd.intValue());
         int raw = fd.acquire("connect");
         try {
-            int r = SocketCalls.connect(cs.errno, raw, sa, len);
+            int r = SocketCalls.connect(cs, raw, sa, len);
             // EINTR: the connection continues asynchronously, exactly like EINPROGRESS.
             if (Results.is(r, Errno.EINPROGRESS) || Results.interrupted(r)) return false;
             if (r < 0) throw fd.failure("connect", address.toString(), r);
@@ -544,7 +544,7 @@ public final class Socket implements AutoCloseable {
         CallState cs = CallState.current();
         int raw = fd.acquire("shutdown");
         try {
-            Results.check(SocketCalls.shutdown(cs.errno, raw, how), "shutdown", name, raw);
+            Results.check(SocketCalls.shutdown(cs, raw, how), "shutdown", name, raw);
         } finally {
             fd.release();
         }
@@ -592,7 +592,7 @@ public final class Socket implements AutoCloseable {
         String call = local ? "getsockname" : "getpeername";
         int raw = fd.acquire(call);
         try {
-            int r = local ? SocketCalls.getsockname(cs.errno, raw, sa, len) : SocketCalls.getpeername(cs.errno, raw, sa, len);
+            int r = local ? SocketCalls.getsockname(cs, raw, sa, len) : SocketCalls.getpeername(cs, raw, sa, len);
             Results.check(r, call, raw);
             return SockAddrs.read(sa, len.get(ValueLayout.JAVA_INT, 0));
         } finally {
@@ -637,7 +637,7 @@ public final class Socket implements AutoCloseable {
             long r;
             try {
                 do {
-                    r = SocketCalls.recv(cs.errno, raw, to, len, LibC.MSG_TRUNC());
+                    r = SocketCalls.recv(cs, raw, to, len, LibC.MSG_TRUNC());
                 } while (Results.interrupted(r));
             } finally {
                 fd.release();
@@ -752,7 +752,7 @@ public final class Socket implements AutoCloseable {
             try {
                 long r;
                 do {
-                    r = SocketCalls.send(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL());
+                    r = SocketCalls.send(cs, raw, from, len, LibC.MSG_NOSIGNAL());
                 } while (Results.interrupted(r));
                 return transfer(r, "send");
             } finally {
@@ -804,7 +804,7 @@ public final class Socket implements AutoCloseable {
         try {
             long r;
             do {
-                r = VectorCalls.sendmsg(cs.errno, raw, msg, LibC.MSG_NOSIGNAL(), keep);
+                r = VectorCalls.sendmsg(cs, raw, msg, LibC.MSG_NOSIGNAL(), keep);
             } while (Results.interrupted(r));
             return transfer(r, "sendmsg");
         } finally {
@@ -837,7 +837,7 @@ public final class Socket implements AutoCloseable {
             try {
                 long r;
                 do {
-                    r = SocketCalls.sendfile(cs.errno, raw, in, off, count);
+                    r = SocketCalls.sendfile(cs, raw, in, off, count);
                 } while (Results.interrupted(r));
                 return transfer(r, "sendfile");
             } finally {
@@ -912,7 +912,7 @@ public final class Socket implements AutoCloseable {
             try {
                 long r;
                 do {
-                    r = SocketCalls.sendto(cs.errno, raw, from, len, LibC.MSG_NOSIGNAL(), sa, saLen);
+                    r = SocketCalls.sendto(cs, raw, from, len, LibC.MSG_NOSIGNAL(), sa, saLen);
                 } while (Results.interrupted(r));
                 if (r < 0 && !Results.wouldBlock(r)) throw fd.failure("sendto", detail, r);
                 return transfer(r, "sendto");
@@ -990,7 +990,7 @@ public final class Socket implements AutoCloseable {
         long r;
         try {
             do {
-                r = VectorCalls.recvmsg(cs.errno, raw, info.msg, flags, info.keep);
+                r = VectorCalls.recvmsg(cs, raw, info.msg, flags, info.keep);
             } while (Results.interrupted(r));
         } finally {
             fd.release();
@@ -1132,7 +1132,7 @@ public final class Socket implements AutoCloseable {
             int r;
             do {
                 // MSG_WAITFORONE: a blocking socket returns once one has come, not when all have
-                r = SocketCalls.recvmmsg(cs.errno, raw, batch.vector, count,
+                r = SocketCalls.recvmmsg(cs, raw, batch.vector, count,
                         LibC.MSG_TRUNC() | LibC.MSG_WAITFORONE() | LibC.MSG_CMSG_CLOEXEC());
             } while (Results.interrupted(r));
             if (r > 0) batch.closePassedFds(r); // a batch takes no descriptors: any a peer sent are closed
@@ -1167,7 +1167,7 @@ public final class Socket implements AutoCloseable {
         try {
             int r;
             do {
-                r = SocketCalls.sendmmsg(cs.errno, raw, batch.slot(from), count, LibC.MSG_NOSIGNAL());
+                r = SocketCalls.sendmmsg(cs, raw, batch.slot(from), count, LibC.MSG_NOSIGNAL());
             } while (Results.interrupted(r));
             return (int) transfer(r, "sendmmsg");
         } finally {
@@ -1205,7 +1205,7 @@ public final class Socket implements AutoCloseable {
         MemorySegment v = cs.scratch.asSlice(VAL_OFF, 4);
         int raw = fd.acquire("ioctl");
         try {
-            Results.check(dev.panio.internal.sys.FdCalls.ioctl(cs.errno, raw, request, v), "ioctl", name, raw);
+            Results.check(dev.panio.internal.sys.FdCalls.ioctl(cs, raw, request, v), "ioctl", name, raw);
             return v.get(ValueLayout.JAVA_INT, 0);
         } finally {
             fd.release();
@@ -1286,7 +1286,7 @@ public final class Socket implements AutoCloseable {
         }
         int raw = fd.acquire("setsockopt");
         try {
-            Results.check(SocketCalls.setsockopt(cs.errno, raw, level, option, v, (int) size), "setsockopt",
+            Results.check(SocketCalls.setsockopt(cs, raw, level, option, v, (int) size), "setsockopt",
                     name + " " + group.getHostAddress(), raw);
         } finally {
             fd.release();
@@ -1380,7 +1380,7 @@ public final class Socket implements AutoCloseable {
         len.set(ValueLayout.JAVA_INT, 0, (int) size);
         int raw = fd.acquire("getsockopt");
         try {
-            Results.check(SocketCalls.getsockopt(cs.errno, raw, spec.level(), spec.name(), v, len), "getsockopt", spec.cname(), raw);
+            Results.check(SocketCalls.getsockopt(cs, raw, spec.level(), spec.name(), v, len), "getsockopt", spec.cname(), raw);
             return v;
         } finally {
             fd.release();
@@ -1399,7 +1399,7 @@ public final class Socket implements AutoCloseable {
         MemorySegment.copy(b, 0, v, ValueLayout.JAVA_BYTE, 0, b.length);
         int raw = fd.acquire("setsockopt");
         try {
-            Results.check(SocketCalls.setsockopt(cs.errno, raw, spec.level(), spec.name(), v, b.length), "setsockopt",
+            Results.check(SocketCalls.setsockopt(cs, raw, spec.level(), spec.name(), v, b.length), "setsockopt",
                     "SO_BINDTODEVICE " + name, raw);
         } finally {
             fd.release();
@@ -1432,7 +1432,7 @@ public final class Socket implements AutoCloseable {
         CallState cs = CallState.current();
         int raw = fd.acquire("setsockopt");
         try {
-            Results.check(SocketCalls.setsockopt(cs.errno, raw, spec.level(), spec.name(), v, (int) size), "setsockopt", spec.cname(), raw);
+            Results.check(SocketCalls.setsockopt(cs, raw, spec.level(), spec.name(), v, (int) size), "setsockopt", spec.cname(), raw);
         } finally {
             fd.release();
         }
@@ -1601,7 +1601,7 @@ public final class Socket implements AutoCloseable {
         linger.l_linger(l, Math.max(seconds, 0));
         int raw = fd.acquire("setsockopt");
         try {
-            Results.check(SocketCalls.setsockopt(cs.errno, raw, LibC.SOL_SOCKET(), LibC.SO_LINGER(), l, (int) linger.sizeof()),
+            Results.check(SocketCalls.setsockopt(cs, raw, LibC.SOL_SOCKET(), LibC.SO_LINGER(), l, (int) linger.sizeof()),
                     "setsockopt", "SO_LINGER", raw);
         } finally {
             fd.release();
@@ -1621,7 +1621,7 @@ public final class Socket implements AutoCloseable {
         len.set(ValueLayout.JAVA_INT, 0, (int) linger.sizeof());
         int raw = fd.acquire("getsockopt");
         try {
-            Results.check(SocketCalls.getsockopt(cs.errno, raw, LibC.SOL_SOCKET(), LibC.SO_LINGER(), l, len),
+            Results.check(SocketCalls.getsockopt(cs, raw, LibC.SOL_SOCKET(), LibC.SO_LINGER(), l, len),
                     "getsockopt", "SO_LINGER", raw);
             return linger.l_onoff(l) != 0 ? linger.l_linger(l) : -1;
         } finally {
@@ -1645,7 +1645,7 @@ public final class Socket implements AutoCloseable {
         v.set(ValueLayout.JAVA_INT, 0, value);
         int raw = fd.acquire("setsockopt");
         try {
-            Results.check(SocketCalls.setsockopt(cs.errno, raw, level, option, v, 4), "setsockopt", name, raw);
+            Results.check(SocketCalls.setsockopt(cs, raw, level, option, v, 4), "setsockopt", name, raw);
         } finally {
             fd.release();
         }
@@ -1667,7 +1667,7 @@ public final class Socket implements AutoCloseable {
         len.set(ValueLayout.JAVA_INT, 0, 4);
         int raw = fd.acquire("getsockopt");
         try {
-            Results.check(SocketCalls.getsockopt(cs.errno, raw, level, option, v, len), "getsockopt", name, raw);
+            Results.check(SocketCalls.getsockopt(cs, raw, level, option, v, len), "getsockopt", name, raw);
             return v.get(ValueLayout.JAVA_INT, 0);
         } finally {
             fd.release();

@@ -181,7 +181,7 @@ public final class Poll implements AutoCloseable {
         try {
             long deadline = Timeouts.deadline(timeoutMillis);
             for (;;) {
-                int r = MultiplexCalls.poll(cs.errno, fds, size + 1L, Timeouts.remainingMillis(deadline));
+                int r = MultiplexCalls.poll(cs, fds, size + 1L, Timeouts.remainingMillis(deadline));
                 if (life.isClosed()) throw new ClosedException("poll", toString());
                 if (r > 0) return r;
                 if (r == 0 && !Timeouts.pending(deadline)) return 0;

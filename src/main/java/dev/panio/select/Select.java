@@ -171,7 +171,7 @@ public final class Select implements AutoCloseable {
                     }
                     tv = timeout;
                 }
-                int r = MultiplexCalls.select(cs.errno, Math.max(maxFd, wakeFd) + 1, ready[0], ready[1], ready[2], tv);
+                int r = MultiplexCalls.select(cs, Math.max(maxFd, wakeFd) + 1, ready[0], ready[1], ready[2], tv);
                 if (life.isClosed()) throw new ClosedException("select", toString());
                 if (r >= 0) return r;
                 if (Results.interrupted(r)) continue;

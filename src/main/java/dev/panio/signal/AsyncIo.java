@@ -44,9 +44,9 @@ public final class AsyncIo {
             MemorySegment owner = cs.scratch.asSlice(0, f_owner_ex.layout());
             f_owner_ex.type(owner, LibC.F_OWNER_TID());
             f_owner_ex.pid(owner, tid);
-            Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETOWN_EX(), owner), "fcntl", "F_SETOWN_EX", raw);
-            Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETSIG(), signo), "fcntl", "F_SETSIG", raw);
-            Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETFL(), statusFlags(cs, raw) | LibC.O_ASYNC() | LibC.O_NONBLOCK()),
+            Results.check(FdCalls.fcntl(cs, raw, LibC.F_SETOWN_EX(), owner), "fcntl", "F_SETOWN_EX", raw);
+            Results.check(FdCalls.fcntl(cs, raw, LibC.F_SETSIG(), signo), "fcntl", "F_SETSIG", raw);
+            Results.check(FdCalls.fcntl(cs, raw, LibC.F_SETFL(), statusFlags(cs, raw) | LibC.O_ASYNC() | LibC.O_NONBLOCK()),
                     "fcntl", "F_SETFL", raw);
         } finally {
             fd.release();
@@ -64,7 +64,7 @@ public final class AsyncIo {
         CallState cs = CallState.current();
         int raw = fd.acquire("fcntl");
         try {
-            Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_SETFL(), statusFlags(cs, raw) & ~LibC.O_ASYNC()), "fcntl", "F_SETFL", raw);
+            Results.check(FdCalls.fcntl(cs, raw, LibC.F_SETFL(), statusFlags(cs, raw) & ~LibC.O_ASYNC()), "fcntl", "F_SETFL", raw);
         } finally {
             fd.release();
         }
@@ -88,6 +88,6 @@ public final class AsyncIo {
     }
 
     private static int statusFlags(CallState cs, int raw) throws ErrnoException {
-        return Results.check(FdCalls.fcntl(cs.errno, raw, LibC.F_GETFL(), 0), "fcntl", "F_GETFL", raw);
+        return Results.check(FdCalls.fcntl(cs, raw, LibC.F_GETFL(), 0), "fcntl", "F_GETFL", raw);
     }
 }

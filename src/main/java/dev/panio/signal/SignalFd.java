@@ -58,9 +58,9 @@ public final class SignalFd implements AutoCloseable {
         if (capacity < 1 || capacity > 4096) throw new IllegalArgumentException("signalfd: capacity must be 1 to 4096: " + capacity);
         CallState cs = CallState.current();
         MemorySegment mask = cs.scratch.asSlice(0, sigset_t.sizeof());
-        set.writeTo(cs.errno, mask);
+        set.writeTo(cs, mask);
         int flags = LibC.SFD_CLOEXEC() | (nonBlocking ? LibC.SFD_NONBLOCK() : 0);
-        int raw = Results.check(SignalCalls.signalfd(cs.errno, -1, mask, flags), "signalfd", -1);
+        int raw = Results.check(SignalCalls.signalfd(cs, -1, mask, flags), "signalfd", -1);
         return new SignalFd(FileDescriptor.adopt(raw), capacity);
     }
 
@@ -95,7 +95,7 @@ public final class SignalFd implements AutoCloseable {
         try {
             long r;
             do {
-                r = FdCalls.read(cs.errno, raw, records, records.byteSize());
+                r = FdCalls.read(cs, raw, records, records.byteSize());
             } while (Results.interrupted(r));
             if (Results.wouldBlock(r)) {
                 count = 0;

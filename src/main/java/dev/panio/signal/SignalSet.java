@@ -117,7 +117,7 @@ public final class SignalSet {
     }
 
     /** Fills the {@code sigset_t} at {@code set} (at least {@code sizeof(sigset_t)} bytes) with this set. */
-    void writeTo(MemorySegment errno, MemorySegment set) throws ErrnoException {
+    void writeTo(dev.panio.internal.sys.CallState errno, MemorySegment set) throws ErrnoException {
         Results.check(SignalCalls.sigemptyset(errno, set), "sigemptyset", -1);
         for (int signo = 1; signo <= MAX_SIGNAL; signo++) {
             if (contains(signo)) Results.check(SignalCalls.sigaddset(errno, set, signo), "sigaddset", -1);

@@ -58,8 +58,8 @@ public final class Signals {
         refuseVirtual("pthread_sigmask");
         CallState cs = CallState.current();
         MemorySegment sigset = cs.scratch.asSlice(0, sigset_t.sizeof());
-        set.writeTo(cs.errno, sigset);
-        Results.check(SignalCalls.pthreadSigmask(cs.errno, how, sigset, MemorySegment.NULL), "pthread_sigmask", -1);
+        set.writeTo(cs, sigset);
+        Results.check(SignalCalls.pthreadSigmask(cs, how, sigset, MemorySegment.NULL), "pthread_sigmask", -1);
     }
 
     /**
@@ -75,7 +75,7 @@ public final class Signals {
     public static void ignore(int signo) throws ErrnoException {
         SignalSet.check("signal", signo);
         CallState cs = CallState.current();
-        int r = SignalCalls.ignore(cs.errno, signo);
+        int r = SignalCalls.ignore(cs, signo);
         if (r < 0) throw Results.failure("signal", "SIG_IGN " + signo, -1, r);
     }
 
@@ -93,7 +93,7 @@ public final class Signals {
      */
     public static int currentThreadId() {
         refuseVirtual("gettid");
-        return MiscCalls.gettid(CallState.current().errno);
+        return MiscCalls.gettid(CallState.current());
     }
 
     /**
@@ -110,7 +110,7 @@ public final class Signals {
     public static boolean sendToThread(int tid, int signo) throws ErrnoException {
         SignalSet.check("tgkill", signo);
         CallState cs = CallState.current();
-        int r = SignalCalls.tgkill(cs.errno, MiscCalls.getpid(cs.errno), tid, signo);
+        int r = SignalCalls.tgkill(cs, MiscCalls.getpid(cs), tid, signo);
         if (r == -dev.panio.io.Errno.ESRCH.code()) return false;
         Results.check(r, "tgkill", -1);
         return true;

@@ -296,7 +296,7 @@ public final class IoUring implements AutoCloseable {
                 io_uring_params.flags(params, flags);
                 io_uring_params.cq_entries(params, options.cqEntries());
                 io_uring_params.sq_thread_idle(params, options.sqThreadIdleMillis());
-                int r = UringCalls.setup(cs.errno, options.entries(), params.address());
+                int r = UringCalls.setup(cs, options.entries(), params.address());
                 if (r >= 0) return new IoUring(r, params, flags, masked);
                 Errno errno = Errno.of(-r);
                 int drop = errno == Errno.EINVAL ? nextToDrop(preferred) : 0;
@@ -342,14 +342,14 @@ public final class IoUring implements AutoCloseable {
     }
 
     private MemorySegment map(long bytes, long offset) throws ErrnoException {
-        long addr = MiscCalls.mmap(cs.errno, 0, bytes, LibC.PROT_READ() | LibC.PROT_WRITE(),
+        long addr = MiscCalls.mmap(cs, 0, bytes, LibC.PROT_READ() | LibC.PROT_WRITE(),
                 LibC.MAP_SHARED() | LibC.MAP_POPULATE(), fd, offset);
         if (addr < 0) throw Results.failure("mmap", "io_uring offset 0x" + Long.toHexString(offset), fd, (int) addr);
         return MemorySegment.ofAddress(addr).reinterpret(bytes, arena, IoUring::unmap);
     }
 
     private static void unmap(MemorySegment s) {
-        MiscCalls.munmap(CallState.current().errno, s, s.byteSize());
+        MiscCalls.munmap(CallState.current(), s, s.byteSize());
     }
 
     // ---- threads and state ------------------------------------------------------------------
@@ -536,7 +536,7 @@ public final class IoUring implements AutoCloseable {
         if (pending == 0) return 0;
         int r;
         do {
-            r = UringCalls.enter(cs.errno, fd, pending, 0, 0, 0, 0);
+            r = UringCalls.enter(cs, fd, pending, 0, 0, 0, 0);
         } while (Results.interrupted(r));
         if (Results.wouldBlock(r) || Results.is(r, Errno.EBUSY)) return 0;
         return Results.check(r, "io_uring_enter", "submit", fd);
@@ -612,7 +612,7 @@ public final class IoUring implements AutoCloseable {
             // (close() sets the state before it signals, so either this sees it, or the
             // wake-up completion arrives after `min` was taken and ends the enter.)
             if (user && life.isClosed()) return userReady(extArg);
-            int r = UringCalls.enter(cs.errno, fd, toSubmit, min, flags, argAddr, argSize);
+            int r = UringCalls.enter(cs, fd, toSubmit, min, flags, argAddr, argSize);
             // Teardown waits for panio's own completions too (the wake-up, the cancel).
             int ready = user ? userReady(extArg) : ready();
             if ((user && life.isClosed()) || ready >= waitNr) return ready;
@@ -643,7 +643,7 @@ public final class IoUring implements AutoCloseable {
     private void enter(int toSubmit, int minComplete, int flags, long arg, long argSize) throws ErrnoException {
         int r;
         do {
-            r = UringCalls.enter(cs.errno, fd, toSubmit, minComplete, flags, arg, argSize);
+            r = UringCalls.enter(cs, fd, toSubmit, minComplete, flags, arg, argSize);
         } while (Results.interrupted(r));
         if (r < 0 && !Results.wouldBlock(r) && !Results.is(r, Errno.EBUSY)) throw Results.failure("io_uring_enter", null, fd, r);
     }
@@ -874,7 +874,7 @@ public final class IoUring implements AutoCloseable {
         enterCall("io_uring_register(" + what + ")");
         try {
             CallState mine = CallState.current();
-            return Results.check(UringCalls.register(mine.errno, fd, opcode, arg, nr), "io_uring_register", what, fd);
+            return Results.check(UringCalls.register(mine, fd, opcode, arg, nr), "io_uring_register", what, fd);
         } finally {
             leaveCall();
         }
@@ -899,7 +899,7 @@ public final class IoUring implements AutoCloseable {
         enterCall("allocate");
         try {
             long size = (bytes + PAGE - 1) & -PAGE;
-            long addr = MiscCalls.mmap(CallState.current().errno, 0, size, LibC.PROT_READ() | LibC.PROT_WRITE(),
+            long addr = MiscCalls.mmap(CallState.current(), 0, size, LibC.PROT_READ() | LibC.PROT_WRITE(),
                     LibC.MAP_PRIVATE() | LibC.MAP_ANONYMOUS(), -1, 0);
             if (addr < 0) throw Results.failure("mmap", "io_uring allocate " + size + " bytes", -1, (int) addr);
             return MemorySegment.ofAddress(addr).reinterpret(size, owned, this::releaseOwned).asSlice(0, bytes);
@@ -914,10 +914,10 @@ public final class IoUring implements AutoCloseable {
         if (quarantine) {
             // MAP_FIXED replaces the pages (they are freed) but keeps the address range reserved,
             // so a late kernel write faults instead of hitting a later mapping.
-            MiscCalls.mmap(mine.errno, s.address(), s.byteSize(), LibC.PROT_NONE(),
+            MiscCalls.mmap(mine, s.address(), s.byteSize(), LibC.PROT_NONE(),
                     LibC.MAP_PRIVATE() | LibC.MAP_ANONYMOUS() | LibC.MAP_FIXED() | LibC.MAP_NORESERVE(), -1, 0);
         } else {
-            MiscCalls.munmap(mine.errno, s, s.byteSize());
+            MiscCalls.munmap(mine, s, s.byteSize());
         }
     }
 
@@ -983,6 +983,18 @@ public final class IoUring implements AutoCloseable {
      */
     public int cqEntries() {
         return cqEntries;
+    }
+
+    /**
+     * The {@code io_uring_enter} calls this ring has made ({@link #submit}, {@link #submitAndWait}
+     * and the retries they make): the system calls that submitting and reaping cost, to divide by
+     * the operations they carried. Counted by the submitting thread with plain stores; read from
+     * another thread it may be a few calls late.
+     *
+     * @return the count since the ring was opened
+     */
+    public long enterCalls() {
+        return cs.calls(dev.panio.internal.sys.Syscall.IO_URING_ENTER);
     }
 
     /**

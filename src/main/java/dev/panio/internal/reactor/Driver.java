@@ -201,6 +201,14 @@ public abstract class Driver {
         return loopCounters;
     }
 
+    /**
+     * Adds the system calls made on threads of the driver's own (not the loop thread's, which
+     * the loop counts) into {@code into}, indexed by {@link dev.panio.internal.sys.Syscall}
+     * ordinal. Any thread.
+     */
+    public void addSystemCalls(long[] into) {
+    }
+
     /** Frees off-heap resources; the last call on the loop thread. */
     public abstract void close();
 }

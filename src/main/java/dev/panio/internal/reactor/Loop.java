@@ -68,6 +68,9 @@ public final class Loop implements EventLoop {
     private volatile boolean stopped;
     private final AtomicLong wakeupsSent = new AtomicLong();
 
+    /** The loop thread's call state: the system calls made on it, counted (set as the thread starts). */
+    private volatile dev.panio.internal.sys.CallState loopCalls;
+
     /** Failures of user code on this loop: counted, logged with a rate limit, never fatal. */
     public final Failures failures;
 
@@ -109,6 +112,7 @@ public final class Loop implements EventLoop {
     }
 
     private void run() {
+        loopCalls = dev.panio.internal.sys.CallState.current();
         try {
             driver.start();
             waker = driver.waker();
@@ -332,8 +336,12 @@ public final class Loop implements EventLoop {
 
     @Override
     public LoopMetrics metrics() {
+        long[] calls = new long[dev.panio.internal.sys.Syscall.COUNT];
+        dev.panio.internal.sys.CallState s = loopCalls;
+        if (s != null) s.addCallsTo(calls);
+        driver.addSystemCalls(calls);
         return driver.metrics(new LoopMetrics(open, accepted, acceptErrors, bytesRead, bytesWritten, reads, writes,
-                wakeupsSent.get(), turns, allocatedBytes(), failures.count()));
+                wakeupsSent.get(), turns, allocatedBytes(), failures.count(), CallCounts.named(calls)));
     }
 
     private static final com.sun.management.ThreadMXBean THREADS =

@@ -26,6 +26,12 @@ public final class CallState {
     /** Out-parameters and small in-parameters; valid until the next call that uses it. */
     public final MemorySegment scratch = arena.allocate(SCRATCH_BYTES, 16);
     private MemorySegment bounce;
+    /**
+     * System calls made with this state, by {@link Syscall} ordinal: written by the owning
+     * thread only, with plain stores (no atomics on the call path); another thread reading
+     * them for statistics may see a count a few calls late.
+     */
+    private final long[] calls = new long[Syscall.COUNT];
 
     /** A fresh state, for an owner that keeps it. */
     public CallState() {}
@@ -33,6 +39,21 @@ public final class CallState {
     /** The calling thread's state; allocated on its first use by that thread. */
     public static CallState current() {
         return CURRENT.get();
+    }
+
+    /** Counts one call of {@code kind} (the syscall layer, on the owning thread). */
+    void count(Syscall kind) {
+        calls[kind.ordinal()]++;
+    }
+
+    /** The calls of {@code kind} made with this state; any thread (possibly a few calls late). */
+    public long calls(Syscall kind) {
+        return calls[kind.ordinal()];
+    }
+
+    /** Adds this state's counts into {@code into} (indexed by {@link Syscall} ordinal); any thread. */
+    public void addCallsTo(long[] into) {
+        for (int i = 0; i < Syscall.COUNT; i++) into[i] += calls[i];
     }
 
     /**

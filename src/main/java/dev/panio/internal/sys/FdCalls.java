@@ -50,161 +50,180 @@ public final class FdCalls {
     private static final MethodHandle IOCTL_PTR = Native.variadic(LibC.ioctl.address(),
             LibC.ioctl.makeInvoker(LibC.C_POINTER).descriptor(), 2, true);
 
-    public static long read(MemorySegment st, int fd, MemorySegment buf, long count) {
+    public static long read(CallState st, int fd, MemorySegment buf, long count) {
+        st.count(Syscall.READ);
         try {
-            return result((long) READ.invokeExact(st, fd, buf, count), st);
+            return result((long) READ.invokeExact(st.errno, fd, buf, count), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long write(MemorySegment st, int fd, MemorySegment buf, long count) {
+    public static long write(CallState st, int fd, MemorySegment buf, long count) {
+        st.count(Syscall.WRITE);
         try {
-            return result((long) WRITE.invokeExact(st, fd, buf, count), st);
+            return result((long) WRITE.invokeExact(st.errno, fd, buf, count), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long readv(MemorySegment st, int fd, MemorySegment iov, int iovcnt) {
+    public static long readv(CallState st, int fd, MemorySegment iov, int iovcnt) {
+        st.count(Syscall.READV);
         try {
-            return result((long) READV.invokeExact(st, fd, iov, iovcnt), st);
+            return result((long) READV.invokeExact(st.errno, fd, iov, iovcnt), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long writev(MemorySegment st, int fd, MemorySegment iov, int iovcnt) {
+    public static long writev(CallState st, int fd, MemorySegment iov, int iovcnt) {
+        st.count(Syscall.WRITEV);
         try {
-            return result((long) WRITEV.invokeExact(st, fd, iov, iovcnt), st);
+            return result((long) WRITEV.invokeExact(st.errno, fd, iov, iovcnt), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long pread(MemorySegment st, int fd, MemorySegment buf, long count, long offset) {
+    public static long pread(CallState st, int fd, MemorySegment buf, long count, long offset) {
+        st.count(Syscall.PREAD64);
         try {
-            return result((long) PREAD.invokeExact(st, fd, buf, count, offset), st);
+            return result((long) PREAD.invokeExact(st.errno, fd, buf, count, offset), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long pwrite(MemorySegment st, int fd, MemorySegment buf, long count, long offset) {
+    public static long pwrite(CallState st, int fd, MemorySegment buf, long count, long offset) {
+        st.count(Syscall.PWRITE64);
         try {
-            return result((long) PWRITE.invokeExact(st, fd, buf, count, offset), st);
+            return result((long) PWRITE.invokeExact(st.errno, fd, buf, count, offset), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int close(MemorySegment st, int fd) {
+    public static int close(CallState st, int fd) {
+        st.count(Syscall.CLOSE);
         try {
-            return result((int) CLOSE.invokeExact(st, fd), st);
+            return result((int) CLOSE.invokeExact(st.errno, fd), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code pipe2(fds, flags)}; {@code fds} receives two ints. */
-    public static int pipe2(MemorySegment st, MemorySegment fds, int flags) {
+    public static int pipe2(CallState st, MemorySegment fds, int flags) {
+        st.count(Syscall.PIPE2);
         try {
-            return result((int) PIPE2.invokeExact(st, fds, flags), st);
+            return result((int) PIPE2.invokeExact(st.errno, fds, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int dup(MemorySegment st, int fd) {
+    public static int dup(CallState st, int fd) {
+        st.count(Syscall.DUP);
         try {
-            return result((int) DUP.invokeExact(st, fd), st);
+            return result((int) DUP.invokeExact(st.errno, fd), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int dup3(MemorySegment st, int oldfd, int newfd, int flags) {
+    public static int dup3(CallState st, int oldfd, int newfd, int flags) {
+        st.count(Syscall.DUP3);
         try {
-            return result((int) DUP3.invokeExact(st, oldfd, newfd, flags), st);
+            return result((int) DUP3.invokeExact(st.errno, oldfd, newfd, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code fcntl(fd, cmd, arg)} for the non-blocking commands that take an int (or none). */
-    public static int fcntl(MemorySegment st, int fd, int cmd, int arg) {
+    public static int fcntl(CallState st, int fd, int cmd, int arg) {
+        st.count(Syscall.FCNTL);
         try {
-            return result((int) FCNTL_INT.invokeExact(st, fd, cmd, arg), st);
+            return result((int) FCNTL_INT.invokeExact(st.errno, fd, cmd, arg), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code fcntl(fd, cmd, ptr)} for the non-blocking commands that take a pointer (F_SETOWN_EX). */
-    public static int fcntl(MemorySegment st, int fd, int cmd, MemorySegment arg) {
+    public static int fcntl(CallState st, int fd, int cmd, MemorySegment arg) {
+        st.count(Syscall.FCNTL);
         try {
-            return result((int) FCNTL_PTR.invokeExact(st, fd, cmd, arg), st);
+            return result((int) FCNTL_PTR.invokeExact(st.errno, fd, cmd, arg), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code ioctl(fd, request, ptr)} for requests that only read kernel state (FIONREAD). */
-    public static int ioctl(MemorySegment st, int fd, long request, MemorySegment arg) {
+    public static int ioctl(CallState st, int fd, long request, MemorySegment arg) {
+        st.count(Syscall.IOCTL);
         try {
-            return result((int) IOCTL_PTR.invokeExact(st, fd, request, arg), st);
+            return result((int) IOCTL_PTR.invokeExact(st.errno, fd, request, arg), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code open(path, flags, mode)}; {@code path} is a NUL-terminated string. */
-    public static int open(MemorySegment st, MemorySegment path, int flags, int mode) {
+    public static int open(CallState st, MemorySegment path, int flags, int mode) {
+        st.count(Syscall.OPENAT);
         try {
-            return result((int) OPEN.invokeExact(st, path, flags, mode), st);
+            return result((int) OPEN.invokeExact(st.errno, path, flags, mode), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int memfdCreate(MemorySegment st, MemorySegment name, int flags) {
+    public static int memfdCreate(CallState st, MemorySegment name, int flags) {
+        st.count(Syscall.MEMFD_CREATE);
         try {
-            return result((int) MEMFD_CREATE.invokeExact(st, name, flags), st);
+            return result((int) MEMFD_CREATE.invokeExact(st.errno, name, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int ftruncate(MemorySegment st, int fd, long length) {
+    public static int ftruncate(CallState st, int fd, long length) {
+        st.count(Syscall.FTRUNCATE);
         try {
-            return result((int) FTRUNCATE.invokeExact(st, fd, length), st);
+            return result((int) FTRUNCATE.invokeExact(st.errno, fd, length), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long lseek(MemorySegment st, int fd, long offset, int whence) {
+    public static long lseek(CallState st, int fd, long offset, int whence) {
+        st.count(Syscall.LSEEK);
         try {
-            return result((long) LSEEK.invokeExact(st, fd, offset, whence), st);
+            return result((long) LSEEK.invokeExact(st.errno, fd, offset, whence), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code fstat(fd, buf)}; {@code buf} holds a {@code struct stat}. */
-    public static int fstat(MemorySegment st, int fd, MemorySegment buf) {
+    public static int fstat(CallState st, int fd, MemorySegment buf) {
+        st.count(Syscall.FSTAT);
         try {
-            return result((int) FSTAT.invokeExact(st, fd, buf), st);
+            return result((int) FSTAT.invokeExact(st.errno, fd, buf), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code openat2(dirfd, path, how, sizeof how)}: the new fd or {@code -errno}. */
-    public static int openat2(MemorySegment st, int dirfd, MemorySegment path, MemorySegment how) {
+    public static int openat2(CallState st, int dirfd, MemorySegment path, MemorySegment how) {
+        st.count(Syscall.OPENAT2);
         try {
-            return (int) result((long) SYSCALL4.invokeExact(st, NR_OPENAT2, (long) dirfd, path.address(),
-                    how.address(), how.byteSize()), st);
+            return (int) result((long) SYSCALL4.invokeExact(st.errno, NR_OPENAT2, (long) dirfd, path.address(),
+                    how.address(), how.byteSize()), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }

@@ -30,107 +30,119 @@ public final class MiscCalls {
     private static final MethodHandle GETTID = Native.critical(LibC.gettid$address(), LibC.gettid$descriptor());
     private static final MethodHandle KILL = Native.critical(LibC.kill$address(), LibC.kill$descriptor());
 
-    public static int eventfd(MemorySegment st, int initval, int flags) {
+    public static int eventfd(CallState st, int initval, int flags) {
+        st.count(Syscall.EVENTFD2);
         try {
-            return result((int) EVENTFD.invokeExact(st, initval, flags), st);
+            return result((int) EVENTFD.invokeExact(st.errno, initval, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int timerfdCreate(MemorySegment st, int clockid, int flags) {
+    public static int timerfdCreate(CallState st, int clockid, int flags) {
+        st.count(Syscall.TIMERFD_CREATE);
         try {
-            return result((int) TIMERFDCREATE.invokeExact(st, clockid, flags), st);
+            return result((int) TIMERFDCREATE.invokeExact(st.errno, clockid, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int timerfdSettime(MemorySegment st, int fd, int flags, MemorySegment newValue, MemorySegment oldValue) {
+    public static int timerfdSettime(CallState st, int fd, int flags, MemorySegment newValue, MemorySegment oldValue) {
+        st.count(Syscall.TIMERFD_SETTIME);
         try {
-            return result((int) TIMERFDSETTIME.invokeExact(st, fd, flags, newValue, oldValue), st);
+            return result((int) TIMERFDSETTIME.invokeExact(st.errno, fd, flags, newValue, oldValue), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int timerfdGettime(MemorySegment st, int fd, MemorySegment curValue) {
+    public static int timerfdGettime(CallState st, int fd, MemorySegment curValue) {
+        st.count(Syscall.TIMERFD_GETTIME);
         try {
-            return result((int) TIMERFDGETTIME.invokeExact(st, fd, curValue), st);
+            return result((int) TIMERFDGETTIME.invokeExact(st.errno, fd, curValue), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int getrlimit(MemorySegment st, int resource, MemorySegment rlim) {
+    public static int getrlimit(CallState st, int resource, MemorySegment rlim) {
+        st.count(Syscall.PRLIMIT64);
         try {
-            return result((int) GETRLIMIT.invokeExact(st, resource, rlim), st);
+            return result((int) GETRLIMIT.invokeExact(st.errno, resource, rlim), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int setrlimit(MemorySegment st, int resource, MemorySegment rlim) {
+    public static int setrlimit(CallState st, int resource, MemorySegment rlim) {
+        st.count(Syscall.PRLIMIT64);
         try {
-            return result((int) SETRLIMIT.invokeExact(st, resource, rlim), st);
+            return result((int) SETRLIMIT.invokeExact(st.errno, resource, rlim), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int munmap(MemorySegment st, MemorySegment addr, long length) {
+    public static int munmap(CallState st, MemorySegment addr, long length) {
+        st.count(Syscall.MUNMAP);
         try {
-            return result((int) MUNMAP.invokeExact(st, addr, length), st);
+            return result((int) MUNMAP.invokeExact(st.errno, addr, length), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int getpid(MemorySegment st) {
+    public static int getpid(CallState st) {
+        st.count(Syscall.GETPID);
         try {
-            return result((int) GETPID.invokeExact(st), st);
+            return result((int) GETPID.invokeExact(st.errno), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int getuid(MemorySegment st) {
+    public static int getuid(CallState st) {
+        st.count(Syscall.GETUID);
         try {
-            return result((int) GETUID.invokeExact(st), st);
+            return result((int) GETUID.invokeExact(st.errno), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int getgid(MemorySegment st) {
+    public static int getgid(CallState st) {
+        st.count(Syscall.GETGID);
         try {
-            return result((int) GETGID.invokeExact(st), st);
+            return result((int) GETGID.invokeExact(st.errno), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code if_nametoindex(name)}: the index, or 0 (not {@code -errno}) if there is no such interface. */
-    public static int ifNameToIndex(MemorySegment st, MemorySegment name) {
+    public static int ifNameToIndex(CallState st, MemorySegment name) {
         try {
-            int r = (int) IF_NAMETOINDEX.invokeExact(st, name);
+            int r = (int) IF_NAMETOINDEX.invokeExact(st.errno, name);
             return r;
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int gettid(MemorySegment st) {
+    public static int gettid(CallState st) {
+        st.count(Syscall.GETTID);
         try {
-            return result((int) GETTID.invokeExact(st), st);
+            return result((int) GETTID.invokeExact(st.errno), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int kill(MemorySegment st, int pid, int sig) {
+    public static int kill(CallState st, int pid, int sig) {
+        st.count(Syscall.KILL);
         try {
-            return result((int) KILL.invokeExact(st, pid, sig), st);
+            return result((int) KILL.invokeExact(st.errno, pid, sig), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -140,10 +152,11 @@ public final class MiscCalls {
      * {@code mmap}; returns the mapping's address, or {@code -errno}. User-space addresses
      * on 64-bit Linux are below 2^47, so a valid address is never negative.
      */
-    public static long mmap(MemorySegment st, long addr, long length, int prot, int flags, int fd, long offset) {
+    public static long mmap(CallState st, long addr, long length, int prot, int flags, int fd, long offset) {
+        st.count(Syscall.MMAP);
         try {
-            MemorySegment r = (MemorySegment) MMAP.invokeExact(st, MemorySegment.ofAddress(addr), length, prot, flags, fd, offset);
-            return r.address() == -1L ? -Native.errno(st) : r.address();
+            MemorySegment r = (MemorySegment) MMAP.invokeExact(st.errno, MemorySegment.ofAddress(addr), length, prot, flags, fd, offset);
+            return r.address() == -1L ? -Native.errno(st.errno) : r.address();
         } catch (Throwable t) {
             throw unreachable(t);
         }

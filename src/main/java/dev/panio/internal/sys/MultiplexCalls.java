@@ -26,61 +26,68 @@ public final class MultiplexCalls {
     private static final MethodHandle EPOLLWAIT_NOW = Native.critical(LibC.epoll_wait$address(), LibC.epoll_wait$descriptor());
     private static final MethodHandle EPOLLPWAIT = Native.blocking(LibC.epoll_pwait$address(), LibC.epoll_pwait$descriptor());
 
-    public static int select(MemorySegment st, int nfds, MemorySegment readfds, MemorySegment writefds, MemorySegment exceptfds, MemorySegment timeout) {
+    public static int select(CallState st, int nfds, MemorySegment readfds, MemorySegment writefds, MemorySegment exceptfds, MemorySegment timeout) {
+        st.count(Syscall.SELECT);
         try {
-            return result((int) SELECT.invokeExact(st, nfds, readfds, writefds, exceptfds, timeout), st);
+            return result((int) SELECT.invokeExact(st.errno, nfds, readfds, writefds, exceptfds, timeout), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int poll(MemorySegment st, MemorySegment fds, long nfds, int timeout) {
+    public static int poll(CallState st, MemorySegment fds, long nfds, int timeout) {
+        st.count(Syscall.POLL);
         try {
-            return result((int) POLL.invokeExact(st, fds, nfds, timeout), st);
+            return result((int) POLL.invokeExact(st.errno, fds, nfds, timeout), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int ppoll(MemorySegment st, MemorySegment fds, long nfds, MemorySegment timeout, MemorySegment sigmask) {
+    public static int ppoll(CallState st, MemorySegment fds, long nfds, MemorySegment timeout, MemorySegment sigmask) {
+        st.count(Syscall.PPOLL);
         try {
-            return result((int) PPOLL.invokeExact(st, fds, nfds, timeout, sigmask), st);
+            return result((int) PPOLL.invokeExact(st.errno, fds, nfds, timeout, sigmask), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int epollCreate1(MemorySegment st, int flags) {
+    public static int epollCreate1(CallState st, int flags) {
+        st.count(Syscall.EPOLL_CREATE1);
         try {
-            return result((int) EPOLLCREATE1.invokeExact(st, flags), st);
+            return result((int) EPOLLCREATE1.invokeExact(st.errno, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int epollCtl(MemorySegment st, int epfd, int op, int fd, MemorySegment event) {
+    public static int epollCtl(CallState st, int epfd, int op, int fd, MemorySegment event) {
+        st.count(Syscall.EPOLL_CTL);
         try {
-            return result((int) EPOLLCTL.invokeExact(st, epfd, op, fd, event), st);
+            return result((int) EPOLLCTL.invokeExact(st.errno, epfd, op, fd, event), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int epollWait(MemorySegment st, int epfd, MemorySegment events, int maxevents, int timeout) {
+    public static int epollWait(CallState st, int epfd, MemorySegment events, int maxevents, int timeout) {
+        st.count(Syscall.EPOLL_WAIT);
         try {
             // Each handle is invoked from its own constant call site: through a variable the call
             // is not inlined and the downcall's capture-state check allocates per call.
-            int r = timeout == 0 ? (int) EPOLLWAIT_NOW.invokeExact(st, epfd, events, maxevents, timeout)
-                    : (int) EPOLLWAIT.invokeExact(st, epfd, events, maxevents, timeout);
-            return result(r, st);
+            int r = timeout == 0 ? (int) EPOLLWAIT_NOW.invokeExact(st.errno, epfd, events, maxevents, timeout)
+                    : (int) EPOLLWAIT.invokeExact(st.errno, epfd, events, maxevents, timeout);
+            return result(r, st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int epollPwait(MemorySegment st, int epfd, MemorySegment events, int maxevents, int timeout, MemorySegment sigmask) {
+    public static int epollPwait(CallState st, int epfd, MemorySegment events, int maxevents, int timeout, MemorySegment sigmask) {
+        st.count(Syscall.EPOLL_PWAIT);
         try {
-            return result((int) EPOLLPWAIT.invokeExact(st, epfd, events, maxevents, timeout, sigmask), st);
+            return result((int) EPOLLPWAIT.invokeExact(st.errno, epfd, events, maxevents, timeout, sigmask), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }

@@ -24,42 +24,45 @@ public final class SignalCalls {
     /** {@code SIG_IGN}, a macro for {@code (__sighandler_t) 1}. */
     private static final MemorySegment SIG_IGN = MemorySegment.ofAddress(1);
 
-    public static int sigemptyset(MemorySegment st, MemorySegment set) {
+    public static int sigemptyset(CallState st, MemorySegment set) {
         try {
-            return result((int) SIGEMPTYSET.invokeExact(st, set), st);
+            return result((int) SIGEMPTYSET.invokeExact(st.errno, set), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int sigaddset(MemorySegment st, MemorySegment set, int signo) {
+    public static int sigaddset(CallState st, MemorySegment set, int signo) {
         try {
-            return result((int) SIGADDSET.invokeExact(st, set, signo), st);
+            return result((int) SIGADDSET.invokeExact(st.errno, set, signo), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code pthread_sigmask(how, set, old)} for the calling thread; 0 or {@code -error}. */
-    public static int pthreadSigmask(MemorySegment st, int how, MemorySegment set, MemorySegment old) {
+    public static int pthreadSigmask(CallState st, int how, MemorySegment set, MemorySegment old) {
+        st.count(Syscall.RT_SIGPROCMASK);
         try {
-            return -(int) PTHREAD_SIGMASK.invokeExact(st, how, set, old);
+            return -(int) PTHREAD_SIGMASK.invokeExact(st.errno, how, set, old);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int signalfd(MemorySegment st, int fd, MemorySegment mask, int flags) {
+    public static int signalfd(CallState st, int fd, MemorySegment mask, int flags) {
+        st.count(Syscall.SIGNALFD4);
         try {
-            return result((int) SIGNALFD.invokeExact(st, fd, mask, flags), st);
+            return result((int) SIGNALFD.invokeExact(st.errno, fd, mask, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int tgkill(MemorySegment st, int tgid, int tid, int sig) {
+    public static int tgkill(CallState st, int tgid, int tid, int sig) {
+        st.count(Syscall.TGKILL);
         try {
-            return result((int) TGKILL.invokeExact(st, tgid, tid, sig), st);
+            return result((int) TGKILL.invokeExact(st.errno, tgid, tid, sig), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -69,10 +72,11 @@ public final class SignalCalls {
      * Sets the disposition of {@code signo} to {@code SIG_IGN} for the whole process; 0 or
      * {@code -errno}. (A signal that a thread blocks is still queued for its signalfd.)
      */
-    public static int ignore(MemorySegment st, int signo) {
+    public static int ignore(CallState st, int signo) {
+        st.count(Syscall.RT_SIGACTION);
         try {
-            MemorySegment old = (MemorySegment) SIGNAL.invokeExact(st, signo, SIG_IGN);
-            return old.address() == -1L ? -Native.errno(st) : 0; // SIG_ERR
+            MemorySegment old = (MemorySegment) SIGNAL.invokeExact(st.errno, signo, SIG_IGN);
+            return old.address() == -1L ? -Native.errno(st.errno) : 0; // SIG_ERR
         } catch (Throwable t) {
             throw unreachable(t);
         }

@@ -35,156 +35,175 @@ public final class SocketCalls {
     private static final MethodHandle RECVMMSG = Native.blocking(LibC.recvmmsg$address(), LibC.recvmmsg$descriptor());
     private static final MethodHandle SENDFILE = Native.blocking(LibC.sendfile$address(), LibC.sendfile$descriptor());
 
-    public static int socket(MemorySegment st, int domain, int type, int protocol) {
+    public static int socket(CallState st, int domain, int type, int protocol) {
+        st.count(Syscall.SOCKET);
         try {
-            return result((int) SOCKET.invokeExact(st, domain, type, protocol), st);
+            return result((int) SOCKET.invokeExact(st.errno, domain, type, protocol), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int socketpair(MemorySegment st, int domain, int type, int protocol, MemorySegment fds) {
+    public static int socketpair(CallState st, int domain, int type, int protocol, MemorySegment fds) {
+        st.count(Syscall.SOCKETPAIR);
         try {
-            return result((int) SOCKETPAIR.invokeExact(st, domain, type, protocol, fds), st);
+            return result((int) SOCKETPAIR.invokeExact(st.errno, domain, type, protocol, fds), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int bind(MemorySegment st, int fd, MemorySegment addr, int addrlen) {
+    public static int bind(CallState st, int fd, MemorySegment addr, int addrlen) {
+        st.count(Syscall.BIND);
         try {
-            return result((int) BIND.invokeExact(st, fd, addr, addrlen), st);
+            return result((int) BIND.invokeExact(st.errno, fd, addr, addrlen), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int listen(MemorySegment st, int fd, int backlog) {
+    public static int listen(CallState st, int fd, int backlog) {
+        st.count(Syscall.LISTEN);
         try {
-            return result((int) LISTEN.invokeExact(st, fd, backlog), st);
+            return result((int) LISTEN.invokeExact(st.errno, fd, backlog), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int accept4(MemorySegment st, int fd, MemorySegment addr, MemorySegment addrlen, int flags) {
+    public static int accept4(CallState st, int fd, MemorySegment addr, MemorySegment addrlen, int flags) {
+        st.count(Syscall.ACCEPT4);
         try {
-            return result((int) ACCEPT4.invokeExact(st, fd, addr, addrlen, flags), st);
+            return result((int) ACCEPT4.invokeExact(st.errno, fd, addr, addrlen, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int connect(MemorySegment st, int fd, MemorySegment addr, int addrlen) {
+    public static int connect(CallState st, int fd, MemorySegment addr, int addrlen) {
+        st.count(Syscall.CONNECT);
         try {
-            return result((int) CONNECT.invokeExact(st, fd, addr, addrlen), st);
+            return result((int) CONNECT.invokeExact(st.errno, fd, addr, addrlen), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int shutdown(MemorySegment st, int fd, int how) {
+    public static int shutdown(CallState st, int fd, int how) {
+        st.count(Syscall.SHUTDOWN);
         try {
-            return result((int) SHUTDOWN.invokeExact(st, fd, how), st);
+            return result((int) SHUTDOWN.invokeExact(st.errno, fd, how), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int setsockopt(MemorySegment st, int fd, int level, int name, MemorySegment value, int len) {
+    public static int setsockopt(CallState st, int fd, int level, int name, MemorySegment value, int len) {
+        st.count(Syscall.SETSOCKOPT);
         try {
-            return result((int) SETSOCKOPT.invokeExact(st, fd, level, name, value, len), st);
+            return result((int) SETSOCKOPT.invokeExact(st.errno, fd, level, name, value, len), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int getsockopt(MemorySegment st, int fd, int level, int name, MemorySegment value, MemorySegment len) {
+    public static int getsockopt(CallState st, int fd, int level, int name, MemorySegment value, MemorySegment len) {
+        st.count(Syscall.GETSOCKOPT);
         try {
-            return result((int) GETSOCKOPT.invokeExact(st, fd, level, name, value, len), st);
+            return result((int) GETSOCKOPT.invokeExact(st.errno, fd, level, name, value, len), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int getsockname(MemorySegment st, int fd, MemorySegment addr, MemorySegment addrlen) {
+    public static int getsockname(CallState st, int fd, MemorySegment addr, MemorySegment addrlen) {
+        st.count(Syscall.GETSOCKNAME);
         try {
-            return result((int) GETSOCKNAME.invokeExact(st, fd, addr, addrlen), st);
+            return result((int) GETSOCKNAME.invokeExact(st.errno, fd, addr, addrlen), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static int getpeername(MemorySegment st, int fd, MemorySegment addr, MemorySegment addrlen) {
+    public static int getpeername(CallState st, int fd, MemorySegment addr, MemorySegment addrlen) {
+        st.count(Syscall.GETPEERNAME);
         try {
-            return result((int) GETPEERNAME.invokeExact(st, fd, addr, addrlen), st);
+            return result((int) GETPEERNAME.invokeExact(st.errno, fd, addr, addrlen), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long send(MemorySegment st, int fd, MemorySegment buf, long len, int flags) {
+    public static long send(CallState st, int fd, MemorySegment buf, long len, int flags) {
+        st.count(Syscall.SENDTO);
         try {
-            return result((long) SEND.invokeExact(st, fd, buf, len, flags), st);
+            return result((long) SEND.invokeExact(st.errno, fd, buf, len, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long recv(MemorySegment st, int fd, MemorySegment buf, long len, int flags) {
+    public static long recv(CallState st, int fd, MemorySegment buf, long len, int flags) {
+        st.count(Syscall.RECVFROM);
         try {
-            return result((long) RECV.invokeExact(st, fd, buf, len, flags), st);
+            return result((long) RECV.invokeExact(st.errno, fd, buf, len, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long sendfile(MemorySegment st, int outFd, int inFd, MemorySegment offset, long count) {
+    public static long sendfile(CallState st, int outFd, int inFd, MemorySegment offset, long count) {
+        st.count(Syscall.SENDFILE);
         try {
-            return result((long) SENDFILE.invokeExact(st, outFd, inFd, offset, count), st);
+            return result((long) SENDFILE.invokeExact(st.errno, outFd, inFd, offset, count), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
 
-    public static long sendmsg(MemorySegment st, int fd, MemorySegment msg, int flags) {
+    public static long sendmsg(CallState st, int fd, MemorySegment msg, int flags) {
+        st.count(Syscall.SENDMSG);
         try {
-            return result((long) SENDMSG.invokeExact(st, fd, msg, flags), st);
+            return result((long) SENDMSG.invokeExact(st.errno, fd, msg, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long recvmsg(MemorySegment st, int fd, MemorySegment msg, int flags) {
+    public static long recvmsg(CallState st, int fd, MemorySegment msg, int flags) {
+        st.count(Syscall.RECVMSG);
         try {
-            return result((long) RECVMSG.invokeExact(st, fd, msg, flags), st);
+            return result((long) RECVMSG.invokeExact(st.errno, fd, msg, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
-    public static long sendto(MemorySegment st, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrlen) {
+    public static long sendto(CallState st, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrlen) {
+        st.count(Syscall.SENDTO);
         try {
-            return result((long) SENDTO.invokeExact(st, fd, buf, len, flags, addr, addrlen), st);
+            return result((long) SENDTO.invokeExact(st.errno, fd, buf, len, flags, addr, addrlen), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code sendmmsg(fd, vec, vlen, flags)}: messages sent, or {@code -errno}. */
-    public static int sendmmsg(MemorySegment st, int fd, MemorySegment vec, int vlen, int flags) {
+    public static int sendmmsg(CallState st, int fd, MemorySegment vec, int vlen, int flags) {
+        st.count(Syscall.SENDMMSG);
         try {
-            return result((int) SENDMMSG.invokeExact(st, fd, vec, vlen, flags), st);
+            return result((int) SENDMMSG.invokeExact(st.errno, fd, vec, vlen, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code recvmmsg(fd, vec, vlen, flags, NULL)}: messages received, or {@code -errno}. */
-    public static int recvmmsg(MemorySegment st, int fd, MemorySegment vec, int vlen, int flags) {
+    public static int recvmmsg(CallState st, int fd, MemorySegment vec, int vlen, int flags) {
+        st.count(Syscall.RECVMMSG);
         try {
-            return result((int) RECVMMSG.invokeExact(st, fd, vec, vlen, flags, MemorySegment.NULL), st);
+            return result((int) RECVMMSG.invokeExact(st.errno, fd, vec, vlen, flags, MemorySegment.NULL), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }

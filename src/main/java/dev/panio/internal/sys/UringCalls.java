@@ -31,30 +31,33 @@ public final class UringCalls {
             LibC.syscall.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1, false);
 
     /** {@code io_uring_setup(entries, params)}: the ring fd or {@code -errno}. */
-    public static int setup(MemorySegment st, int entries, long paramsAddress) {
+    public static int setup(CallState st, int entries, long paramsAddress) {
+        st.count(Syscall.IO_URING_SETUP);
         try {
-            return (int) result((long) SYSCALL2.invokeExact(st, NR_SETUP, (long) entries, paramsAddress), st);
+            return (int) result((long) SYSCALL2.invokeExact(st.errno, NR_SETUP, (long) entries, paramsAddress), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code io_uring_enter(fd, to_submit, min_complete, flags, arg, argsz)}. */
-    public static int enter(MemorySegment st, int fd, int toSubmit, int minComplete, int flags,
+    public static int enter(CallState st, int fd, int toSubmit, int minComplete, int flags,
                             long argAddress, long argSize) {
+        st.count(Syscall.IO_URING_ENTER);
         try {
-            return (int) result((long) SYSCALL6.invokeExact(st, NR_ENTER, (long) fd, (long) toSubmit,
-                    (long) minComplete, (long) flags, argAddress, argSize), st);
+            return (int) result((long) SYSCALL6.invokeExact(st.errno, NR_ENTER, (long) fd, (long) toSubmit,
+                    (long) minComplete, (long) flags, argAddress, argSize), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
     }
 
     /** {@code io_uring_register(fd, opcode, arg, nr_args)}. */
-    public static int register(MemorySegment st, int fd, int opcode, long argAddress, int nrArgs) {
+    public static int register(CallState st, int fd, int opcode, long argAddress, int nrArgs) {
+        st.count(Syscall.IO_URING_REGISTER);
         try {
-            return (int) result((long) SYSCALL4.invokeExact(st, NR_REGISTER, (long) fd, (long) opcode, argAddress,
-                    (long) nrArgs), st);
+            return (int) result((long) SYSCALL4.invokeExact(st.errno, NR_REGISTER, (long) fd, (long) opcode, argAddress,
+                    (long) nrArgs), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }

@@ -37,29 +37,33 @@ public final class VectorCalls {
                     LibC.C_POINTER, LibC.C_POINTER, LibC.C_POINTER).descriptor(), 1, false);
 
     /** {@code readv(fd, iov, iovcnt)} keeping {@code keep[0..]} alive; the result or {@code -errno}. */
-    public static long readv(MemorySegment st, int fd, MemorySegment iov, int iovcnt, MemorySegment[] keep) {
+    public static long readv(CallState st, int fd, MemorySegment iov, int iovcnt, MemorySegment[] keep) {
+        st.count(Syscall.READV);
         return call(st, NR_READV, fd, iov, iovcnt, keep);
     }
 
     /** {@code writev(fd, iov, iovcnt)} keeping {@code keep[0..]} alive. */
-    public static long writev(MemorySegment st, int fd, MemorySegment iov, int iovcnt, MemorySegment[] keep) {
+    public static long writev(CallState st, int fd, MemorySegment iov, int iovcnt, MemorySegment[] keep) {
+        st.count(Syscall.WRITEV);
         return call(st, NR_WRITEV, fd, iov, iovcnt, keep);
     }
 
     /** {@code sendmsg(fd, msg, flags)} keeping {@code keep[0..]} alive. */
-    public static long sendmsg(MemorySegment st, int fd, MemorySegment msg, int flags, MemorySegment[] keep) {
+    public static long sendmsg(CallState st, int fd, MemorySegment msg, int flags, MemorySegment[] keep) {
+        st.count(Syscall.SENDMSG);
         return call(st, NR_SENDMSG, fd, msg, flags, keep);
     }
 
     /** {@code recvmsg(fd, msg, flags)} keeping {@code keep[0..]} alive. */
-    public static long recvmsg(MemorySegment st, int fd, MemorySegment msg, int flags, MemorySegment[] keep) {
+    public static long recvmsg(CallState st, int fd, MemorySegment msg, int flags, MemorySegment[] keep) {
+        st.count(Syscall.RECVMSG);
         return call(st, NR_RECVMSG, fd, msg, flags, keep);
     }
 
-    private static long call(MemorySegment st, long nr, int fd, MemorySegment p, long n, MemorySegment[] keep) {
+    private static long call(CallState st, long nr, int fd, MemorySegment p, long n, MemorySegment[] keep) {
         try {
-            return result((long) SYSCALL.invokeExact(st, nr, (long) fd, p, n,
-                    keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]), st);
+            return result((long) SYSCALL.invokeExact(st.errno, nr, (long) fd, p, n,
+                    keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }

@@ -104,6 +104,13 @@ public final class UringDriver extends Driver implements CompletionHandler {
 
     /** What this loop's ring could use, for {@code backendDescription()}. */
     @Override
+    public void addSystemCalls(long[] into) {
+        // the ring makes its io_uring_enter calls with a call state of its own
+        IoUring r = ring;
+        if (r != null) into[dev.panio.internal.sys.Syscall.IO_URING_ENTER.ordinal()] += r.enterCalls();
+    }
+
+    @Override
     public String describe() {
         return (ownBuffers ? "single-shot recv into own buffers" : multishotRecv ? "multishot recv from a buffer ring"
                 : "single-shot recv from a buffer ring")

@@ -46,6 +46,7 @@ final class EpollPoller implements Poller {
             int ev = epoll.events(i);
             int r = 0;
             if ((ev & (Epoll.EPOLLIN | Epoll.EPOLLRDHUP)) != 0) r |= READ;
+            if ((ev & Epoll.EPOLLRDHUP) != 0) r |= PEER_SHUT;
             if ((ev & Epoll.EPOLLOUT) != 0) r |= WRITE;
             if ((ev & (Epoll.EPOLLERR | Epoll.EPOLLHUP)) != 0) r |= ERROR;
             handler.ready(epoll.data(i), r);
@@ -55,6 +56,11 @@ final class EpollPoller implements Poller {
 
     @Override
     public boolean edgeTriggered() {
+        return edge;
+    }
+
+    @Override
+    public boolean shortReadDrains() {
         return edge;
     }
 

@@ -15,6 +15,11 @@ interface Poller {
     int WRITE = 2;
     /** Error or hang-up: reported whatever the interest. */
     int ERROR = 4;
+    /**
+     * Beside {@link #READ}: the peer shut its output (epoll's {@code EPOLLRDHUP}), so the end
+     * of the stream waits behind whatever is queued, with no further event to come for it.
+     */
+    int PEER_SHUT = 8;
 
     /** Receives ready events without allocation. */
     interface Ready {
@@ -32,6 +37,18 @@ interface Poller {
 
     /** Whether readiness is reported only on change (the driver must read until EAGAIN). */
     boolean edgeTriggered();
+
+    /**
+     * Whether a stream read that returned less than it asked for may end an edge-triggered
+     * drain: the receive queue was empty at that moment, and this poller reports every later
+     * arrival as a new event. True for {@code EPOLLET} (every arrival runs the socket's
+     * wake-up, which puts the fd back on epoll's ready list), as Netty's epoll transport also
+     * relies on; saves the read that would only return {@code EAGAIN}. False where a lost
+     * notification is recovered by looking again (the signal-driven poller's queue overflow).
+     */
+    default boolean shortReadDrains() {
+        return false;
+    }
 
     /** The highest fd number this poller can watch. */
     int maxFd();

@@ -27,6 +27,12 @@ import java.util.concurrent.CompletableFuture;
 final class PollingConnection extends QueuedConnection implements PollingDriver.Handle {
     private final PollingDriver driver;
     private final boolean edge;
+    /**
+     * Edge-triggered on epoll: a short stream read ends the drain ({@link Poller#shortReadDrains});
+     * cleared for good once an event reports the peer's shutdown or an error, whose end of
+     * stream or error must be read out with no event to come for it.
+     */
+    private boolean shortReadDrains;
     private long token;
     private int interest;
     /**
@@ -42,6 +48,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
         super(driver.loop, socket, driver.chunks, handler, options);
         this.driver = driver;
         this.edge = driver.poller.edgeTriggered();
+        this.shortReadDrains = driver.poller.shortReadDrains();
     }
 
     /** Registers with the poller; on failure the connection ends (onClose with the error) and false is returned. */
@@ -77,6 +84,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
 
     @Override
     public void ready(int events) {
+        if ((events & (Poller.PEER_SHUT | Poller.ERROR)) != 0) shortReadDrains = false;
         if (isConnecting()) {
             if ((events & (Poller.WRITE | Poller.ERROR)) != 0) finishConnect();
             return;
@@ -158,6 +166,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                 if (!Lifecycle.reading(state())) return;
                 budget -= n;
                 if (!edge) return; // level-triggered: the poller reports it again if more is there
+                if (shortReadDrains && n < buf.byteSize()) return; // the queue was empty: a new arrival is a new edge
                 if (budget <= 0) {
                     // Edge-triggered must drain to EAGAIN, but not now: others get their turn first.
                     readAgainLater();

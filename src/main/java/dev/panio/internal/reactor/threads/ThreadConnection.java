@@ -90,7 +90,7 @@ final class ThreadConnection extends BaseConnection {
     /** An accepted connection: registers and starts the owner thread. */
     void start() {
         if (!register()) return;
-        Thread t = driver.threads(loop + "-conn-" + socket.fd().intValue()).unstarted(() -> run(true));
+        Thread t = driver.threads(loop + "-conn-" + socket.fd().intValue()).unstarted(() -> driver.counted(() -> run(true)));
         owner = t; // from now on every end goes through it, even before it runs
         t.start();
     }

@@ -91,7 +91,7 @@ public final class ThreadDriver extends Driver {
     public void listen(Socket listener, Supplier<ConnectionHandler> handlers, SocketOptionSet options) throws IOException {
         if (!virtual) listener.fd().setNonBlocking(false);
         listeners.add(listener);
-        acceptors.put(listener, threads(loop + "-acceptor").start(() -> acceptLoop(listener, handlers, options)));
+        acceptors.put(listener, threads(loop + "-acceptor").start(() -> counted(() -> acceptLoop(listener, handlers, options))));
     }
 
     private void acceptLoop(Socket listener, Supplier<ConnectionHandler> handlers, SocketOptionSet options) {
@@ -185,12 +185,22 @@ public final class ThreadDriver extends Driver {
 
     @Override
     public void connect(Outbound request, ConnectionHandler handler, CompletableFuture<Connection> result) {
-        threads(loop + "-connect").start(() -> {
+        threads(loop + "-connect").start(() -> counted(() -> {
             Socket s = socketFor(request, result);
             if (s == null) return;
             new ThreadConnection(this, s, handler, SocketOptionSet.none())
                     .connectAndRun(request.address(), request.timeoutMillis(), result); // this thread becomes its owner
-        });
+        }));
+    }
+
+    /** Runs {@code r} on the calling thread (one of this driver's), its system calls counted for the loop. */
+    void counted(Runnable r) {
+        dev.panio.internal.sys.CallState s = calls.join();
+        try {
+            r.run();
+        } finally {
+            calls.leave(s);
+        }
     }
 
     @Override
@@ -218,7 +228,15 @@ public final class ThreadDriver extends Driver {
         // the connections' own counters, plus what ran on the loop thread (datagram channels)
         return new LoopMetrics(open.get(), accepted.sum() + base.accepted(), acceptErrors.sum() + base.acceptErrors(),
                 bytesRead.sum() + base.bytesRead(), bytesWritten.sum() + base.bytesWritten(), reads.sum() + base.reads(),
-                writes.sum() + base.writes(), base.wakeups(), base.turns(), -1, base.handlerFailures());
+                writes.sum() + base.writes(), base.wakeups(), base.turns(), -1, base.handlerFailures(), base.systemCalls());
+    }
+
+    /** System calls of the connections' and acceptors' threads. */
+    final dev.panio.internal.reactor.CallCounts calls = new dev.panio.internal.reactor.CallCounts();
+
+    @Override
+    public void addSystemCalls(long[] into) {
+        calls.addTo(into);
     }
 
     @Override
