@@ -23,9 +23,10 @@ final class ResponseWriter {
 
     /** Starts a response after those already built: status line, Server, Date, Content-Type and Content-Length. */
     ResponseWriter start(int status, byte[] contentType, long contentLength) {
+        byte[] d = currentDate();
         put(statusLine(status));
         put(SERVER_DATE);
-        put(currentDate());
+        put(d);
         put(CONTENT_TYPE);
         put(contentType);
         put(CONTENT_LENGTH);
@@ -34,11 +35,37 @@ final class ResponseWriter {
         return this;
     }
 
+    /** The last {@link #okKeepAlive} response whole, and what it was built from (compared by identity). */
+    private byte[] cached, cachedDate, cachedType, cachedBody;
+
+    /**
+     * A whole {@code 200} response with {@code body}, for an HTTP/1.1 keep-alive request: the
+     * same bytes as {@code start(200, type, body.length).endHeaders(false).body(body, 0,
+     * body.length)}, copied in one piece from the last such response while its date, type
+     * and body are the same arrays (ten small copies were a fifth of the work per pipelined
+     * request).
+     */
+    ResponseWriter okKeepAlive(byte[] type, byte[] body) {
+        byte[] d = currentDate();
+        if (d == cachedDate && type == cachedType && body == cachedBody) {
+            put(cached);
+            return this;
+        }
+        int from = len;
+        start(200, type, body.length).endHeaders(false).body(body, 0, body.length);
+        cached = java.util.Arrays.copyOfRange(buf, from, len);
+        cachedDate = d;
+        cachedType = type;
+        cachedBody = body;
+        return this;
+    }
+
     /** Starts a response whose body follows in chunks ({@link #chunk}, {@link #lastChunk}). */
     ResponseWriter startChunked(int status, byte[] contentType) {
+        byte[] d = currentDate();
         put(statusLine(status));
         put(SERVER_DATE);
-        put(currentDate());
+        put(d);
         put(CONTENT_TYPE);
         put(contentType);
         put(TRANSFER_ENCODING_CHUNKED);
@@ -113,6 +140,7 @@ final class ResponseWriter {
         if (len == 0) return c.isWritable();
         int n = len;
         len = 0;
+        dated = false;
         return c.write(segment, 0, n);
     }
 
@@ -125,6 +153,7 @@ final class ResponseWriter {
     void writeTo(dev.panio.net.Socket s, MemorySegment staging, long timeoutNanos) throws java.io.IOException {
         int total = len;
         len = 0;
+        dated = false;
         for (int at = 0; at < total; ) {
             int n = (int) Math.min(total - at, staging.byteSize());
             MemorySegment.copy(buf, at, staging, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
@@ -136,6 +165,7 @@ final class ResponseWriter {
     /** Forgets what was built (for a benchmark that does not write). */
     void reset() {
         len = 0;
+        dated = false;
     }
 
     int length() {
@@ -166,13 +196,25 @@ final class ResponseWriter {
         segment = MemorySegment.ofArray(buf);
     }
 
-    private static byte[] currentDate() {
+    /** The date of the responses in the array now: read from the clock by the first of them. */
+    private byte[] batchDate = date;
+    /** Whether {@link #batchDate} belongs to the responses in the array now (cleared when it empties). */
+    private boolean dated;
+
+    /**
+     * The Date header's value: the clock is read for the first response built since the array
+     * was last written out, and the responses gathered behind it (pipelined requests answered by one write)
+     * share its date. A clock read per response was 5% of the server's CPU under pipelining.
+     */
+    private byte[] currentDate() {
+        if (dated) return batchDate;
+        dated = true;
         long s = System.currentTimeMillis() / 1000;
         if (s != dateSecond) {
             date = httpDate();
             dateSecond = s;
         }
-        return date;
+        return batchDate = date;
     }
 
     private static byte[] httpDate() {

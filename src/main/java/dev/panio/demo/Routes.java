@@ -76,6 +76,10 @@ final class Routes {
     }
 
     private static HttpService.FileLookup send(HttpParser p, ResponseWriter out, int status, byte[] type, byte[] body, byte[] extra, boolean head) {
+        if (status == 200 && extra.length == 0 && p.keepAlive && !p.http10 && !head) {
+            out.okKeepAlive(type, body); // the same bytes as below, in one copy
+            return null;
+        }
         out.start(status, type, body.length).header(extra).endHeaders(!p.keepAlive, p.http10);
         if (!head) out.body(body, 0, body.length);
         return null;

@@ -71,6 +71,11 @@ public final class Loop implements EventLoop {
     /** The loop thread's call state: the system calls made on it, counted (set as the thread starts). */
     private volatile dev.panio.internal.sys.CallState loopCalls;
 
+    /** The loop thread's call state, for calls the loop makes itself (loop thread only). */
+    public dev.panio.internal.sys.CallState calls() {
+        return loopCalls;
+    }
+
     /** Failures of user code on this loop: counted, logged with a rate limit, never fatal. */
     public final Failures failures;
 
@@ -130,7 +135,8 @@ public final class Loop implements EventLoop {
                 // Cleared before the queue is looked at and the wait begins: every task handed
                 // over from now on wakes this wait, even if something consumed an earlier wake-up
                 // (an unpark permit taken by a task's own park, say).
-                wakeupPending.set(false);
+                // Only when set: most turns had no wake-up, and a volatile store costs a fence.
+                if (wakeupPending.get()) wakeupPending.set(false);
                 driver.poll(waitNanos());
                 runTimers();
                 runTasks();
@@ -176,6 +182,20 @@ public final class Loop implements EventLoop {
     }
 
     private MessageInfo messageInfo;
+    private long clockTurn = -1, clockNanos;
+
+    /**
+     * {@link System#nanoTime()} as first read in this turn (after its wait): the time that
+     * connections stamp their reads and writes with, one clock read per turn rather than two
+     * per request. At most a turn's length old; loop thread only.
+     */
+    public long clock() {
+        if (clockTurn != turns) {
+            clockNanos = System.nanoTime();
+            clockTurn = turns;
+        }
+        return clockNanos;
+    }
 
     /**
      * What a receive on one of this loop's Unix connections learns besides bytes (passed

@@ -41,6 +41,12 @@ public abstract class QueuedConnection extends BaseConnection {
         configure(socket);
     }
 
+    /** The loop's clock for this turn: this connection is served on the loop thread. */
+    @Override
+    protected final long now() {
+        return loop.clock();
+    }
+
     @Override
     public final boolean write(MemorySegment data, long offset, long length) {
         Objects.checkFromIndexSize(offset, length, data.byteSize());
@@ -58,7 +64,7 @@ public abstract class QueuedConnection extends BaseConnection {
 
     /** After a write on the loop thread: if it left bytes waiting where none were, the wait (for the write timeout) begins now. */
     private boolean waitingSince(boolean wasDrained, boolean result) {
-        if (wasDrained && !drained()) lastWriteProgress = System.nanoTime();
+        if (wasDrained && !drained()) writeWaitingSince(now());
         return result;
     }
 
@@ -231,7 +237,7 @@ public abstract class QueuedConnection extends BaseConnection {
     protected final void wrote(long n) {
         loop.writes++;
         loop.bytesWritten += n;
-        lastActivity = lastWriteProgress = System.nanoTime();
+        wroteAt(now());
     }
 
     /** After queued bytes went out: writable again under the low watermark, telling the handler if {@code notify}. */

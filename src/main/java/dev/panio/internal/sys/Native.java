@@ -48,6 +48,17 @@ public final class Native {
         return LINKER.downcallHandle(address, descriptor, CAPTURE_ERRNO, Linker.Option.critical(false));
     }
 
+    /**
+     * Handle for a call on a non-blocking socket that an event loop owns: it returns at once
+     * ({@code EAGAIN} rather than wait), so it is linked critical, and with heap access, so
+     * that a Java array is passed to the kernel where it lies instead of being copied to
+     * off-heap memory first (no GC can move it: a critical call holds off safepoints while it
+     * runs, a few microseconds for a loopback send, which runs the receiver's TCP input too).
+     */
+    static MethodHandle criticalWithHeap(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, CAPTURE_ERRNO, Linker.Option.critical(true));
+    }
+
     /** Handle for a variadic function, with {@code fixed} named parameters first. */
     static MethodHandle variadic(MemorySegment address, FunctionDescriptor descriptor, int fixed, boolean critical) {
         return critical

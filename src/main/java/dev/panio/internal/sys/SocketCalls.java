@@ -33,7 +33,33 @@ public final class SocketCalls {
     private static final MethodHandle SENDTO = Native.blocking(LibC.sendto$address(), LibC.sendto$descriptor());
     private static final MethodHandle SENDMMSG = Native.blocking(LibC.sendmmsg$address(), LibC.sendmmsg$descriptor());
     private static final MethodHandle RECVMMSG = Native.blocking(LibC.recvmmsg$address(), LibC.recvmmsg$descriptor());
+    // For non-blocking stream sockets an event loop owns (see Native.criticalWithHeap).
+    private static final MethodHandle READ_NOW = Native.criticalWithHeap(LibC.read$address(), LibC.read$descriptor());
+    private static final MethodHandle SEND_NOW = Native.criticalWithHeap(LibC.send$address(), LibC.send$descriptor());
     private static final MethodHandle SENDFILE = Native.blocking(LibC.sendfile$address(), LibC.sendfile$descriptor());
+
+    /**
+     * {@code read(fd, buf, count)} on a non-blocking stream socket that cannot block: linked
+     * critical with heap access, so {@code buf} may be a heap segment. Never on a blocking fd.
+     */
+    public static long readNow(CallState st, int fd, MemorySegment buf, long count) {
+        st.count(Syscall.READ);
+        try {
+            return result((long) READ_NOW.invokeExact(st.errno, fd, buf, count), st.errno);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /** {@code send(fd, buf, len, flags)} as {@link #readNow}: non-blocking sockets only; heap memory allowed. */
+    public static long sendNow(CallState st, int fd, MemorySegment buf, long len, int flags) {
+        st.count(Syscall.SENDTO);
+        try {
+            return result((long) SEND_NOW.invokeExact(st.errno, fd, buf, len, flags), st.errno);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
 
     public static int socket(CallState st, int domain, int type, int protocol) {
         st.count(Syscall.SOCKET);

@@ -5,6 +5,7 @@ import java.net.SocketAddress;
 import dev.panio.internal.reactor.ChunkPool;
 import dev.panio.internal.reactor.Fds;
 import dev.panio.internal.reactor.Lifecycle;
+import dev.panio.internal.reactor.OwnedStream;
 import dev.panio.internal.reactor.UnixMessages;
 import dev.panio.internal.reactor.QueuedConnection;
 import dev.panio.internal.reactor.WriteQueue;
@@ -26,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class PollingConnection extends QueuedConnection implements PollingDriver.Handle {
     private final PollingDriver driver;
+    /** The loop thread's call state (this connection's calls are all made there). */
+    private final dev.panio.internal.sys.CallState calls;
     private final boolean edge;
     /**
      * Edge-triggered on epoll: a short stream read ends the drain ({@link Poller#shortReadDrains});
@@ -47,6 +50,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     PollingConnection(PollingDriver driver, Socket socket, ConnectionHandler handler, SocketOptionSet options) {
         super(driver.loop, socket, driver.chunks, handler, options);
         this.driver = driver;
+        this.calls = driver.loop.calls();
         this.edge = driver.poller.edgeTriggered();
         this.shortReadDrains = driver.poller.shortReadDrains();
     }
@@ -144,7 +148,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
         for (;;) {
             long n;
             try {
-                n = unix ? socket.receiveFrom(buf, loop.messageInfo()) : socket.read(buf);
+                n = unix ? socket.receiveFrom(buf, loop.messageInfo()) : OwnedStream.read(calls, socket, buf);
             } catch (ErrnoException e) {
                 failed(e);
                 return;
@@ -193,7 +197,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
         long off = 0;
         if (queue.isEmpty()) {
             try {
-                long n = socket.write(data, offset, length);
+                long n = OwnedStream.send(calls, socket, data, offset, length);
                 if (n > 0) {
                     off = n;
                     wrote(n);
@@ -273,7 +277,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
                     n = UnixMessages.send(socket, m);
                 } else {
                     ChunkPool.Chunk c = queue.headChunk();
-                    n = socket.write(c.segment, c.start, c.end - c.start);
+                    n = OwnedStream.send(calls, socket, c.segment, c.start, c.end - c.start);
                 }
             } catch (ErrnoException e) {
                 failed(e);
