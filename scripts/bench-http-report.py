@@ -108,7 +108,11 @@ if rss_rows:
     print("| server | RSS after start | RSS warm | with connections | KiB per connection | client saw |")
     print("|---|---:|---:|---:|---:|---|")
     for f in rss_rows:
-        s, started, before, with_, seen = f[0], int(f[1]), int(f[2]), int(f[3]), ' '.join(f[4:])
+        s, started, before, with_, seen = f[0], int(f[1]), int(f[2]), f[3], ' '.join(f[4:])
+        if with_ == '-':
+            print(f"| {s} | {started / 1024:.0f} MiB | {before / 1024:.0f} MiB | - | - | {seen} |")
+            continue
+        with_ = int(with_)
         print(f"| {s} | {started / 1024:.0f} MiB | {before / 1024:.0f} MiB | {with_ / 1024:.0f} MiB | "
               f"{(with_ - before) / idle:.1f} | {seen} |")
     print()

@@ -74,10 +74,10 @@ start_server() { # name
   echo "$1 did not start:" >&2; cat "/tmp/panio-bench-$1.log" >&2; exit 1
 }
 stop_server() {
-  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 }
 cpu() { awk '{print $14, $15}' /proc/$pid/stat; } # utime stime, in ticks
-vmrss() { awk '/^VmRSS/ {print $2}' /proc/$pid/status; } # KiB
+vmrss() { awk '/^VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || echo -; } # KiB, or - once the server is gone
 allocated() { # heap bytes the panio loop threads allocated so far; - for other servers
   case $1 in
     panio-*) curl -s "http://127.0.0.1:$port/stats" | python3 -c 'import json,sys; print(sum(l["allocatedBytes"] for l in json.load(sys.stdin)["loops"]))' ;;
@@ -124,6 +124,8 @@ count_syscalls() { # name
       END { print "" }' /tmp/panio-bench-perf.txt | tee -a "$sys"
 }
 
+PHASES=${PHASES:-"load rss"} # load: the measured rounds; rss: resident memory
+[[ " $PHASES " == *" load "* ]] || ROUNDS=0
 for round in $(seq 1 "$ROUNDS"); do
   for s in $SERVERS; do
     start_server "$s"
@@ -138,6 +140,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 $perf_ok || echo "perf cannot count syscall tracepoints here: no system call figures" | tee -a "$sys"
 
+[[ " $PHASES " == *" rss "* ]] || SERVERS=""
 for s in $SERVERS; do
   start_server "$s"
   started=$(vmrss)
@@ -151,6 +154,8 @@ for s in $SERVERS; do
   echo >&"${IDLE_CLIENT[1]}"
   wait "$IDLE_CLIENT_PID" 2>/dev/null || true
   stop_server
+  # a server that died of the connections (the NIO floor's direct buffers outgrow -Xmx512m) says so
+  if [[ $with == - ]]; then result="server died: $(grep -m1 -o '[A-Za-z.]*Error.*' "/tmp/panio-bench-$s.log" | head -c 100 || true)"; fi
   echo "$s $started $before $with $result" | tee -a "$rss"
 done
 
