@@ -54,7 +54,7 @@ public abstract class BaseConnection implements Connection {
     /**
      * Last read or write (for the idle timeout), last read (read timeout), last time the kernel
      * took bytes or a write began waiting (write timeout): written by the threads that read and
-     * write, read by the loop's timers. Opaque accesses ({@link #stamp}): atomic and seen by the
+     * write, read by the loop's timers. Opaque accesses ({@link #readAt}, {@link #wroteAt}): atomic and seen by the
      * timers soon, without the fence a volatile store costs on every read and write.
      */
     private long lastActivity = System.nanoTime(), lastRead = lastActivity, lastWriteProgress = lastActivity;

@@ -102,14 +102,14 @@ public final class UringDriver extends Driver implements CompletionHandler {
     private int ownFreeCount;
     private final ArrayDeque<UringConnection> waitingForBuffer = new ArrayDeque<>();
 
-    /** What this loop's ring could use, for {@code backendDescription()}. */
+    /** The ring's {@code io_uring_enter} calls: it makes them with a call state of its own. */
     @Override
     public void addSystemCalls(long[] into) {
-        // the ring makes its io_uring_enter calls with a call state of its own
         IoUring r = ring;
         if (r != null) into[dev.panio.internal.sys.Syscall.IO_URING_ENTER.ordinal()] += r.enterCalls();
     }
 
+    /** What this loop's ring could use, for {@code backendDescription()}. */
     @Override
     public String describe() {
         return (ownBuffers ? "single-shot recv into own buffers" : multishotRecv ? "multishot recv from a buffer ring"
