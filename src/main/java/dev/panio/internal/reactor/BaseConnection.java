@@ -71,15 +71,6 @@ public abstract class BaseConnection implements Connection {
         }
     }
 
-    /**
-     * The time to stamp activity with: {@link System#nanoTime()}, or for a connection served on
-     * the loop thread the loop's clock for this turn ({@link Loop#clock()}), one clock read per
-     * turn instead of one per read and write.
-     */
-    protected long now() {
-        return System.nanoTime();
-    }
-
     /** Records a read at {@code t}. */
     protected final void readAt(long t) {
         LAST_ACTIVITY.setOpaque(this, t);
@@ -260,7 +251,7 @@ public abstract class BaseConnection implements Connection {
 
     /** Hands {@code data} to the handler's {@code onData}. */
     protected final void delivered(MemorySegment data) {
-        readAt(now());
+        readAt(System.nanoTime());
         countRead(data.byteSize());
         try {
             handler.onData(this, data);
@@ -290,7 +281,7 @@ public abstract class BaseConnection implements Connection {
         }
         if (info.fileDescriptorCount() > 0) {
             List<FileDescriptor> fds = info.takeFileDescriptors();
-            readAt(now());
+            readAt(System.nanoTime());
             try {
                 handler.onFileDescriptors(this, fds);
             } catch (Throwable t) {

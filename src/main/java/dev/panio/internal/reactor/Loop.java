@@ -182,20 +182,6 @@ public final class Loop implements EventLoop {
     }
 
     private MessageInfo messageInfo;
-    private long clockTurn = -1, clockNanos;
-
-    /**
-     * {@link System#nanoTime()} as first read in this turn (after its wait): the time that
-     * connections stamp their reads and writes with, one clock read per turn rather than two
-     * per request. At most a turn's length old; loop thread only.
-     */
-    public long clock() {
-        if (clockTurn != turns) {
-            clockNanos = System.nanoTime();
-            clockTurn = turns;
-        }
-        return clockNanos;
-    }
 
     /**
      * What a receive on one of this loop's Unix connections learns besides bytes (passed

@@ -41,12 +41,6 @@ public abstract class QueuedConnection extends BaseConnection {
         configure(socket);
     }
 
-    /** The loop's clock for this turn: this connection is served on the loop thread. */
-    @Override
-    protected final long now() {
-        return loop.clock();
-    }
-
     @Override
     public final boolean write(MemorySegment data, long offset, long length) {
         Objects.checkFromIndexSize(offset, length, data.byteSize());
@@ -64,7 +58,7 @@ public abstract class QueuedConnection extends BaseConnection {
 
     /** After a write on the loop thread: if it left bytes waiting where none were, the wait (for the write timeout) begins now. */
     private boolean waitingSince(boolean wasDrained, boolean result) {
-        if (wasDrained && !drained()) writeWaitingSince(now());
+        if (wasDrained && !drained()) writeWaitingSince(System.nanoTime());
         return result;
     }
 
@@ -237,7 +231,7 @@ public abstract class QueuedConnection extends BaseConnection {
     protected final void wrote(long n) {
         loop.writes++;
         loop.bytesWritten += n;
-        wroteAt(now());
+        wroteAt(System.nanoTime());
     }
 
     /** After queued bytes went out: writable again under the low watermark, telling the handler if {@code notify}. */

@@ -19,6 +19,10 @@ final class EpollPoller implements Poller {
         // RDHUP only with read interest: level-triggered, a peer's FIN stays "ready", and a
         // half-closed connection kept open (or one not reading) would make every wait return.
         if ((interest & READ) != 0) b |= Epoll.EPOLLIN | Epoll.EPOLLRDHUP;
+        // Edge-triggered reads stop at a short read, which urgent data makes without the queue
+        // being empty: its edge tells the connection to drain to EAGAIN from then on. (Not
+        // level-triggered: unread urgent data would make every wait return.)
+        if ((interest & READ) != 0 && edge) b |= Epoll.EPOLLPRI;
         if ((interest & WRITE) != 0) b |= Epoll.EPOLLOUT;
         if (edge) b |= Epoll.EPOLLET;
         return b;
@@ -47,6 +51,7 @@ final class EpollPoller implements Poller {
             int r = 0;
             if ((ev & (Epoll.EPOLLIN | Epoll.EPOLLRDHUP)) != 0) r |= READ;
             if ((ev & Epoll.EPOLLRDHUP) != 0) r |= PEER_SHUT;
+            if ((ev & Epoll.EPOLLPRI) != 0) r |= READ | URGENT;
             if ((ev & Epoll.EPOLLOUT) != 0) r |= WRITE;
             if ((ev & (Epoll.EPOLLERR | Epoll.EPOLLHUP)) != 0) r |= ERROR;
             handler.ready(epoll.data(i), r);

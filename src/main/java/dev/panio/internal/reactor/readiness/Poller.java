@@ -20,6 +20,11 @@ interface Poller {
      * of the stream waits behind whatever is queued, with no further event to come for it.
      */
     int PEER_SHUT = 8;
+    /**
+     * Beside {@link #READ}: TCP urgent data is queued (epoll's {@code EPOLLPRI}, asked for
+     * edge-triggered only); a read stops short at its mark with more bytes behind it.
+     */
+    int URGENT = 16;
 
     /** Receives ready events without allocation. */
     interface Ready {
@@ -40,8 +45,9 @@ interface Poller {
 
     /**
      * Whether a stream read that returned less than it asked for may end an edge-triggered
-     * drain: the receive queue was empty at that moment, and this poller reports every later
-     * arrival as a new event. True for {@code EPOLLET} (every arrival runs the socket's
+     * drain: the receive queue was empty at that moment (unless urgent data stopped the read at
+     * its mark, reported as {@link #URGENT}), and this poller reports every later arrival as a
+     * new event. True for {@code EPOLLET} (every arrival runs the socket's
      * wake-up, which puts the fd back on epoll's ready list), as Netty's epoll transport also
      * relies on; saves the read that would only return {@code EAGAIN}. False where a lost
      * notification is recovered by looking again (the signal-driven poller's queue overflow).

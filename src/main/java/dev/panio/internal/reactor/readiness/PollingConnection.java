@@ -33,7 +33,8 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
     /**
      * Edge-triggered on epoll: a short stream read ends the drain ({@link Poller#shortReadDrains});
      * cleared for good once an event reports the peer's shutdown or an error, whose end of
-     * stream or error must be read out with no event to come for it.
+     * stream or error must be read out with no event to come for it, or urgent data, which
+     * cuts reads short at its mark.
      */
     private boolean shortReadDrains;
     private long token;
@@ -88,7 +89,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
 
     @Override
     public void ready(int events) {
-        if ((events & (Poller.PEER_SHUT | Poller.ERROR)) != 0) shortReadDrains = false;
+        if ((events & (Poller.PEER_SHUT | Poller.URGENT | Poller.ERROR)) != 0) shortReadDrains = false;
         if (isConnecting()) {
             if ((events & (Poller.WRITE | Poller.ERROR)) != 0) finishConnect();
             return;
