@@ -17,43 +17,80 @@ import java.lang.invoke.MethodHandle;
 public final class FdCalls {
     private FdCalls() {}
 
-    private static final MethodHandle READ = Native.blocking(LibC.read$address(), LibC.read$descriptor());
-    private static final MethodHandle WRITE = Native.blocking(LibC.write$address(), LibC.write$descriptor());
-    private static final MethodHandle READV = Native.blocking(LibC.readv$address(), LibC.readv$descriptor());
-    private static final MethodHandle WRITEV = Native.blocking(LibC.writev$address(), LibC.writev$descriptor());
-    private static final MethodHandle PREAD = Native.blocking(LibC.pread$address(), LibC.pread$descriptor());
-    private static final MethodHandle PWRITE = Native.blocking(LibC.pwrite$address(), LibC.pwrite$descriptor());
+    private static final class Read {
+        static final MethodHandle HANDLE = Native.blocking(LibC.read$address(), LibC.read$descriptor());
+    }
+    private static final class Write {
+        static final MethodHandle HANDLE = Native.blocking(LibC.write$address(), LibC.write$descriptor());
+    }
+    private static final class Readv {
+        static final MethodHandle HANDLE = Native.blocking(LibC.readv$address(), LibC.readv$descriptor());
+    }
+    private static final class Writev {
+        static final MethodHandle HANDLE = Native.blocking(LibC.writev$address(), LibC.writev$descriptor());
+    }
+    private static final class Pread {
+        static final MethodHandle HANDLE = Native.blocking(LibC.pread$address(), LibC.pread$descriptor());
+    }
+    private static final class Pwrite {
+        static final MethodHandle HANDLE = Native.blocking(LibC.pwrite$address(), LibC.pwrite$descriptor());
+    }
     // close can block: a socket with SO_LINGER waits for unsent data.
-    private static final MethodHandle CLOSE = Native.blocking(LibC.close$address(), LibC.close$descriptor());
-    private static final MethodHandle PIPE2 = Native.critical(LibC.pipe2$address(), LibC.pipe2$descriptor());
-    private static final MethodHandle DUP = Native.critical(LibC.dup$address(), LibC.dup$descriptor());
-    private static final MethodHandle DUP3 = Native.critical(LibC.dup3$address(), LibC.dup3$descriptor());
+    private static final class Close {
+        static final MethodHandle HANDLE = Native.blocking(LibC.close$address(), LibC.close$descriptor());
+    }
+    private static final class Pipe2 {
+        static final MethodHandle HANDLE = Native.critical(LibC.pipe2$address(), LibC.pipe2$descriptor());
+    }
+    private static final class Dup {
+        static final MethodHandle HANDLE = Native.critical(LibC.dup$address(), LibC.dup$descriptor());
+    }
+    private static final class Dup3 {
+        static final MethodHandle HANDLE = Native.critical(LibC.dup3$address(), LibC.dup3$descriptor());
+    }
     // Only the F_GETFL/F_SETFL/F_GETFD/F_SETFD/F_DUPFD*/F_SETSIG/F_SETOWN* commands go through
     // these handles; none of them blocks (F_SETLKW would, and is not offered).
-    private static final MethodHandle FCNTL_INT = Native.variadic(LibC.fcntl.address(),
-            LibC.fcntl.makeInvoker(LibC.C_INT).descriptor(), 2, true);
-    private static final MethodHandle FCNTL_PTR = Native.variadic(LibC.fcntl.address(),
-            LibC.fcntl.makeInvoker(LibC.C_POINTER).descriptor(), 2, true);
+    private static final class FcntlInt {
+        static final MethodHandle HANDLE = Native.variadic(LibC.fcntl.address(),
+                LibC.fcntl.makeInvoker(LibC.C_INT).descriptor(), 2, true);
+    }
+    private static final class FcntlPtr {
+        static final MethodHandle HANDLE = Native.variadic(LibC.fcntl.address(),
+                LibC.fcntl.makeInvoker(LibC.C_POINTER).descriptor(), 2, true);
+    }
     // open can block (FIFOs, network file systems).
-    private static final MethodHandle OPEN = Native.variadic(LibC.open.address(),
-            LibC.open.makeInvoker(LibC.C_INT).descriptor(), 2, false);
-    private static final MethodHandle MEMFD_CREATE =
-            Native.critical(LibC.memfd_create$address(), LibC.memfd_create$descriptor());
-    private static final MethodHandle FTRUNCATE = Native.blocking(LibC.ftruncate$address(), LibC.ftruncate$descriptor());
-    private static final MethodHandle LSEEK = Native.blocking(LibC.lseek$address(), LibC.lseek$descriptor());
+    private static final class Open {
+        static final MethodHandle HANDLE = Native.variadic(LibC.open.address(),
+                LibC.open.makeInvoker(LibC.C_INT).descriptor(), 2, false);
+    }
+    private static final class MemfdCreate {
+        static final MethodHandle HANDLE = Native.critical(LibC.memfd_create$address(), LibC.memfd_create$descriptor());
+    }
+    private static final class Ftruncate {
+        static final MethodHandle HANDLE = Native.blocking(LibC.ftruncate$address(), LibC.ftruncate$descriptor());
+    }
+    private static final class Lseek {
+        static final MethodHandle HANDLE = Native.blocking(LibC.lseek$address(), LibC.lseek$descriptor());
+    }
     // fstat may go to a network file system.
-    private static final MethodHandle FSTAT = Native.blocking(LibC.fstat$address(), LibC.fstat$descriptor());
+    private static final class Fstat {
+        static final MethodHandle HANDLE = Native.blocking(LibC.fstat$address(), LibC.fstat$descriptor());
+    }
     // openat2 has no glibc wrapper (2.36): syscall(__NR_openat2, dirfd, path, how, size).
     private static final long NR_OPENAT2 = LibC.__NR_openat2();
-    private static final MethodHandle SYSCALL4 = Native.variadic(LibC.syscall.address(),
-            LibC.syscall.makeInvoker(Native.C_LONG, Native.C_LONG, Native.C_LONG, Native.C_LONG).descriptor(), 1, false);
-    private static final MethodHandle IOCTL_PTR = Native.variadic(LibC.ioctl.address(),
-            LibC.ioctl.makeInvoker(LibC.C_POINTER).descriptor(), 2, true);
+    private static final class Syscall4 {
+        static final MethodHandle HANDLE = Native.variadic(LibC.syscall.address(),
+                LibC.syscall.makeInvoker(Native.C_LONG, Native.C_LONG, Native.C_LONG, Native.C_LONG).descriptor(), 1, false);
+    }
+    private static final class IoctlPtr {
+        static final MethodHandle HANDLE = Native.variadic(LibC.ioctl.address(),
+                LibC.ioctl.makeInvoker(LibC.C_POINTER).descriptor(), 2, true);
+    }
 
     public static long read(CallState st, int fd, MemorySegment buf, long count) {
         st.count(Syscall.READ);
         try {
-            return result((long) READ.invokeExact(st.errno, fd, buf, count), st.errno);
+            return result((long) Read.HANDLE.invokeExact(st.errno, fd, buf, count), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -62,7 +99,7 @@ public final class FdCalls {
     public static long write(CallState st, int fd, MemorySegment buf, long count) {
         st.count(Syscall.WRITE);
         try {
-            return result((long) WRITE.invokeExact(st.errno, fd, buf, count), st.errno);
+            return result((long) Write.HANDLE.invokeExact(st.errno, fd, buf, count), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -71,7 +108,7 @@ public final class FdCalls {
     public static long readv(CallState st, int fd, MemorySegment iov, int iovcnt) {
         st.count(Syscall.READV);
         try {
-            return result((long) READV.invokeExact(st.errno, fd, iov, iovcnt), st.errno);
+            return result((long) Readv.HANDLE.invokeExact(st.errno, fd, iov, iovcnt), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -80,7 +117,7 @@ public final class FdCalls {
     public static long writev(CallState st, int fd, MemorySegment iov, int iovcnt) {
         st.count(Syscall.WRITEV);
         try {
-            return result((long) WRITEV.invokeExact(st.errno, fd, iov, iovcnt), st.errno);
+            return result((long) Writev.HANDLE.invokeExact(st.errno, fd, iov, iovcnt), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -89,7 +126,7 @@ public final class FdCalls {
     public static long pread(CallState st, int fd, MemorySegment buf, long count, long offset) {
         st.count(Syscall.PREAD64);
         try {
-            return result((long) PREAD.invokeExact(st.errno, fd, buf, count, offset), st.errno);
+            return result((long) Pread.HANDLE.invokeExact(st.errno, fd, buf, count, offset), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -98,7 +135,7 @@ public final class FdCalls {
     public static long pwrite(CallState st, int fd, MemorySegment buf, long count, long offset) {
         st.count(Syscall.PWRITE64);
         try {
-            return result((long) PWRITE.invokeExact(st.errno, fd, buf, count, offset), st.errno);
+            return result((long) Pwrite.HANDLE.invokeExact(st.errno, fd, buf, count, offset), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -107,7 +144,7 @@ public final class FdCalls {
     public static int close(CallState st, int fd) {
         st.count(Syscall.CLOSE);
         try {
-            return result((int) CLOSE.invokeExact(st.errno, fd), st.errno);
+            return result((int) Close.HANDLE.invokeExact(st.errno, fd), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -117,7 +154,7 @@ public final class FdCalls {
     public static int pipe2(CallState st, MemorySegment fds, int flags) {
         st.count(Syscall.PIPE2);
         try {
-            return result((int) PIPE2.invokeExact(st.errno, fds, flags), st.errno);
+            return result((int) Pipe2.HANDLE.invokeExact(st.errno, fds, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -126,7 +163,7 @@ public final class FdCalls {
     public static int dup(CallState st, int fd) {
         st.count(Syscall.DUP);
         try {
-            return result((int) DUP.invokeExact(st.errno, fd), st.errno);
+            return result((int) Dup.HANDLE.invokeExact(st.errno, fd), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -135,7 +172,7 @@ public final class FdCalls {
     public static int dup3(CallState st, int oldfd, int newfd, int flags) {
         st.count(Syscall.DUP3);
         try {
-            return result((int) DUP3.invokeExact(st.errno, oldfd, newfd, flags), st.errno);
+            return result((int) Dup3.HANDLE.invokeExact(st.errno, oldfd, newfd, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -145,7 +182,7 @@ public final class FdCalls {
     public static int fcntl(CallState st, int fd, int cmd, int arg) {
         st.count(Syscall.FCNTL);
         try {
-            return result((int) FCNTL_INT.invokeExact(st.errno, fd, cmd, arg), st.errno);
+            return result((int) FcntlInt.HANDLE.invokeExact(st.errno, fd, cmd, arg), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -155,7 +192,7 @@ public final class FdCalls {
     public static int fcntl(CallState st, int fd, int cmd, MemorySegment arg) {
         st.count(Syscall.FCNTL);
         try {
-            return result((int) FCNTL_PTR.invokeExact(st.errno, fd, cmd, arg), st.errno);
+            return result((int) FcntlPtr.HANDLE.invokeExact(st.errno, fd, cmd, arg), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -165,7 +202,7 @@ public final class FdCalls {
     public static int ioctl(CallState st, int fd, long request, MemorySegment arg) {
         st.count(Syscall.IOCTL);
         try {
-            return result((int) IOCTL_PTR.invokeExact(st.errno, fd, request, arg), st.errno);
+            return result((int) IoctlPtr.HANDLE.invokeExact(st.errno, fd, request, arg), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -175,7 +212,7 @@ public final class FdCalls {
     public static int open(CallState st, MemorySegment path, int flags, int mode) {
         st.count(Syscall.OPENAT);
         try {
-            return result((int) OPEN.invokeExact(st.errno, path, flags, mode), st.errno);
+            return result((int) Open.HANDLE.invokeExact(st.errno, path, flags, mode), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -184,7 +221,7 @@ public final class FdCalls {
     public static int memfdCreate(CallState st, MemorySegment name, int flags) {
         st.count(Syscall.MEMFD_CREATE);
         try {
-            return result((int) MEMFD_CREATE.invokeExact(st.errno, name, flags), st.errno);
+            return result((int) MemfdCreate.HANDLE.invokeExact(st.errno, name, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -193,7 +230,7 @@ public final class FdCalls {
     public static int ftruncate(CallState st, int fd, long length) {
         st.count(Syscall.FTRUNCATE);
         try {
-            return result((int) FTRUNCATE.invokeExact(st.errno, fd, length), st.errno);
+            return result((int) Ftruncate.HANDLE.invokeExact(st.errno, fd, length), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -202,7 +239,7 @@ public final class FdCalls {
     public static long lseek(CallState st, int fd, long offset, int whence) {
         st.count(Syscall.LSEEK);
         try {
-            return result((long) LSEEK.invokeExact(st.errno, fd, offset, whence), st.errno);
+            return result((long) Lseek.HANDLE.invokeExact(st.errno, fd, offset, whence), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -212,7 +249,7 @@ public final class FdCalls {
     public static int fstat(CallState st, int fd, MemorySegment buf) {
         st.count(Syscall.FSTAT);
         try {
-            return result((int) FSTAT.invokeExact(st.errno, fd, buf), st.errno);
+            return result((int) Fstat.HANDLE.invokeExact(st.errno, fd, buf), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -222,7 +259,7 @@ public final class FdCalls {
     public static int openat2(CallState st, int dirfd, MemorySegment path, MemorySegment how) {
         st.count(Syscall.OPENAT2);
         try {
-            return (int) result((long) SYSCALL4.invokeExact(st.errno, NR_OPENAT2, (long) dirfd, path.address(),
+            return (int) result((long) Syscall4.HANDLE.invokeExact(st.errno, NR_OPENAT2, (long) dirfd, path.address(),
                     how.address(), how.byteSize()), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);

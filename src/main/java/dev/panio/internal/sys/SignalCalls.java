@@ -15,18 +15,30 @@ import java.lang.invoke.MethodHandle;
 public final class SignalCalls {
     private SignalCalls() {}
 
-    private static final MethodHandle SIGEMPTYSET = Native.critical(LibC.sigemptyset$address(), LibC.sigemptyset$descriptor());
-    private static final MethodHandle SIGADDSET = Native.critical(LibC.sigaddset$address(), LibC.sigaddset$descriptor());
-    private static final MethodHandle PTHREAD_SIGMASK = Native.critical(LibC.pthread_sigmask$address(), LibC.pthread_sigmask$descriptor());
-    private static final MethodHandle SIGNALFD = Native.critical(LibC.signalfd$address(), LibC.signalfd$descriptor());
-    private static final MethodHandle TGKILL = Native.critical(LibC.tgkill$address(), LibC.tgkill$descriptor());
-    private static final MethodHandle SIGNAL = Native.critical(LibC.signal$address(), LibC.signal$descriptor());
+    private static final class Sigemptyset {
+        static final MethodHandle HANDLE = Native.critical(LibC.sigemptyset$address(), LibC.sigemptyset$descriptor());
+    }
+    private static final class Sigaddset {
+        static final MethodHandle HANDLE = Native.critical(LibC.sigaddset$address(), LibC.sigaddset$descriptor());
+    }
+    private static final class PthreadSigmask {
+        static final MethodHandle HANDLE = Native.critical(LibC.pthread_sigmask$address(), LibC.pthread_sigmask$descriptor());
+    }
+    private static final class Signalfd {
+        static final MethodHandle HANDLE = Native.critical(LibC.signalfd$address(), LibC.signalfd$descriptor());
+    }
+    private static final class Tgkill {
+        static final MethodHandle HANDLE = Native.critical(LibC.tgkill$address(), LibC.tgkill$descriptor());
+    }
+    private static final class Signal {
+        static final MethodHandle HANDLE = Native.critical(LibC.signal$address(), LibC.signal$descriptor());
+    }
     /** {@code SIG_IGN}, a macro for {@code (__sighandler_t) 1}. */
     private static final MemorySegment SIG_IGN = MemorySegment.ofAddress(1);
 
     public static int sigemptyset(CallState st, MemorySegment set) {
         try {
-            return result((int) SIGEMPTYSET.invokeExact(st.errno, set), st.errno);
+            return result((int) Sigemptyset.HANDLE.invokeExact(st.errno, set), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -34,7 +46,7 @@ public final class SignalCalls {
 
     public static int sigaddset(CallState st, MemorySegment set, int signo) {
         try {
-            return result((int) SIGADDSET.invokeExact(st.errno, set, signo), st.errno);
+            return result((int) Sigaddset.HANDLE.invokeExact(st.errno, set, signo), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -44,7 +56,7 @@ public final class SignalCalls {
     public static int pthreadSigmask(CallState st, int how, MemorySegment set, MemorySegment old) {
         st.count(Syscall.RT_SIGPROCMASK);
         try {
-            return -(int) PTHREAD_SIGMASK.invokeExact(st.errno, how, set, old);
+            return -(int) PthreadSigmask.HANDLE.invokeExact(st.errno, how, set, old);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -53,7 +65,7 @@ public final class SignalCalls {
     public static int signalfd(CallState st, int fd, MemorySegment mask, int flags) {
         st.count(Syscall.SIGNALFD4);
         try {
-            return result((int) SIGNALFD.invokeExact(st.errno, fd, mask, flags), st.errno);
+            return result((int) Signalfd.HANDLE.invokeExact(st.errno, fd, mask, flags), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -62,7 +74,7 @@ public final class SignalCalls {
     public static int tgkill(CallState st, int tgid, int tid, int sig) {
         st.count(Syscall.TGKILL);
         try {
-            return result((int) TGKILL.invokeExact(st.errno, tgid, tid, sig), st.errno);
+            return result((int) Tgkill.HANDLE.invokeExact(st.errno, tgid, tid, sig), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -75,7 +87,7 @@ public final class SignalCalls {
     public static int ignore(CallState st, int signo) {
         st.count(Syscall.RT_SIGACTION);
         try {
-            MemorySegment old = (MemorySegment) SIGNAL.invokeExact(st.errno, signo, SIG_IGN);
+            MemorySegment old = (MemorySegment) Signal.HANDLE.invokeExact(st.errno, signo, SIG_IGN);
             return old.address() == -1L ? -Native.errno(st.errno) : 0; // SIG_ERR
         } catch (Throwable t) {
             throw unreachable(t);

@@ -23,18 +23,24 @@ public final class UringCalls {
 
     // io_uring_enter may wait for completions: never critical. setup and register can
     // sleep too (ring allocation, quiescing for registration), so neither are they.
-    private static final MethodHandle SYSCALL2 = Native.variadic(LibC.syscall.address(),
-            LibC.syscall.makeInvoker(C_LONG, C_LONG).descriptor(), 1, false);
-    private static final MethodHandle SYSCALL4 = Native.variadic(LibC.syscall.address(),
-            LibC.syscall.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1, false);
-    private static final MethodHandle SYSCALL6 = Native.variadic(LibC.syscall.address(),
-            LibC.syscall.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1, false);
+    private static final class Syscall2 {
+        static final MethodHandle HANDLE = Native.variadic(LibC.syscall.address(),
+                LibC.syscall.makeInvoker(C_LONG, C_LONG).descriptor(), 1, false);
+    }
+    private static final class Syscall4 {
+        static final MethodHandle HANDLE = Native.variadic(LibC.syscall.address(),
+                LibC.syscall.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1, false);
+    }
+    private static final class Syscall6 {
+        static final MethodHandle HANDLE = Native.variadic(LibC.syscall.address(),
+                LibC.syscall.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1, false);
+    }
 
     /** {@code io_uring_setup(entries, params)}: the ring fd or {@code -errno}. */
     public static int setup(CallState st, int entries, long paramsAddress) {
         st.count(Syscall.IO_URING_SETUP);
         try {
-            return (int) result((long) SYSCALL2.invokeExact(st.errno, NR_SETUP, (long) entries, paramsAddress), st.errno);
+            return (int) result((long) Syscall2.HANDLE.invokeExact(st.errno, NR_SETUP, (long) entries, paramsAddress), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -45,7 +51,7 @@ public final class UringCalls {
                             long argAddress, long argSize) {
         st.count(Syscall.IO_URING_ENTER);
         try {
-            return (int) result((long) SYSCALL6.invokeExact(st.errno, NR_ENTER, (long) fd, (long) toSubmit,
+            return (int) result((long) Syscall6.HANDLE.invokeExact(st.errno, NR_ENTER, (long) fd, (long) toSubmit,
                     (long) minComplete, (long) flags, argAddress, argSize), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
@@ -56,7 +62,7 @@ public final class UringCalls {
     public static int register(CallState st, int fd, int opcode, long argAddress, int nrArgs) {
         st.count(Syscall.IO_URING_REGISTER);
         try {
-            return (int) result((long) SYSCALL4.invokeExact(st.errno, NR_REGISTER, (long) fd, (long) opcode, argAddress,
+            return (int) result((long) Syscall4.HANDLE.invokeExact(st.errno, NR_REGISTER, (long) fd, (long) opcode, argAddress,
                     (long) nrArgs), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
