@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * An incremental HTTP/1.1 request parser (RFC 9112) over bytes that arrive split anywhere.
@@ -34,7 +35,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Allocation-free in steady state: the request is described by offsets into the caller's
  * array (method, target, body), compared as bytes; only a chunked body is copied, into an
- * array the parser keeps and reuses.
+ * array the parser keeps and reuses, and the last field section, kept to recognise the next
+ * request's when it is the same bytes (keep-alive clients repeat their header fields).
  */
 final class HttpParser {
     static final int NEED_MORE = 0, OK = 1, ERROR = 2;
@@ -75,6 +77,20 @@ final class HttpParser {
     int bodyStart, bodyLength;
     private int consumed;
     private byte[] chunked = new byte[0];
+    /** The longest field section (blank line included) that {@link #remember} keeps. */
+    static final int FIELDS_CACHE_MAX = 512;
+    private static final int FIELDS_NEED_MORE = -1, FIELDS_ERROR = -2;
+    private static final int F_TE = 1, F_HOST = 2, F_CLOSE = 4, F_KEEP_ALIVE = 8, F_EXPECT = 16;
+    /**
+     * A copy of the last field section that parsed without error ({@code lastFieldsLength}
+     * bytes, blank line included; -1: none or longer than {@link #FIELDS_CACHE_MAX}), and what
+     * its fields said. The next request whose field section is the same bytes, within the
+     * limit and all there, gets the same answer without its lines being checked again: same
+     * bytes, same parse, so nothing is accepted that the checks would refuse.
+     */
+    private byte[] lastFields = new byte[0];
+    private int lastFieldsLength = -1, lastFlags;
+    private long lastLength;
 
     /** The end of the request in the array: bytes before it may be dropped. */
     int consumed() {
@@ -113,35 +129,69 @@ final class HttpParser {
             pos = lineEnd + 2;
         }
         if (!requestLine(b, pos, lineEnd)) return ERROR;
+        int fieldsAt = lineEnd + 2, n = lastFieldsLength;
+        // The whole field section within the limit, and byte for byte the last one parsed:
+        // fields() would find the same, and left it in lastLength and lastFlags.
+        if (n <= 0 || to - fieldsAt < n || fieldsAt + n > limit || !Arrays.equals(b, fieldsAt, fieldsAt + n, lastFields, 0, n)) {
+            int end = fields(b, fieldsAt, to, limit);
+            if (end < 0) return end == FIELDS_NEED_MORE ? NEED_MORE : ERROR;
+            n = end - fieldsAt;
+        }
+        pos = fieldsAt + n;
+        long length = lastLength;
+        boolean te = (lastFlags & F_TE) != 0, host = (lastFlags & F_HOST) != 0, close = (lastFlags & F_CLOSE) != 0,
+                ka = (lastFlags & F_KEEP_ALIVE) != 0, expect = (lastFlags & F_EXPECT) != 0;
+        if (te && length >= 0) return error(400);
+        if (te && http10) { // §6.1: faulty framing in HTTP/1.0; refuse, and close
+            keepAlive = false;
+            return error(400);
+        }
+        if (!http10 && !host) return error(400);
+        keepAlive = http10 ? ka && !close : !close;
+        expectContinue = expect && !http10; // §10.1.1: ignored in HTTP/1.0
+        headersDone = true;
+        chunkedBody = te;
+        contentLength = length;
+        bodyAt = pos;
+        return OK;
+    }
+
+    /**
+     * Parses the field lines from {@code pos} to the blank line: its end, or
+     * {@link #FIELDS_NEED_MORE} / {@link #FIELDS_ERROR} (with {@link #status} set). On success
+     * what the fields say is left in {@code lastLength} and {@code lastFlags}, and the section
+     * is kept for the next request to compare with (see {@link #lastFields}).
+     */
+    private int fields(byte[] b, int pos, int to, int limit) {
+        int fieldsAt = pos;
         long length = -1;
         boolean te = false, host = false, close = false, ka = false, expect = false;
-        pos = lineEnd + 2;
         for (;;) {
             int end = lineEnd(b, pos, to, limit);
-            if (end == NEED) return NEED_MORE;
-            if (end < 0) return lineError(end);
+            if (end == NEED) return FIELDS_NEED_MORE;
+            if (end < 0) return fieldError(end == TOO_LONG ? 431 : 400);
             if (end == pos) { // the empty line: end of the header section
                 pos = end + 2;
                 break;
             }
             int colon = fieldLine(b, pos, end);
-            if (colon < 0) return error(400);
+            if (colon < 0) return fieldError(400);
             int vs = colon + 1, ve = end; // the value without surrounding whitespace
             while (vs < ve && (b[vs] == ' ' || b[vs] == '\t')) vs++;
             while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) ve--;
             if (equalsIgnoreCase(b, pos, colon, CONTENT_LENGTH)) {
                 long v = parseLength(b, vs, ve);
-                if (v < 0 || (length >= 0 && length != v)) return error(400);
+                if (v < 0 || (length >= 0 && length != v)) return fieldError(400);
                 length = v;
             } else if (equalsIgnoreCase(b, pos, colon, TRANSFER_ENCODING)) {
-                if (te) return error(400); // chunked twice, or a list split over lines
-                if (!equalsIgnoreCase(b, vs, ve, CHUNKED)) return error(501);
+                if (te) return fieldError(400); // chunked twice, or a list split over lines
+                if (!equalsIgnoreCase(b, vs, ve, CHUNKED)) return fieldError(501);
                 te = true;
             } else if (equalsIgnoreCase(b, pos, colon, HOST)) {
-                if (host || !hostValue(b, vs, ve)) return error(400);
+                if (host || !hostValue(b, vs, ve)) return fieldError(400);
                 host = true;
             } else if (equalsIgnoreCase(b, pos, colon, EXPECT)) {
-                if (!equalsIgnoreCase(b, vs, ve, CONTINUE_100)) return error(417);
+                if (!equalsIgnoreCase(b, vs, ve, CONTINUE_100)) return fieldError(417);
                 expect = true;
             } else if (equalsIgnoreCase(b, pos, colon, CONNECTION)) {
                 for (int t = vs; t < ve; ) { // comma-separated tokens
@@ -157,19 +207,17 @@ final class HttpParser {
             }
             pos = end + 2;
         }
-        if (te && length >= 0) return error(400);
-        if (te && http10) { // §6.1: faulty framing in HTTP/1.0; refuse, and close
-            keepAlive = false;
-            return error(400);
+        lastLength = length;
+        lastFlags = (te ? F_TE : 0) | (host ? F_HOST : 0) | (close ? F_CLOSE : 0) | (ka ? F_KEEP_ALIVE : 0) | (expect ? F_EXPECT : 0);
+        int n = pos - fieldsAt;
+        if (n > FIELDS_CACHE_MAX) {
+            lastFieldsLength = -1;
+        } else {
+            if (lastFields.length < n) lastFields = new byte[Math.max(n, 64)];
+            System.arraycopy(b, fieldsAt, lastFields, 0, n);
+            lastFieldsLength = n;
         }
-        if (!http10 && !host) return error(400);
-        keepAlive = http10 ? ka && !close : !close;
-        expectContinue = expect && !http10; // §10.1.1: ignored in HTTP/1.0
-        headersDone = true;
-        chunkedBody = te;
-        contentLength = length;
-        bodyAt = pos;
-        return OK;
+        return pos;
     }
 
     /** After {@link #parseHead}: the whole body, buffered (at most {@link #MAX_BODY_BYTES}). */
@@ -191,6 +239,7 @@ final class HttpParser {
 
     static final int NEED = -1, BARE_LF = -2, BARE_CR = -3, TOO_LONG = -4;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
      * The index of the CR of the CRLF that ends the line at {@code pos}, or {@link #NEED} (not
@@ -225,6 +274,12 @@ final class HttpParser {
         return end == limit && to >= limit ? TOO_LONG : NEED;
     }
 
+    /** {@link #error} for {@link #fields}, which returns positions. */
+    private int fieldError(int s) {
+        error(s);
+        return FIELDS_ERROR;
+    }
+
     private int lineError(int e) {
         return error(e == TOO_LONG ? 431 : 400);
     }
@@ -243,7 +298,14 @@ final class HttpParser {
             if (!tchar(b[i])) return -1; // includes whitespace before the colon and obs-fold
         }
         if (colon <= pos) return -1;
-        for (int i = colon + 1; i < end; i++) {
+        int i = colon + 1;
+        // Eight bytes at a time while none is a control (below 0x20, or DEL): an HTAB, or a
+        // byte to refuse, sends the rest of the line to the byte loop.
+        for (; i + 8 <= end; i += 8) {
+            long w = (long) LONGS.get(b, i), del = w ^ 0x7F7F7F7F7F7F7F7FL;
+            if (((((w - 0x2020202020202020L) & ~w) | ((del - 0x0101010101010101L) & ~del)) & 0x8080808080808080L) != 0) break;
+        }
+        for (; i < end; i++) {
             int c = b[i] & 0xff;
             if (c < 0x20 && c != '\t' || c == 0x7f) return -1; // obs-text (0x80-0xFF) is allowed
         }
@@ -253,36 +315,52 @@ final class HttpParser {
     // ---- the request line ------------------------------------------------------------------------
 
     private boolean requestLine(byte[] b, int from, int end) {
-        int sp1 = -1, sp2 = -1;
-        for (int i = from; i < end; i++) {
-            if (b[i] == ' ') {
-                if (sp1 < 0) sp1 = i;
-                else if (sp2 < 0) sp2 = i;
-                else return error(400) == OK;
-            }
+        // method SP request-target SP HTTP-version, each part checked as it is crossed
+        int sp1 = from, kind = 0;
+        if (end - from >= 4 && (int) INTS.get(b, from) == GET_SP) { // the usual method, four bytes at once
+            sp1 = from + 3;
+            kind = GET;
+        } else {
+            while (sp1 < end && tchar(b[sp1])) sp1++;
+            if (sp1 == from || sp1 == end || b[sp1] != ' ') return error(400) == OK;
         }
-        if (sp1 <= from || sp2 < 0 || sp2 == sp1 + 1 || sp2 == end - 1) return error(400) == OK;
-        for (int i = from; i < sp1; i++) if (!tchar(b[i])) return error(400) == OK;
-        for (int i = sp1 + 1; i < sp2; i++) {
-            int c = b[i] & 0xff;
-            if (c <= 0x20 || c >= 0x7f) return error(400) == OK; // no controls, spaces or raw non-ASCII in a URI
-        }
+        int sp2 = visibleEnd(b, sp1 + 1, end); // no controls, spaces or raw non-ASCII in a URI
+        if (sp2 == sp1 + 1 || sp2 == end || b[sp2] != ' ') return error(400) == OK;
         int v = sp2 + 1;
-        if (end - v != 8 || !startsWith(b, v, HTTP_SLASH) || !digit(b[v + 5]) || b[v + 6] != '.' || !digit(b[v + 7])) {
-            return error(400) == OK;
+        if (end - v != 8) return error(400) == OK; // also a third space, or none after the target
+        if ((long) LONGS.get(b, v) != HTTP_1_1) {
+            if (!startsWith(b, v, HTTP_SLASH) || !digit(b[v + 5]) || b[v + 6] != '.' || !digit(b[v + 7])) {
+                return error(400) == OK;
+            }
+            // HTTP/1.2 and later minors are handled as 1.1 (RFC 9110 §2.5); another major is not served
+            if (b[v + 5] != '1') return error(505) == OK;
         }
-        // HTTP/1.2 and later minors are handled as 1.1 (RFC 9110 §2.5); another major is not served
-        if (b[v + 5] != '1') return error(505) == OK;
         http10 = b[v + 7] == '0';
         methodStart = from;
         methodEnd = sp1;
-        method = methodKind(b, from, sp1);
+        method = kind != 0 ? kind : methodKind(b, from, sp1);
         targetStart = sp1 + 1;
         targetEnd = sp2;
         if (!target(b, targetStart, targetEnd)) return error(400) == OK;
         // the asterisk-form is for OPTIONS only (RFC 9112 §3.2.4)
         if (sp2 - sp1 == 2 && b[sp1 + 1] == '*' && !equals(b, from, sp1, M_OPTIONS)) return error(400) == OK;
         return true;
+    }
+
+    /** The index of the first byte in {@code [i, end)} that is not visible ASCII (0x21-0x7E), or {@code end}. */
+    static int visibleEnd(byte[] b, int i, int end) {
+        // Eight bytes at a time: a byte below 0x21, at or above 0x80, or DEL is flagged; the
+        // lowest flag is exact, as in lineEnd.
+        for (; i + 8 <= end; i += 8) {
+            long w = (long) LONGS.get(b, i), del = w ^ 0x7F7F7F7F7F7F7F7FL;
+            long found = (((w - 0x2121212121212121L) & ~w) | w | ((del - 0x0101010101010101L) & ~del)) & 0x8080808080808080L;
+            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
+        }
+        for (; i < end; i++) {
+            int c = b[i] & 0xff;
+            if (c <= 0x20 || c >= 0x7f) return i;
+        }
+        return end;
     }
 
     /** Finds the path in an origin-form, absolute-form or asterisk-form target (§3.2). */
@@ -303,12 +381,19 @@ final class HttpParser {
             if (a == s || !hostValue(b, s, a) || (a < to && b[a] == '#')) return false;
             pathStart = a;
         }
-        pathEnd = pathStart;
-        while (pathEnd < to && b[pathEnd] != '?') {
-            if (b[pathEnd] == '#') return false; // a fragment is never sent
-            pathEnd++;
+        pathEnd = queryOrFragment(b, pathStart, to);
+        return pathEnd == to || b[pathEnd] == '?'; // a fragment is never sent
+    }
+
+    /** The index of the first '?' or '#' in {@code [i, end)}, or {@code end}. */
+    static int queryOrFragment(byte[] b, int i, int end) {
+        for (; i + 8 <= end; i += 8) { // eight at a time; the lowest flag is exact, as in lineEnd
+            long w = (long) LONGS.get(b, i), q = w ^ 0x3F3F3F3F3F3F3F3FL, h = w ^ 0x2323232323232323L;
+            long found = (((q - 0x0101010101010101L) & ~q) | ((h - 0x0101010101010101L) & ~h)) & 0x8080808080808080L;
+            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
         }
-        return true;
+        while (i < end && b[i] != '?' && b[i] != '#') i++;
+        return i;
     }
 
     /** A Host value or an authority: reg-name / IP-literal, optional port; empty is allowed for Host. */
@@ -549,6 +634,10 @@ final class HttpParser {
             HTTP_SLASH = ascii("HTTP/"), HTTP_SCHEME = ascii("http://"), HTTPS_SCHEME = ascii("https://"),
             M_GET = ascii("GET"), M_HEAD = ascii("HEAD"), M_POST = ascii("POST");
     private static final byte[] M_OPTIONS = ascii("OPTIONS");
+    /** "GET " as {@link #INTS} reads it. */
+    private static final int GET_SP = (int) INTS.get(ascii("GET "), 0);
+    /** "HTTP/1.1" as {@link #LONGS} reads it. */
+    private static final long HTTP_1_1 = (long) LONGS.get(ascii("HTTP/1.1"), 0);
     private static final byte[][] OTHER_METHODS = {ascii("PUT"), ascii("DELETE"), ascii("PATCH"), ascii("OPTIONS"),
             ascii("TRACE"), ascii("CONNECT")};
 }

@@ -19,7 +19,9 @@ import java.util.List;
  * <li>the same bytes split at any position frame the same requests (a server framing the
  *     first part, then all of it, agrees with one that got everything at once);
  * <li>nothing past a refusal is framed;
- * <li>two valid requests glued to the input's front yield exactly those two requests first.
+ * <li>two valid requests glued to the input's front yield exactly those two requests first;
+ * <li>one parser frames as a new parser for each request would (what it keeps of the last
+ *     field section changes no answer).
  * </ul>
  */
 class HttpParserJazzTest {
@@ -48,10 +50,20 @@ class HttpParserJazzTest {
 
     /** What a server would frame from {@code b[0, len)}: each request, or the refusal that ends it. */
     static List<String> frames(byte[] b, int len) {
+        return frames(b, len, false);
+    }
+
+    /**
+     * {@link #frames}, by one parser (as a connection has) or by a new parser for each request
+     * ({@code freshEach}): a parser keeps the last field section it accepted, and must frame
+     * as one that never saw it.
+     */
+    static List<String> frames(byte[] b, int len, boolean freshEach) {
         List<String> out = new ArrayList<>();
         HttpParser p = new HttpParser();
         int at = 0;
         while (at < len) {
+            if (freshEach) p = new HttpParser();
             int r = p.parse(b, at, len);
             if (r == HttpParser.NEED_MORE) break;
             if (r == HttpParser.ERROR) {
@@ -74,6 +86,7 @@ class HttpParserJazzTest {
     void framingIsTheSameHoweverTheBytesArrive(byte[] input) {
         if (input.length > 9 * 1024) return; // past the 8 KiB header limit, and the chunk-line one
         List<String> whole = frames(input, input.length);
+        assertEquals(whole, frames(input, input.length, true), "a new parser for each request");
         // Every split of a short input; of a longer one, 48 spread over it (16 past 1 KiB, 8
         // past 2 KiB) and the last bytes, so that each run stays quick and the fuzzer explores
         // more inputs.
@@ -91,6 +104,7 @@ class HttpParserJazzTest {
         System.arraycopy(VALID_PAIR, 0, glued, 0, VALID_PAIR.length);
         System.arraycopy(input, 0, glued, VALID_PAIR.length, input.length);
         List<String> g = frames(glued, glued.length);
+        assertEquals(g, frames(glued, glued.length, true), "glued, a new parser for each request");
         assertTrue(g.size() >= 2 && g.get(0).startsWith("GET /plaintext") && g.get(1).startsWith("POST /echo"),
                 "the two valid requests before it: " + g);
     }
