@@ -25,9 +25,9 @@ public final class CallCounts {
 
     /** The thread of {@code s} is ending: keep its counts. */
     public void leave(CallState s) {
-        if (!live.remove(s)) return;
+        // Under the lock addTo holds: a reader sees the counts live or ended, never neither.
         synchronized (ended) {
-            s.addCallsTo(ended);
+            if (live.remove(s)) s.addCallsTo(ended);
         }
     }
 
@@ -35,8 +35,8 @@ public final class CallCounts {
     public void addTo(long[] into) {
         synchronized (ended) {
             for (int i = 0; i < into.length; i++) into[i] += ended[i];
+            for (CallState s : live) s.addCallsTo(into);
         }
-        for (CallState s : live) s.addCallsTo(into);
     }
 
     /** The counts that are not zero, by the kernel's names. */
