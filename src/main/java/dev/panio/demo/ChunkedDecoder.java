@@ -46,8 +46,8 @@ final class ChunkedDecoder {
             at = pos;
             switch (state) {
                 case SIZE -> {
-                    int end = HttpParser.lineEnd(b, pos, to, pos + HttpParser.MAX_CHUNK_LINE);
-                    if (end == HttpParser.NEED) return NEED_MORE;
+                    int end = HttpScans.lineEnd(b, pos, to, pos + HttpParser.MAX_CHUNK_LINE);
+                    if (end == HttpScans.NEED) return NEED_MORE;
                     if (end < 0) return ERROR;
                     int d = pos;
                     long n = 0;
@@ -80,14 +80,14 @@ final class ChunkedDecoder {
                     state = SIZE;
                 }
                 default -> { // TRAILER: field lines up to an empty line
-                    int end = HttpParser.lineEnd(b, pos, to, pos + HttpParser.MAX_HEADER_BYTES - trailerBytes);
-                    if (end == HttpParser.NEED) return NEED_MORE;
+                    int end = HttpScans.lineEnd(b, pos, to, pos + HttpParser.MAX_HEADER_BYTES - trailerBytes);
+                    if (end == HttpScans.NEED) return NEED_MORE;
                     if (end < 0) return ERROR;
                     if (end == pos) {
                         at = end + 2;
                         return DONE;
                     }
-                    if (HttpParser.fieldLine(b, pos, end) < 0) return ERROR;
+                    if (HttpScans.fieldLine(b, pos, end) < 0) return ERROR;
                     trailerBytes += end + 2 - pos;
                     pos = end + 2;
                 }

@@ -1,5 +1,13 @@
 package dev.panio.demo;
 
+import static dev.panio.demo.HttpScans.NEED;
+import static dev.panio.demo.HttpScans.TOO_LONG;
+import static dev.panio.demo.HttpScans.fieldLine;
+import static dev.panio.demo.HttpScans.lineEnd;
+import static dev.panio.demo.HttpScans.queryOrFragment;
+import static dev.panio.demo.HttpScans.tchar;
+import static dev.panio.demo.HttpScans.visibleEnd;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -35,8 +43,9 @@ import java.util.Arrays;
  *
  * <p>Allocation-free in steady state: the request is described by offsets into the caller's
  * array (method, target, body), compared as bytes; only a chunked body is copied, into an
- * array the parser keeps and reuses, and the last field section, kept to recognise the next
- * request's when it is the same bytes (keep-alive clients repeat their header fields).
+ * array the parser keeps and reuses, and the last field section ({@link FieldSection}),
+ * kept to recognise the next request's when it is the same bytes (keep-alive clients repeat
+ * their header fields).
  */
 final class HttpParser {
     static final int NEED_MORE = 0, OK = 1, ERROR = 2;
@@ -77,20 +86,9 @@ final class HttpParser {
     int bodyStart, bodyLength;
     private int consumed;
     private byte[] chunked = new byte[0];
-    /** The longest field section (blank line included) that {@link #remember} keeps. */
-    static final int FIELDS_CACHE_MAX = 512;
+    /** The last field section accepted, to recognise the next request's when it is the same bytes. */
+    private final FieldSection section = new FieldSection();
     private static final int FIELDS_NEED_MORE = -1, FIELDS_ERROR = -2;
-    private static final int F_TE = 1, F_HOST = 2, F_CLOSE = 4, F_KEEP_ALIVE = 8, F_EXPECT = 16;
-    /**
-     * A copy of the last field section that parsed without error ({@code lastFieldsLength}
-     * bytes, blank line included; -1: none or longer than {@link #FIELDS_CACHE_MAX}), and what
-     * its fields said. The next request whose field section is the same bytes, within the
-     * limit and all there, gets the same answer without its lines being checked again: same
-     * bytes, same parse, so nothing is accepted that the checks would refuse.
-     */
-    private byte[] lastFields = new byte[0];
-    private int lastFieldsLength = -1, lastFlags;
-    private long lastLength;
 
     /** The end of the request in the array: bytes before it may be dropped. */
     int consumed() {
@@ -129,18 +127,20 @@ final class HttpParser {
             pos = lineEnd + 2;
         }
         if (!requestLine(b, pos, lineEnd)) return ERROR;
-        int fieldsAt = lineEnd + 2, n = lastFieldsLength;
-        // The whole field section within the limit, and byte for byte the last one parsed:
-        // fields() would find the same, and left it in lastLength and lastFlags.
-        if (n <= 0 || to - fieldsAt < n || fieldsAt + n > limit || !Arrays.equals(b, fieldsAt, fieldsAt + n, lastFields, 0, n)) {
+        int fieldsAt = lineEnd + 2;
+        // The same field section as the last request's: the same answer, without its lines
+        // being checked again (see FieldSection); else fields() checks them and keeps them.
+        int n = section.match(b, fieldsAt, to, limit);
+        if (n < 0) {
             int end = fields(b, fieldsAt, to, limit);
             if (end < 0) return end == FIELDS_NEED_MORE ? NEED_MORE : ERROR;
             n = end - fieldsAt;
         }
         pos = fieldsAt + n;
-        long length = lastLength;
-        boolean te = (lastFlags & F_TE) != 0, host = (lastFlags & F_HOST) != 0, close = (lastFlags & F_CLOSE) != 0,
-                ka = (lastFlags & F_KEEP_ALIVE) != 0, expect = (lastFlags & F_EXPECT) != 0;
+        long length = section.contentLength();
+        boolean te = section.has(FieldSection.CHUNKED), host = section.has(FieldSection.HOST),
+                close = section.has(FieldSection.CLOSE), ka = section.has(FieldSection.KEEP_ALIVE),
+                expect = section.has(FieldSection.EXPECT_CONTINUE);
         if (te && length >= 0) return error(400);
         if (te && http10) { // §6.1: faulty framing in HTTP/1.0; refuse, and close
             keepAlive = false;
@@ -159,8 +159,8 @@ final class HttpParser {
     /**
      * Parses the field lines from {@code pos} to the blank line: its end, or
      * {@link #FIELDS_NEED_MORE} / {@link #FIELDS_ERROR} (with {@link #status} set). On success
-     * what the fields say is left in {@code lastLength} and {@code lastFlags}, and the section
-     * is kept for the next request to compare with (see {@link #lastFields}).
+     * the section and what its fields say are kept in {@link #section}, where
+     * {@link #parseHead} reads them.
      */
     private int fields(byte[] b, int pos, int to, int limit) {
         int fieldsAt = pos;
@@ -207,16 +207,8 @@ final class HttpParser {
             }
             pos = end + 2;
         }
-        lastLength = length;
-        lastFlags = (te ? F_TE : 0) | (host ? F_HOST : 0) | (close ? F_CLOSE : 0) | (ka ? F_KEEP_ALIVE : 0) | (expect ? F_EXPECT : 0);
-        int n = pos - fieldsAt;
-        if (n > FIELDS_CACHE_MAX) {
-            lastFieldsLength = -1;
-        } else {
-            if (lastFields.length < n) lastFields = new byte[Math.max(n, 64)];
-            System.arraycopy(b, fieldsAt, lastFields, 0, n);
-            lastFieldsLength = n;
-        }
+        section.keep(b, fieldsAt, pos, length, (te ? FieldSection.CHUNKED : 0) | (host ? FieldSection.HOST : 0)
+                | (close ? FieldSection.CLOSE : 0) | (ka ? FieldSection.KEEP_ALIVE : 0) | (expect ? FieldSection.EXPECT_CONTINUE : 0));
         return pos;
     }
 
@@ -237,43 +229,6 @@ final class HttpParser {
 
     // ---- lines ---------------------------------------------------------------------------------
 
-    static final int NEED = -1, BARE_LF = -2, BARE_CR = -3, TOO_LONG = -4;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-
-    /**
-     * The index of the CR of the CRLF that ends the line at {@code pos}, or {@link #NEED} (not
-     * complete within {@code to}), {@link #BARE_LF} / {@link #BARE_CR} (a line ending RFC 9112
-     * does not allow, here refused), {@link #TOO_LONG} (no end before {@code limit}).
-     */
-    static int lineEnd(byte[] b, int pos, int to, int limit) {
-        int end = Math.min(to, limit);
-        int i = pos;
-        // Eight bytes at a time to the first CR or LF (the byte loop below decides what it is):
-        // the lowest byte flagged by the zero-byte test is exact, whatever the borrows above it.
-        for (; i + 8 <= end; i += 8) {
-            long w = (long) LONGS.get(b, i);
-            long cr = w ^ 0x0D0D0D0D0D0D0D0DL, lf = w ^ 0x0A0A0A0A0A0A0A0AL;
-            long found = ((cr - 0x0101010101010101L) & ~cr | (lf - 0x0101010101010101L) & ~lf) & 0x8080808080808080L;
-            if (found != 0) {
-                i += Long.numberOfTrailingZeros(found) >>> 3;
-                break;
-            }
-        }
-        for (; i < end; i++) {
-            byte c = b[i];
-            if (c == '\n') return BARE_LF;
-            if (c == '\r') {
-                // The whole line, CRLF included, must end before the limit: decided without
-                // looking past it, so the answer is the same however the bytes arrive.
-                if (i + 1 >= limit) return TOO_LONG;
-                if (i + 1 >= to) return NEED;
-                return b[i + 1] == '\n' ? i : BARE_CR;
-            }
-        }
-        return end == limit && to >= limit ? TOO_LONG : NEED;
-    }
-
     /** {@link #error} for {@link #fields}, which returns positions. */
     private int fieldError(int s) {
         error(s);
@@ -282,34 +237,6 @@ final class HttpParser {
 
     private int lineError(int e) {
         return error(e == TOO_LONG ? 431 : 400);
-    }
-
-    /**
-     * Checks a field line {@code [pos, end)}: {@code token ":" OWS value OWS}, the value of
-     * VCHAR, obs-text, SP, HTAB. Returns the colon's index, or -1.
-     */
-    static int fieldLine(byte[] b, int pos, int end) {
-        int colon = -1;
-        for (int i = pos; i < end; i++) {
-            if (b[i] == ':') {
-                colon = i;
-                break;
-            }
-            if (!tchar(b[i])) return -1; // includes whitespace before the colon and obs-fold
-        }
-        if (colon <= pos) return -1;
-        int i = colon + 1;
-        // Eight bytes at a time while none is a control (below 0x20, or DEL): an HTAB, or a
-        // byte to refuse, sends the rest of the line to the byte loop.
-        for (; i + 8 <= end; i += 8) {
-            long w = (long) LONGS.get(b, i), del = w ^ 0x7F7F7F7F7F7F7F7FL;
-            if (((((w - 0x2020202020202020L) & ~w) | ((del - 0x0101010101010101L) & ~del)) & 0x8080808080808080L) != 0) break;
-        }
-        for (; i < end; i++) {
-            int c = b[i] & 0xff;
-            if (c < 0x20 && c != '\t' || c == 0x7f) return -1; // obs-text (0x80-0xFF) is allowed
-        }
-        return colon;
     }
 
     // ---- the request line ------------------------------------------------------------------------
@@ -328,7 +255,7 @@ final class HttpParser {
         if (sp2 == sp1 + 1 || sp2 == end || b[sp2] != ' ') return error(400) == OK;
         int v = sp2 + 1;
         if (end - v != 8) return error(400) == OK; // also a third space, or none after the target
-        if ((long) LONGS.get(b, v) != HTTP_1_1) {
+        if ((long) HttpScans.LONGS.get(b, v) != HTTP_1_1) {
             if (!startsWith(b, v, HTTP_SLASH) || !digit(b[v + 5]) || b[v + 6] != '.' || !digit(b[v + 7])) {
                 return error(400) == OK;
             }
@@ -345,22 +272,6 @@ final class HttpParser {
         // the asterisk-form is for OPTIONS only (RFC 9112 §3.2.4)
         if (sp2 - sp1 == 2 && b[sp1 + 1] == '*' && !equals(b, from, sp1, M_OPTIONS)) return error(400) == OK;
         return true;
-    }
-
-    /** The index of the first byte in {@code [i, end)} that is not visible ASCII (0x21-0x7E), or {@code end}. */
-    static int visibleEnd(byte[] b, int i, int end) {
-        // Eight bytes at a time: a byte below 0x21, at or above 0x80, or DEL is flagged; the
-        // lowest flag is exact, as in lineEnd.
-        for (; i + 8 <= end; i += 8) {
-            long w = (long) LONGS.get(b, i), del = w ^ 0x7F7F7F7F7F7F7F7FL;
-            long found = (((w - 0x2121212121212121L) & ~w) | w | ((del - 0x0101010101010101L) & ~del)) & 0x8080808080808080L;
-            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
-        }
-        for (; i < end; i++) {
-            int c = b[i] & 0xff;
-            if (c <= 0x20 || c >= 0x7f) return i;
-        }
-        return end;
     }
 
     /** Finds the path in an origin-form, absolute-form or asterisk-form target (§3.2). */
@@ -383,17 +294,6 @@ final class HttpParser {
         }
         pathEnd = queryOrFragment(b, pathStart, to);
         return pathEnd == to || b[pathEnd] == '?'; // a fragment is never sent
-    }
-
-    /** The index of the first '?' or '#' in {@code [i, end)}, or {@code end}. */
-    static int queryOrFragment(byte[] b, int i, int end) {
-        for (; i + 8 <= end; i += 8) { // eight at a time; the lowest flag is exact, as in lineEnd
-            long w = (long) LONGS.get(b, i), q = w ^ 0x3F3F3F3F3F3F3F3FL, h = w ^ 0x2323232323232323L;
-            long found = (((q - 0x0101010101010101L) & ~q) | ((h - 0x0101010101010101L) & ~h)) & 0x8080808080808080L;
-            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
-        }
-        while (i < end && b[i] != '?' && b[i] != '#') i++;
-        return i;
     }
 
     /** A Host value or an authority: reg-name / IP-literal, optional port; empty is allowed for Host. */
@@ -585,20 +485,14 @@ final class HttpParser {
         return c >= '0' && c <= '9';
     }
 
-    private static final boolean[] TCHAR = new boolean[128];
     private static final boolean[] HOST_CHAR = new boolean[128];
 
     static {
-        for (int c = '0'; c <= '9'; c++) TCHAR[c] = HOST_CHAR[c] = true;
-        for (int c = 'a'; c <= 'z'; c++) TCHAR[c] = HOST_CHAR[c] = true;
-        for (int c = 'A'; c <= 'Z'; c++) TCHAR[c] = HOST_CHAR[c] = true;
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TCHAR[c] = true;
+        for (int c = '0'; c <= '9'; c++) HOST_CHAR[c] = true;
+        for (int c = 'a'; c <= 'z'; c++) HOST_CHAR[c] = true;
+        for (int c = 'A'; c <= 'Z'; c++) HOST_CHAR[c] = true;
         // reg-name (unreserved, pct-encoded, sub-delims), IP-literal brackets and the port's colon
         for (char c : "-._~%!$&'()*+,;=:[]".toCharArray()) HOST_CHAR[c] = true;
-    }
-
-    static boolean tchar(byte c) {
-        return c >= 0 && TCHAR[c];
     }
 
     private static boolean equalsIgnoreCase(byte[] b, int from, int to, byte[] lower) {
@@ -634,10 +528,11 @@ final class HttpParser {
             HTTP_SLASH = ascii("HTTP/"), HTTP_SCHEME = ascii("http://"), HTTPS_SCHEME = ascii("https://"),
             M_GET = ascii("GET"), M_HEAD = ascii("HEAD"), M_POST = ascii("POST");
     private static final byte[] M_OPTIONS = ascii("OPTIONS");
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     /** "GET " as {@link #INTS} reads it. */
     private static final int GET_SP = (int) INTS.get(ascii("GET "), 0);
-    /** "HTTP/1.1" as {@link #LONGS} reads it. */
-    private static final long HTTP_1_1 = (long) LONGS.get(ascii("HTTP/1.1"), 0);
+    /** "HTTP/1.1" as {@link HttpScans#LONGS} reads it. */
+    private static final long HTTP_1_1 = (long) HttpScans.LONGS.get(ascii("HTTP/1.1"), 0);
     private static final byte[][] OTHER_METHODS = {ascii("PUT"), ascii("DELETE"), ascii("PATCH"), ascii("OPTIONS"),
             ascii("TRACE"), ascii("CONNECT")};
 }

@@ -41,11 +41,17 @@ class HttpParserJazzTest {
                     out.add("refused " + p.status);
                     return out;
                 }
-                out.add(p.methodName(b) + " " + p.target(b) + " " + Arrays.hashCode(p.body()) + " @" + p.consumed());
+                out.add(frame(p, b));
                 at = p.consumed();
             }
         }
         return out;
+    }
+
+    /** One framed request, with what a server acts on besides its bytes. */
+    private static String frame(HttpParser p, byte[] b) {
+        return p.methodName(b) + " " + p.target(b) + " " + Arrays.hashCode(p.body()) + " @" + p.consumed()
+                + (p.keepAlive ? " keep-alive" : " close") + (p.expectContinue ? " 100-continue" : "") + (p.chunkedBody ? " chunked" : "");
     }
 
     /** What a server would frame from {@code b[0, len)}: each request, or the refusal that ends it. */
@@ -73,7 +79,7 @@ class HttpParserJazzTest {
             }
             assertEquals(HttpParser.OK, r);
             assertTrue(p.consumed() > at && p.consumed() <= len, "progress within the input");
-            out.add(p.methodName(b) + " " + p.target(b) + " " + Arrays.hashCode(p.body()) + " @" + p.consumed());
+            out.add(frame(p, b));
             at = p.consumed();
         }
         return out;

@@ -6,25 +6,25 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The parser's scans that look at eight bytes at a time ({@link HttpParser#lineEnd},
- * {@link HttpParser#visibleEnd}, {@link HttpParser#queryOrFragment},
- * {@link HttpParser#fieldLine}) must answer exactly as the plain byte-by-byte rule does,
+ * The parser's scans that look at eight bytes at a time ({@link HttpScans#lineEnd},
+ * {@link HttpScans#visibleEnd}, {@link HttpScans#queryOrFragment},
+ * {@link HttpScans#fieldLine}) must answer exactly as the plain byte-by-byte rule does,
  * wherever the bytes they look for fall relative to the eight-byte steps, the end of the
  * bytes and the limit.
  */
-class HttpParserScansTest {
+class HttpScansTest {
     /** The rule, one byte at a time. */
     private static int reference(byte[] b, int pos, int to, int limit) {
         int end = Math.min(to, limit);
         for (int i = pos; i < end; i++) {
-            if (b[i] == '\n') return HttpParser.BARE_LF;
+            if (b[i] == '\n') return HttpScans.BARE_LF;
             if (b[i] == '\r') {
-                if (i + 1 >= limit) return HttpParser.TOO_LONG;
-                if (i + 1 >= to) return HttpParser.NEED;
-                return b[i + 1] == '\n' ? i : HttpParser.BARE_CR;
+                if (i + 1 >= limit) return HttpScans.TOO_LONG;
+                if (i + 1 >= to) return HttpScans.NEED;
+                return b[i + 1] == '\n' ? i : HttpScans.BARE_CR;
             }
         }
-        return end == limit && to >= limit ? HttpParser.TOO_LONG : HttpParser.NEED;
+        return end == limit && to >= limit ? HttpScans.TOO_LONG : HttpScans.NEED;
     }
 
     @Test
@@ -40,7 +40,7 @@ class HttpParserScansTest {
             int pos = r.nextInt(b.length);
             int to = pos + r.nextInt(b.length - pos + 1);
             int limit = pos + r.nextInt(b.length + 8);
-            assertEquals(reference(b, pos, to, limit), HttpParser.lineEnd(b, pos, to, limit),
+            assertEquals(reference(b, pos, to, limit), HttpScans.lineEnd(b, pos, to, limit),
                     () -> "pos " + pos + " to " + to + " limit " + limit + " in " + java.util.Arrays.toString(b));
         }
     }
@@ -71,7 +71,7 @@ class HttpParserScansTest {
                     break;
                 }
             }
-            assertEquals(expected, HttpParser.visibleEnd(b, from, end), () -> java.util.Arrays.toString(b));
+            assertEquals(expected, HttpScans.visibleEnd(b, from, end), () -> java.util.Arrays.toString(b));
         }
     }
 
@@ -83,7 +83,7 @@ class HttpParserScansTest {
             int from = r.nextInt(b.length), end = from + r.nextInt(b.length - from + 1);
             int expected = from;
             while (expected < end && b[expected] != '?' && b[expected] != '#') expected++;
-            assertEquals(expected, HttpParser.queryOrFragment(b, from, end), () -> java.util.Arrays.toString(b));
+            assertEquals(expected, HttpScans.queryOrFragment(b, from, end), () -> java.util.Arrays.toString(b));
         }
     }
 
@@ -100,7 +100,7 @@ class HttpParserScansTest {
                     colon = i;
                     break;
                 }
-                if (!HttpParser.tchar(b[i])) break;
+                if (!HttpScans.tchar(b[i])) break;
             }
             expected = colon > from ? colon : -1;
             if (expected > 0) {
@@ -112,7 +112,7 @@ class HttpParserScansTest {
                     }
                 }
             }
-            assertEquals(expected, HttpParser.fieldLine(b, from, end), () -> java.util.Arrays.toString(b));
+            assertEquals(expected, HttpScans.fieldLine(b, from, end), () -> java.util.Arrays.toString(b));
         }
     }
 }

@@ -35,10 +35,10 @@ public final class FdCalls {
     private static final class Pwrite {
         static final MethodHandle HANDLE = Native.blocking(LibC.pwrite$address(), LibC.pwrite$descriptor());
     }
-    // close can block: a socket with SO_LINGER waits for unsent data.
-    private static final class Close {
-        static final MethodHandle HANDLE = Native.blocking(LibC.close$address(), LibC.close$descriptor());
-    }
+    // close can block: a socket with SO_LINGER waits for unsent data. Linked with the class,
+    // not at its first call: a release must not be where linking fails (out of memory or
+    // stack), which would leave close failing for good and descriptors open.
+    private static final MethodHandle CLOSE = Native.blocking(LibC.close$address(), LibC.close$descriptor());
     private static final class Pipe2 {
         static final MethodHandle HANDLE = Native.critical(LibC.pipe2$address(), LibC.pipe2$descriptor());
     }
@@ -144,7 +144,7 @@ public final class FdCalls {
     public static int close(CallState st, int fd) {
         st.count(Syscall.CLOSE);
         try {
-            return result((int) Close.HANDLE.invokeExact(st.errno, fd), st.errno);
+            return result((int) CLOSE.invokeExact(st.errno, fd), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }

@@ -33,9 +33,8 @@ public final class SocketCalls {
     private static final class Connect {
         static final MethodHandle HANDLE = Native.blocking(LibC.connect$address(), LibC.connect$descriptor());
     }
-    private static final class Shutdown {
-        static final MethodHandle HANDLE = Native.critical(LibC.shutdown$address(), LibC.shutdown$descriptor());
-    }
+    // Linked with the class, as FdCalls' close: a teardown must not be where linking fails.
+    private static final MethodHandle SHUTDOWN = Native.critical(LibC.shutdown$address(), LibC.shutdown$descriptor());
     private static final class Setsockopt {
         static final MethodHandle HANDLE = Native.critical(LibC.setsockopt$address(), LibC.setsockopt$descriptor());
     }
@@ -160,7 +159,7 @@ public final class SocketCalls {
     public static int shutdown(CallState st, int fd, int how) {
         st.count(Syscall.SHUTDOWN);
         try {
-            return result((int) Shutdown.HANDLE.invokeExact(st.errno, fd, how), st.errno);
+            return result((int) SHUTDOWN.invokeExact(st.errno, fd, how), st.errno);
         } catch (Throwable t) {
             throw unreachable(t);
         }
