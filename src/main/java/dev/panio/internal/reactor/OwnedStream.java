@@ -8,6 +8,7 @@ import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.net.Socket;
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 /**
  * Reads and sends on a loop's own non-blocking stream socket, without what the typed
@@ -39,7 +40,11 @@ public final class OwnedStream {
 
     /** Sends {@code src[offset, offset + length)}: bytes taken, or {@link FileDescriptor#WOULD_BLOCK}. */
     public static long send(CallState cs, Socket s, MemorySegment src, long offset, long length) throws ErrnoException {
-        MemorySegment from = offset == 0 && length == src.byteSize() ? src : src.asSlice(offset, length);
+        Objects.checkFromIndexSize(offset, length, src.byteSize());
+        // From the start, src itself is passed with the count: the kernel reads length bytes,
+        // all inside it. A slice would be a new segment per send, which the JIT does not
+        // always scalar-replace (then 40 bytes of garbage per response).
+        MemorySegment from = offset == 0 ? src : src.asSlice(offset, length);
         int fd = s.fd().intValue();
         long r;
         do {
