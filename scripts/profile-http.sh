@@ -57,10 +57,11 @@ for s in $SERVERS; do
       echo "## $s, $load"
       echo
       echo '```'
-      perf report -i /tmp/panio-perf.data --no-children --sort comm,dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8
+      # (head closes the pipe early: perf then dies of SIGPIPE, which pipefail would make fatal)
+      perf report -i /tmp/panio-perf.data --no-children --sort comm,dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8 || true
       echo
       perf report -i /tmp/panio-perf.data --no-children --sort dso,sym -g none 2>/dev/null | grep -v '^#' | grep -v '^$' \
-        | grep -v 'kernel.kallsyms' | head -14 | cut -c1-160
+        | grep -v 'kernel.kallsyms' | head -14 | cut -c1-160 || true
       echo '```'
       echo
     } >> "$out"
