@@ -16,16 +16,30 @@ final class SelectPoller implements Poller {
         select = new Select();
     }
 
+    /**
+     * The sets an interest puts the fd in. Exceptional conditions (TCP urgent data) only with
+     * reading: select reports unread urgent data on every call, so a connection whose reading
+     * is suspended would make every wait return at once.
+     */
     private static int ops(int interest) {
-        int ops = Select.EXCEPT;
-        if ((interest & READ) != 0) ops |= Select.READ;
+        int ops = 0;
+        if ((interest & READ) != 0) ops |= Select.READ | Select.EXCEPT;
         if ((interest & WRITE) != 0) ops |= Select.WRITE;
         return ops;
     }
 
     @Override
     public void add(FileDescriptor fd, long token, int interest) throws ErrnoException {
-        select.add(fd, ops(interest));
+        int ops = ops(interest);
+        // No interest: out of every set until one comes back (select has no "registered, but
+        // report nothing"; an error or hang-up is then seen at the next interest, as select
+        // reports them only through the sets).
+        // (PollingDriver refuses an fd above maxFd() before it gets here.)
+        if (ops == 0) {
+            select.remove(fd);
+        } else {
+            select.add(fd, ops);
+        }
         tokens[fd.intValue()] = token;
     }
 
