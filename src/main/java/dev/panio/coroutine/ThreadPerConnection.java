@@ -52,21 +52,26 @@ public final class ThreadPerConnection implements AutoCloseable {
      * @param listener a non-blocking listening socket, owned by this object from now on
      * @param name     the acceptor thread is {@code name-acceptor}
      * @param service  called once per connection, on the connection's virtual thread
-     * @throws IllegalArgumentException if {@code listener} is blocking or closed (then it is not
-     *         taken: the caller still owns it)
+     * @throws IllegalArgumentException if {@code listener} is blocking, closed or not listening
+     *         (then it is not taken: the caller still owns it)
      */
     public ThreadPerConnection(Socket listener, String name, Service service) {
         // checked here: in the acceptor a blocking listener would end it before the first
         // connection, and the server would quietly accept nothing
-        boolean nonBlocking;
+        boolean nonBlocking, listening;
         try {
             nonBlocking = listener.fd().isNonBlocking();
+            listening = listener.isListening();
         } catch (ErrnoException | ClosedException e) {
             throw new IllegalArgumentException("ThreadPerConnection: " + e.getMessage(), e);
         }
         if (!nonBlocking) {
             throw new IllegalArgumentException("ThreadPerConnection: listener fd=" + listener.fd().intValue() + " is blocking: "
                     + "its accept would hold a virtual thread's carrier in the kernel; use Socket.listen or setNonBlocking(true)");
+        }
+        if (!listening) { // its accept would fail (EINVAL) at once, over and over, and serve nothing
+            throw new IllegalArgumentException("ThreadPerConnection: fd=" + listener.fd().intValue() + " (" + listener.type()
+                    + ") is not a listening socket: call listen on it first");
         }
         this.listener = listener;
         this.service = service;

@@ -512,6 +512,17 @@ public final class Socket implements AutoCloseable {
     }
 
     /**
+     * Whether the socket is listening ({@code SO_ACCEPTCONN}): {@code listen} was called on it.
+     * False for a connected, unconnected or datagram socket.
+     *
+     * @return whether {@code accept} can take connections from it
+     * @throws ErrnoException if {@code getsockopt} fails
+     */
+    public boolean isListening() throws ErrnoException {
+        return getIntOption(LibC.SOL_SOCKET(), LibC.SO_ACCEPTCONN(), "SO_ACCEPTCONN") != 0;
+    }
+
+    /**
      * {@code shutdown(SHUT_WR)}: the peer reads end of stream; this side can still read.
      *
      * @throws ErrnoException if {@code shutdown} fails ({@code ENOTCONN})

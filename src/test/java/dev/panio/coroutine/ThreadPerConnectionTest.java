@@ -34,6 +34,30 @@ class ThreadPerConnectionTest {
         }
     }
 
+    /**
+     * A socket that is not listening (bound but never listened on, or a datagram socket) is
+     * refused when the server is made: its acceptor would fail at once, a hundred times a
+     * second, and serve nothing.
+     */
+    @Test
+    void aSocketThatIsNotListeningIsRefusedUpFront() throws Exception {
+        try (Socket bound = Socket.tcp(Socket.Family.INET, true);
+                Socket udp = Socket.open(Socket.Family.INET, Socket.Type.DATAGRAM, true)) {
+            bound.bind(ANY);
+            for (Socket s : new Socket[] {bound, udp}) {
+                assertEquals(false, s.isListening());
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> new ThreadPerConnection(s, "t", c -> { }));
+                assertTrue(e.getMessage().contains("fd=" + s.fd().intValue()) && e.getMessage().contains("not a listening socket"),
+                        e.getMessage());
+                assertTrue(s.fd().isOpen(), "not taken: the caller still owns and closes it");
+            }
+        }
+        try (Socket listener = Socket.listen(ANY, 16)) {
+            assertTrue(listener.isListening());
+        }
+    }
+
     /** Closing the server closes every connection it serves, each thread wakes, and the clients see the end. */
     @Test
     void closeEndsEveryConnection() throws Exception {
