@@ -65,13 +65,13 @@ public final class ThreadPerConnection implements AutoCloseable {
         } catch (ErrnoException | ClosedException e) {
             throw new IllegalArgumentException("ThreadPerConnection: " + e.getMessage(), e);
         }
+        if (!listening) { // its accept would fail (EINVAL) at once, over and over, and serve nothing
+            throw new IllegalArgumentException("ThreadPerConnection: listener fd=" + listener.fd().intValue() + " ("
+                    + listener.type() + ") is not a listening socket: use Socket.listen, or listen on it first");
+        }
         if (!nonBlocking) {
             throw new IllegalArgumentException("ThreadPerConnection: listener fd=" + listener.fd().intValue() + " is blocking: "
                     + "its accept would hold a virtual thread's carrier in the kernel; use Socket.listen or setNonBlocking(true)");
-        }
-        if (!listening) { // its accept would fail (EINVAL) at once, over and over, and serve nothing
-            throw new IllegalArgumentException("ThreadPerConnection: fd=" + listener.fd().intValue() + " (" + listener.type()
-                    + ") is not a listening socket: call listen on it first");
         }
         this.listener = listener;
         this.service = service;

@@ -119,4 +119,81 @@ class UrgentDataTest {
             }
         }
     }
+
+    /**
+     * Reading suspended with writes queued (write interest only), then the writes drained (no
+     * interest at all), urgent data pending throughout, then bytes and the end arriving while
+     * the connection is out of every set: no spinning in either state, and on resuming every
+     * byte and the end come, in order. Adapted from a review of the select fix, which found the
+     * write-only state spun too before it (106,050 turns in 300 ms).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"SELECT", "POLL", "EPOLL", "EPOLL_ET", "SIGNAL", "IO_URING"})
+    void suspendedThroughWriteOnlyAndNoInterestLosesNothing(Backend b) throws Exception {
+        int big = 6 << 20;
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        java.util.concurrent.CompletableFuture<Connection> opened = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Integer> ended = new java.util.concurrent.CompletableFuture<>();
+        try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1).withWatermarks(32 << 10, 256 << 10, 16 << 20));
+                Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                    @Override
+                    public void onOpen(Connection c) {
+                        c.suspendReading();
+                        c.write(MemorySegment.ofArray(new byte[big])); // more than the socket takes: queued
+                        opened.complete(c);
+                    }
+                    @Override
+                    public void onData(Connection c, MemorySegment data) {
+                        synchronized (got) {
+                            got.writeBytes(data.toArray(ValueLayout.JAVA_BYTE));
+                        }
+                    }
+                    @Override
+                    public void onInputClosed(Connection c) {
+                        synchronized (got) {
+                            ended.complete(got.size());
+                        }
+                    }
+                    @Override
+                    public void onClose(Connection c, CloseCause cause, IOException e) {}
+                });
+                Socket s = client(l)) {
+            Connection c = opened.get(10, TimeUnit.SECONDS);
+            s.setTcpNoDelay(true);
+            s.getOutputStream().write("abc".getBytes(StandardCharsets.US_ASCII));
+            s.sendUrgentData('X');
+            s.getOutputStream().write("def".getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(100);
+            assertTrue(c.queuedBytes() > 0, b + ": the server's writes are queued");
+            long turns = turns(g, 300);
+            assertTrue(turns < 1000, b + ": write interest only, urgent data pending: " + turns + " turns in 300 ms");
+            byte[] buf = new byte[65536];
+            long total = 0;
+            for (int n; total < big && (n = s.getInputStream().read(buf)) > 0; ) total += n;
+            assertEquals(big, total);
+            Thread.sleep(100);
+            assertEquals(0, c.queuedBytes());
+            turns = turns(g, 300);
+            assertTrue(turns < 1000, b + ": no interest, urgent data pending: " + turns + " turns in 300 ms");
+            s.getOutputStream().write("ghi".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            Thread.sleep(100);
+            turns = turns(g, 300);
+            assertTrue(turns < 1000, b + ": no interest, the end pending: " + turns + " turns in 300 ms");
+            synchronized (got) {
+                assertEquals(0, got.size(), b + ": nothing delivered while suspended");
+            }
+            c.resumeReading();
+            assertEquals(9, ended.get(5, TimeUnit.SECONDS));
+            synchronized (got) {
+                assertEquals("abcdefghi", got.toString(StandardCharsets.US_ASCII), b.name());
+            }
+        }
+    }
+
+    private static long turns(EventLoopGroup g, long millis) throws InterruptedException {
+        long before = g.metrics().turns();
+        Thread.sleep(millis);
+        return g.metrics().turns() - before;
+    }
 }

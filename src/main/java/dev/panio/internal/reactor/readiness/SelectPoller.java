@@ -1,5 +1,6 @@
 package dev.panio.internal.reactor.readiness;
 
+import dev.panio.io.Errno;
 import dev.panio.io.ErrnoException;
 import dev.panio.io.FileDescriptor;
 import dev.panio.select.Select;
@@ -34,8 +35,11 @@ final class SelectPoller implements Poller {
         // No interest: out of every set until one comes back (select has no "registered, but
         // report nothing"; an error or hang-up is then seen at the next interest, as select
         // reports them only through the sets).
-        // (PollingDriver refuses an fd above maxFd() before it gets here.)
         if (ops == 0) {
+            // refused as select.add would (PollingDriver refuses it before it gets here)
+            if (fd.intValue() >= Select.FD_SETSIZE) {
+                throw new ErrnoException("select", "fd >= FD_SETSIZE (" + Select.FD_SETSIZE + ")", fd.intValue(), Errno.EINVAL);
+            }
             select.remove(fd);
         } else {
             select.add(fd, ops);
