@@ -485,15 +485,8 @@ final class HttpParser {
         return c >= '0' && c <= '9';
     }
 
-    private static final boolean[] HOST_CHAR = new boolean[128];
-
-    static {
-        for (int c = '0'; c <= '9'; c++) HOST_CHAR[c] = true;
-        for (int c = 'a'; c <= 'z'; c++) HOST_CHAR[c] = true;
-        for (int c = 'A'; c <= 'Z'; c++) HOST_CHAR[c] = true;
-        // reg-name (unreserved, pct-encoded, sub-delims), IP-literal brackets and the port's colon
-        for (char c : "-._~%!$&'()*+,;=:[]".toCharArray()) HOST_CHAR[c] = true;
-    }
+    // reg-name (unreserved, pct-encoded, sub-delims), IP-literal brackets and the port's colon
+    private static final boolean[] HOST_CHAR = HttpScans.asciiTable("-._~%!$&'()*+,;=:[]");
 
     private static boolean equalsIgnoreCase(byte[] b, int from, int to, byte[] lower) {
         return to - from == lower.length && startsWithIgnoreCase(b, from, to, lower);

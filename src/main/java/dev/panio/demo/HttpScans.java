@@ -18,6 +18,12 @@ final class HttpScans {
 
     static final int NEED = -1, BARE_LF = -2, BARE_CR = -3, TOO_LONG = -4;
     static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L, HIGH_BITS = 0x8080808080808080L;
+
+    /** The word test: the top bit of each byte of {@code x} below {@code n} (1 &le; n &le; 0x80) set, see above. */
+    private static long below(long x, int n) {
+        return (x - n * ONES) & ~x;
+    }
 
     /**
      * The index of the CR of the CRLF that ends the line at {@code pos}, or {@link #NEED} (not
@@ -31,8 +37,8 @@ final class HttpScans {
         // the lowest byte flagged by the zero-byte test is exact, whatever the borrows above it.
         for (; i + 8 <= end; i += 8) {
             long w = (long) LONGS.get(b, i);
-            long cr = w ^ 0x0D0D0D0D0D0D0D0DL, lf = w ^ 0x0A0A0A0A0A0A0A0AL;
-            long found = ((cr - 0x0101010101010101L) & ~cr | (lf - 0x0101010101010101L) & ~lf) & 0x8080808080808080L;
+            long cr = w ^ '\r' * ONES, lf = w ^ '\n' * ONES;
+            long found = (below(cr, 1) | below(lf, 1)) & HIGH_BITS;
             if (found != 0) {
                 i += Long.numberOfTrailingZeros(found) >>> 3;
                 break;
@@ -72,8 +78,8 @@ final class HttpScans {
         // below 0x20 (SP is allowed here, unlike in visibleEnd) and never one of 0x80-0xFF,
         // whose top bit ~w clears: obs-text is allowed.
         for (; i + 8 <= end; i += 8) {
-            long w = (long) LONGS.get(b, i), del = w ^ 0x7F7F7F7F7F7F7F7FL;
-            if (((((w - 0x2020202020202020L) & ~w) | ((del - 0x0101010101010101L) & ~del)) & 0x8080808080808080L) != 0) break;
+            long w = (long) LONGS.get(b, i), del = w ^ 0x7F * ONES;
+            if (((below(w, 0x20) | below(del, 1)) & HIGH_BITS) != 0) break;
         }
         for (; i < end; i++) {
             int c = b[i] & 0xff;
@@ -87,8 +93,8 @@ final class HttpScans {
         // Eight bytes at a time: a byte below 0x21, at or above 0x80, or DEL is flagged; the
         // lowest flag is exact, as in lineEnd.
         for (; i + 8 <= end; i += 8) {
-            long w = (long) LONGS.get(b, i), del = w ^ 0x7F7F7F7F7F7F7F7FL;
-            long found = (((w - 0x2121212121212121L) & ~w) | w | ((del - 0x0101010101010101L) & ~del)) & 0x8080808080808080L;
+            long w = (long) LONGS.get(b, i), del = w ^ 0x7F * ONES;
+            long found = (below(w, 0x21) | w | below(del, 1)) & HIGH_BITS;
             if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
         }
         for (; i < end; i++) {
@@ -101,21 +107,24 @@ final class HttpScans {
     /** The index of the first '?' or '#' in {@code [i, end)}, or {@code end}. */
     static int queryOrFragment(byte[] b, int i, int end) {
         for (; i + 8 <= end; i += 8) { // eight at a time; the lowest flag is exact, as in lineEnd
-            long w = (long) LONGS.get(b, i), q = w ^ 0x3F3F3F3F3F3F3F3FL, h = w ^ 0x2323232323232323L;
-            long found = (((q - 0x0101010101010101L) & ~q) | ((h - 0x0101010101010101L) & ~h)) & 0x8080808080808080L;
+            long w = (long) LONGS.get(b, i), q = w ^ '?' * ONES, h = w ^ '#' * ONES;
+            long found = (below(q, 1) | below(h, 1)) & HIGH_BITS;
             if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
         }
         while (i < end && b[i] != '?' && b[i] != '#') i++;
         return i;
     }
 
-    private static final boolean[] TCHAR = new boolean[128];
+    private static final boolean[] TCHAR = asciiTable("!#$%&'*+-.^_`|~");
 
-    static {
-        for (int c = '0'; c <= '9'; c++) TCHAR[c] = true;
-        for (int c = 'a'; c <= 'z'; c++) TCHAR[c] = true;
-        for (int c = 'A'; c <= 'Z'; c++) TCHAR[c] = true;
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TCHAR[c] = true;
+    /** A table of the ASCII letters, digits and {@code extra}, by byte value. */
+    static boolean[] asciiTable(String extra) {
+        boolean[] t = new boolean[128];
+        for (int c = '0'; c <= '9'; c++) t[c] = true;
+        for (int c = 'a'; c <= 'z'; c++) t[c] = true;
+        for (int c = 'A'; c <= 'Z'; c++) t[c] = true;
+        for (char c : extra.toCharArray()) t[c] = true;
+        return t;
     }
 
     static boolean tchar(byte c) {

@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -26,21 +27,71 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(60)
 class UrgentDataTest {
+    /**
+     * Keeps what its connection receives; optionally suspends reading and writes
+     * {@code writeAtOpen} bytes when the connection opens. The end of input is recorded (the
+     * bytes received by then), not answered with a close.
+     */
+    private static final class Receiver implements ConnectionHandler {
+        private final boolean suspend;
+        private final int writeAtOpen;
+        private final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        final CompletableFuture<Connection> opened = new CompletableFuture<>();
+        final CompletableFuture<Integer> ended = new CompletableFuture<>();
+
+        Receiver(boolean suspend, int writeAtOpen) {
+            this.suspend = suspend;
+            this.writeAtOpen = writeAtOpen;
+        }
+
+        @Override
+        public void onOpen(Connection c) {
+            if (suspend) c.suspendReading();
+            if (writeAtOpen > 0) c.write(MemorySegment.ofArray(new byte[writeAtOpen]));
+            opened.complete(c);
+        }
+
+        @Override
+        public void onData(Connection c, MemorySegment data) {
+            synchronized (got) {
+                got.writeBytes(data.toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+
+        @Override
+        public void onInputClosed(Connection c) {
+            synchronized (got) {
+                ended.complete(got.size());
+            }
+        }
+
+        @Override
+        public void onClose(Connection c, CloseCause cause, IOException e) {}
+
+        String text() {
+            synchronized (got) {
+                return got.toString(StandardCharsets.US_ASCII);
+            }
+        }
+
+        /** The text once it ends with {@code suffix}, or as it is after 3 s. */
+        String awaitEnding(String suffix, long pollMillis) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            String seen;
+            do {
+                Thread.sleep(pollMillis);
+                seen = text();
+            } while (!seen.endsWith(suffix) && System.nanoTime() < deadline);
+            return seen;
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"EPOLL", "EPOLL_ET", "POLL", "SELECT", "SIGNAL", "IO_URING", "BLOCKING", "VIRTUAL"})
     void bytesAfterUrgentMarkAreDelivered(Backend b) throws Exception {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        Receiver r = new Receiver(false, 0);
         try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1))) {
-            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
-                @Override
-                public void onData(Connection c, MemorySegment data) {
-                    synchronized (got) {
-                        got.writeBytes(data.toArray(ValueLayout.JAVA_BYTE));
-                    }
-                }
-                @Override
-                public void onClose(Connection c, CloseCause cause, IOException e) {}
-            });
+            Listener l = g.listen(ANY, () -> r);
             // hold the loop so that everything has arrived before the connection is accepted and read
             CountDownLatch held = new CountDownLatch(1);
             g.loops().get(0).execute(() -> {
@@ -57,14 +108,8 @@ class UrgentDataTest {
                 Thread.sleep(50);
                 s.getOutputStream().write("world".getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-                String seen;
-                do {
-                    Thread.sleep(50);
-                    synchronized (got) { seen = got.toString(StandardCharsets.US_ASCII); }
-                } while (!seen.endsWith("world") && System.nanoTime() < deadline);
                 // without SO_OOBINLINE the urgent byte is taken out of the stream
-                assertEquals("helloworld", seen, b + ": bytes after the urgent mark were never read");
+                assertEquals("helloworld", r.awaitEnding("world", 50), b + ": bytes after the urgent mark were never read");
             }
         }
     }
@@ -77,26 +122,11 @@ class UrgentDataTest {
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"EPOLL", "EPOLL_ET", "POLL", "SELECT", "SIGNAL", "IO_URING", "BLOCKING", "VIRTUAL"})
     void urgentDataWhileReadingIsSuspendedDoesNotSpinTheLoop(Backend b) throws Exception {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        java.util.concurrent.CompletableFuture<Connection> opened = new java.util.concurrent.CompletableFuture<>();
+        Receiver r = new Receiver(true, 0);
         try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1))) {
-            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
-                @Override
-                public void onOpen(Connection c) {
-                    c.suspendReading();
-                    opened.complete(c);
-                }
-                @Override
-                public void onData(Connection c, MemorySegment data) {
-                    synchronized (got) {
-                        got.writeBytes(data.toArray(ValueLayout.JAVA_BYTE));
-                    }
-                }
-                @Override
-                public void onClose(Connection c, CloseCause cause, IOException e) {}
-            });
+            Listener l = g.listen(ANY, () -> r);
             try (Socket s = client(l)) {
-                Connection c = opened.get(10, TimeUnit.SECONDS);
+                Connection c = r.opened.get(10, TimeUnit.SECONDS);
                 s.setTcpNoDelay(true);
                 s.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
@@ -104,18 +134,10 @@ class UrgentDataTest {
                 s.getOutputStream().write("world".getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 Thread.sleep(100); // all of it queued at the server
-                long before = g.metrics().turns();
-                Thread.sleep(500);
-                long turns = g.metrics().turns() - before;
+                long turns = turns(g, 500);
                 assertTrue(turns < 1000, b + ": the loop turned " + turns + " times in 500 ms over unread urgent data");
                 c.resumeReading();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-                String seen;
-                do {
-                    Thread.sleep(20);
-                    synchronized (got) { seen = got.toString(StandardCharsets.US_ASCII); }
-                } while (!seen.endsWith("world") && System.nanoTime() < deadline);
-                assertEquals("helloworld", seen, b + ": after resuming");
+                assertEquals("helloworld", r.awaitEnding("world", 20), b + ": after resuming");
             }
         }
     }
@@ -131,34 +153,11 @@ class UrgentDataTest {
     @EnumSource(value = Backend.class, names = {"SELECT", "POLL", "EPOLL", "EPOLL_ET", "SIGNAL", "IO_URING"})
     void suspendedThroughWriteOnlyAndNoInterestLosesNothing(Backend b) throws Exception {
         int big = 6 << 20;
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        java.util.concurrent.CompletableFuture<Connection> opened = new java.util.concurrent.CompletableFuture<>();
-        java.util.concurrent.CompletableFuture<Integer> ended = new java.util.concurrent.CompletableFuture<>();
+        Receiver r = new Receiver(true, big); // more than the socket takes: queued
         try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1).withWatermarks(32 << 10, 256 << 10, 16 << 20));
-                Listener l = g.listen(ANY, () -> new ConnectionHandler() {
-                    @Override
-                    public void onOpen(Connection c) {
-                        c.suspendReading();
-                        c.write(MemorySegment.ofArray(new byte[big])); // more than the socket takes: queued
-                        opened.complete(c);
-                    }
-                    @Override
-                    public void onData(Connection c, MemorySegment data) {
-                        synchronized (got) {
-                            got.writeBytes(data.toArray(ValueLayout.JAVA_BYTE));
-                        }
-                    }
-                    @Override
-                    public void onInputClosed(Connection c) {
-                        synchronized (got) {
-                            ended.complete(got.size());
-                        }
-                    }
-                    @Override
-                    public void onClose(Connection c, CloseCause cause, IOException e) {}
-                });
+                Listener l = g.listen(ANY, () -> r);
                 Socket s = client(l)) {
-            Connection c = opened.get(10, TimeUnit.SECONDS);
+            Connection c = r.opened.get(10, TimeUnit.SECONDS);
             s.setTcpNoDelay(true);
             s.getOutputStream().write("abc".getBytes(StandardCharsets.US_ASCII));
             s.sendUrgentData('X');
@@ -180,14 +179,10 @@ class UrgentDataTest {
             Thread.sleep(100);
             turns = turns(g, 300);
             assertTrue(turns < 1000, b + ": no interest, the end pending: " + turns + " turns in 300 ms");
-            synchronized (got) {
-                assertEquals(0, got.size(), b + ": nothing delivered while suspended");
-            }
+            assertEquals(0, r.text().length(), b + ": nothing delivered while suspended");
             c.resumeReading();
-            assertEquals(9, ended.get(5, TimeUnit.SECONDS));
-            synchronized (got) {
-                assertEquals("abcdefghi", got.toString(StandardCharsets.US_ASCII), b.name());
-            }
+            assertEquals(9, r.ended.get(5, TimeUnit.SECONDS));
+            assertEquals("abcdefghi", r.text(), b.name());
         }
     }
 
