@@ -54,8 +54,9 @@ public abstract class BaseConnection implements Connection {
     /**
      * Last read or write (for the idle timeout), last read (read timeout), last time the kernel
      * took bytes or a write began waiting (write timeout): written by the threads that read and
-     * write, read by the loop's timers. Opaque accesses ({@link #readAt}, {@link #wroteAt}): atomic and seen by the
-     * timers soon, without the fence a volatile store costs on every read and write.
+     * write (on the loop backends, by the loop's {@link TurnStamps} once per phase of a turn),
+     * read by the loop's timers. Opaque accesses ({@link #readAt}, {@link #wroteAt}): atomic and
+     * seen by the timers soon, without the fence a volatile store costs on every read and write.
      */
     private long lastActivity = System.nanoTime(), lastRead = lastActivity, lastWriteProgress = lastActivity;
     private static final java.lang.invoke.VarHandle LAST_ACTIVITY, LAST_READ, LAST_WRITE_PROGRESS;
@@ -83,6 +84,46 @@ public abstract class BaseConnection implements Connection {
         LAST_WRITE_PROGRESS.setOpaque(this, t);
     }
 
+    /** Marks ({@link #marks}) not yet stamped by the loop's {@link TurnStamps}. */
+    private static final int READ_MARK = 1, WRITE_MARK = 2;
+    /**
+     * Whether reads and writes happen on the loop thread, so that the loop's
+     * {@link TurnStamps} times them; if not (a thread per connection), each reads the clock.
+     */
+    private final boolean turnStamped;
+    /** {@link #READ_MARK} and {@link #WRITE_MARK}: a read or write this phase, not yet stamped. Loop thread. */
+    private int marks;
+
+    /** Records a read now: a mark for the loop's clock on the loop backends, else the clock. */
+    protected final void readSeen() {
+        if (turnStamped) mark(READ_MARK);
+        else readAt(System.nanoTime());
+    }
+
+    /** Records bytes taken by the kernel now, as {@link #readSeen} does a read. */
+    protected final void wroteSeen() {
+        if (turnStamped) mark(WRITE_MARK);
+        else wroteAt(System.nanoTime());
+    }
+
+    private void mark(int m) {
+        if (marks == 0) loop.turnStamps.add(this);
+        marks |= m;
+    }
+
+    /** The loop's clock after the marks were made: they become the stamps. Loop thread. */
+    final void stampMarks(long now) {
+        int m = marks;
+        marks = 0;
+        if ((m & READ_MARK) != 0) readAt(now);
+        if ((m & WRITE_MARK) != 0) wroteAt(now);
+    }
+
+    /** The last stamp of {@code h}, or {@code now} if a mark of {@code mask} waits for one. */
+    private long last(VarHandle h, int mask, long now) {
+        return (marks & mask) != 0 ? now : (long) h.getOpaque(this);
+    }
+
     /** Records that a write began waiting at {@code t} (the write timeout counts from there). */
     protected final void writeWaitingSince(long t) {
         LAST_WRITE_PROGRESS.setOpaque(this, t);
@@ -95,10 +136,15 @@ public abstract class BaseConnection implements Connection {
     private CompletableFuture<Connection> connecting;
     private ScheduledTask connectTimer;
 
-    protected BaseConnection(Loop loop, ConnectionHandler handler, SocketOptionSet options) {
+    /**
+     * @param turnStamped reads and writes happen on the loop thread (see {@link TurnStamps});
+     *        false where a thread per connection does them
+     */
+    protected BaseConnection(Loop loop, ConnectionHandler handler, SocketOptionSet options, boolean turnStamped) {
         this.loop = loop;
         this.handler = handler;
         this.options = options;
+        this.turnStamped = turnStamped;
     }
 
     // ---- the state word -------------------------------------------------------------------
@@ -251,7 +297,7 @@ public abstract class BaseConnection implements Connection {
 
     /** Hands {@code data} to the handler's {@code onData}. */
     protected final void delivered(MemorySegment data) {
-        readAt(System.nanoTime());
+        readSeen();
         countRead(data.byteSize());
         try {
             handler.onData(this, data);
@@ -281,7 +327,7 @@ public abstract class BaseConnection implements Connection {
         }
         if (info.fileDescriptorCount() > 0) {
             List<FileDescriptor> fds = info.takeFileDescriptors();
-            readAt(System.nanoTime());
+            readSeen();
             try {
                 handler.onFileDescriptors(this, fds);
             } catch (Throwable t) {
@@ -358,7 +404,8 @@ public abstract class BaseConnection implements Connection {
 
     private void checkRead() {
         if (isClosed() || readNanos == 0) return;
-        long quiet = System.nanoTime() - (long) LAST_READ.getOpaque(this);
+        long now = System.nanoTime();
+        long quiet = now - last(LAST_READ, READ_MARK, now);
         if (quiet >= readNanos) {
             timedOut();
         } else {
@@ -368,7 +415,8 @@ public abstract class BaseConnection implements Connection {
 
     private void checkIdle() {
         if (isClosed() || idleNanos == 0) return;
-        long idle = System.nanoTime() - (long) LAST_ACTIVITY.getOpaque(this);
+        long now = System.nanoTime();
+        long idle = now - last(LAST_ACTIVITY, READ_MARK | WRITE_MARK, now);
         if (idle >= idleNanos) {
             timedOut();
         } else {
@@ -386,7 +434,8 @@ public abstract class BaseConnection implements Connection {
         long writeNanos = loop.options.writeTimeoutMillis() * 1_000_000L;
         long due = writeNanos;
         if (writeWaiting()) {
-            long stalled = System.nanoTime() - (long) LAST_WRITE_PROGRESS.getOpaque(this);
+            long now = System.nanoTime();
+            long stalled = now - last(LAST_WRITE_PROGRESS, WRITE_MARK, now);
             if (stalled >= writeNanos) {
                 timedOut();
                 return;

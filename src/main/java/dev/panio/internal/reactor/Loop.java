@@ -76,6 +76,9 @@ public final class Loop implements EventLoop {
         return loopCalls;
     }
 
+    /** The time of the reads and writes of this loop's connections: one clock read per phase of a turn. */
+    final TurnStamps turnStamps = new TurnStamps();
+
     /** Failures of user code on this loop: counted, logged with a rate limit, never fatal. */
     public final Failures failures;
 
@@ -138,8 +141,11 @@ public final class Loop implements EventLoop {
                 // Only when set: most turns had no wake-up, and a volatile store costs a fence.
                 if (wakeupPending.get()) wakeupPending.set(false);
                 driver.poll(waitNanos());
-                runTimers();
+                long now = System.nanoTime();
+                turnStamps.stamp(now); // before the timers, which check them
+                runTimers(now);
                 runTasks();
+                if (!turnStamps.isEmpty()) turnStamps.stamp(System.nanoTime()); // writes by timers and tasks
                 if (shuttingDown && ((driver.connectionCount() == 0 && components.isEmpty())
                         || System.nanoTime() - shutdownDeadline >= 0)) break;
             }
@@ -198,8 +204,7 @@ public final class Loop implements EventLoop {
      * task takes longer than its period, or a timer a task schedules with no delay, waits for
      * the next turn, after I/O and tasks have had theirs.
      */
-    private void runTimers() {
-        long now = System.nanoTime();
+    private void runTimers(long now) {
         long lastSeq = seq.get(); // timers scheduled from here on belong to a later turn
         ScheduledTask t;
         while ((t = timers.peek()) != null && t.deadline - now <= 0) {

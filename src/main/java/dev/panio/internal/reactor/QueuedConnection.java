@@ -33,7 +33,7 @@ public abstract class QueuedConnection extends BaseConnection {
 
     protected QueuedConnection(Loop loop, Socket socket, ChunkPool chunks, ConnectionHandler handler,
             dev.panio.reactor.SocketOptionSet options) {
-        super(loop, handler, options);
+        super(loop, handler, options, true);
         this.socket = socket;
         this.queue = new WriteQueue(chunks);
         this.unix = socket.family() == Socket.Family.UNIX;
@@ -56,9 +56,14 @@ public abstract class QueuedConnection extends BaseConnection {
         return waitingSince(wasDrained, seqpacket ? messageOnLoop(data, offset, length, null) : writeOnLoop(data, offset, length));
     }
 
-    /** After a write on the loop thread: if it left bytes waiting where none were, the wait (for the write timeout) begins now. */
+    /**
+     * After a write on the loop thread: if it left bytes waiting where none were, the wait (for
+     * the write timeout) begins now, and the write counts for the idle timeout as bytes the
+     * kernel took would. On io_uring that is every write (its SEND completes after the turn's
+     * timers), so an idle check just after it does not end the connection it just wrote to.
+     */
     private boolean waitingSince(boolean wasDrained, boolean result) {
-        if (wasDrained && !drained()) writeWaitingSince(System.nanoTime());
+        if (wasDrained && !drained()) wroteSeen();
         return result;
     }
 
@@ -231,7 +236,7 @@ public abstract class QueuedConnection extends BaseConnection {
     protected final void wrote(long n) {
         loop.writes++;
         loop.bytesWritten += n;
-        wroteAt(System.nanoTime());
+        wroteSeen();
     }
 
     /** After queued bytes went out: writable again under the low watermark, telling the handler if {@code notify}. */

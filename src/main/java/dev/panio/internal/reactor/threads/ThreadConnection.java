@@ -64,7 +64,7 @@ final class ThreadConnection extends BaseConnection {
     private volatile VirtualPoller.Waiter writeWaiter;
 
     ThreadConnection(ThreadDriver driver, Socket socket, ConnectionHandler handler, dev.panio.reactor.SocketOptionSet options) {
-        super(driver.loop, handler, options);
+        super(driver.loop, handler, options, false);
         this.driver = driver;
         this.socket = socket;
         configure(socket);
@@ -406,7 +406,7 @@ final class ThreadConnection extends BaseConnection {
     private void wrote(long n) {
         driver.writes.increment();
         driver.bytesWritten.add(n);
-        wroteAt(System.nanoTime());
+        wroteSeen();
     }
 
     @Override
