@@ -4,6 +4,7 @@ import dev.panio.epoll.Epoll;
 import dev.panio.epoll.Interest;
 import dev.panio.io.FileDescriptor;
 import dev.panio.net.Socket;
+import dev.panio.poll.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -55,11 +56,13 @@ public final class DirectEpoll {
                     Socket s = connections.get(id);
                     long r = s.read(buf);
                     if (r > 0) {
-                        // a real server queues what a full socket does not take and asks for
-                        // EPOLLOUT; the client here reads everything, so a loop suffices
+                        // A real server queues what a full socket does not take and asks for
+                        // EPOLLOUT. The client here reads every echo, so this one waits for
+                        // room (poll for POLLOUT) instead of trying again at once (a spin).
                         for (long off = 0; off < r; ) {
                             long w = s.write(buf, off, r - off);
                             if (w > 0) off += w;
+                            else awaitWritable(s);
                         }
                         echoed += r;
                     } else if (r == FileDescriptor.EOF) {
@@ -74,6 +77,14 @@ public final class DirectEpoll {
             for (Socket s : connections.values()) s.close();
         }
         return echoed;
+    }
+
+    /** Waits up to 5 s for room in {@code s}'s send buffer, after a write that returned WOULD_BLOCK. */
+    private static void awaitWritable(Socket s) throws IOException {
+        try (Poll one = new Poll(1)) {
+            one.add(s.fd(), Poll.POLLOUT, 0);
+            if (one.poll(5_000) == 0) throw new IOException("the client took no byte in 5 s");
+        }
     }
 
     /** A plain JDK client: sends each message, reads its echo, hangs up. */
