@@ -620,8 +620,9 @@ public final class EventLoopGroup implements AutoCloseable {
      * and waits up to {@code timeoutMillis}; connections still open then are closed at once.
      *
      * Called again (or from two threads at once), it brings the deadline of the shutdown under
-     * way closer if its own is earlier, and waits; a later deadline changes nothing. Datagram
-     * channels close once their queues are sent.
+     * way closer if its own is earlier, and waits; a later deadline changes nothing. Every
+     * call's result says how that one shutdown ended: if the earliest deadline closed
+     * connections, all callers get false. Datagram channels close once their queues are sent.
      *
      * @param timeoutMillis how long connections may take to flush and close (0 or negative:
      *        none; {@code Long.MAX_VALUE}: as long as they need)
@@ -633,31 +634,21 @@ public final class EventLoopGroup implements AutoCloseable {
         // hold (about 73 years) waits that long, not wrapped around into a hard close at once
         long nanos = timeoutMillis <= 0 ? 0 : timeoutMillis >= Long.MAX_VALUE / 4_000_000L ? Long.MAX_VALUE / 4 : timeoutMillis * 1_000_000L;
         long deadline = System.nanoTime() + nanos;
-        if (shutdown) {
-            // Already shutting down (or shut down): bring the loops' deadline closer if this one
-            // is earlier, then wait for them as asked, no more.
-            for (Loop l : loops) l.offer(() -> l.beginShutdown(deadline));
-            try {
-                return awaitTermination(Math.max(0, deadline - System.nanoTime()) + 2_000_000_000L, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
+        // Called again (or racing another call): the loops take the earlier deadline, and
+        // every caller waits as it asked and reports how the loops ended, whoever began it.
         shutdown = true;
-        boolean clean = true;
         for (Loop l : loops) l.offer(() -> l.beginShutdown(deadline));
+        boolean clean = true;
         for (Loop l : loops) {
             try {
                 long left = Math.max(0, deadline - System.nanoTime()) + 2_000_000_000L;
-                if (!l.awaitTermination(left, TimeUnit.NANOSECONDS)) clean = false;
+                if (!l.awaitTermination(left, TimeUnit.NANOSECONDS) || !l.endedByItself()) clean = false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             }
-            if (l.metrics().open() > 0) clean = false;
         }
-        return clean && System.nanoTime() - deadline < 0;
+        return clean;
     }
 
     /** {@link #shutdownGracefully} with a 5-second deadline. */

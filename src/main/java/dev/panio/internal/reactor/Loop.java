@@ -146,8 +146,13 @@ public final class Loop implements EventLoop {
                 runTimers(now);
                 runTasks();
                 if (!turnStamps.isEmpty()) turnStamps.stamp(System.nanoTime()); // writes by timers and tasks
-                if (shuttingDown && ((driver.connectionCount() == 0 && components.isEmpty())
-                        || System.nanoTime() - shutdownDeadline >= 0)) break;
+                if (shuttingDown) {
+                    boolean done = driver.connectionCount() == 0 && components.isEmpty();
+                    if (done || System.nanoTime() - shutdownDeadline >= 0) {
+                        endedByItself = done;
+                        break;
+                    }
+                }
             }
         } catch (Throwable t) {
             // Straight to stderr: a logger may need resources (files) that are what ran out.
@@ -334,6 +339,17 @@ public final class Loop implements EventLoop {
 
     /** The loop's open {@link Component}s (loop thread only). */
     public final java.util.Set<Component> components = new java.util.LinkedHashSet<>();
+
+    /**
+     * A graceful shutdown ended the loop with every connection and channel closed by itself,
+     * not at the deadline (false too if the loop stopped some other way, or has not ended).
+     */
+    private volatile boolean endedByItself;
+
+    /** Whether the loop has ended after a shutdown its connections completed before the deadline. */
+    public boolean endedByItself() {
+        return endedByItself;
+    }
 
     /** Waits for the loop thread to end. */
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
