@@ -403,12 +403,7 @@ public final class EventLoopGroup implements AutoCloseable {
         CompletableFuture<Connection> result = new CompletableFuture<>();
         java.util.Objects.requireNonNull(handler, "handler");
         if (timeoutMillis < 0) throw new IllegalArgumentException("connect to " + address + ": negative timeout " + timeoutMillis);
-        Socket.Family.of(address); // an unsupported address type fails here, on the caller's thread
-        if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
-            // new InetSocketAddress("no.such.host", 80) makes one without a word
-            throw new IllegalArgumentException("connect to " + address + ": the address is unresolved (panio does no "
-                    + "name lookups: resolve the name first, e.g. with InetAddress.getAllByName)");
-        }
+        requireResolved(address); // an unsupported address type fails here too, on the caller's thread
         Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
         Driver.Outbound request = new Driver.Outbound(address, type, localAddress, options, timeoutMillis);
         if (shutdown || !loop.offer(() -> loop.driver.connect(request, handler, result))) {
@@ -518,6 +513,20 @@ public final class EventLoopGroup implements AutoCloseable {
     }
 
     /**
+     * The family of a peer's address, refusing on the caller's thread an address of a kind
+     * panio does not take or an unresolved one ({@code new InetSocketAddress("no.such.host", 80)}
+     * makes one without a word).
+     */
+    private static Socket.Family requireResolved(SocketAddress address) {
+        Socket.Family family = Socket.Family.of(address);
+        if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
+            throw new IllegalArgumentException("connect to " + address + ": the address is unresolved (panio does no "
+                    + "name lookups: resolve the name first, e.g. with InetAddress.getAllByName)");
+        }
+        return family;
+    }
+
+    /**
      * A datagram channel connected to {@code remote} on the next loop: it sends there with
      * {@link DatagramChannel#send(java.lang.foreign.MemorySegment)} and the kernel drops
      * datagrams from anyone else. It is bound to {@code localAddress} first if that is not
@@ -531,13 +540,13 @@ public final class EventLoopGroup implements AutoCloseable {
      * @return completes with the channel once it receives, or exceptionally if the socket
      *         cannot be made, set up, bound or connected, or the group is shut down
      * @throws NullPointerException if {@code handler} is null
-     * @throws IllegalArgumentException if {@code remote} is of another kind
+     * @throws IllegalArgumentException if {@code remote} is of another kind, or unresolved
      */
     public CompletableFuture<DatagramChannel> connectDatagram(SocketAddress remote, DatagramHandler handler,
             SocketOptionSet options, SocketAddress localAddress) {
         CompletableFuture<DatagramChannel> result = new CompletableFuture<>();
         java.util.Objects.requireNonNull(handler, "handler");
-        Socket.Family family = Socket.Family.of(remote);
+        Socket.Family family = requireResolved(remote);
         if (shutdown) {
             result.completeExceptionally(new java.util.concurrent.RejectedExecutionException(
                     "connect to " + remote + ": the event loop group is shut down"));

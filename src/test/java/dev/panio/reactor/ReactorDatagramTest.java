@@ -234,6 +234,21 @@ class ReactorDatagramTest {
 
     @ParameterizedTest
     @MethodSource("backends")
+    void anUnresolvedPeerIsRefusedOnTheCallersThreadAsAStreamConnectIs(Backend b) throws Exception {
+        try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts())) {
+            SocketAddress nowhere = InetSocketAddress.createUnresolved("example.invalid", 53);
+            IllegalArgumentException datagram = assertThrows(IllegalArgumentException.class,
+                    () -> g.connectDatagram(nowhere, (ch, data, from) -> { }, SocketOptionSet.none(), null));
+            IllegalArgumentException stream = assertThrows(IllegalArgumentException.class,
+                    () -> g.connect(nowhere, new EchoHandler(), 5000));
+            assertEquals(stream.getMessage(), datagram.getMessage());
+            assertTrue(datagram.getMessage().contains("example.invalid") && datagram.getMessage().contains("unresolved"),
+                    datagram.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
     void aConnectedChannelSendsToItsPeerAndHearsOnlyIt(Backend b) throws Exception {
         try (EventLoopGroup g = ReactorSuiteTest.start(b, ReactorSuiteTest.opts());
                 DatagramEndpoint server = g.bindDatagram(ANY, Echo::new);
