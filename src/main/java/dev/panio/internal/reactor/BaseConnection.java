@@ -51,82 +51,22 @@ public abstract class BaseConnection implements Connection {
     private final SocketOptionSet options;
     /** Why the connection's own options could not be set; it then ends instead of opening. */
     private IOException setupFailure;
-    /**
-     * Last read or write (for the idle timeout), last read (read timeout), last time the kernel
-     * took bytes or a write began waiting (write timeout): written by the threads that read and
-     * write (on the loop backends, by the loop's {@link TurnStamps} once per phase of a turn),
-     * read by the loop's timers. Opaque accesses ({@link #readAt}, {@link #wroteAt}): atomic and
-     * seen by the timers soon, without the fence a volatile store costs on every read and write.
-     */
-    private long lastActivity = System.nanoTime(), lastRead = lastActivity, lastWriteProgress = lastActivity;
-    private static final java.lang.invoke.VarHandle LAST_ACTIVITY, LAST_READ, LAST_WRITE_PROGRESS;
+    /** When this connection last read and wrote: the clocks of its timeouts. */
+    private final Activity activity;
 
-    static {
-        try {
-            var l = java.lang.invoke.MethodHandles.lookup();
-            LAST_ACTIVITY = l.findVarHandle(BaseConnection.class, "lastActivity", long.class);
-            LAST_READ = l.findVarHandle(BaseConnection.class, "lastRead", long.class);
-            LAST_WRITE_PROGRESS = l.findVarHandle(BaseConnection.class, "lastWriteProgress", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** Records a read at {@code t}. */
-    protected final void readAt(long t) {
-        LAST_ACTIVITY.setOpaque(this, t);
-        LAST_READ.setOpaque(this, t);
-    }
-
-    /** Records bytes taken by the kernel at {@code t}. */
-    protected final void wroteAt(long t) {
-        LAST_ACTIVITY.setOpaque(this, t);
-        LAST_WRITE_PROGRESS.setOpaque(this, t);
-    }
-
-    /** Marks ({@link #marks}) not yet stamped by the loop's {@link TurnStamps}. */
-    private static final int READ_MARK = 1, WRITE_MARK = 2;
-    /**
-     * Whether reads and writes happen on the loop thread, so that the loop's
-     * {@link TurnStamps} times them; if not (a thread per connection), each reads the clock.
-     */
-    private final boolean turnStamped;
-    /** {@link #READ_MARK} and {@link #WRITE_MARK}: a read or write this phase, not yet stamped. Loop thread. */
-    private int marks;
-
-    /** Records a read now: a mark for the loop's clock on the loop backends, else the clock. */
+    /** Records a read (for the idle and read timeouts). */
     protected final void readSeen() {
-        if (turnStamped) mark(READ_MARK);
-        else readAt(System.nanoTime());
+        activity.read();
     }
 
-    /** Records bytes taken by the kernel now, as {@link #readSeen} does a read. */
+    /** Records bytes the kernel took (for the idle and write timeouts). */
     protected final void wroteSeen() {
-        if (turnStamped) mark(WRITE_MARK);
-        else wroteAt(System.nanoTime());
+        activity.wrote();
     }
 
-    private void mark(int m) {
-        if (marks == 0) loop.turnStamps.add(this);
-        marks |= m;
-    }
-
-    /** The loop's clock after the marks were made: they become the stamps. Loop thread. */
-    final void stampMarks(long now) {
-        int m = marks;
-        marks = 0;
-        if ((m & READ_MARK) != 0) readAt(now);
-        if ((m & WRITE_MARK) != 0) wroteAt(now);
-    }
-
-    /** The last stamp of {@code h}, or {@code now} if a mark of {@code mask} waits for one. */
-    private long last(VarHandle h, int mask, long now) {
-        return (marks & mask) != 0 ? now : (long) h.getOpaque(this);
-    }
-
-    /** Records that a write began waiting at {@code t} (the write timeout counts from there). */
-    protected final void writeWaitingSince(long t) {
-        LAST_WRITE_PROGRESS.setOpaque(this, t);
+    /** Records that a write began waiting for the kernel: the write timeout counts from here. */
+    protected final void writeBeganWaiting() {
+        activity.writeBeganWaiting();
     }
     private long idleNanos;
     private ScheduledTask idleTimer;
@@ -144,7 +84,7 @@ public abstract class BaseConnection implements Connection {
         this.loop = loop;
         this.handler = handler;
         this.options = options;
-        this.turnStamped = turnStamped;
+        this.activity = new Activity(turnStamped ? loop.turnStamps : null);
     }
 
     // ---- the state word -------------------------------------------------------------------
@@ -404,8 +344,7 @@ public abstract class BaseConnection implements Connection {
 
     private void checkRead() {
         if (isClosed() || readNanos == 0) return;
-        long now = System.nanoTime();
-        long quiet = now - last(LAST_READ, READ_MARK, now);
+        long quiet = activity.quietNanos(System.nanoTime());
         if (quiet >= readNanos) {
             timedOut();
         } else {
@@ -415,9 +354,10 @@ public abstract class BaseConnection implements Connection {
 
     private void checkIdle() {
         if (isClosed() || idleNanos == 0) return;
-        long now = System.nanoTime();
-        long idle = now - last(LAST_ACTIVITY, READ_MARK | WRITE_MARK, now);
-        if (idle >= idleNanos) {
+        long idle = activity.idleNanos(System.nanoTime());
+        if (idle < 0) {
+            idleTimer = loop.scheduleOnLoop(this::checkIdle, 0); // a write is under way: next turn
+        } else if (idle >= idleNanos) {
             timedOut();
         } else {
             idleTimer = loop.scheduleOnLoop(this::checkIdle, idleNanos - idle);
@@ -434,8 +374,7 @@ public abstract class BaseConnection implements Connection {
         long writeNanos = loop.options.writeTimeoutMillis() * 1_000_000L;
         long due = writeNanos;
         if (writeWaiting()) {
-            long now = System.nanoTime();
-            long stalled = now - last(LAST_WRITE_PROGRESS, WRITE_MARK, now);
+            long stalled = activity.stalledNanos(System.nanoTime());
             if (stalled >= writeNanos) {
                 timedOut();
                 return;

@@ -58,12 +58,11 @@ public abstract class QueuedConnection extends BaseConnection {
 
     /**
      * After a write on the loop thread: if it left bytes waiting where none were, the wait (for
-     * the write timeout) begins now, and the write counts for the idle timeout as bytes the
-     * kernel took would. On io_uring that is every write (its SEND completes after the turn's
-     * timers), so an idle check just after it does not end the connection it just wrote to.
+     * the write timeout) begins now. On io_uring that is a write that finds nothing queued or
+     * in flight: its SEND is submitted at the end of the turn.
      */
     private boolean waitingSince(boolean wasDrained, boolean result) {
-        if (wasDrained && !drained()) wroteSeen();
+        if (wasDrained && !drained()) writeBeganWaiting();
         return result;
     }
 

@@ -335,7 +335,7 @@ final class ThreadConnection extends BaseConnection {
         try (Arena staging = message && !data.isNative() ? Arena.ofConfined() : null) {
             writing = true;
             if (!Lifecycle.acceptsWrites(state())) return false; // re-read after `writing`: a close waits for this write or sees it refused
-            writeWaitingSince(System.nanoTime());
+            writeBeganWaiting();
             if (message) {
                 // off-heap and whole: a heap message would be cut into 64 KiB staged pieces
                 MemorySegment whole = staging == null ? data.asSlice(offset, length)
