@@ -28,6 +28,32 @@ class ErrnoTest {
     }
 
     @Test
+    void everyCallerGetsTheSameInstanceEvenWhenThreadsMakeItAtOnce() throws Exception {
+        int threads = 8;
+        for (int round = 0; round < 50; round++) {
+            int code = 3000 + round; // made at first use: not one of the declared constants
+            Errno[] got = new Errno[threads];
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+            Thread[] ts = new Thread[threads];
+            for (int i = 0; i < threads; i++) {
+                int k = i;
+                ts[i] = Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                    got[k] = Errno.of(k % 2 == 0 ? code : -code);
+                });
+            }
+            for (Thread t : ts) t.join();
+            for (Errno e : got) assertSame(got[0], e, "code " + code);
+            assertSame(got[0], Errno.of(code));
+        }
+        for (int code = 0; code < 4096; code++) assertSame(Errno.of(code), Errno.of(-code));
+    }
+
+    @Test
     void messageNamesCallDetailAndFd() {
         ErrnoException e = new ErrnoException("epoll_ctl", "ADD", 12, Errno.EBADF);
         assertEquals("epoll_ctl(ADD, fd=12): EBADF (Bad file descriptor)", e.getMessage());
