@@ -139,11 +139,11 @@ public interface Connection {
      * already read when this is called (those that came with descriptors, when it is called
      * from {@link ConnectionHandler#onFileDescriptors}) are delivered after the resume, and so
      * is the end of the peer's output. A reset by the peer ({@link CloseCause#RESET}) ends the
-     * connection at once on the POLL, EPOLL, EPOLL_ET and SIGNAL backends, where the kernel
-     * reports errors whatever the interest, and on SELECT, IO_URING, BLOCKING and VIRTUAL at
-     * the resume: select reports an error only through the sets the fd is in, io_uring only to
-     * an operation in flight (the receive is cancelled while suspended), and a thread per
-     * connection learns of it when it reads again.
+     * connection at once on the POLL, EPOLL, EPOLL_ET, SIGNAL and IO_URING backends (the
+     * kernel reports errors whatever the interest; io_uring waits for one with an empty poll in
+     * the receive's place), and on SELECT, BLOCKING and VIRTUAL at the resume: select reports
+     * an error only through the sets the fd is in, and a thread per connection learns of it
+     * when it reads again.
      */
     void suspendReading();
 

@@ -24,7 +24,53 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(60)
 class ResetWhileSuspendedTest {
     /** Backends on which the reset ends a suspended connection without waiting for the resume. */
-    static final Set<Backend> AT_ONCE = EnumSet.of(Backend.POLL, Backend.EPOLL, Backend.EPOLL_ET, Backend.SIGNAL);
+    static final Set<Backend> AT_ONCE = EnumSet.of(Backend.POLL, Backend.EPOLL, Backend.EPOLL_ET, Backend.SIGNAL, Backend.IO_URING);
+
+    /**
+     * The peer's end of output (a FIN, no error) while reading is suspended is no reset: the
+     * connection stays, the loop does not spin on it (io_uring's wait for an error completes on
+     * it and is not armed again), and the resume delivers the bytes sent before it, then the end.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"SELECT", "POLL", "EPOLL", "EPOLL_ET", "IO_URING", "SIGNAL", "BLOCKING", "VIRTUAL"})
+    void thePeersEndWhileSuspendedWaitsForTheResumeWithItsBytes(Backend b) throws Exception {
+        CompletableFuture<Connection> suspended = new CompletableFuture<>();
+        CompletableFuture<String> ended = new CompletableFuture<>();
+        StringBuilder got = new StringBuilder();
+        try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1))) {
+            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
+                @Override
+                public void onData(Connection c, MemorySegment data) {
+                    got.append(new String(data.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+                    if (!suspended.isDone()) {
+                        c.suspendReading();
+                        suspended.complete(c);
+                    }
+                }
+                @Override
+                public void onInputClosed(Connection c) {
+                    ended.complete(got.toString());
+                    c.close();
+                }
+                @Override
+                public void onClose(Connection c, CloseCause cause, IOException e) {
+                    ended.complete("closed early: " + cause + " " + e);
+                }
+            });
+            try (Socket s = new Socket()) {
+                s.connect(l.localAddress());
+                s.getOutputStream().write('a');
+                Connection c = suspended.get(10, TimeUnit.SECONDS);
+                s.getOutputStream().write("bc".getBytes());
+                s.shutdownOutput();
+                Thread.sleep(200);
+                if (b != Backend.BLOCKING && b != Backend.VIRTUAL) HangUpTest.assertNoSpin(g, "after the peer's end while suspended");
+                assertFalse(ended.isDone(), b + ": " + ended.getNow(null));
+                c.resumeReading();
+                assertEquals("abc", ended.get(10, TimeUnit.SECONDS));
+            }
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"SELECT", "POLL", "EPOLL", "EPOLL_ET", "IO_URING", "SIGNAL", "BLOCKING", "VIRTUAL"})

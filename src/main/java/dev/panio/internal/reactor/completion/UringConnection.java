@@ -47,6 +47,14 @@ final class UringConnection extends QueuedConnection {
     private final int fd;
     private final long token;
     private boolean recvArmed;
+    /**
+     * The operation armed in the receive's place is an ERROR_WAIT: a POLL_ADD with no events
+     * while reading is suspended, which the kernel completes on an error (a reset) or a
+     * hang-up, so that a reset ends a suspended connection at once, as epoll reports it.
+     */
+    private boolean errorWaitArmed;
+    /** The ERROR_WAIT completed without an error (a hang-up or the peer's end): not armed again until the resume. */
+    private boolean errorWaitDone;
     private int recvBufferId;    // the own buffer of the RECV in flight, when the driver has no buffer ring
     private int inFlight;        // the kind (SEND, SPLICE_IN, SPLICE_OUT, WRITE_WAIT) of the write operation outstanding, 0 for none
     private boolean sendRetryQueued;
@@ -75,7 +83,11 @@ final class UringConnection extends QueuedConnection {
     }
 
     private void armRecv() {
-        if (recvArmed || pausedForBacklog || !Lifecycle.reading(state())) return;
+        if (recvArmed || pausedForBacklog) return;
+        if (!Lifecycle.reading(state())) {
+            armErrorWait();
+            return;
+        }
         if (unix) {
             Sqe s = driver.sqe(this::armRecv);
             if (s == null) return;
@@ -101,6 +113,39 @@ final class UringConnection extends QueuedConnection {
         if (s == null) return;
         recvArmed = true;
         s.recvSelect(fd, driver.buffers.group(), driver.multishotRecv()).userData(UserData.of(token, UserData.RECV));
+    }
+
+    /** While reading is suspended: waits for an error or hang-up in the receive's place. */
+    private void armErrorWait() {
+        if (errorWaitDone || isClosed() || isConnecting()) return;
+        Sqe s = driver.sqe(this::armRecv);
+        if (s == null) return;
+        recvArmed = true;
+        errorWaitArmed = true;
+        s.pollAdd(fd, (short) 0, false).userData(UserData.of(token, UserData.ERROR_WAIT));
+    }
+
+    /** The ERROR_WAIT completed: with the socket's error, a hang-up, or cancelled by the resume or the end. */
+    private void errorWaitCompleted(int res) {
+        recvArmed = false;
+        errorWaitArmed = false;
+        if (isClosed()) {
+            maybeRelease();
+            return;
+        }
+        if (res > 0 && (res & Poll.POLLERR) != 0) {
+            try {
+                socket.finishConnect(); // reads SO_ERROR: the reset, with its errno
+            } catch (ErrnoException e) {
+                failed(e);
+                return;
+            }
+        }
+        // No error (the peer ended its output or hung up), or the poll failed: either would
+        // complete again at once if armed again, so it waits for the resume, which reads what
+        // happened in order after any bytes held.
+        if (res != -Errno.ECANCELED.code() && !Lifecycle.reading(state())) errorWaitDone = true;
+        armRecv();
     }
 
     /** An own receive buffer came back after this connection found none. */
@@ -130,6 +175,7 @@ final class UringConnection extends QueuedConnection {
             case UserData.SPLICE_OUT -> splicedOut(res);
             case UserData.WRITE_WAIT -> writeSpace(res);
             case UserData.CONNECT -> connectDone(res);
+            case UserData.ERROR_WAIT -> errorWaitCompleted(res);
             default -> { }
         }
     }
@@ -501,17 +547,21 @@ final class UringConnection extends QueuedConnection {
     @Override
     protected void readingChanged() {
         if (Lifecycle.reading(state())) {
+            errorWaitDone = false;
             if (!held.isEmpty() || heldEnd != 1) defer(); // what arrived while suspended goes first
             if (holdsMessageBytes()) loop.offer(() -> deliverHeldMessageBytes()); // after this call, not inside it
-            armRecv();
+            if (errorWaitArmed) driver.cancel(token, UserData.ERROR_WAIT); // its completion arms the receive
+            else armRecv();
         } else if (recvArmed) {
-            driver.cancel(token, recvKind());
+            if (!errorWaitArmed) driver.cancel(token, recvKind()); // its completion arms the ERROR_WAIT
+        } else {
+            armErrorWait();
         }
     }
 
-    /** The kind of this connection's receive operation. */
+    /** The kind of this connection's receive operation, or of the ERROR_WAIT in its place. */
     private int recvKind() {
-        return unix ? UserData.POLL_IN : UserData.RECV;
+        return errorWaitArmed ? UserData.ERROR_WAIT : unix ? UserData.POLL_IN : UserData.RECV;
     }
 
     @Override

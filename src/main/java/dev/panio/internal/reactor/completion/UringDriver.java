@@ -316,7 +316,7 @@ public final class UringDriver extends Driver implements CompletionHandler {
                 else if (res >= 0) Fds.closeRaw(res); // the listener is gone: do not leak its last accept
             }
             case UserData.RECV, UserData.SEND, UserData.CONNECT, UserData.SPLICE_IN, UserData.SPLICE_OUT, UserData.WRITE_WAIT,
-                    UserData.POLL_IN -> {
+                    UserData.POLL_IN, UserData.ERROR_WAIT -> {
                 if (owners.get(token) instanceof UringConnection c) c.completed(kind, res, flags);
                 else if (kind == UserData.RECV && (flags & IoUring.CQE_F_BUFFER) != 0) recycleRecv(IoUring.bufferId(flags));
             }

@@ -18,7 +18,7 @@ public final class UserData {
     private UserData() {}
 
     static final int ACCEPT = 1, RECV = 2, SEND = 3, CONNECT = 4, WAKEUP = 5, IGNORE = 6, SPLICE_IN = 7, SPLICE_OUT = 8,
-            WRITE_WAIT = 9, WATCH = 10, LISTEN_WAIT = 11, POLL_IN = 12, RECVMSG = 13;
+            WRITE_WAIT = 9, WATCH = 10, LISTEN_WAIT = 11, POLL_IN = 12, RECVMSG = 13, ERROR_WAIT = 14;
 
     private static final long GENERATION = 0xFFFF_FFFF_0000_0000L;
     private static final long SLOT = 0xFF_FFFFL;
