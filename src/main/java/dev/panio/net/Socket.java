@@ -512,6 +512,18 @@ public final class Socket implements AutoCloseable {
     }
 
     /**
+     * Reads and clears the socket's pending error ({@code SO_ERROR}): a reset or other error
+     * the kernel reported (as {@code POLLERR}) while nothing was reading the socket.
+     *
+     * @throws ErrnoException the pending error, e.g. {@code ECONNRESET}, named
+     *         {@code getsockopt(SO_ERROR, fd=N)}; or the failure of {@code getsockopt} itself
+     */
+    public void checkError() throws ErrnoException {
+        int err = getIntOption(LibC.SOL_SOCKET(), LibC.SO_ERROR(), "SO_ERROR");
+        if (err != 0) throw Results.failure("getsockopt", "SO_ERROR", fd.intValue(), -err);
+    }
+
+    /**
      * Whether the socket is listening ({@code SO_ACCEPTCONN}): {@code listen} was called on it.
      * False for a connected, unconnected or datagram socket.
      *

@@ -141,9 +141,10 @@ public interface Connection {
      * is the end of the peer's output. A reset by the peer ({@link CloseCause#RESET}) ends the
      * connection at once on the POLL, EPOLL, EPOLL_ET, SIGNAL and IO_URING backends (the
      * kernel reports errors whatever the interest; io_uring waits for one with an empty poll in
-     * the receive's place), and on SELECT, BLOCKING and VIRTUAL at the resume: select reports
-     * an error only through the sets the fd is in, and a thread per connection learns of it
-     * when it reads again.
+     * the receive's place, and hears a reset after the peer's end only where it has multishot
+     * poll, Linux 5.13), and on SELECT, BLOCKING and VIRTUAL at the resume: select reports an
+     * error only through the sets the fd is in, and a thread per connection learns of it when
+     * it reads again. A reset that follows the peer's end reads as that end at the resume.
      */
     void suspendReading();
 

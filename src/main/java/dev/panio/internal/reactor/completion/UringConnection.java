@@ -49,11 +49,17 @@ final class UringConnection extends QueuedConnection {
     private boolean recvArmed;
     /**
      * The operation armed in the receive's place is an ERROR_WAIT: a POLL_ADD with no events
-     * while reading is suspended, which the kernel completes on an error (a reset) or a
-     * hang-up, so that a reset ends a suspended connection at once, as epoll reports it.
+     * while reading is suspended or the input has ended, which the kernel completes on an
+     * error (a reset), so that a reset ends such a connection at once, as epoll reports it.
+     * Multishot where the kernel has it: it also completes on the peer's end, which stays set,
+     * and then again only when the socket is woken (a reset after the end is still heard).
      */
     private boolean errorWaitArmed;
-    /** The ERROR_WAIT completed without an error (a hang-up or the peer's end): not armed again until the resume. */
+    /**
+     * The ERROR_WAIT ended without an error and may not be armed again before the resume: a
+     * single-shot one completed on the peer's end (armed again, it would complete at once),
+     * or the poll failed. A reset after that is heard at the resume, or not at all after the end.
+     */
     private boolean errorWaitDone;
     private int recvBufferId;    // the own buffer of the RECV in flight, when the driver has no buffer ring
     private int inFlight;        // the kind (SEND, SPLICE_IN, SPLICE_OUT, WRITE_WAIT) of the write operation outstanding, 0 for none
@@ -122,28 +128,32 @@ final class UringConnection extends QueuedConnection {
         if (s == null) return;
         recvArmed = true;
         errorWaitArmed = true;
-        s.pollAdd(fd, (short) 0, false).userData(UserData.of(token, UserData.ERROR_WAIT));
+        s.pollAdd(fd, 0, driver.multishotPoll()).userData(UserData.of(token, UserData.ERROR_WAIT));
     }
 
-    /** The ERROR_WAIT completed: with the socket's error, a hang-up, or cancelled by the resume or the end. */
-    private void errorWaitCompleted(int res) {
-        recvArmed = false;
-        errorWaitArmed = false;
+    /** An ERROR_WAIT completed: the socket's error, the peer's end or hang-up, or cancelled by the resume or the close. */
+    private void errorWaitCompleted(int res, int flags) {
+        boolean more = (flags & IoUring.CQE_F_MORE) != 0;
+        if (!more) {
+            recvArmed = false;
+            errorWaitArmed = false;
+        }
         if (isClosed()) {
-            maybeRelease();
+            if (!more) maybeRelease();
             return;
         }
         if (res > 0 && (res & Poll.POLLERR) != 0) {
             try {
-                socket.finishConnect(); // reads SO_ERROR: the reset, with its errno
+                socket.checkError(); // the reset, with its errno
             } catch (ErrnoException e) {
-                failed(e);
+                failed(e); // the close cancels a multishot wait; its last completion releases
                 return;
             }
         }
-        // No error (the peer ended its output or hung up), or the poll failed: either would
-        // complete again at once if armed again, so it waits for the resume, which reads what
-        // happened in order after any bytes held.
+        if (more) return; // still armed: a later wake-up (a reset) completes it again
+        // Ended with no error: a single-shot wait on the peer's end, or a failed poll, would
+        // complete again at once if armed again, so what happened waits for the resume, read
+        // in order after any bytes held. Cancelled (the resume): the receive goes in its place.
         if (res != -Errno.ECANCELED.code() && !Lifecycle.reading(state())) errorWaitDone = true;
         armRecv();
     }
@@ -175,7 +185,7 @@ final class UringConnection extends QueuedConnection {
             case UserData.SPLICE_OUT -> splicedOut(res);
             case UserData.WRITE_WAIT -> writeSpace(res);
             case UserData.CONNECT -> connectDone(res);
-            case UserData.ERROR_WAIT -> errorWaitCompleted(res);
+            case UserData.ERROR_WAIT -> errorWaitCompleted(res, flags);
             default -> { }
         }
     }

@@ -115,6 +115,7 @@ public final class UringDriver extends Driver implements CompletionHandler {
         return (ownBuffers ? "single-shot recv into own buffers" : multishotRecv ? "multishot recv from a buffer ring"
                 : "single-shot recv from a buffer ring")
                 + ", " + (multishotAccept ? "multishot" : "single-shot") + " accept"
+                + ", " + (multishotPoll ? "multishot" : "single-shot") + " poll"
                 + (multishotRecv ? ", multishot recvmsg for datagrams" : ", recvmmsg on readiness for datagrams")
                 + ((ring.setupFlags() & IoUringOptions.SETUP_DEFER_TASKRUN) != 0 ? ", DEFER_TASKRUN" : ", no DEFER_TASKRUN")
                 + (ring.has(Capability.EXT_ARG) ? ", EXT_ARG waits" : ", TIMEOUT-bounded waits");
@@ -202,6 +203,11 @@ public final class UringDriver extends Driver implements CompletionHandler {
     void cancel(long token, int kind) {
         Sqe s = sqe(() -> cancel(token, kind));
         if (s != null) s.cancel(UserData.of(token, kind)).userData(UserData.IGNORE);
+    }
+
+    /** Whether a POLL_ADD may stay armed ({@code IORING_POLL_ADD_MULTI}, Linux 5.13). */
+    boolean multishotPoll() {
+        return multishotPoll;
     }
 
     boolean multishotAccept() {

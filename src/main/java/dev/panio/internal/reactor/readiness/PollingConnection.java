@@ -100,7 +100,7 @@ final class PollingConnection extends QueuedConnection implements PollingDriver.
         if ((events & Poller.ERROR) != 0 && !isClosed() && !Lifecycle.reading(state())) {
             // nothing will read the error out: ask the socket for it
             try {
-                socket.finishConnect();
+                socket.checkError();
             } catch (ErrnoException e) {
                 failed(e);
                 return;
