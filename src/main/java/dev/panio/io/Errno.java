@@ -1,5 +1,8 @@
 package dev.panio.io;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * A Linux error number with its symbolic name and description (from jnr-constants).
  *
@@ -14,7 +17,7 @@ public final class Errno {
      * new process about 1 MB of allocation and 20 ms before it served anything.
      */
     private static final Errno[] TABLE = new Errno[MAX];
-    private static final java.lang.invoke.VarHandle SLOT = java.lang.invoke.MethodHandles.arrayElementVarHandle(Errno[].class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Errno[].class);
 
     /** Operation not permitted. */
     public static final Errno EPERM = of(1);
@@ -123,6 +126,8 @@ public final class Errno {
         // Math.abs(Integer.MIN_VALUE) stays negative: no errno is that large, describe it as unknown
         int c = code == Integer.MIN_VALUE ? Integer.MAX_VALUE : Math.abs(code);
         if (c < MAX) {
+            // Acquire pairs with the release below: a thread that finds an instance sees it whole
+            // (its fields are final as well, which alone would do; the pair says so).
             Errno e = (Errno) SLOT.getAcquire(TABLE, c);
             if (e != null) return e;
             // two threads may both make one: the first stored is the one every caller gets
