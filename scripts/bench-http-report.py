@@ -31,11 +31,11 @@ def spread(values, fmt):
 
 rows, order = {}, []
 for line in open(raw):
-    load, server, rps, p99, cpu, alloc, user, kernel = line.split()
+    load, server, rps, p99, cpu, alloc, user, sys_us = line.split()
     if server not in order:
         order.append(server)
     rows.setdefault(load, {}).setdefault(server, []).append(
-        (float(rps), ms(p99), 1e6 / float(cpu), float(cpu), None if alloc == '-' else float(alloc), float(user), float(kernel)))
+        (float(rps), ms(p99), 1e6 / float(cpu), float(cpu), None if alloc == '-' else float(alloc), float(user), float(sys_us)))
 
 print(f"Plaintext HTTP on loopback: each server one event loop pinned to core 0, wrk -t1 pinned to core 1; "
       f"{rounds} interleaved rounds of {dur} s per load after a warm-up; medians, with min–max over the rounds. "
