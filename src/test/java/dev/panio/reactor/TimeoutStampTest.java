@@ -167,19 +167,10 @@ class TimeoutStampTest {
         CompletableFuture<CloseCause> closed = new CompletableFuture<>();
         CompletableFuture<Connection> opened = new CompletableFuture<>();
         try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1))) {
-            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
-                @Override
-                public void onOpen(Connection c) {
-                    c.setIdleTimeout(500);
-                    opened.complete(c);
-                }
-                @Override
-                public void onData(Connection c, MemorySegment data) { }
-                @Override
-                public void onClose(Connection c, CloseCause cause, IOException e) {
-                    closed.complete(cause);
-                }
-            });
+            Listener l = g.listen(ANY, () -> opening(c -> {
+                c.setIdleTimeout(500);
+                opened.complete(c);
+            }, closed));
             try (Socket s = client(l)) {
                 Connection c = opened.get(5, TimeUnit.SECONDS);
                 Thread.sleep(300);
@@ -209,20 +200,11 @@ class TimeoutStampTest {
     void aReadDuringABusyTimerPhaseKeepsTheReadTimeoutOff(Backend b) throws Exception {
         CompletableFuture<CloseCause> closed = new CompletableFuture<>();
         try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1))) {
-            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
-                @Override
-                public void onOpen(Connection c) {
-                    c.setReadTimeout(500);
-                    c.loop().schedule(() -> c.write(MemorySegment.ofArray("go".getBytes())), 100, TimeUnit.MILLISECONDS);
-                    c.loop().schedule(() -> sleep(600), 200, TimeUnit.MILLISECONDS);
-                }
-                @Override
-                public void onData(Connection c, MemorySegment data) { }
-                @Override
-                public void onClose(Connection c, CloseCause cause, IOException e) {
-                    closed.complete(cause);
-                }
-            });
+            Listener l = g.listen(ANY, () -> opening(c -> {
+                c.setReadTimeout(500);
+                c.loop().schedule(() -> c.write(MemorySegment.ofArray("go".getBytes())), 100, TimeUnit.MILLISECONDS);
+                c.loop().schedule(() -> sleep(600), 200, TimeUnit.MILLISECONDS);
+            }, closed));
             try (Socket s = client(l)) {
                 InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
@@ -244,22 +226,13 @@ class TimeoutStampTest {
     void aWriteByATimerCountsForAnIdleCheckDueInTheSameTurn(Backend b) throws Exception {
         CompletableFuture<CloseCause> closed = new CompletableFuture<>();
         try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1))) {
-            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
-                @Override
-                public void onOpen(Connection c) {
-                    c.setIdleTimeout(500);
-                    // The loop is busy from 300 to 900 ms, so the write due at 400 ms and the
-                    // idle check due at 500 ms run in one turn, the write first.
-                    c.loop().schedule(() -> sleep(600), 300, TimeUnit.MILLISECONDS);
-                    c.loop().schedule(() -> c.write(MemorySegment.ofArray("ping".getBytes())), 400, TimeUnit.MILLISECONDS);
-                }
-                @Override
-                public void onData(Connection c, MemorySegment data) { }
-                @Override
-                public void onClose(Connection c, CloseCause cause, IOException e) {
-                    closed.complete(cause);
-                }
-            });
+            Listener l = g.listen(ANY, () -> opening(c -> {
+                c.setIdleTimeout(500);
+                // The loop is busy from 300 to 900 ms, so the write due at 400 ms and the
+                // idle check due at 500 ms run in one turn, the write first.
+                c.loop().schedule(() -> sleep(600), 300, TimeUnit.MILLISECONDS);
+                c.loop().schedule(() -> c.write(MemorySegment.ofArray("ping".getBytes())), 400, TimeUnit.MILLISECONDS);
+            }, closed));
             try (Socket s = client(l)) {
                 InputStream in = s.getInputStream();
                 assertArrayEquals("ping".getBytes(), in.readNBytes(4));
@@ -277,18 +250,9 @@ class TimeoutStampTest {
     void readsAloneKeepAConnectionOpenPastItsIdleTimeout(Backend b) throws Exception {
         CompletableFuture<CloseCause> closed = new CompletableFuture<>();
         try (EventLoopGroup g = start(b, ReactorOptions.defaults().withLoops(1))) {
-            Listener l = g.listen(ANY, () -> new ConnectionHandler() {
-                @Override
-                public void onOpen(Connection c) {
-                    c.setIdleTimeout(400);
-                }
-                @Override
-                public void onData(Connection c, MemorySegment data) { }
-                @Override
-                public void onClose(Connection c, CloseCause cause, IOException e) {
-                    closed.complete(cause);
-                }
-            });
+            Listener l = g.listen(ANY, () -> opening(c -> {
+                c.setIdleTimeout(400);
+            }, closed));
             try (Socket s = client(l)) {
                 OutputStream out = s.getOutputStream();
                 for (int i = 0; i < 12; i++) { // 1.2 s of a byte every 100 ms: three idle timeouts' worth
@@ -305,6 +269,22 @@ class TimeoutStampTest {
                         + " (100 ms of it slept before the clock started)");
             }
         }
+    }
+
+    /** A handler that runs {@code onOpen} at the open, ignores what it reads, and completes {@code closed} with the cause. */
+    private static ConnectionHandler opening(java.util.function.Consumer<Connection> onOpen, CompletableFuture<CloseCause> closed) {
+        return new ConnectionHandler() {
+            @Override
+            public void onOpen(Connection c) {
+                onOpen.accept(c);
+            }
+            @Override
+            public void onData(Connection c, MemorySegment data) { }
+            @Override
+            public void onClose(Connection c, CloseCause cause, IOException e) {
+                closed.complete(cause);
+            }
+        };
     }
 
     private static void sleep(long millis) {
