@@ -43,7 +43,8 @@ class VirtualPollerTest {
      * The bug this guards against kept the flag, so every later wait returned at once: an idle
      * connection spun a core (hundreds of thousands of returns a second). Counted, not
      * forbidden: the interrupt's one-off wake and its unpark permit each return a wait, and a
-     * park may return spuriously (rarely seen here after a busy test class in the same JVM).
+     * park may return spuriously (after a busy test class in the same JVM: 6 in 200 ms seen
+     * once in a fresh-clone run), so the bound is 20, far below the spin's hundreds of thousands.
      */
     @Test
     void anInterruptLeftByAHandlerWakesOnceAndIsNotKeptToSpinEveryLaterWait() throws Exception {
@@ -66,7 +67,7 @@ class VirtualPollerTest {
             });
             Thread.sleep(200);
             assertTrue(t.isAlive() && !got.isDone(), "still waiting: nothing to read");
-            assertTrue(returns.get() <= 3, returns.get() + " waits returned in 200 ms with nothing to read: it spins");
+            assertTrue(returns.get() <= 20, returns.get() + " waits returned in 200 ms with nothing to read: it spins");
             pipe.sink().write(MemorySegment.ofArray(new byte[] {7}));
             assertEquals((byte) 7, got.get(10, TimeUnit.SECONDS));
         }
