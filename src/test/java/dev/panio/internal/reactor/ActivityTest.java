@@ -21,7 +21,7 @@ class ActivityTest {
         long later = start + 10 * SECOND;
         assertEquals(0, a.idleNanos(later), "an unstamped read is now");
         assertEquals(0, a.quietNanos(later));
-        assertTrue(a.stalledNanos(later) >= 10 * SECOND - SECOND, "a read is no write progress");
+        assertTrue(a.stalledNanos(later) >= 10 * SECOND, "a read is no write progress: still the stamp made before start");
         long t = start + SECOND;
         stamps.stamp(t);
         assertTrue(stamps.isEmpty());
@@ -38,7 +38,7 @@ class ActivityTest {
         long later = start + 10 * SECOND;
         assertEquals(0, a.idleNanos(later));
         assertEquals(0, a.stalledNanos(later));
-        assertTrue(a.quietNanos(later) >= 9 * SECOND, "no read");
+        assertTrue(a.quietNanos(later) >= 10 * SECOND, "no read: still the stamp made before start");
         stamps.stamp(start + 2 * SECOND);
         assertEquals(8 * SECOND, a.idleNanos(later));
         assertEquals(8 * SECOND, a.stalledNanos(later));
@@ -54,7 +54,7 @@ class ActivityTest {
         assertEquals(-1, a.idleNanos(later), "next turn: the write may have gone by then");
         assertEquals(0, a.stalledNanos(later));
         stamps.stamp(start + 3 * SECOND);
-        assertTrue(a.idleNanos(later) >= 10 * SECOND - SECOND, "no byte written: the idle time runs from before");
+        assertTrue(a.idleNanos(later) >= 10 * SECOND, "no byte written: the idle time runs from the stamp made before start");
         assertEquals(7 * SECOND, a.stalledNanos(later), "the write timeout runs from the wait's start");
         a.writeBeganWaiting();
         a.wrote();
@@ -91,10 +91,11 @@ class ActivityTest {
         long before = System.nanoTime();
         a.read();
         long after = System.nanoTime();
-        long idle = a.idleNanos(after);
-        assertTrue(idle >= 0 && idle <= after - before, "stamped between the two clock reads: " + idle);
+        // the stamp lies between the two clock reads: no later than after, no earlier than before
+        assertTrue(a.idleNanos(after) >= 0 && a.idleNanos(before) <= 0, "the read's stamp is the clock at the call");
         a.writeBeganWaiting();
-        assertTrue(a.stalledNanos(System.nanoTime()) >= 0);
-        assertTrue(a.idleNanos(System.nanoTime()) >= 0, "never -1 without a loop's stamps");
+        long waited = System.nanoTime();
+        assertTrue(a.stalledNanos(waited) >= 0 && a.stalledNanos(after) <= 0, "the wait's stamp is the clock at the call");
+        assertTrue(a.idleNanos(waited) >= 0, "never -1 without a loop's stamps");
     }
 }
