@@ -145,7 +145,7 @@ public final class Loop implements EventLoop {
                 turnStamps.stamp(now); // before the timers, which check them
                 runTimers(now);
                 runTasks();
-                if (!turnStamps.isEmpty()) turnStamps.stamp(System.nanoTime()); // I/O timers and tasks did (writes, held bytes delivered on a resume)
+                if (!turnStamps.isEmpty()) turnStamps.stamp(System.nanoTime()); // marks the timers and tasks made (writes, held bytes delivered on a resume)
                 if (shuttingDown) {
                     boolean done = driver.connectionCount() == 0 && components.isEmpty();
                     if (done || System.nanoTime() - shutdownDeadline >= 0) {
